@@ -1,0 +1,111 @@
+/*
+ * arch/x86/trap.c: exception and interrupt dispatch. An exception in the
+ * hypervisor is a hypervisor bug: it prints the vector, error code, RIP, CR2,
+ * every register and a frame-pointer stack trace, then stops that CPU
+ * (docs/error-handling.md). Vector names follow Intel SDM vol. 3A table 6-1.
+ */
+#include "arch/x86/trap.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/x86.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+
+static irq_handler_t handlers[256];
+
+static const char *const exc_names[32] = {
+	"#DE divide error",	  "#DB debug",		    "NMI",
+	"#BP breakpoint",	  "#OF overflow",	    "#BR bound range",
+	"#UD invalid opcode",	  "#NM device not available", "#DF double fault",
+	"coprocessor overrun",	  "#TS invalid TSS",	    "#NP segment not present",
+	"#SS stack fault",	  "#GP general protection", "#PF page fault",
+	"reserved 15",		  "#MF x87 error",	    "#AC alignment check",
+	"#MC machine check",	  "#XM SIMD error",	    "#VE virtualization",
+	"#CP control protection", "reserved 22",	    "reserved 23",
+	"reserved 24",		  "reserved 25",	    "reserved 26",
+	"reserved 27",		  "#HV hypervisor injection", "#VC VMM communication",
+	"#SX security",		  "reserved 31",
+};
+
+void trap_register(int vector, irq_handler_t fn)
+{
+	handlers[vector] = fn;
+}
+
+static void dump_stack(uint64_t rbp)
+{
+	printk_force("stack trace:\n");
+	for (int depth = 0; depth < 16; depth++) {
+		const uint64_t *fp = (const uint64_t *)rbp;
+
+		if (rbp < 0x100000 || rbp % 8 || rbp >= (1ull << 32))
+			break;
+		if (!fp[1])
+			break;
+		printk_force("  #%d %016lx\n", depth, fp[1]);
+		rbp = fp[0];
+	}
+}
+
+void trap_dump(const struct trap_frame *f)
+{
+	printk_force("RIP=%016lx CS=%04lx RFLAGS=%08lx RSP=%016lx SS=%04lx\n", f->rip, f->cs,
+		     f->rflags, f->rsp, f->ss);
+	printk_force("CR0=%016lx CR2=%016lx CR3=%016lx CR4=%016lx\n", read_cr0(), read_cr2(),
+		     read_cr3(), read_cr4());
+	printk_force("RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", f->rax, f->rbx, f->rcx,
+		     f->rdx);
+	printk_force("RSI=%016lx RDI=%016lx RBP=%016lx R8 =%016lx\n", f->rsi, f->rdi, f->rbp,
+		     f->r8);
+	printk_force("R9 =%016lx R10=%016lx R11=%016lx R12=%016lx\n", f->r9, f->r10, f->r11,
+		     f->r12);
+	printk_force("R13=%016lx R14=%016lx R15=%016lx\n", f->r13, f->r14, f->r15);
+	printk_force("  #-1 %016lx (faulting RIP)\n", f->rip);
+	dump_stack(f->rbp);
+}
+
+static void page_fault_reason(uint64_t err)
+{
+	printk_force("page fault: %s %s%s%s at CR2=%016lx\n",
+		     err & 1 ? "protection violation on" : "not-present page on",
+		     err & 16 ? "instruction fetch" : err & 2 ? "write" : "read",
+		     err & 4 ? " (user)" : "", err & 8 ? " (reserved bit)" : "", read_cr2());
+}
+
+static void exception(struct trap_frame *f)
+{
+	struct percpu *pc = this_cpu();
+
+	if (pc->in_exception++) {
+		printk_force("EXCEPTION %s inside the exception handler on cpu%u; stopping\n",
+			     exc_names[f->vector], pc->id);
+		cpu_stop();
+	}
+	printk_force("\nEXCEPTION %s (vector %lu) on cpu%u, error code %#lx\n",
+		     exc_names[f->vector], f->vector, pc->id, f->error);
+	if (f->vector == 14)
+		page_fault_reason(f->error);
+	trap_dump(f);
+	printk_force("cpu%u stopped\n", pc->id);
+	cpu_stop();
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector < 32 && f->vector != 2) {
+		exception(f);
+		return;
+	}
+	if (handlers[f->vector]) {
+		handlers[f->vector](f);
+		return;
+	}
+	if (f->vector == 2) {
+		if (panic_in_progress)
+			cpu_halt_forever(); /* another CPU panicked and stops us */
+		exception(f);
+		return;
+	}
+	pr_warn("unexpected interrupt vector %lu on cpu%u\n", f->vector, this_cpu()->id);
+	lapic_eoi();
+}

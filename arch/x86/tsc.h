@@ -1,0 +1,18 @@
+/*
+ * arch/x86/tsc.h: the time-stamp counter as the kernel's clock. Its frequency
+ * comes from CPUID leaf 0x15/0x16 when the CPU reports it, otherwise it is
+ * measured against the PIT (channel 2) or the ACPI PM timer.
+ */
+#ifndef ARCH_X86_TSC_H
+#define ARCH_X86_TSC_H
+
+#include <stdint.h>
+
+/* pm_timer_port: the FADT's PM timer port, or 0 when there is none. */
+void tsc_init(uint16_t pm_timer_port);
+uint64_t tsc_khz(void);
+const char *tsc_source(void);
+uint64_t tsc_ns(void);	 /* nanoseconds since tsc_init; 0 before it */
+void udelay(uint64_t us);
+
+#endif

@@ -1,0 +1,2 @@
+GUESTS :=
+ISO_MODULES :=

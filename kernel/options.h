@@ -1,0 +1,24 @@
+/*
+ * kernel/options.h: the hypervisor's command-line options (docs/options.md
+ * lists them). Parsed once at boot by options_parse.
+ */
+#ifndef KERNEL_OPTIONS_H
+#define KERNEL_OPTIONS_H
+
+#include "arch/x86/lapic.h"
+
+struct options {
+	enum apic_mode apic_mode;
+	int acpi_off;
+	int acpi_dump;
+	int mb2_dump;
+	unsigned int maxcpus;
+	long fake_ap; /* APIC id of a CPU that is not there (tests), or -1 */
+	const char *crash;
+};
+
+extern struct options opts;
+
+void options_parse(const char *cmdline);
+
+#endif

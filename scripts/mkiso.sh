@@ -1,0 +1,28 @@
+#!/bin/sh
+# scripts/mkiso.sh: builds a GRUB rescue ISO (BIOS and EFI GRUB) that boots
+# bivisor with a command line and Multiboot2 modules.
+#   scripts/mkiso.sh OUT.iso "KERNEL CMDLINE" [FILE[:MODULE CMDLINE]]...
+set -eu
+out=$1; cmdline=$2; shift 2
+stage=$(mktemp -d "${TMPDIR:-/tmp}/bivisor-iso.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/boot/grub" "$stage/guests"
+cp build/bivisor.elf "$stage/boot/bivisor.elf"
+{
+	echo "set timeout=0"
+	echo "set default=0"
+	echo "menuentry \"bivisor\" {"
+	echo "	multiboot2 /boot/bivisor.elf $cmdline"
+	for m in "$@"; do
+		file=${m%%:*}
+		mcmd=""
+		case $m in *:*) mcmd=${m#*:} ;; esac
+		[ -f "$file" ] || { echo "mkiso: module $file not found" >&2; exit 1; }
+		name=$(basename "$file")
+		cp "$file" "$stage/guests/$name"
+		echo "	module2 /guests/$name $mcmd"
+	done
+	echo "	boot"
+	echo "}"
+} > "$stage/boot/grub/grub.cfg"
+grub-mkrescue -o "$out" "$stage" >"$stage/log" 2>&1 || { cat "$stage/log" >&2; exit 1; }
