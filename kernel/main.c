@@ -102,6 +102,23 @@ static void print_banner(const struct cpu_info *ci)
 			boot.mods_dropped, BOOT_MAX_MODS);
 }
 
+/* Every online CPU must have taken LAPIC timer interrupts within 100 ms. */
+static void timer_check(void)
+{
+	unsigned int quiet = 0;
+
+	udelay(100000);
+	for (unsigned int i = 0; i < ncpus_online; i++) {
+		if (!cpus[i]->ticks) {
+			pr_warn("timer: cpu%u has taken no timer interrupt\n", i);
+			quiet++;
+		}
+	}
+	if (!quiet)
+		pr_info("timer: every CPU is ticking (cpu0: %lu ticks in 100 ms at %u Hz)\n",
+			cpus[0]->ticks, TIMER_HZ);
+}
+
 static void bring_up_cpus(void)
 {
 	int have_madt = acpi_setup() == 0;
@@ -116,6 +133,7 @@ static void bring_up_cpus(void)
 		smp_boot(&acpi, opts.maxcpus, opts.fake_ap);
 	smp_release();
 	irq_enable();
+	timer_check();
 }
 
 void kmain(uint32_t magic, uint64_t mbi_phys)

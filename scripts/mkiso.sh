@@ -25,4 +25,5 @@ cp build/bivisor.elf "$stage/boot/bivisor.elf"
 	echo "	boot"
 	echo "}"
 } > "$stage/boot/grub/grub.cfg"
-grub-mkrescue -o "$out" "$stage" >"$stage/log" 2>&1 || { cat "$stage/log" >&2; exit 1; }
+log=$(mktemp) && trap 'rm -rf "$stage" "$log"' EXIT
+grub-mkrescue -o "$out" "$stage" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }

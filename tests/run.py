@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""tests/run.py: the bivisor test runner.
+
+Runs the host unit tests (cmocka binaries in build/unit/) and every test of
+tests/manifest, and prints one line per test:
+    PASS <platform>/<test> (1.2s)
+    FAIL <platform>/<test>: why
+then "N passed, N failed". Exits non-zero on any failure.
+
+A manifest line is `name platform key=value...` (shell quoting); see the
+manifest's header for the keys. Usage: tests/run.py [-j N] [PATTERN]
+(PATTERN is a substring of "platform/name", as in `make test T=smp`).
+"""
+import argparse
+import concurrent.futures
+import hashlib
+import os
+import re
+import shlex
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+PLATFORMS = ("unit", "qemu", "svm-qemu", "vmx-bochs", "kvm-hosted", "kvm-lab", "uefi-ovmf")
+KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware")
+TAIL_LINES = 40
+
+
+class Result:
+    def __init__(self, name, ok, secs, why="", tail=None):
+        self.name, self.ok, self.secs, self.why, self.tail = name, ok, secs, why, tail or []
+
+    def line(self):
+        if self.ok:
+            return "PASS %s (%.1fs)" % (self.name, self.secs)
+        return "FAIL %s: %s" % (self.name, self.why)
+
+
+def parse_manifest(path):
+    tests = []
+    with open(path) as f:
+        for lineno, raw in enumerate(f, 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            words = shlex.split(line)
+            if len(words) < 2 or words[1] not in PLATFORMS:
+                sys.exit("%s:%d: need 'name platform key=value...'" % (path, lineno))
+            t = {"name": words[0], "platform": words[1], "timeout": "60", "exit": "0"}
+            for w in words[2:]:
+                key, sep, value = w.partition("=")
+                if not sep or key not in KEYS:
+                    sys.exit("%s:%d: unknown or malformed key '%s'" % (path, lineno, w))
+                t[key] = value
+            tests.append(t)
+    return tests
+
+
+def split_list(value):
+    return [s.strip() for s in value.split(";") if s.strip()] if value else []
+
+
+def make_iso(test):
+    """A GRUB ISO with this test's kernel command line, cached by content."""
+    cmdline = (test.get("cmdline", "") + " testexit").strip()
+    modules = shlex.split(test.get("modules", os.environ.get("ISO_MODULES", "")))
+    key = hashlib.sha1(repr((cmdline, modules)).encode()).hexdigest()[:12]
+    iso = os.path.join(BUILD, "tests", "iso-%s.iso" % key)
+    elf = os.path.join(BUILD, "bivisor.elf")
+    deps = [elf] + [m.split(":")[0] for m in modules]
+    if os.path.exists(iso) and all(os.path.getmtime(iso) > os.path.getmtime(d) for d in deps):
+        return iso
+    os.makedirs(os.path.dirname(iso), exist_ok=True)
+    tmp = iso + ".%d-%d.tmp" % (os.getpid(), threading.get_ident())
+    subprocess.run([os.path.join(ROOT, "scripts", "mkiso.sh"), tmp, cmdline] + modules,
+                   check=True, cwd=ROOT)
+    os.replace(tmp, iso)
+    return iso
+
+
+def qemu_command(test, log):
+    cmd = ["qemu-system-x86_64", "-cpu", "max", "-display", "none", "-no-reboot",
+           "-serial", "file:" + log, "-monitor", "none",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=1"]
+    if test.get("firmware") == "ovmf":
+        cmd += ["-bios", "/usr/share/ovmf/OVMF.fd"]
+    cmd += shlex.split(test.get("qemu", ""))
+    if "kernel" in test:
+        cmd += ["-kernel", os.path.join(ROOT, test["kernel"])]
+        if test.get("cmdline"):
+            cmd += ["-append", test["cmdline"]]
+    else:
+        cmd += ["-cdrom", make_iso(test)]
+    return cmd
+
+
+def read_lines(path):
+    try:
+        with open(path, "rb") as f:
+            data = f.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return []
+    return [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", l).rstrip("\r") for l in data.split("\n")]
+
+
+def check(lines, expect, reject):
+    """Returns (missing expectation or None, rejected line or None)."""
+    text = "\n".join(lines)
+    for r in reject:
+        if r in text:
+            return None, r
+    for e in expect:
+        if e not in text:
+            return e, None
+    return None, None
+
+
+def run_emulated(test):
+    name = "%s/%s" % (test["platform"], test["name"])
+    logdir = os.path.join(BUILD, "tests", "logs")
+    os.makedirs(logdir, exist_ok=True)
+    log = os.path.join(logdir, "%s-%s.log" % (test["platform"], test["name"]))
+    if os.path.exists(log):
+        os.unlink(log)
+    expect, reject = split_list(test.get("expect")), split_list(test.get("reject"))
+    want_rc = int(test["exit"]) * 2 + 1
+    start = time.monotonic()
+    try:
+        cmd = qemu_command(test, log)
+    except subprocess.CalledProcessError as e:
+        return Result(name, False, 0, "could not build the boot image (%s)" % e)
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    deadline = start + float(test["timeout"])
+    rc = None
+    while time.monotonic() < deadline:
+        rc = proc.poll()
+        if rc is not None:
+            break
+        time.sleep(0.1)
+    if rc is None:
+        proc.kill()
+        proc.wait()
+    secs = time.monotonic() - start
+    lines = read_lines(log)
+    missing, rejected = check(lines, expect, reject)
+    tail = lines[-TAIL_LINES:]
+    if rejected:
+        return Result(name, False, secs, "serial output has '%s'" % rejected, tail)
+    if missing:
+        why = "timeout after %.0fs" % secs if rc is None else "emulator ended (status %d)" % rc
+        return Result(name, False, secs, "%s without '%s'" % (why, missing), tail)
+    if rc is None:
+        return Result(name, False, secs, "did not end through isa-debug-exit in %ss"
+                      % test["timeout"], tail)
+    if rc != want_rc:
+        out = proc.stdout.read().decode("utf-8", "replace").strip()
+        return Result(name, False, secs, "emulator exit status %d, want %d %s"
+                      % (rc, want_rc, out[:200]), tail)
+    return Result(name, True, secs)
+
+
+CMOCKA_LINE = re.compile(r"^\[\s*(OK|FAILED)\s*\] (\S+)")
+
+
+def run_unit(binary):
+    """One result per cmocka test case in the binary."""
+    start = time.monotonic()
+    try:
+        p = subprocess.run([binary], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=120)
+        out = p.stdout.decode("utf-8", "replace").splitlines()
+    except subprocess.TimeoutExpired:
+        return [Result("unit/" + os.path.basename(binary), False, 120, "timeout after 120s")]
+    secs = time.monotonic() - start
+    results, seen = [], set()
+    for i, l in enumerate(out):
+        m = CMOCKA_LINE.match(l)
+        if not m or m.group(2) in seen:
+            continue
+        seen.add(m.group(2))
+        why = "; ".join(x.strip() for x in out[max(0, i - 3):i] if "[ " not in x)[:300]
+        results.append(Result("unit/" + m.group(2), m.group(1) == "OK", 0, why or "failed"))
+    for r in results:
+        r.secs = secs / len(results)
+    if not results or (p.returncode != 0 and all(r.ok for r in results)):
+        tail = out[-TAIL_LINES:]
+        results.append(Result("unit/" + os.path.basename(binary), False, secs,
+                              "exit status %d" % p.returncode, tail))
+    return results
+
+
+def main():
+    ap = argparse.ArgumentParser(description="bivisor test runner")
+    ap.add_argument("pattern", nargs="?", default="")
+    ap.add_argument("-j", type=int, default=int(os.environ.get("J", "1")))
+    ap.add_argument("--manifest", default=os.path.join(ROOT, "tests", "manifest"))
+    args = ap.parse_args()
+
+    results = []
+    units = sorted(os.path.join(BUILD, "unit", f) for f in os.listdir(os.path.join(BUILD, "unit"))
+                   if f.startswith("test_")) if os.path.isdir(os.path.join(BUILD, "unit")) else []
+    for binary in units:
+        for r in run_unit(binary):
+            if args.pattern in r.name:
+                print(r.line(), flush=True)
+                results.append(r)
+
+    tests = [t for t in parse_manifest(args.manifest)
+             if args.pattern in "%s/%s" % (t["platform"], t["name"])]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.j)) as pool:
+        for r in pool.map(run_emulated, tests):
+            print(r.line(), flush=True)
+            if not r.ok:
+                for l in r.tail:
+                    print("    | " + l)
+            results.append(r)
+
+    passed = sum(r.ok for r in results)
+    print("%d passed, %d failed" % (passed, len(results) - passed))
+    return 0 if results and passed == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
