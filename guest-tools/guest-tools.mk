@@ -1,2 +1,18 @@
-GUESTS :=
-ISO_MODULES :=
+# guest-tools/guest-tools.mk: the test guests (Multiboot images, 64-bit
+# inside) and their library. Each guest is one .c file with guest_main().
+
+GUEST_NAMES := hello
+GUESTS := $(patsubst %,$(B)/guests/%.elf,$(GUEST_NAMES))
+GUEST_LIB := $(B)/guest-tools/lib/entry.o $(B)/guest-tools/lib/guest.o $(B)/guest-tools/format.o
+
+# Modules of the ISO that `make run` boots (FILE:MODULE-CMDLINE).
+ISO_MODULES := $(B)/guests/hello.elf:name=hello
+
+$(B)/guest-tools/format.o: kernel/format.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(B)/guests/%.elf: $(B)/guest-tools/%.o $(GUEST_LIB) guest-tools/lib/guest.ld
+	@mkdir -p $(dir $@)
+	$(CC) -nostdlib -static -no-pie -z max-page-size=4096 -Wl,-z,noexecstack \
+		-Wl,--build-id=none -T guest-tools/lib/guest.ld $< $(GUEST_LIB) -o $@

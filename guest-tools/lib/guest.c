@@ -1,0 +1,73 @@
+/*
+ * guest-tools/lib/guest.c: console output on COM1 (a 16550 at 0x3f8),
+ * report() counting and the exit through port 0xf4 (QEMU's isa-debug-exit,
+ * bvm's and bivisor's test exit). Uses the kernel's formatter.
+ */
+#include <stdarg.h>
+
+#include "guest-tools/lib/guest.h"
+#include "kernel/format.h"
+
+#define COM1 0x3f8
+#define EXIT_PORT 0xf4
+
+extern uint32_t boot_magic;
+
+static unsigned int passed, failed;
+
+void guest_start64(void);
+
+static void putc_com1(char c)
+{
+	for (int i = 0; i < 100000 && !(guest_inb(COM1 + 5) & 0x20); i++)
+		;
+	guest_outb(COM1, (uint8_t)c);
+}
+
+void guest_printf(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (const char *p = buf; *p; p++) {
+		if (*p == '\n')
+			putc_com1('\r');
+		putc_com1(*p);
+	}
+}
+
+void report(int cond, const char *what)
+{
+	guest_printf("%s: %s\n", cond ? "PASS" : "FAIL", what);
+	if (cond)
+		passed++;
+	else
+		failed++;
+}
+
+int report_summary(void)
+{
+	guest_printf("SUMMARY: %u passed, %u failed\n", passed, failed);
+	return failed != 0;
+}
+
+uint32_t guest_boot_magic(void)
+{
+	return boot_magic;
+}
+
+void guest_exit(int status)
+{
+	guest_outb(EXIT_PORT, (uint8_t)status);
+	for (;;)
+		asm volatile("cli; hlt");
+}
+
+void guest_start64(void)
+{
+	guest_outb(COM1 + 3, 0x03); /* 8N1; the divisor is left as the loader set it */
+	guest_exit(guest_main());
+}

@@ -1,0 +1,43 @@
+/*
+ * guest-tools/lib/guest.h: the freestanding library of bivisor's test guests
+ * (in the manner of kvm-unit-tests and XTF). A test is a straight-line
+ * guest_main() of report() calls; its result lines go to COM1 and its exit
+ * status to port 0xf4, so the same binary runs on plain QEMU, under bvm and
+ * under bivisor, and the runner reads the same lines everywhere.
+ */
+#ifndef GUEST_TOOLS_GUEST_H
+#define GUEST_TOOLS_GUEST_H
+
+#include <stdint.h>
+
+/* Written by each test; returns the value for port 0xf4 (0 = all passed). */
+int guest_main(void);
+
+void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "PASS: what" or "FAIL: what" and counts it. */
+void report(int cond, const char *what);
+/* Prints "SUMMARY: N passed, M failed" and returns M != 0. */
+int report_summary(void);
+
+uint32_t guest_boot_magic(void);
+void guest_exit(int status) __attribute__((noreturn));
+
+static inline void guest_outb(uint16_t port, uint8_t v)
+{
+	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t guest_inb(uint16_t port)
+{
+	uint8_t v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void guest_cpuid(uint32_t leaf, uint32_t r[4])
+{
+	asm volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+}
+
+#endif

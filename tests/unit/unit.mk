@@ -1,0 +1,34 @@
+# tests/unit/unit.mk: host unit tests (cmocka) of the kernel's pure modules.
+# Each tests/unit/test_X.c becomes $(B)/unit/test_X, linked with exactly the
+# kernel sources it tests, compiled for the host with ASan and UBSan.
+# Included from the top-level Makefile; standalone: make -f tests/unit/unit.mk B=build unit-tests
+
+B ?= build
+HOSTCC ?= gcc
+UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -fsanitize=address,undefined
+UNIT_LDLIBS := -lcmocka
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
+
+# The module(s) each test links besides its own file.
+UNIT_DEPS_test_format := kernel/format.c
+UNIT_DEPS_test_frame := kernel/frame.c
+UNIT_DEPS_test_cmdline := kernel/cmdline.c kernel/format.c
+UNIT_DEPS_test_mb2 := kernel/mb2.c tests/unit/dump.c
+UNIT_DEPS_test_acpi := arch/x86/acpi.c kernel/format.c tests/unit/dump.c
+
+unit_objs = $(patsubst %.c,$(B)/unit/obj/%.o,tests/unit/$(1).c $(UNIT_DEPS_$(1)))
+
+.PHONY: unit-tests
+unit-tests: $(UNIT_TESTS)
+
+# A longer target prefix than the kernel's $(B)/%.o rule, so this one wins.
+$(B)/unit/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
+
+$(foreach t,$(UNIT_TESTS),$(eval $(t): $(call unit_objs,$(notdir $(t)))))
+$(UNIT_TESTS):
+	$(HOSTCC) $(UNIT_CFLAGS) $^ -o $@ $(UNIT_LDLIBS)
+
+-include $(shell find $(B)/unit -name '*.d' 2>/dev/null)
