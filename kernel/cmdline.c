@@ -92,8 +92,8 @@ static const char *next_word(const char *p, char *buf, size_t size, int *too_lon
 	return p;
 }
 
-int cmdline_parse(const char *cmdline, const struct cmdline_opt *opts, size_t nopts,
-		  void *ctx, cmdline_warn_fn warn)
+int cmdline_parse(const char *cmdline, const struct cmdline_opt *opts, size_t nopts, void *ctx,
+		  cmdline_warn_fn warn)
 {
 	char word[CMDLINE_MAX_WORD], msg[CMDLINE_MAX_WORD + 64];
 	int problems = 0, too_long;

@@ -23,8 +23,8 @@ struct cmdline_opt {
 typedef void (*cmdline_warn_fn)(void *ctx, const char *msg);
 
 /* Returns the number of problems reported. */
-int cmdline_parse(const char *cmdline, const struct cmdline_opt *opts, size_t nopts,
-		  void *ctx, cmdline_warn_fn warn);
+int cmdline_parse(const char *cmdline, const struct cmdline_opt *opts, size_t nopts, void *ctx,
+		  cmdline_warn_fn warn);
 
 /* Helpers for option setters. */
 int cmdline_parse_uint(const char *s, unsigned long *out);

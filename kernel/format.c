@@ -70,8 +70,8 @@ static int to_digits(char *tmp, uint64_t v, unsigned base, int upper)
 	return n;
 }
 
-static void fmt_number(struct out *o, const struct spec *sp, uint64_t v, int neg,
-		       unsigned base, int upper)
+static void fmt_number(struct out *o, const struct spec *sp, uint64_t v, int neg, unsigned base,
+		       int upper)
 {
 	char tmp[24];
 	const char *prefix = "";

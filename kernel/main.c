@@ -72,7 +72,8 @@ static int acpi_setup(void)
 	if (opts.acpi_dump)
 		selftest_acpi_dump(rsdp, &acpi);
 	if (err) {
-		pr_warn("acpi: tables missing or corrupt (error %d); falling back to one CPU\n", err);
+		pr_warn("acpi: tables missing or corrupt (error %d); falling back to one CPU\n",
+			err);
 		return -1;
 	}
 	pr_info("acpi: rev %d, OEM '%s', %u tables, %u CPUs and %u IOAPICs in the MADT\n",

@@ -24,10 +24,10 @@ void cpu_stop(void) __attribute__((noreturn));
 /* With `testexit`, ends the emulator; otherwise returns. */
 void machine_test_exit(enum test_exit_code code);
 
-#define BUG_ON(cond)                                                                      \
-	do {                                                                              \
-		if (cond)                                                                 \
-			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond);              \
+#define BUG_ON(cond)                                                                               \
+	do {                                                                                       \
+		if (cond)                                                                          \
+			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond);                      \
 	} while (0)
 
 #endif

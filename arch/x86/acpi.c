@@ -136,8 +136,7 @@ static void madt_entry(struct acpi_info *out, const uint8_t *e)
 	}
 }
 
-static int parse_madt(const struct acpi_env *env, const struct sdt_header *h,
-		      struct acpi_info *out)
+static int parse_madt(const struct acpi_env *env, const struct sdt_header *h, struct acpi_info *out)
 {
 	const uint8_t *p = (const uint8_t *)h;
 
@@ -187,7 +186,8 @@ static int walk_root(const struct acpi_env *env, const struct sdt_header *root, 
 	int madt = -ENOENT;
 
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t phys = wide ? *(const uint64_t *)(p + 8 * i) : *(const uint32_t *)(p + 4 * i);
+		uint64_t phys =
+			wide ? *(const uint64_t *)(p + 8 * i) : *(const uint32_t *)(p + 4 * i);
 		const struct sdt_header *h = map_table(env, phys);
 
 		if (!h)
@@ -196,7 +196,8 @@ static int walk_root(const struct acpi_env *env, const struct sdt_header *root, 
 		if (sig_is(h, "APIC") && madt == -ENOENT)
 			madt = parse_madt(env, h, out);
 		else if (sig_is(h, "FACP") && h->length >= FADT_PM_TMR_BLK + 4)
-			out->pm_timer_port = *(const uint32_t *)((const uint8_t *)h + FADT_PM_TMR_BLK);
+			out->pm_timer_port =
+				*(const uint32_t *)((const uint8_t *)h + FADT_PM_TMR_BLK);
 	}
 	if (madt == -ENOENT)
 		note(env, "no %s table (MADT)", "APIC", 0);

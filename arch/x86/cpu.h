@@ -16,7 +16,7 @@ struct cpu_info {
 	char model[49];
 	unsigned int family, model_num, stepping;
 	enum virt_kind virt;
-	int nested_paging; /* EPT (VMX) or NPT (SVM) */
+	int nested_paging;	  /* EPT (VMX) or NPT (SVM) */
 	const char *virt_problem; /* why virtualization is unusable, or NULL */
 };
 

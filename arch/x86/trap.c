@@ -14,17 +14,38 @@
 static irq_handler_t handlers[256];
 
 static const char *const exc_names[32] = {
-	"#DE divide error",	  "#DB debug",		    "NMI",
-	"#BP breakpoint",	  "#OF overflow",	    "#BR bound range",
-	"#UD invalid opcode",	  "#NM device not available", "#DF double fault",
-	"coprocessor overrun",	  "#TS invalid TSS",	    "#NP segment not present",
-	"#SS stack fault",	  "#GP general protection", "#PF page fault",
-	"reserved 15",		  "#MF x87 error",	    "#AC alignment check",
-	"#MC machine check",	  "#XM SIMD error",	    "#VE virtualization",
-	"#CP control protection", "reserved 22",	    "reserved 23",
-	"reserved 24",		  "reserved 25",	    "reserved 26",
-	"reserved 27",		  "#HV hypervisor injection", "#VC VMM communication",
-	"#SX security",		  "reserved 31",
+	"#DE divide error",
+	"#DB debug",
+	"NMI",
+	"#BP breakpoint",
+	"#OF overflow",
+	"#BR bound range",
+	"#UD invalid opcode",
+	"#NM device not available",
+	"#DF double fault",
+	"coprocessor overrun",
+	"#TS invalid TSS",
+	"#NP segment not present",
+	"#SS stack fault",
+	"#GP general protection",
+	"#PF page fault",
+	"reserved 15",
+	"#MF x87 error",
+	"#AC alignment check",
+	"#MC machine check",
+	"#XM SIMD error",
+	"#VE virtualization",
+	"#CP control protection",
+	"reserved 22",
+	"reserved 23",
+	"reserved 24",
+	"reserved 25",
+	"reserved 26",
+	"reserved 27",
+	"#HV hypervisor injection",
+	"#VC VMM communication",
+	"#SX security",
+	"reserved 31",
 };
 
 void trap_register(int vector, irq_handler_t fn)
@@ -68,7 +89,9 @@ static void page_fault_reason(uint64_t err)
 {
 	printk_force("page fault: %s %s%s%s at CR2=%016lx\n",
 		     err & 1 ? "protection violation on" : "not-present page on",
-		     err & 16 ? "instruction fetch" : err & 2 ? "write" : "read",
+		     err & 16  ? "instruction fetch"
+		     : err & 2 ? "write"
+			       : "read",
 		     err & 4 ? " (user)" : "", err & 8 ? " (reserved bit)" : "", read_cr2());
 }
 

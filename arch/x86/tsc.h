@@ -12,7 +12,7 @@
 void tsc_init(uint16_t pm_timer_port);
 uint64_t tsc_khz(void);
 const char *tsc_source(void);
-uint64_t tsc_ns(void);	 /* nanoseconds since tsc_init; 0 before it */
+uint64_t tsc_ns(void); /* nanoseconds since tsc_init; 0 before it */
 void udelay(uint64_t us);
 
 #endif
