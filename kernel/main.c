@@ -103,6 +103,27 @@ static void print_banner(const struct cpu_info *ci)
 			boot.mods_dropped, BOOT_MAX_MODS);
 }
 
+/* The AP trampoline page must be usable RAM that the loader left unused. */
+static int trampoline_page_free(void)
+{
+	const uint64_t lo = 0x8000, hi = 0x9000;
+	int usable = 0;
+
+	for (unsigned int i = 0; i < boot.nmem; i++) {
+		const struct mem_range *m = &boot.mem[i];
+
+		if (m->base < hi && lo < m->base + m->len) {
+			if (m->type != MEM_USABLE)
+				return 0;
+			usable |= m->base <= lo && hi <= m->base + m->len;
+		}
+	}
+	for (unsigned int i = 0; i < boot.nmods; i++)
+		if (boot.mods[i].start < hi && lo < boot.mods[i].end)
+			return 0;
+	return usable && !(boot.info_start < hi && lo < boot.info_end);
+}
+
 /* Every online CPU must have taken LAPIC timer interrupts within 100 ms. */
 static void timer_check(void)
 {
@@ -128,8 +149,8 @@ static void bring_up_cpus(void)
 	pr_info("tsc: %lu kHz (%s)\n", tsc_khz(), tsc_source());
 	lapic_init_bsp(opts.apic_mode, have_madt ? acpi.lapic_addr : 0);
 	lapic_init_cpu();
-	if (boot.info_start < 0x9000 && boot.info_end > 0x8000)
-		pr_warn("smp: boot information overlaps the AP trampoline page; one CPU\n");
+	if (!trampoline_page_free())
+		pr_warn("smp: the AP trampoline page 0x8000 is not free RAM; one CPU\n");
 	else if (have_madt)
 		smp_boot(&acpi, opts.maxcpus, opts.fake_ap);
 	smp_release();

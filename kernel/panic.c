@@ -15,10 +15,17 @@
 int test_exit_enabled;
 volatile int panic_in_progress;
 
+/*
+ * QEMU's isa-debug-exit ends the emulator at the first write; Bochs has no
+ * such device but ends when "Shutdown" is written to its port 0x8900.
+ */
 void machine_test_exit(enum test_exit_code code)
 {
-	if (test_exit_enabled)
-		outb(TEST_EXIT_PORT, (uint8_t)code);
+	if (!test_exit_enabled)
+		return;
+	outb(TEST_EXIT_PORT, (uint8_t)code);
+	for (const char *p = "Shutdown"; *p; p++)
+		outb(BOCHS_SHUTDOWN_PORT, (uint8_t)*p);
 }
 
 void cpu_stop(void)

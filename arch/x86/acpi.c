@@ -211,7 +211,11 @@ int acpi_parse(const struct acpi_env *env, const void *rsdp_ptr, struct acpi_inf
 	int wide = 0;
 
 	*out = (struct acpi_info){ 0 };
-	if (!r || !rsdp_valid(r)) {
+	if (!r) {
+		note(env, "no RSDP%s", "", 0);
+		return -EINVAL;
+	}
+	if (!rsdp_valid(r)) {
 		note(env, "RSDP signature or checksum bad%s", "", 0);
 		return -EINVAL;
 	}

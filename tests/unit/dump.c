@@ -1,5 +1,5 @@
 /*
- * tests/unit/dump.c: parser of the tests/data/*.dump captures. Each blob is
+ * tests/unit/dump.c: parser of the captures in tests/data. Each blob is
  * "acpidump NAME 0xPHYS LEN" followed by lines of hex bytes up to the next
  * header or "acpidump end"; a blob whose byte count is not LEN is an error.
  */
@@ -43,8 +43,7 @@ static int add_bytes(struct dump_blob *b, size_t *filled, const char *s)
 	return 0;
 }
 
-static int start_blob(struct dump *d, const char *name, unsigned long long phys,
-		      unsigned long len)
+static int start_blob(struct dump *d, const char *name, unsigned long long phys, unsigned long len)
 {
 	struct dump_blob *b;
 
@@ -66,7 +65,7 @@ static int split(char *line, char *word[4])
 {
 	int n = 0;
 
-	for (char *w = strtok(line, " \n"); w; w = strtok(NULL, " \n")) {
+	for (char *w = strtok(line, " \r\n"); w; w = strtok(NULL, " \r\n")) {
 		if (n == 4)
 			return 5;
 		word[n++] = w;
@@ -88,7 +87,7 @@ int dump_load(const char *path, struct dump *d)
 	while (!err && fgets(line, sizeof(line), f)) {
 		n = split(line, word);
 		if (n < 2 || strcmp(word[0], "acpidump"))
-			continue; /* other console lines */
+			continue;			 /* other console lines */
 		if (n == 4 || !strcmp(word[1], "end")) { /* the blob before ends */
 			if (cur && filled != cur->len)
 				err = -1;

@@ -18,6 +18,7 @@
 #include "kernel/format.h"
 
 #define BUF 160
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Formats with both implementations; the test fails on any difference. */
 static void expect_like_libc(const char *fmt, ...)
@@ -42,9 +43,10 @@ static const char *const widths[] = { "", "1", "6", "24" };
 static const char *const precs[] = { "", ".0", ".1", ".5", ".23" };
 
 static const long long values[] = {
-	0,	   1,	       -1,	  7,	     -8,	42,	     127,
-	-128,	   128,	       255,	  256,	     32767,	-32768,	     65535,
-	INT_MAX,   INT_MIN,    UINT_MAX,  LLONG_MAX, LLONG_MIN, 0x123456789abcdefll,
+	0,	   1,	       -1,	  7,	     -8,
+	42,	   127,	       -128,	  128,	     255,
+	256,	   32767,      -32768,	  65535,     INT_MAX,
+	INT_MIN,   UINT_MAX,   LLONG_MAX, LLONG_MIN, 0x123456789abcdefll,
 	-10000000, 0x80000000, 01234567,
 };
 
@@ -75,13 +77,23 @@ static void expect_unsigned(const char *fmt, const char *len, long long v)
 		expect_like_libc(fmt, (unsigned int)v);
 }
 
+static void expect_all_values(const char *fmt, const char *len, int is_signed)
+{
+	for (size_t v = 0; v < NELEM(values); v++)
+		if (is_signed)
+			expect_signed(fmt, len, values[v]);
+		else
+			expect_unsigned(fmt, len, values[v]);
+}
+
 /*
- * Every combination of the flags in `flags`, each width, precision and length
+ * Every subset of the flags in `flags` with every width, precision and length
  * modifier, for conversion conv, over all values. Returns the formats tried.
  */
 static int grid(const char *flags, char conv, int is_signed)
 {
-	size_t nflags = strlen(flags);
+	const size_t ncombos = NELEM(widths) * NELEM(precs) * NELEM(lengths);
+	const size_t nflags = strlen(flags);
 	char fmt[32], set[8];
 	int tried = 0;
 
@@ -92,18 +104,15 @@ static int grid(const char *flags, char conv, int is_signed)
 			if (mask & 1u << i)
 				set[n++] = flags[i];
 		set[n] = '\0';
-		for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++)
-			for (size_t p = 0; p < sizeof(precs) / sizeof(precs[0]); p++)
-				for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++) {
-					snprintf(fmt, sizeof(fmt), "[%%%s%s%s%s%c]", set, widths[w],
-						 precs[p], lengths[l], conv);
-					for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++)
-						if (is_signed)
-							expect_signed(fmt, lengths[l], values[v]);
-						else
-							expect_unsigned(fmt, lengths[l], values[v]);
-					tried++;
-				}
+		for (size_t i = 0; i < ncombos; i++) {
+			const char *w = widths[i % NELEM(widths)];
+			const char *p = precs[i / NELEM(widths) % NELEM(precs)];
+			const char *l = lengths[i / NELEM(widths) / NELEM(precs)];
+
+			snprintf(fmt, sizeof(fmt), "[%%%s%s%s%s%c]", set, w, p, l, conv);
+			expect_all_values(fmt, l, is_signed);
+			tried++;
+		}
 	}
 	return tried;
 }
@@ -118,9 +127,9 @@ static void signed_conversions_match_libc(void **state)
 static void unsigned_conversions_match_libc(void **state)
 {
 	(void)state;
-	grid("-0", 'u', 0);
-	grid("-0#", 'x', 0);
-	grid("-0#", 'X', 0);
+	assert_int_equal(grid("-0", 'u', 0), 4 * 4 * 5 * 7);
+	assert_int_equal(grid("-0#", 'x', 0), 8 * 4 * 5 * 7);
+	assert_int_equal(grid("-0#", 'X', 0), 8 * 4 * 5 * 7);
 	assert_int_equal(grid("-0#", 'o', 0), 8 * 4 * 5 * 7);
 }
 
@@ -137,24 +146,19 @@ static void star_width_and_precision_match_libc(void **state)
 	expect_like_libc("[%*.*x]", 10, 6, 0xbeef);
 	expect_like_libc("[%*.*s]", -7, 3, "abcdef");
 	expect_like_libc("[%.*s]", 0, "abc");
-	expect_like_libc("[%*c]", 4, 'z');
 	expect_like_libc("[%*d|%*d]", 3, 1, -3, 2);
 }
 
-static void strings_and_chars_match_libc(void **state)
+static void strings_match_libc(void **state)
 {
 	static const char *const strs[] = { "", "a", "hello", "a longer string, 31 characters" };
-	static const char *const fmts[] = { "[%s]",  "[%10s]",	"[%-10s]", "[%.0s]",
+	static const char *const fmts[] = { "[%s]",   "[%10s]",	 "[%-10s]",  "[%.0s]",
 					    "[%.3s]", "[%8.2s]", "[%-8.4s]", "[%1s]" };
 
 	(void)state;
-	for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++)
-		for (size_t s = 0; s < sizeof(strs) / sizeof(strs[0]); s++)
+	for (size_t f = 0; f < NELEM(fmts); f++)
+		for (size_t s = 0; s < NELEM(strs); s++)
 			expect_like_libc(fmts[f], strs[s]);
-	expect_like_libc("[%c]", 'x');
-	expect_like_libc("[%5c]", 'x');
-	expect_like_libc("[%-5c]", 'x');
-	expect_like_libc("[%c%c%c]", 'a', 0xe9, '~');
 }
 
 static void pointers_match_libc(void **state)
@@ -162,7 +166,7 @@ static void pointers_match_libc(void **state)
 	static const uintptr_t ptrs[] = { 1, 0xb8000, 0xffff800000000000, UINTPTR_MAX };
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(ptrs) / sizeof(ptrs[0]); i++) {
+	for (size_t i = 0; i < NELEM(ptrs); i++) {
 		expect_like_libc("[%p]", (void *)ptrs[i]);
 		expect_like_libc("[%24p]", (void *)ptrs[i]);
 		expect_like_libc("[%-24p]", (void *)ptrs[i]);
@@ -177,7 +181,7 @@ static void text_percent_and_mixed_formats_match_libc(void **state)
 	expect_like_libc("");
 	expect_like_libc("no conversions at all");
 	expect_like_libc("100%% sure, %%%d%%", 5);
-	expect_like_libc("%s=%#lx (%d pages, %-6s|%c)", "cr3", 0x1000ul, -3, "rw", '!');
+	expect_like_libc("%s=%#lx (%d pages, %-6s|)", "cr3", 0x1000ul, -3, "rw");
 	expect_like_libc("cpu%u: apic %#x, %llu ticks, %zu bytes, %td apart", 3u, 0xfeu,
 			 123456789012ull, (size_t)4096, (ptrdiff_t)-16);
 }
@@ -277,13 +281,36 @@ static void nul_char_is_written_and_counted(void **state)
 	assert_memory_equal(buf, "  \0", 4);
 }
 
+/* Placed last: until kernel/format.c reads a %c past its byte, ASan stops here. */
+static void chars_match_libc(void **state)
+{
+	(void)state;
+	expect_like_libc("[%c]", 'x');
+	expect_like_libc("[%5c]", 'x');
+	expect_like_libc("[%-5c]", 'x');
+	expect_like_libc("[%*c]", 4, 'z');
+	expect_like_libc("[%c%c%c]", 'a', 0xe9, '~');
+	expect_like_libc("%s=%d%c", "x", 3, '!');
+}
+
+/* C11 7.21.6.1p8: with a precision, %s reads no further than that many bytes. */
+static void string_precision_bounds_the_bytes_read(void **state)
+{
+	const char unterminated[3] = { 'a', 'b', 'c' };
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(fmt_snprintf(buf, sizeof(buf), "%.3s", unterminated), 3);
+	assert_string_equal(buf, "abc");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(signed_conversions_match_libc),
 		cmocka_unit_test(unsigned_conversions_match_libc),
 		cmocka_unit_test(star_width_and_precision_match_libc),
-		cmocka_unit_test(strings_and_chars_match_libc),
+		cmocka_unit_test(strings_match_libc),
 		cmocka_unit_test(pointers_match_libc),
 		cmocka_unit_test(text_percent_and_mixed_formats_match_libc),
 		cmocka_unit_test(truncation_matches_libc_at_every_buffer_size),
@@ -294,6 +321,8 @@ int main(void)
 		cmocka_unit_test(unknown_conversion_is_copied_and_trailing_percent_dropped),
 		cmocka_unit_test(plus_and_space_flags_do_not_apply_to_unsigned),
 		cmocka_unit_test(nul_char_is_written_and_counted),
+		cmocka_unit_test(chars_match_libc),
+		cmocka_unit_test(string_precision_bounds_the_bytes_read),
 	};
 
 	return cmocka_run_group_tests_name("test_format", tests, NULL, NULL);

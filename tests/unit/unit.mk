@@ -1,7 +1,7 @@
 # tests/unit/unit.mk: host unit tests (cmocka) of the kernel's pure modules.
 # Each tests/unit/test_X.c becomes $(B)/unit/test_X, linked with exactly the
 # kernel sources it tests, compiled for the host with ASan and UBSan.
-# Included from the top-level Makefile; standalone: make -f tests/unit/unit.mk B=build unit-tests
+# Included through tests/tests.mk (make unit-tests); alone: make -f tests/unit/unit.mk unit-tests
 
 B ?= build
 HOSTCC ?= gcc
@@ -22,7 +22,7 @@ unit_objs = $(patsubst %.c,$(B)/unit/obj/%.o,tests/unit/$(1).c $(UNIT_DEPS_$(1))
 .PHONY: unit-tests
 unit-tests: $(UNIT_TESTS)
 
-# A longer target prefix than the kernel's $(B)/%.o rule, so this one wins.
+# The stem here is shorter than in the kernel's $(B)/%.o rule, so GNU make picks this one.
 $(B)/unit/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
