@@ -23,7 +23,7 @@ KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -Wl,-z,noexecstack -
 RUN_CMDLINE ?= loglevel=info
 QEMU_RUN_OPTS ?= -cpu max -smp 2 -m 512M
 
-.PHONY: all deps run test bench format format-check clean
+.PHONY: all deps run test bench format format-check clean print-%
 all: $(B)/bivisor.elf $(B)/bivisor.iso
 
 $(B)/%.o: %.c
@@ -65,6 +65,9 @@ format:
 	clang-format -i $(FORMAT_FILES)
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: clean"
+
+print-%:
+	@echo $($*)
 
 clean:
 	rm -rf $(B)

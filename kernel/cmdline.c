@@ -21,9 +21,11 @@ int cmdline_parse_uint(const char *s, unsigned long *out)
 	if (!s || !*s)
 		return -EINVAL;
 	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (~0ul - 9) / 10)
+		unsigned long d = (unsigned long)(*s - '0');
+
+		if (*s < '0' || *s > '9' || v > (~0ul - d) / 10)
 			return -EINVAL;
-		v = v * 10 + (unsigned long)(*s - '0');
+		v = v * 10 + d;
 	}
 	*out = v;
 	return 0;

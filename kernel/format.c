@@ -37,7 +37,7 @@ static size_t str_len(const char *s, int max)
 {
 	size_t n = 0;
 
-	while (s[n] && (max < 0 || n < (size_t)max))
+	while ((max < 0 || n < (size_t)max) && s[n])
 		n++;
 	return n;
 }
@@ -204,6 +204,7 @@ static void fmt_one(struct out *o, struct spec *sp, char conv, va_list *ap)
 		fmt_number(o, sp, s < 0 ? -(uint64_t)s : (uint64_t)s, s < 0, 10, 0);
 		break;
 	case 'u':
+		sp->plus = sp->space = 0; /* for signed conversions only */
 		fmt_number(o, sp, arg_unsigned(sp, ap), 0, 10, 0);
 		break;
 	case 'x':
@@ -222,8 +223,11 @@ static void fmt_one(struct out *o, struct spec *sp, char conv, va_list *ap)
 		break;
 	case 'c':
 		c = (char)va_arg(*ap, int);
-		sp->prec = 1;
-		fmt_string(o, sp, &c);
+		if (!sp->left)
+			out_pad(o, ' ', sp->width - 1);
+		out_char(o, c);
+		if (sp->left)
+			out_pad(o, ' ', sp->width - 1);
 		break;
 	default: /* '%' and unknown conversions are copied */
 		out_char(o, '%');

@@ -25,6 +25,12 @@ static void bit_clear(struct frame_pool *p, uint64_t f)
 	p->bitmap[f / 64] &= ~(1ull << (f % 64));
 }
 
+/* The second half of the bitmap: bit set = the frame belongs to the pool. */
+static uint64_t *owned(const struct frame_pool *p)
+{
+	return p->bitmap + (p->nframes + 63) / 64;
+}
+
 static uint64_t usable_top(const struct mem_range *mem, unsigned int nmem)
 {
 	uint64_t top = 0;
@@ -43,6 +49,15 @@ static int overlaps(uint64_t b, uint64_t e, const struct phys_range *r, unsigned
 	return 0;
 }
 
+/* Does [b, e) touch a range of the map that is not usable RAM? */
+static int map_reserved(uint64_t b, uint64_t e, const struct mem_range *mem, unsigned int nmem)
+{
+	for (unsigned int i = 0; i < nmem; i++)
+		if (mem[i].type != MEM_USABLE && b < mem[i].base + mem[i].len && mem[i].base < e)
+			return 1;
+	return 0;
+}
+
 /* First page-aligned place of `bytes` in usable RAM above 1 MiB, clear of resv. */
 static hpa_t place_bitmap(const struct mem_range *mem, unsigned int nmem, uint64_t bytes,
 			  const struct phys_range *resv, unsigned int nresv)
@@ -56,7 +71,8 @@ static hpa_t place_bitmap(const struct mem_range *mem, unsigned int nmem, uint64
 		if (b < LOW_RESERVED)
 			b = LOW_RESERVED;
 		for (; b + bytes <= e; b += PAGE_SIZE)
-			if (!overlaps(b, b + bytes, resv, nresv))
+			if (!overlaps(b, b + bytes, resv, nresv) &&
+			    !map_reserved(b, b + bytes, mem, nmem))
 				return b;
 	}
 	return 0;
@@ -71,6 +87,7 @@ static void mark_usable(struct frame_pool *p, uint64_t base, uint64_t len)
 	for (; f < end && f < p->nframes; f++) {
 		if (bit_test(p, f)) {
 			bit_clear(p, f);
+			owned(p)[f / 64] |= 1ull << (f % 64);
 			p->total++;
 			p->free++;
 		}
@@ -86,6 +103,7 @@ static void mark_reserved(struct frame_pool *p, uint64_t base, uint64_t end)
 	for (; f < last && f < p->nframes; f++) {
 		if (!bit_test(p, f)) {
 			bit_set(p, f);
+			owned(p)[f / 64] &= ~(1ull << (f % 64));
 			p->total--;
 			p->free--;
 		}
@@ -104,14 +122,16 @@ int frame_pool_setup(struct frame_pool *p, const struct mem_range *mem, unsigned
 		return -ENOMEM;
 	p->nframes = top >> PAGE_SHIFT;
 	words = (p->nframes + 63) / 64;
-	bytes = (words * 8 + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	bytes = (2 * words * 8 + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	p->bitmap_phys = place_bitmap(mem, nmem, bytes, resv, nresv);
 	if (!p->bitmap_phys)
 		return -ENOMEM;
 	p->bitmap_bytes = bytes;
 	p->bitmap = phys_to_virt(p->bitmap_phys);
-	for (uint64_t i = 0; i < words; i++)
+	for (uint64_t i = 0; i < words; i++) {
 		p->bitmap[i] = ~0ull;
+		owned(p)[i] = 0;
+	}
 	for (unsigned int i = 0; i < nmem; i++)
 		if (mem[i].type == MEM_USABLE)
 			mark_usable(p, mem[i].base, mem[i].len);
@@ -184,7 +204,7 @@ int frame_pool_free(struct frame_pool *p, hpa_t addr, uint64_t n)
 	if ((addr & (PAGE_SIZE - 1)) || !n || f + n > p->nframes || f == 0)
 		return -EINVAL;
 	for (uint64_t i = 0; i < n; i++)
-		if (!bit_test(p, f + i))
+		if (!bit_test(p, f + i) || !((owned(p)[(f + i) / 64] >> ((f + i) % 64)) & 1))
 			return -EINVAL;
 	for (uint64_t i = 0; i < n; i++)
 		bit_clear(p, f + i);

@@ -90,8 +90,9 @@ static void print_banner(const struct cpu_info *ci)
 	else
 		printk("virt: %s%s%s\n", cpu_virt_name(ci), ci->virt_problem ? ": " : "",
 		       ci->virt_problem ? ci->virt_problem : "");
-	printk("memory: %lu MiB usable, %lu MiB free\n", mm_usable_bytes() >> 20,
-	       mm_frames_free() * PAGE_SIZE >> 20);
+	printk("memory: %lu MiB usable, %lu MiB free (frames: %lu free, %lu used)\n",
+	       mm_usable_bytes() >> 20, mm_frames_free() * PAGE_SIZE >> 20, mm_frames_free(),
+	       mm_frames_total() - mm_frames_free());
 	printk("%u CPUs online\n", ncpus_online);
 	printk("modules: %u loaded\n", boot.nmods);
 	for (unsigned int i = 0; i < boot.nmods; i++)
@@ -145,7 +146,7 @@ static void bring_up_cpus(void)
 {
 	int have_madt = acpi_setup() == 0;
 
-	tsc_init(have_madt ? acpi.pm_timer_port : 0);
+	tsc_init(opts.tsc, have_madt ? acpi.pm_timer_port : 0);
 	pr_info("tsc: %lu kHz (%s)\n", tsc_khz(), tsc_source());
 	lapic_init_bsp(opts.apic_mode, have_madt ? acpi.lapic_addr : 0);
 	lapic_init_cpu();

@@ -45,9 +45,12 @@ static const char *tag_string(const struct tag *t, size_t off)
 static int parse_mmap(const struct tag *t, struct boot_info *bi)
 {
 	const uint8_t *p = (const uint8_t *)t;
-	uint32_t esize = *(const uint32_t *)(p + 8);
+	uint32_t esize;
 
-	if (t->size < 16 || esize < sizeof(struct mmap_entry) || esize % 8)
+	if (t->size < 16)
+		return -EINVAL;
+	esize = *(const uint32_t *)(p + 8);
+	if (esize < sizeof(struct mmap_entry) || esize % 8)
 		return -EINVAL;
 	for (uint32_t off = 16; off + esize <= t->size; off += esize) {
 		const struct mmap_entry *e = (const void *)(p + off);

@@ -92,6 +92,20 @@ static int set_apic(void *ctx, const char *v)
 	return 0;
 }
 
+static int set_tsc(void *ctx, const char *v)
+{
+	(void)ctx;
+	if (!strcmp(v, "auto"))
+		opts.tsc = TSC_AUTO;
+	else if (!strcmp(v, "pit"))
+		opts.tsc = TSC_PIT;
+	else if (!strcmp(v, "pmtimer"))
+		opts.tsc = TSC_PMTIMER;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 static int set_maxcpus(void *ctx, const char *v)
 {
 	unsigned long n;
@@ -131,6 +145,7 @@ static const struct cmdline_opt table[] = {
 	{ "acpi", 1, set_acpi, "on|off|dump" },
 	{ "mb2dump", 0, set_mb2dump, "print the Multiboot2 information as hex" },
 	{ "apic", 1, set_apic, "auto|xapic|x2apic" },
+	{ "tsc", 1, set_tsc, "auto|pit|pmtimer" },
 	{ "maxcpus", 1, set_maxcpus, "a number of CPUs, 1 or more" },
 	{ "fake_ap", 1, set_fake_ap, "APIC id of a CPU that is not there, for tests" },
 	{ "crash", 1, set_crash, "write-text|write-rodata|exec-data|ud|null, for tests" },

@@ -6,9 +6,11 @@
 #define KERNEL_OPTIONS_H
 
 #include "arch/x86/lapic.h"
+#include "arch/x86/tsc.h"
 
 struct options {
 	enum apic_mode apic_mode;
+	enum tsc_source_pref tsc;
 	int acpi_off;
 	int acpi_dump;
 	int mb2_dump;

@@ -64,10 +64,19 @@ def split_list(value):
     return [s.strip() for s in value.split(";") if s.strip()] if value else []
 
 
+def default_modules():
+    """The modules of `make run`'s ISO, as the Makefile names them."""
+    if "ISO_MODULES" not in os.environ:
+        out = subprocess.run(["make", "-s", "--no-print-directory", "print-ISO_MODULES"],
+                             cwd=ROOT, stdout=subprocess.PIPE, check=True)
+        os.environ["ISO_MODULES"] = out.stdout.decode().strip()
+    return os.environ["ISO_MODULES"]
+
+
 def make_iso(test):
     """A GRUB ISO with this test's kernel command line, cached by content."""
     cmdline = (test.get("cmdline", "") + " testexit").strip()
-    modules = shlex.split(test.get("modules", os.environ.get("ISO_MODULES", "")))
+    modules = shlex.split(test.get("modules", default_modules()))
     key = hashlib.sha1(repr((cmdline, modules)).encode()).hexdigest()[:12]
     iso = os.path.join(BUILD, "tests", "iso-%s.iso" % key)
     elf = os.path.join(BUILD, "bivisor.elf")
@@ -190,7 +199,8 @@ def run_emulated(test):
     return Result(name, True, secs)
 
 
-CMOCKA_LINE = re.compile(r"^\[\s*(OK|FAILED)\s*\] (\S+)")
+CMOCKA_LINE = re.compile(r"^\[\s*(OK|FAILED)\s*\] ([A-Za-z_]\w*)$")
+CMOCKA_RUN = re.compile(r"^\[\s*RUN\s*\] ([A-Za-z_]\w*)$")
 
 
 def run_unit(binary):
@@ -203,7 +213,11 @@ def run_unit(binary):
     except subprocess.TimeoutExpired:
         return [Result("unit/" + os.path.basename(binary), False, 120, "timeout after 120s")]
     secs = time.monotonic() - start
-    results, seen = [], set()
+    results, seen, started = [], set(), []
+    for l in out:
+        m = CMOCKA_RUN.match(l)
+        if m:
+            started.append(m.group(1))
     for i, l in enumerate(out):
         m = CMOCKA_LINE.match(l)
         if not m or m.group(2) in seen:
@@ -213,6 +227,10 @@ def run_unit(binary):
         results.append(Result("unit/" + m.group(2), m.group(1) == "OK", 0, why or "failed"))
     for r in results:
         r.secs = secs / len(results)
+    unfinished = [t for t in started if t not in seen]
+    for t in unfinished:  # the binary died inside this test (a crash, a sanitizer abort)
+        results.append(Result("unit/" + t, False, 0, "the test binary died in it (status %d)"
+                              % p.returncode, out[-TAIL_LINES:]))
     if not results or (p.returncode != 0 and all(r.ok for r in results)):
         tail = out[-TAIL_LINES:]
         results.append(Result("unit/" + os.path.basename(binary), False, secs,

@@ -37,6 +37,25 @@ struct rsdp {
 } __attribute__((packed));
 _Static_assert(sizeof(struct rsdp) == 36, "ACPI 6.4 table 5.3");
 
+/* Table fields sit at any byte address: read them through packed structs. */
+static uint32_t rd32(const void *p)
+{
+	const struct {
+		uint32_t v;
+	} __attribute__((packed)) *u = p;
+
+	return u->v;
+}
+
+static uint64_t rd64(const void *p)
+{
+	const struct {
+		uint64_t v;
+	} __attribute__((packed)) *u = p;
+
+	return u->v;
+}
+
 #define FADT_PM_TMR_BLK 76
 #define MADT_ENTRIES 44
 
@@ -108,11 +127,11 @@ static void madt_entry(struct acpi_info *out, const uint8_t *e)
 		if (e[0] == 0) {
 			c->uid = e[2];
 			c->apic_id = e[3];
-			c->enabled = *(const uint32_t *)(e + 4) & 3; /* enabled or online-capable */
+			c->enabled = rd32(e + 4) & 3; /* enabled or online-capable */
 		} else {
-			c->apic_id = *(const uint32_t *)(e + 4);
-			c->enabled = *(const uint32_t *)(e + 8) & 3;
-			c->uid = *(const uint32_t *)(e + 12);
+			c->apic_id = rd32(e + 4);
+			c->enabled = rd32(e + 8) & 3;
+			c->uid = rd32(e + 12);
 		}
 		return;
 	case 1: /* I/O APIC */
@@ -120,8 +139,8 @@ static void madt_entry(struct acpi_info *out, const uint8_t *e)
 			return;
 		out->ioapics[out->nioapics++] = (struct acpi_ioapic){
 			.id = e[2],
-			.addr = *(const uint32_t *)(e + 4),
-			.gsi_base = *(const uint32_t *)(e + 8),
+			.addr = rd32(e + 4),
+			.gsi_base = rd32(e + 8),
 		};
 		return;
 	case 2:
@@ -129,7 +148,7 @@ static void madt_entry(struct acpi_info *out, const uint8_t *e)
 		return;
 	case 5: /* Local APIC address override */
 		if (e[1] >= 12)
-			out->lapic_addr = *(const uint64_t *)(e + 4);
+			out->lapic_addr = rd64(e + 4);
 		return;
 	default:
 		return;
@@ -144,7 +163,7 @@ static int parse_madt(const struct acpi_env *env, const struct sdt_header *h, st
 		note(env, "%s table too short (%lu bytes)", "APIC", h->length);
 		return -EINVAL;
 	}
-	out->lapic_addr = *(const uint32_t *)(p + 36);
+	out->lapic_addr = rd32(p + 36);
 	for (uint32_t off = MADT_ENTRIES; off + 2 <= h->length;) {
 		uint8_t len = p[off + 1];
 
@@ -186,8 +205,7 @@ static int walk_root(const struct acpi_env *env, const struct sdt_header *root, 
 	int madt = -ENOENT;
 
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t phys =
-			wide ? *(const uint64_t *)(p + 8 * i) : *(const uint32_t *)(p + 4 * i);
+		uint64_t phys = wide ? rd64(p + 8 * i) : rd32(p + 4 * i);
 		const struct sdt_header *h = map_table(env, phys);
 
 		if (!h)
@@ -196,8 +214,7 @@ static int walk_root(const struct acpi_env *env, const struct sdt_header *root, 
 		if (sig_is(h, "APIC") && madt == -ENOENT)
 			madt = parse_madt(env, h, out);
 		else if (sig_is(h, "FACP") && h->length >= FADT_PM_TMR_BLK + 4)
-			out->pm_timer_port =
-				*(const uint32_t *)((const uint8_t *)h + FADT_PM_TMR_BLK);
+			out->pm_timer_port = rd32((const uint8_t *)h + FADT_PM_TMR_BLK);
 	}
 	if (madt == -ENOENT)
 		note(env, "no %s table (MADT)", "APIC", 0);

@@ -76,10 +76,18 @@ static uint64_t tsc_from_pm_timer(uint16_t port)
 	return (t1 - t0) / CALIBRATE_MS;
 }
 
-void tsc_init(uint16_t pm_timer_port)
+void tsc_init(enum tsc_source_pref pref, uint16_t pm_timer_port)
 {
-	uint64_t khz = tsc_from_cpuid();
+	uint64_t khz = 0;
 
+	if (pref == TSC_PMTIMER && !pm_timer_port)
+		pr_warn("tsc: tsc=pmtimer, but ACPI gives no PM timer\n");
+	if (pref == TSC_PMTIMER && pm_timer_port)
+		khz = tsc_from_pm_timer(pm_timer_port);
+	else if (pref == TSC_PIT)
+		khz = tsc_from_pit();
+	if (!khz)
+		khz = tsc_from_cpuid();
 	if (!khz)
 		khz = tsc_from_pit();
 	if (!khz && pm_timer_port)

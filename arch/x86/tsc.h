@@ -8,8 +8,14 @@
 
 #include <stdint.h>
 
+enum tsc_source_pref {
+	TSC_AUTO,    /* CPUID, else PIT, else ACPI PM timer */
+	TSC_PIT,     /* measure against the PIT even if CPUID knows */
+	TSC_PMTIMER, /* measure against the ACPI PM timer */
+};
+
 /* pm_timer_port: the FADT's PM timer port, or 0 when there is none. */
-void tsc_init(uint16_t pm_timer_port);
+void tsc_init(enum tsc_source_pref pref, uint16_t pm_timer_port);
 uint64_t tsc_khz(void);
 const char *tsc_source(void);
 uint64_t tsc_ns(void); /* nanoseconds since tsc_init; 0 before it */
