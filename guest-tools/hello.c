@@ -9,18 +9,14 @@ static volatile uint64_t scratch[512];
 
 int guest_main(void)
 {
-	uint32_t r[4];
-	uint64_t efer_lo;
+	int same = 1;
 
 	guest_printf("hello from a bivisor test guest\n");
 	report(guest_boot_magic() == 0x2badb002, "started by a Multiboot loader");
-	asm volatile("rdmsr" : "=a"(efer_lo) : "c"(0xc0000080) : "rdx");
-	report(efer_lo & (1u << 10), "long mode is active (EFER.LMA)");
-	guest_cpuid(0, r);
-	report(r[0] >= 1, "CPUID leaf 0 answers");
+	report(rdmsr(MSR_EFER) & (1u << 10), "long mode is active (EFER.LMA)");
+	report(cpuid(0, 0).eax >= 1, "CPUID leaf 0 answers");
 	for (int i = 0; i < 512; i++)
 		scratch[i] = 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1);
-	int same = 1;
 	for (int i = 0; i < 512; i++)
 		same &= scratch[i] == 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1);
 	report(same, "memory reads back what was written");

@@ -19,9 +19,9 @@ void guest_start64(void);
 
 static void putc_com1(char c)
 {
-	for (int i = 0; i < 100000 && !(guest_inb(COM1 + 5) & 0x20); i++)
+	for (int i = 0; i < 100000 && !(inb(COM1 + 5) & 0x20); i++)
 		;
-	guest_outb(COM1, (uint8_t)c);
+	outb(COM1, (uint8_t)c);
 }
 
 void guest_printf(const char *fmt, ...)
@@ -61,13 +61,13 @@ uint32_t guest_boot_magic(void)
 
 void guest_exit(int status)
 {
-	guest_outb(EXIT_PORT, (uint8_t)status);
+	outb(EXIT_PORT, (uint8_t)status);
 	for (;;)
 		asm volatile("cli; hlt");
 }
 
 void guest_start64(void)
 {
-	guest_outb(COM1 + 3, 0x03); /* 8N1; the divisor is left as the loader set it */
+	outb(COM1 + 3, 0x03); /* 8N1; the divisor is left as the loader set it */
 	guest_exit(guest_main());
 }

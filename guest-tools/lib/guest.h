@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "arch/x86/x86.h" /* inb/outb, rdmsr, cpuid: the same helpers as the kernel */
+
 /* Written by each test; returns the value for port 0xf4 (0 = all passed). */
 int guest_main(void);
 
@@ -21,23 +23,5 @@ int report_summary(void);
 
 uint32_t guest_boot_magic(void);
 void guest_exit(int status) __attribute__((noreturn));
-
-static inline void guest_outb(uint16_t port, uint8_t v)
-{
-	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t guest_inb(uint16_t port)
-{
-	uint8_t v;
-
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void guest_cpuid(uint32_t leaf, uint32_t r[4])
-{
-	asm volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
-}
 
 #endif
