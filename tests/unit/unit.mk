@@ -10,12 +10,9 @@ UNIT_LDLIBS := -lcmocka
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 
-# The module(s) each test links besides its own file.
-UNIT_DEPS_test_format := kernel/format.c
-UNIT_DEPS_test_frame := kernel/frame.c
-UNIT_DEPS_test_cmdline := kernel/cmdline.c kernel/format.c
-UNIT_DEPS_test_mb2 := kernel/mb2.c tests/unit/dump.c
-UNIT_DEPS_test_acpi := arch/x86/acpi.c kernel/format.c tests/unit/dump.c
+# The module(s) each test links besides its own file: UNIT_DEPS_test_X lines,
+# kept in tests/unit/deps-*.mk (one fragment per area, so areas do not collide).
+include $(wildcard tests/unit/deps-*.mk)
 
 unit_objs = $(patsubst %.c,$(B)/unit/obj/%.o,tests/unit/$(1).c $(UNIT_DEPS_$(1)))
 

@@ -1,0 +1,76 @@
+/*
+ * kernel/insn.h: decoding and emulating the one guest instruction that
+ * touched an MMIO address (an NPF/EPT-violation exit). The hardware gives
+ * the guest-physical address; this module finds which register or immediate
+ * is read or written, how wide the access is, performs it through callbacks
+ * and updates the guest's registers, RFLAGS and RIP. Pure code (host unit
+ * tests with cmocka).
+ */
+#ifndef KERNEL_INSN_H
+#define KERNEL_INSN_H
+
+#include <stdint.h>
+
+#define INSN_MAX_LEN 15
+
+/* General registers in the encoding order of ModRM/REX (Intel SDM vol. 2A 2.1.5). */
+enum insn_gpr {
+	INSN_RAX,
+	INSN_RCX,
+	INSN_RDX,
+	INSN_RBX,
+	INSN_RSP,
+	INSN_RBP,
+	INSN_RSI,
+	INSN_RDI,
+	INSN_R8,
+	INSN_R9,
+	INSN_R10,
+	INSN_R11,
+	INSN_R12,
+	INSN_R13,
+	INSN_R14,
+	INSN_R15,
+	INSN_NR_GPRS,
+};
+
+struct insn_regs {
+	uint64_t gpr[INSN_NR_GPRS];
+	uint64_t rip;
+	uint64_t rflags;
+};
+
+enum insn_mode {
+	INSN_MODE_16 = 16, /* real mode or 16-bit protected mode: default operand size 16 */
+	INSN_MODE_32 = 32,
+	INSN_MODE_64 = 64,
+};
+
+/* The MMIO side of the access: gpa is the address the hardware reported. */
+struct insn_mmio_ops {
+	void *ctx;
+	int (*read)(void *ctx, uint64_t gpa, unsigned int size, uint64_t *value);
+	int (*write)(void *ctx, uint64_t gpa, unsigned int size, uint64_t value);
+};
+
+/* What was emulated, for logs and exit statistics. */
+struct insn_info {
+	unsigned int len;  /* instruction length in bytes */
+	unsigned int size; /* access width: 1, 2, 4 or 8 */
+	int is_write;	   /* the access wrote MMIO (a read-modify-write counts as write) */
+	const char *mnemonic;
+};
+
+/*
+ * Emulates the instruction in code[0..code_len) (fetched from the guest at
+ * regs->rip; code_len may be less than INSN_MAX_LEN near the end of a page
+ * mapping). On success returns 0 with regs updated (RIP advanced). Returns
+ * -EINVAL for an instruction it does not support (nothing changed: the
+ * caller crashes the domain or injects #UD), -EFAULT when code_len is too
+ * short for the instruction, or the error of an MMIO callback.
+ */
+int insn_emulate_mmio(const uint8_t *code, unsigned int code_len, enum insn_mode mode,
+		      struct insn_regs *regs, uint64_t gpa, const struct insn_mmio_ops *ops,
+		      struct insn_info *info);
+
+#endif

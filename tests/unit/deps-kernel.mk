@@ -1,0 +1,6 @@
+# tests/unit/deps-kernel.mk: what the unit tests of the kernel's pure modules link.
+UNIT_DEPS_test_format := kernel/format.c
+UNIT_DEPS_test_frame := kernel/frame.c
+UNIT_DEPS_test_cmdline := kernel/cmdline.c kernel/format.c
+UNIT_DEPS_test_mb2 := kernel/mb2.c tests/unit/dump.c
+UNIT_DEPS_test_acpi := arch/x86/acpi.c kernel/format.c tests/unit/dump.c
