@@ -27,6 +27,7 @@ struct free_obj {
 
 static struct free_obj *free_lists[NCLASSES];
 static spinlock_t heap_lock;
+static uint64_t slab_frames; /* frames carved into small objects; kept by the heap */
 
 static int size_class(size_t size)
 {
@@ -46,6 +47,7 @@ static int refill(int c)
 
 	if (!pa)
 		return -ENOMEM;
+	slab_frames++;
 	h = hpa_to_virt(pa);
 	h->magic = HEAP_MAGIC_SMALL;
 	h->size = objsz;
@@ -119,6 +121,11 @@ void kfree(void *p)
 	o->next = free_lists[size_class(h->size)];
 	free_lists[size_class(h->size)] = o;
 	spin_unlock_irqrestore(&heap_lock, flags);
+}
+
+uint64_t heap_slab_frames(void)
+{
+	return slab_frames;
 }
 
 int heap_self_test(void)

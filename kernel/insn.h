@@ -61,13 +61,53 @@ struct insn_info {
 	const char *mnemonic;
 };
 
+/* RFLAGS status flags (Intel SDM vol. 1 3.4.3.1). */
+#define INSN_RFLAGS_CF (1ull << 0)
+#define INSN_RFLAGS_PF (1ull << 2)
+#define INSN_RFLAGS_AF (1ull << 4)
+#define INSN_RFLAGS_ZF (1ull << 6)
+#define INSN_RFLAGS_SF (1ull << 7)
+#define INSN_RFLAGS_OF (1ull << 11)
+
+/* The arithmetic of the emulated instructions; ADD..CMP in the order of group 1's ModRM.reg. */
+enum insn_alu_op {
+	INSN_ALU_ADD,
+	INSN_ALU_OR,
+	INSN_ALU_ADC,
+	INSN_ALU_SBB,
+	INSN_ALU_AND,
+	INSN_ALU_SUB,
+	INSN_ALU_XOR,
+	INSN_ALU_CMP,
+	INSN_ALU_TEST,
+	INSN_ALU_BT, /* BT..BTC in the order of group 8's ModRM.reg 4-7 */
+	INSN_ALU_BTS,
+	INSN_ALU_BTR,
+	INSN_ALU_BTC,
+	INSN_NR_ALU_OPS,
+};
+
+/*
+ * Computes dst op src at size bytes (1, 2, 4 or 8; inputs are truncated to
+ * it) and returns the result: the difference for CMP, the AND for TEST, dst
+ * for BT; the caller decides whether to store it. Sets the status flags of
+ * *rflags that the operation defines (CF for BT..BTC, all six otherwise;
+ * the AF that AND, OR, XOR and TEST leave undefined is cleared) and keeps the
+ * others. BT..BTC take the bit offset src modulo the operand width.
+ * In kernel/insn_alu.c.
+ */
+uint64_t insn_alu(enum insn_alu_op op, uint64_t dst, uint64_t src, unsigned int size,
+		  uint64_t *rflags);
+
 /*
  * Emulates the instruction in code[0..code_len) (fetched from the guest at
  * regs->rip; code_len may be less than INSN_MAX_LEN near the end of a page
  * mapping). On success returns 0 with regs updated (RIP advanced). Returns
  * -EINVAL for an instruction it does not support (nothing changed: the
  * caller crashes the domain or injects #UD), -EFAULT when code_len is too
- * short for the instruction, or the error of an MMIO callback.
+ * short for the instruction, or the error of an MMIO callback (then regs
+ * are unchanged too). info may be NULL; it is filled once the instruction is
+ * decoded, so it also describes one whose MMIO callback failed.
  */
 int insn_emulate_mmio(const uint8_t *code, unsigned int code_len, enum insn_mode mode,
 		      struct insn_regs *regs, uint64_t gpa, const struct insn_mmio_ops *ops,

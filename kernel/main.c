@@ -14,14 +14,17 @@
 #include "arch/x86/x86.h"
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
+#include "kernel/guests.h"
 #include "kernel/mb2.h"
 #include "kernel/mm.h"
 #include "kernel/options.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/run.h"
 #include "kernel/selftest.h"
 #include "kernel/string.h"
 #include "kernel/version.h"
+#include "kernel/virt.h"
 
 void kmain(uint32_t magic, uint64_t mbi_phys);
 
@@ -159,6 +162,26 @@ static void bring_up_cpus(void)
 	timer_check();
 }
 
+/* Enables the backend on every CPU, creates the domains and runs them. */
+static void start_guests(void)
+{
+	if (!boot.nmods) {
+		printk("no guest modules given; nothing to run\n");
+		return;
+	}
+	if (virt_select())
+		return;
+	run_enable_cpu();
+	smp_run_on_aps(run_loop);
+	run_wait_enabled();
+	if (!guests_create(&boot)) {
+		printk("no domain could be created; nothing to run\n");
+		return;
+	}
+	run_start();
+	run_loop();
+}
+
 void kmain(uint32_t magic, uint64_t mbi_phys)
 {
 	struct cpu_info ci;
@@ -187,6 +210,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 		cpu_halt_forever();
 	}
 	printk("bivisor: boot complete\n");
+	start_guests();
 	machine_test_exit(EXIT_OK);
 	for (;;)
 		asm volatile("hlt");

@@ -32,6 +32,8 @@ uint64_t mm_top_of_ram(void);
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 void kfree(void *p);
+/* Frames the heap keeps for small objects (they stay with it once carved). */
+uint64_t heap_slab_frames(void);
 /* Allocates and frees a mix of sizes and checks that the frame count returns. */
 int heap_self_test(void);
 

@@ -30,6 +30,7 @@ extern char boot_stack_top[];
 struct percpu *cpus[MAX_CPUS];
 unsigned int ncpus_online;
 static volatile int released;
+static void (*volatile ap_work)(void);
 static struct percpu bsp_percpu;
 
 static void cpu_common_init(struct percpu *pc)
@@ -60,8 +61,15 @@ static void ap_main(struct percpu *pc)
 		cpu_relax();
 	paging_load(); /* drops any stale TLB entry of the trampoline page */
 	irq_enable();
-	for (;;)
-		asm volatile("hlt");
+	while (!ap_work)
+		asm volatile("hlt"); /* the timer tick wakes us to look again */
+	ap_work();
+	cpu_halt_forever();
+}
+
+void smp_run_on_aps(void (*fn)(void))
+{
+	__atomic_store_n(&ap_work, fn, __ATOMIC_RELEASE);
 }
 
 static struct percpu *percpu_new(unsigned int id, uint32_t apic_id)

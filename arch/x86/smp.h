@@ -19,5 +19,7 @@ void smp_init_bsp(void);
 void smp_boot(const struct acpi_info *ai, unsigned int maxcpus, long extra_apic_id);
 /* Releases the APs into their idle loop after bring-up. */
 void smp_release(void);
+/* Every AP leaves its idle loop and calls fn (at its next timer tick at the latest). */
+void smp_run_on_aps(void (*fn)(void));
 
 #endif

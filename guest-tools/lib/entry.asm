@@ -2,7 +2,7 @@
 ; test guests. The a.out-kludge address fields (Multiboot 0.6.96 section 3.1.3,
 ; flag bit 16) let any Multiboot loader, QEMU's -kernel included, load the
 ; image without reading its ELF64 headers. The entry builds page tables for
-; the first GiB (2 MiB pages), enters long mode (Intel SDM vol. 3A 9.8.5) and
+; the first 4 GiB (2 MiB pages), enters long mode (Intel SDM vol. 3A 9.8.5) and
 ; calls guest_main; its return value goes to the test exit port 0xf4.
 
 %define MB1_MAGIC 0x1badb002
@@ -32,17 +32,27 @@ _start:
 	mov eax, pdpt
 	or eax, 3
 	mov [pml4], eax
-	mov eax, pd
-	or eax, 3
-	mov [pdpt], eax
 	xor ecx, ecx
-.fill:
+.fill_pdpt:				; PDPT[0..3] -> the four page directories
+	mov eax, ecx
+	shl eax, 12
+	add eax, pd
+	or eax, 3
+	mov [pdpt + ecx * 8], eax
+	inc ecx
+	cmp ecx, 4
+	jb .fill_pdpt
+	xor ecx, ecx
+.fill:					; 2048 x 2 MiB: the first 4 GiB, identity
 	mov eax, ecx
 	shl eax, 21
 	or eax, 0x83			; present, writable, 2 MiB
 	mov [pd + ecx * 8], eax
+	mov eax, ecx
+	shr eax, 11
+	mov [pd + ecx * 8 + 4], eax
 	inc ecx
-	cmp ecx, 512
+	cmp ecx, 2048
 	jb .fill
 	mov eax, cr4
 	or eax, 1 << 5			; PAE
@@ -93,6 +103,6 @@ section .bss
 align 4096
 pml4:	resb 4096
 pdpt:	resb 4096
-pd:	resb 4096
+pd:	resb 4096 * 4
 stack:	resb 16384
 stack_top:

@@ -11,7 +11,7 @@
 #define COM1 0x3f8
 #define EXIT_PORT 0xf4
 
-extern uint32_t boot_magic;
+extern uint32_t boot_magic, boot_info;
 
 static unsigned int passed, failed;
 
@@ -57,6 +57,15 @@ int report_summary(void)
 uint32_t guest_boot_magic(void)
 {
 	return boot_magic;
+}
+
+uint64_t guest_ram_top(void)
+{
+	const uint32_t *mbi = (const uint32_t *)(uintptr_t)boot_info;
+
+	if (boot_magic != 0x2badb002 || !mbi || !(mbi[0] & 1))
+		return 0;
+	return (1ull << 20) + ((uint64_t)mbi[2] << 10); /* flags, mem_lower, mem_upper */
 }
 
 void guest_exit(int status)

@@ -22,6 +22,8 @@ void report(int cond, const char *what);
 int report_summary(void);
 
 uint32_t guest_boot_magic(void);
+/* End of RAM from the Multiboot memory fields (mem_upper), or 0 if not given. */
+uint64_t guest_ram_top(void);
 void guest_exit(int status) __attribute__((noreturn));
 
 #endif

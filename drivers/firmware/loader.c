@@ -1,0 +1,386 @@
+/*
+ * drivers/firmware/loader.c: tells a guest image's kind and dispatches it to
+ * the Multiboot or ELF loader; the guest's memory map; the checks and copies
+ * every loader shares; and the 64-bit entry of a plain ELF64 image: identity
+ * page tables with 2 MiB pages (Intel SDM vol. 3A 4.5) and a flat GDT (3.4.5).
+ */
+#include "drivers/firmware/loader_internal.h"
+#include "drivers/firmware/multiboot.h"
+
+#define KIB (1ull << 10)
+#define MIB (1ull << 20)
+#define GIB (1ull << 30)
+#define PAGE_SIZE 4096ull
+
+#define PTE_PRESENT (1ull << 0)
+#define PTE_WRITE (1ull << 1)
+#define PTE_LARGE (1ull << 7) /* a PDE that maps 2 MiB */
+#define PTES_PER_TABLE 512
+#define PT_MIN_GIB 4 /* the LAPIC, IOAPIC and MMIO below 4 GiB stay reachable */
+#define PT_MAX_PDS ((FW_BOOTINFO_LIMIT - FW_PAGE_TABLES) / PAGE_SIZE - 2)
+
+static const uint8_t fw_zeros[4096];
+
+/* Flat descriptors (Intel SDM vol. 3A 3.4.5): base 0, limit 4 GiB, accessed set. */
+#define GDT_CODE32 0x00cf9b000000ffffull /* D=1 */
+#define GDT_CODE64 0x00af9b000000ffffull /* L=1 */
+#define GDT_DATA 0x00cf93000000ffffull	 /* read/write */
+
+/* The message builder behind fw_fail(): bounded, always NUL-terminated. */
+struct fw_msg {
+	char *buf;
+	size_t size;
+	size_t pos;
+};
+
+static void msg_putc(struct fw_msg *m, char c)
+{
+	if (m->pos + 1 < m->size)
+		m->buf[m->pos++] = c;
+}
+
+static void msg_puts(struct fw_msg *m, const char *s)
+{
+	while (*s)
+		msg_putc(m, *s++);
+}
+
+static void msg_putu(struct fw_msg *m, uint64_t v, unsigned int base)
+{
+	char digits[24];
+	int n = 0;
+
+	if (base == 16)
+		msg_puts(m, "0x");
+	do {
+		digits[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	while (n)
+		msg_putc(m, digits[--n]);
+}
+
+static void msg_put_size(struct fw_msg *m, uint64_t v)
+{
+	static const struct {
+		uint64_t unit;
+		const char *name;
+	} units[] = { { GIB, " GiB" }, { MIB, " MiB" }, { KIB, " KiB" } };
+
+	for (unsigned int i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (v && v % units[i].unit == 0) {
+			msg_putu(m, v / units[i].unit, 10);
+			msg_puts(m, units[i].name);
+			return;
+		}
+	}
+	msg_putu(m, v, 10);
+	msg_puts(m, " bytes");
+}
+
+static void msg_directive(struct fw_msg *m, char d, const struct fw_load *ld, const uint64_t **arg)
+{
+	switch (d) {
+	case 'x':
+		msg_putu(m, *(*arg)++, 16);
+		break;
+	case 'u':
+		msg_putu(m, *(*arg)++, 10);
+		break;
+	case 'm':
+		msg_put_size(m, *(*arg)++);
+		break;
+	case 's':
+		msg_puts(m, ld->what ? ld->what : "image");
+		if (ld->what_index >= 0) {
+			msg_putc(m, ' ');
+			msg_putu(m, (uint64_t)ld->what_index, 10);
+		}
+		break;
+	default:
+		msg_putc(m, d);
+	}
+}
+
+int fw_fail_args(struct fw_load *ld, int error, const char *fmt, const uint64_t *args)
+{
+	struct fw_msg m = { ld->err, ld->errlen, 0 };
+
+	if (!ld->err || !ld->errlen)
+		return error;
+	for (; *fmt; fmt++) {
+		if (*fmt == '%' && fmt[1])
+			msg_directive(&m, *++fmt, ld, &args);
+		else
+			msg_putc(&m, *fmt);
+	}
+	m.buf[m.pos] = '\0';
+	return error;
+}
+
+int fw_read(const struct fw_load *ld, uint64_t off, void *buf, size_t size)
+{
+	uint8_t *dst = buf;
+
+	if (off > ld->len || size > ld->len - off)
+		return -EINVAL;
+	for (size_t i = 0; i < size; i++)
+		dst[i] = ld->image[off + i];
+	return 0;
+}
+
+/* Where a segment may not go: what the loader builds, and the hole below 1 MiB. */
+static int fw_check_areas(struct fw_load *ld, uint64_t start, uint64_t end)
+{
+	if (start < FW_BOOTINFO_LIMIT && end > FW_BOOTINFO_BASE)
+		return fw_fail(
+			ld, -EINVAL,
+			"%s [%x, %x) overlaps the boot information and page tables at [%x, %x)",
+			start, end, FW_BOOTINFO_BASE, FW_BOOTINFO_LIMIT);
+	if (start < FW_HIGH_RAM && end > FW_LOW_RAM_END)
+		return fw_fail(ld, -EINVAL, "%s [%x, %x) overlaps the reserved area [%x, %x)",
+			       start, end, FW_LOW_RAM_END, FW_HIGH_RAM);
+	return 0;
+}
+
+int fw_check_segment(struct fw_load *ld, const struct fw_segment *s, uint64_t limit)
+{
+	uint64_t end = s->gpa + s->memsz;
+
+	if (s->filesz > s->memsz)
+		return fw_fail(ld, -EINVAL, "%s has %x file bytes for only %x bytes of memory",
+			       s->filesz, s->memsz);
+	if (s->offset > ld->len || s->filesz > ld->len - s->offset)
+		return fw_fail(ld, -EINVAL,
+			       "%s data at file offset %x (%x bytes) runs past the end of the "
+			       "image (%x bytes)",
+			       s->offset, s->filesz, (uint64_t)ld->len);
+	if (!s->memsz)
+		return 0;
+	if (end < s->gpa)
+		return fw_fail(ld, -EINVAL, "%s at %x (%x bytes) wraps around the address space",
+			       s->gpa, s->memsz);
+	if (end > limit)
+		return fw_fail(ld, -EINVAL, "%s ends at %x, above the 4 GiB a 32-bit entry reaches",
+			       end);
+	if (end > ld->env->ram_size)
+		return fw_fail(ld, -E2BIG, "%s ends at %x, beyond guest RAM (%m)", end,
+			       ld->env->ram_size);
+	return fw_check_areas(ld, s->gpa, end);
+}
+
+int fw_write(struct fw_load *ld, gpa_t gpa, const void *buf, size_t size)
+{
+	int ret = ld->env->mem_write(ld->env->ctx, gpa, buf, size);
+
+	if (ret)
+		return fw_fail(ld, ret, "writing %x bytes at guest address %x failed (error %u)",
+			       (uint64_t)size, gpa, (uint64_t)-ret);
+	return 0;
+}
+
+static int fw_zero(struct fw_load *ld, gpa_t gpa, uint64_t size)
+{
+	while (size) {
+		size_t n = size < sizeof(fw_zeros) ? size : sizeof(fw_zeros);
+		int ret = fw_write(ld, gpa, fw_zeros, n);
+
+		if (ret)
+			return ret;
+		gpa += n;
+		size -= n;
+	}
+	return 0;
+}
+
+int fw_load_segment(struct fw_load *ld, const struct fw_segment *s)
+{
+	int ret = 0;
+
+	if (s->filesz)
+		ret = fw_write(ld, s->gpa, ld->image + s->offset, s->filesz);
+	if (!ret && s->memsz > s->filesz)
+		ret = fw_zero(ld, s->gpa + s->filesz, s->memsz - s->filesz);
+	return ret;
+}
+
+int fw_setup_low_memory(struct fw_load *ld, enum fw_cpu_mode mode)
+{
+	const uint64_t gdt[] = {
+		[0] = 0,
+		[FW_SEL_CODE / 8] = mode == FW_CPU_LONG64 ? GDT_CODE64 : GDT_CODE32,
+		[FW_SEL_DATA / 8] = GDT_DATA,
+	};
+	int ret = fw_zero(ld, FW_BOOTINFO_BASE, FW_BOOTINFO_LIMIT - FW_BOOTINFO_BASE);
+
+	if (ret)
+		return ret;
+	ld->cpu->gdt_base = FW_GDT_BASE;
+	ld->cpu->gdt_limit = sizeof(gdt) - 1;
+	return fw_write(ld, FW_GDT_BASE, gdt, sizeof(gdt));
+}
+
+unsigned int fw_memory_map(const struct dm_env *env, struct fw_mem_range *map, unsigned int max)
+{
+	const struct fw_mem_range all[FW_MEM_MAP_MAX] = {
+		{ 0, FW_LOW_RAM_END, FW_MEM_USABLE },
+		{ FW_LOW_RAM_END, FW_HIGH_RAM - FW_LOW_RAM_END, FW_MEM_RESERVED },
+		{ FW_HIGH_RAM, 0, FW_MEM_USABLE },
+	};
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < FW_MEM_MAP_MAX && n < max; i++) {
+		struct fw_mem_range r = all[i];
+
+		if (r.base >= env->ram_size)
+			break;
+		if (i == FW_MEM_MAP_MAX - 1 || r.base + r.len > env->ram_size)
+			r.len = env->ram_size - r.base;
+		map[n++] = r;
+	}
+	return n;
+}
+
+/* GiB the identity map covers: all of RAM, and at least PT_MIN_GIB. */
+static uint64_t pt_gib(const struct dm_env *env)
+{
+	uint64_t gib = env->ram_size / GIB + (env->ram_size % GIB != 0);
+
+	return gib < PT_MIN_GIB ? PT_MIN_GIB : gib;
+}
+
+/* PML4 at FW_PAGE_TABLES, one PDPT after it, then the PDs. */
+static int pt_write(struct fw_load *ld, uint64_t gib)
+{
+	const gpa_t pdpt = FW_PAGE_TABLES + PAGE_SIZE, pd = pdpt + PAGE_SIZE;
+	uint64_t e[64];
+	int ret;
+
+	e[0] = pdpt | PTE_PRESENT | PTE_WRITE;
+	ret = fw_write(ld, FW_PAGE_TABLES, e, sizeof(e[0]));
+	for (uint64_t i = 0; !ret && i < gib; i++) {
+		e[0] = (pd + i * PAGE_SIZE) | PTE_PRESENT | PTE_WRITE;
+		ret = fw_write(ld, pdpt + i * sizeof(e[0]), e, sizeof(e[0]));
+	}
+	/* PD entry n maps [n * 2 MiB, (n + 1) * 2 MiB), written 64 at a time */
+	for (uint64_t n = 0; !ret && n < gib * PTES_PER_TABLE; n += 64) {
+		for (unsigned int j = 0; j < 64; j++)
+			e[j] = ((n + j) * 2 * MIB) | PTE_PRESENT | PTE_WRITE | PTE_LARGE;
+		ret = fw_write(ld, pd + n * sizeof(e[0]), e, sizeof(e));
+	}
+	return ret;
+}
+
+static int fw_boot_elf64(struct fw_load *ld)
+{
+	uint64_t gib = pt_gib(ld->env), entry;
+	gpa_t info;
+	int ret;
+
+	if (gib > PT_MAX_PDS)
+		return fw_fail(ld, -E2BIG,
+			       "guest RAM of %m needs %u GiB of identity map, more than the %u the "
+			       "page tables below %x can hold",
+			       ld->env->ram_size, gib, PT_MAX_PDS, FW_BOOTINFO_LIMIT);
+	ret = elf_load(ld, 0, 0, &entry);
+	if (!ret)
+		ret = fw_setup_low_memory(ld, FW_CPU_LONG64);
+	if (!ret)
+		ret = pt_write(ld, gib);
+	if (!ret)
+		ret = mb2_write_info(ld, &info);
+	if (ret)
+		return ret;
+	ld->cpu->mode = FW_CPU_LONG64;
+	ld->cpu->rip = entry;
+	ld->cpu->rsp = FW_STACK_TOP;
+	ld->cpu->cr3 = FW_PAGE_TABLES;
+	ld->cpu->rax = MB2_BOOT_MAGIC;
+	ld->cpu->rbx = info;
+	ld->cpu->rdi = info;
+	return 0;
+}
+
+/*
+ * A valid Multiboot2 header wins over Multiboot 1, both over plain ELF64. A
+ * Multiboot magic with a bad checksum or a truncated header fails the load
+ * (unless the other protocol's header is valid) rather than let the file boot
+ * as something its author did not mean.
+ */
+static int fw_dispatch(struct fw_load *ld)
+{
+	size_t off;
+	int ret2, ret1;
+
+	ret2 = mb2_find(ld, &off);
+	if (ret2 > 0)
+		return mb2_load(ld, off);
+	ret1 = mb1_find(ld, &off);
+	if (ret1 > 0)
+		return mb1_load(ld, off);
+	if (ret2 < 0 || ret1 < 0)
+		return ret1 < 0 ? ret1 : ret2;
+	if (elf_has_magic(ld))
+		return fw_boot_elf64(ld);
+	return fw_fail(ld, -EINVAL, "not a Multiboot or ELF64 image");
+}
+
+enum fw_image_kind fw_image_probe(const void *image, size_t len)
+{
+	struct fw_load ld = { .image = image, .len = image ? len : 0, .what_index = -1 };
+	size_t off;
+	int ret2, ret1;
+
+	ret2 = mb2_find(&ld, &off);
+	if (ret2 > 0)
+		return FW_IMAGE_MULTIBOOT2;
+	ret1 = mb1_find(&ld, &off);
+	if (ret1 > 0)
+		return FW_IMAGE_MULTIBOOT1;
+	if (!ret2 && !ret1 && elf_is_exec64(&ld))
+		return FW_IMAGE_ELF64;
+	return FW_IMAGE_UNKNOWN;
+}
+
+static size_t fw_strnlen(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+int fw_load_image(const struct dm_env *env, const void *image, size_t len, const char *cmdline,
+		  struct fw_boot_cpu *cpu, char *err, size_t errlen)
+{
+	struct fw_load ld = { .env = env,
+			      .image = image,
+			      .len = len,
+			      .cpu = cpu,
+			      .err = err,
+			      .errlen = errlen,
+			      .what_index = -1 };
+	int ret;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!env || !env->mem_write || !cpu || (!image && len))
+		return fw_fail(&ld, -EINVAL, "loader called without a guest, an image or a CPU");
+	*cpu = (struct fw_boot_cpu){ 0 };
+	ld.cmdline = cmdline ? cmdline : "";
+	ld.cmdline_len = fw_strnlen(ld.cmdline, FW_CMDLINE_MAX);
+	if (ld.cmdline_len == FW_CMDLINE_MAX)
+		return fw_fail(&ld, -E2BIG,
+			       "command line longer than the %u bytes the boot information holds",
+			       FW_CMDLINE_MAX - 1);
+	if (env->ram_size <= FW_HIGH_RAM)
+		return fw_fail(&ld, -ENOMEM, "guest RAM (%m) does not reach above 1 MiB",
+			       env->ram_size);
+	if (!len)
+		return fw_fail(&ld, -EINVAL, "empty image");
+	ret = fw_dispatch(&ld);
+	if (!ret && err && errlen)
+		err[0] = '\0'; /* a broken header of the other protocol may have left a reason */
+	return ret;
+}

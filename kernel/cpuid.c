@@ -1,0 +1,61 @@
+/*
+ * kernel/cpuid.c: the CPUID a guest sees (Intel SDM vol. 2A "CPUID", AMD
+ * APM vol. 3 appendix E). The host's answer, minus what bivisor does not
+ * give guests (VMX, SVM, MONITOR, x2APIC and the APIC until the virtual LAPIC
+ * exists), plus the hypervisor bit and the leaf 0x40000000 "bivisor".
+ */
+#include "arch/x86/x86.h"
+#include "kernel/exit.h"
+
+#define HV_LEAF 0x40000000u
+#define HV_LEAF_MAX 0x40000000u
+
+struct cpuid_mask {
+	uint32_t leaf;
+	int reg; /* 0 eax, 1 ebx, 2 ecx, 3 edx */
+	uint32_t clear, set;
+};
+
+/* The policy as data: which bits of which leaf are cleared or set. */
+static const struct cpuid_mask masks[] = {
+	{ 1, 2, (1u << 5) | (1u << 3) | (1u << 21) | (1u << 27),
+	  1u << 31 },		       /* VMX MONITOR x2APIC OSXSAVE; +HV */
+	{ 1, 3, 1u << 9, 0 },	       /* APIC */
+	{ 0x80000001, 2, 1u << 2, 0 }, /* SVM */
+};
+
+static void hv_leaf(uint32_t leaf, uint32_t r[4])
+{
+	r[0] = r[1] = r[2] = r[3] = 0;
+	if (leaf != HV_LEAF)
+		return;
+	r[0] = HV_LEAF_MAX;
+	r[1] = 'b' | 'i' << 8 | 'v' << 16 | 'i' << 24; /* "bivisor", zero padded */
+	r[2] = 's' | 'o' << 8 | 'r' << 16;
+}
+
+void handle_cpuid(struct vcpu *v, const struct vm_exit *e)
+{
+	uint32_t leaf = (uint32_t)vcpu_get_reg(v, VM_REG_RAX);
+	uint32_t sub = (uint32_t)vcpu_get_reg(v, VM_REG_RCX);
+	struct cpuid_regs h = cpuid(leaf, sub);
+	uint32_t r[4] = { h.eax, h.ebx, h.ecx, h.edx };
+
+	if ((leaf & 0xffffff00) == HV_LEAF)
+		hv_leaf(leaf, r);
+	else if (leaf == 0x8000000a)
+		r[0] = r[1] = r[2] = r[3] = 0; /* SVM features */
+	for (unsigned int i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+		if (masks[i].leaf == leaf) {
+			r[masks[i].reg] &= ~masks[i].clear;
+			r[masks[i].reg] |= masks[i].set;
+		}
+	}
+	if (leaf == 1)
+		r[1] = (r[1] & 0x00ffffff) | (v->id << 24); /* initial APIC id */
+	vcpu_set_reg(v, VM_REG_RAX, r[0]);
+	vcpu_set_reg(v, VM_REG_RBX, r[1]);
+	vcpu_set_reg(v, VM_REG_RCX, r[2]);
+	vcpu_set_reg(v, VM_REG_RDX, r[3]);
+	vcpu_advance_rip(v, e->insn_len);
+}

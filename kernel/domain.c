@@ -1,0 +1,258 @@
+/*
+ * kernel/domain.c: creating and destroying domains. Guest RAM is one
+ * contiguous, 2 MiB-aligned run of host frames mapped at guest-physical 0;
+ * every frame a domain takes (RAM, nested tables, control blocks) is counted,
+ * and domain_destroy checks that the count returns to zero. The guest's COM1
+ * is drivers/uart16550.c; its output lines reach the host console prefixed
+ * with the domain's name.
+ */
+#include <stdarg.h>
+
+#include "arch/x86/tsc.h"
+#include "drivers/firmware/loader.h"
+#include "kernel/domain.h"
+#include "kernel/format.h"
+#include "kernel/mm.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/spinlock.h"
+#include "kernel/string.h"
+
+#define SZ_2M (2ull << 20)
+
+static unsigned int next_domain_id;
+
+hpa_t domain_frame_alloc(struct domain *d)
+{
+	hpa_t pa = frame_alloc();
+
+	if (pa)
+		__atomic_add_fetch(&d->frames, 1, __ATOMIC_RELAXED);
+	return pa;
+}
+
+hpa_t domain_frames_alloc(struct domain *d, uint64_t n, uint64_t align)
+{
+	hpa_t pa = frame_alloc_contig(n, align);
+
+	if (pa)
+		__atomic_add_fetch(&d->frames, n, __ATOMIC_RELAXED);
+	return pa;
+}
+
+void domain_frames_free(struct domain *d, hpa_t pa, uint64_t n)
+{
+	frame_free(pa, n);
+	__atomic_sub_fetch(&d->frames, n, __ATOMIC_RELAXED);
+}
+
+/* dm_env for the domain's device models and loaders: guest RAM is [0, ram_size). */
+static void *env_translate(void *ctx, gpa_t gpa, size_t len)
+{
+	struct domain *d = ctx;
+
+	if (gpa >= d->ram_size || len > d->ram_size - gpa)
+		return NULL;
+	return hpa_to_virt(d->ram_hpa + gpa);
+}
+
+static int env_read(void *ctx, gpa_t gpa, void *buf, size_t len)
+{
+	void *p = env_translate(ctx, gpa, len);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(buf, p, len);
+	return 0;
+}
+
+static int env_write(void *ctx, gpa_t gpa, const void *buf, size_t len)
+{
+	void *p = env_translate(ctx, gpa, len);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(p, buf, len);
+	return 0;
+}
+
+static void env_set_irq(void *ctx, unsigned int line, int level)
+{
+	(void)ctx, (void)line, (void)level; /* no virtual interrupt controller yet */
+}
+
+static uint64_t env_clock(void *ctx)
+{
+	(void)ctx;
+	return tsc_ns();
+}
+
+static void env_log(void *ctx, int level, const char *msg)
+{
+	log_msg(level, "%s: %s\n", ((struct domain *)ctx)->name, msg);
+}
+
+/* Guest console output: whole lines, prefixed with the domain's name. */
+static size_t console_write_guest(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct domain *d = ctx;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = (char)buf[i];
+
+		if (c == '\r')
+			continue;
+		if (c != '\n' && d->line_len < CONSOLE_LINE - 1) {
+			d->line[d->line_len++] = (c >= ' ' && c < 127) || c == '\t' ? c : '?';
+			continue;
+		}
+		d->line[d->line_len] = '\0';
+		printk("[%s] %s\n", d->name, d->line);
+		d->line_len = 0;
+		if (c != '\n')
+			d->line[d->line_len++] = c;
+	}
+	return len;
+}
+
+static void domain_setup_env(struct domain *d)
+{
+	d->env = (struct dm_env){
+		.ctx = d,
+		.mem_read = env_read,
+		.mem_write = env_write,
+		.mem_translate = env_translate,
+		.ram_size = d->ram_size,
+		.set_irq = env_set_irq,
+		.clock_ns = env_clock,
+		.log = env_log,
+	};
+	d->com1_out = (struct dm_stream){ .ctx = d, .write = console_write_guest };
+	uart16550_init(&d->com1, &d->env, &d->com1_out, 4);
+	domain_register_io(d, &(struct dm_io_region){ "com1", DM_SPACE_PIO, 0x3f8,
+						      UART16550_REGION_LEN, uart16550_io_read,
+						      uart16550_io_write, &d->com1 });
+}
+
+static int domain_alloc_ram(struct domain *d)
+{
+	uint64_t n = d->ram_size / PAGE_SIZE;
+
+	d->ram_hpa = domain_frames_alloc(d, n, SZ_2M / PAGE_SIZE);
+	if (!d->ram_hpa)
+		return -ENOMEM;
+	return virt->map(d, 0, d->ram_hpa, d->ram_size, VM_PROT_RWX);
+}
+
+static int domain_add_vcpu(struct domain *d, unsigned int cpu)
+{
+	struct vcpu *v = kzalloc(sizeof(*v));
+	int err;
+
+	if (!v)
+		return -ENOMEM;
+	v->dom = d;
+	v->id = d->nvcpus;
+	v->cpu = cpu;
+	v->state = VCPU_RUNNABLE;
+	err = virt->vcpu_init(v);
+	if (err) {
+		kfree(v);
+		return err;
+	}
+	d->vcpus[d->nvcpus++] = v;
+	return 0;
+}
+
+struct domain *domain_create(const struct domain_config *cfg)
+{
+	struct domain *d = kzalloc(sizeof(*d));
+	int err;
+
+	if (!d)
+		return NULL;
+	memcpy(d->name, cfg->name, sizeof(d->name));
+	d->id = ++next_domain_id;
+	d->ram_size = (cfg->mem + SZ_2M - 1) & ~(SZ_2M - 1);
+	err = virt->domain_init(d);
+	if (!err)
+		err = domain_alloc_ram(d);
+	if (!err)
+		err = domain_add_vcpu(d, cfg->cpu);
+	if (err) {
+		pr_err("domain %s: not created: %s (%lu MiB asked, %lu MiB free)\n", d->name,
+		       err == -ENOMEM ? "out of memory" : "backend error", d->ram_size >> 20,
+		       mm_frames_free() * PAGE_SIZE >> 20);
+		domain_destroy(d);
+		return NULL;
+	}
+	domain_setup_env(d);
+	return d;
+}
+
+void domain_destroy(struct domain *d)
+{
+	uint64_t before = d->frames;
+
+	for (unsigned int i = 0; i < d->nvcpus; i++) {
+		virt->vcpu_destroy(d->vcpus[i]);
+		kfree(d->vcpus[i]);
+	}
+	if (d->ram_hpa)
+		domain_frames_free(d, d->ram_hpa, d->ram_size / PAGE_SIZE);
+	virt->domain_destroy(d);
+	if (d->frames)
+		pr_err("domain %s: %lu frames not returned\n", d->name, d->frames);
+	else if (before)
+		pr_info("domain %s: destroyed; all %lu frames returned\n", d->name, before);
+	kfree(d);
+}
+
+int domain_register_io(struct domain *d, const struct dm_io_region *r)
+{
+	if (d->nio == DOMAIN_MAX_IO)
+		return -ENOSPC;
+	d->io[d->nio++] = *r;
+	return 0;
+}
+
+const struct dm_io_region *domain_find_io(struct domain *d, enum dm_space space, uint64_t addr)
+{
+	for (unsigned int i = 0; i < d->nio; i++) {
+		const struct dm_io_region *r = &d->io[i];
+
+		if (r->space == space && addr >= r->base && addr - r->base < r->len)
+			return r;
+	}
+	return NULL;
+}
+
+static void domain_stop_vcpus(struct domain *d)
+{
+	for (unsigned int i = 0; i < d->nvcpus; i++)
+		d->vcpus[i]->state = VCPU_DEAD;
+}
+
+void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	printk("domain %s crashed: %s\n", d->name, why);
+	if (v)
+		vcpu_dump(v);
+	d->state = DOMAIN_CRASHED;
+	d->exit_status = -1;
+	domain_stop_vcpus(d);
+}
+
+void domain_end(struct domain *d, int status)
+{
+	printk("domain %s: exited with status %d\n", d->name, status);
+	d->state = DOMAIN_ENDED;
+	d->exit_status = status;
+	domain_stop_vcpus(d);
+}

@@ -1,0 +1,96 @@
+/*
+ * kernel/domain.h: a domain (a guest) and its vCPUs. A domain owns its
+ * guest-physical RAM (host frames from the frame pool), its vCPUs, its I/O
+ * handler registry and a name; everything it owns returns to the pool when it
+ * is destroyed.
+ */
+#ifndef KERNEL_DOMAIN_H
+#define KERNEL_DOMAIN_H
+
+#include <stdint.h>
+
+#include "drivers/dm_env.h"
+#include "drivers/uart16550.h"
+#include "kernel/virt.h"
+
+#define DOMAIN_NAME_LEN 32
+#define DOMAIN_MAX_VCPUS 8
+#define DOMAIN_MAX_IO 16
+#define MAX_DOMAINS 16
+#define CONSOLE_LINE 160
+
+enum vcpu_state {
+	VCPU_RUNNABLE,
+	VCPU_BLOCKED, /* HLT: waits for an interrupt */
+	VCPU_DEAD,
+};
+
+struct vcpu {
+	struct domain *dom;
+	unsigned int id;
+	unsigned int cpu; /* the host CPU it runs on */
+	enum vcpu_state state;
+	void *arch; /* the backend's per-vCPU state (VMCB or VMCS and registers) */
+	uint64_t exits[VM_EXIT_NR_KINDS];
+	struct vcpu *next; /* in its CPU's run list */
+};
+
+enum domain_state {
+	DOMAIN_RUNNING,
+	DOMAIN_ENDED,	/* the guest asked to end (port 0xf4) */
+	DOMAIN_CRASHED, /* a guest fault or a broken policy ended it */
+};
+
+struct domain {
+	char name[DOMAIN_NAME_LEN];
+	unsigned int id;
+	enum domain_state state;
+	int exit_status;
+	hpa_t ram_hpa; /* contiguous, 2 MiB aligned */
+	uint64_t ram_size;
+	uint64_t frames; /* frames this domain holds (RAM, nested tables, control blocks) */
+	void *arch;	 /* the backend's per-domain state (nested page table root) */
+	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
+	unsigned int nvcpus;
+	struct dm_env env;
+	struct dm_io_region io[DOMAIN_MAX_IO];
+	unsigned int nio;
+	struct uart16550 com1;
+	struct dm_stream com1_out;
+	char line[CONSOLE_LINE]; /* console output waiting for its newline */
+	unsigned int line_len;
+};
+
+struct domain_config {
+	char name[DOMAIN_NAME_LEN];
+	uint64_t mem;
+	unsigned int cpu; /* host CPU for its vCPU */
+};
+
+/* Creates a domain with RAM and one vCPU; returns NULL and logs why on failure. */
+struct domain *domain_create(const struct domain_config *cfg);
+/* Loads a boot image into the domain and sets the boot vCPU's state. */
+int domain_load(struct domain *d, const void *image, uint64_t len, const char *cmdline);
+/* Frees everything the domain holds; the domain must have no running vCPU. */
+void domain_destroy(struct domain *d);
+/* A guest-caused failure: prints reason and registers, ends the domain. */
+void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The guest ended itself with a status (port 0xf4). */
+void domain_end(struct domain *d, int status);
+int domain_register_io(struct domain *d, const struct dm_io_region *r);
+const struct dm_io_region *domain_find_io(struct domain *d, enum dm_space space, uint64_t addr);
+
+/* Frames allocated on behalf of a domain are counted, so their return can be checked. */
+hpa_t domain_frame_alloc(struct domain *d);
+hpa_t domain_frames_alloc(struct domain *d, uint64_t n, uint64_t align);
+void domain_frames_free(struct domain *d, hpa_t pa, uint64_t n);
+
+struct fw_boot_cpu;
+/* Puts the vCPU in the state a loader asked for (kernel/vcpu.c). */
+void vcpu_set_boot_state(struct vcpu *v, const struct fw_boot_cpu *c);
+/* Reads guest memory at a guest-virtual address through the guest's page tables. */
+int vcpu_read_gva(struct vcpu *v, gva_t gva, void *buf, unsigned int len);
+void vcpu_dump(struct vcpu *v);
+
+#endif

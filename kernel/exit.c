@@ -1,0 +1,217 @@
+/*
+ * kernel/exit.c: handling a neutral struct vm_exit (DESIGN.md seam 2). One
+ * handler per kind, dispatched through a table; an empty slot or a handler
+ * that cannot go on crashes the domain with a register dump, never the
+ * hypervisor (docs/error-handling.md). Port and MMIO accesses go to the
+ * domain's I/O registry; addresses nobody claims read as all ones and
+ * ignore writes, like an open bus.
+ */
+#include "kernel/domain.h"
+#include "kernel/exit.h"
+#include "kernel/insn.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+
+#define TEST_PORT 0xf4
+#define RFLAGS_IF (1ull << 9)
+
+typedef void (*exit_handler_t)(struct vcpu *v, const struct vm_exit *e);
+
+static uint64_t mask_of(unsigned int size)
+{
+	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static uint64_t io_read(struct domain *d, enum dm_space space, uint64_t addr, unsigned int size)
+{
+	const struct dm_io_region *r = domain_find_io(d, space, addr);
+	uint64_t value = ~0ull;
+
+	if (r && r->read && r->read(r->dev, addr - r->base, size, &value))
+		value = ~0ull;
+	return value & mask_of(size);
+}
+
+static void io_write(struct domain *d, enum dm_space space, uint64_t addr, unsigned int size,
+		     uint64_t value)
+{
+	const struct dm_io_region *r = domain_find_io(d, space, addr);
+
+	if (r && r->write)
+		r->write(r->dev, addr - r->base, size, value & mask_of(size));
+}
+
+static void handle_io(struct vcpu *v, const struct vm_exit *e)
+{
+	uint64_t rax = vcpu_get_reg(v, VM_REG_RAX), mask = mask_of(e->io.size);
+
+	if (e->io.is_string) {
+		domain_crash(v->dom, v, "string port I/O (INS/OUTS) on port %#x is not supported",
+			     e->io.port);
+		return;
+	}
+	if (e->io.is_write && e->io.port == TEST_PORT) {
+		domain_end(v->dom, (int)(rax & 0xff));
+		return;
+	}
+	if (e->io.is_write)
+		io_write(v->dom, DM_SPACE_PIO, e->io.port, e->io.size, rax & mask);
+	else
+		vcpu_set_reg(v, VM_REG_RAX,
+			     (rax & ~mask) | io_read(v->dom, DM_SPACE_PIO, e->io.port, e->io.size));
+	vcpu_advance_rip(v, e->insn_len);
+}
+
+static int mmio_read(void *ctx, uint64_t gpa, unsigned int size, uint64_t *value)
+{
+	*value = io_read(ctx, DM_SPACE_MMIO, gpa, size);
+	return 0;
+}
+
+static int mmio_write(void *ctx, uint64_t gpa, unsigned int size, uint64_t value)
+{
+	io_write(ctx, DM_SPACE_MMIO, gpa, size, value);
+	return 0;
+}
+
+static enum insn_mode vcpu_mode(struct vcpu *v)
+{
+	struct vm_segment cs;
+
+	vcpu_get_seg(v, VM_SEG_CS, &cs);
+	if ((vcpu_get_reg(v, VM_REG_EFER) & (1ull << 10)) && (cs.attr & (1u << 13)))
+		return INSN_MODE_64;
+	return cs.attr & (1u << 14) ? INSN_MODE_32 : INSN_MODE_16;
+}
+
+/* Fetches up to 15 bytes at CS:RIP, fewer if the next page is not mapped. */
+static unsigned int fetch_insn(struct vcpu *v, enum insn_mode mode, uint8_t *code)
+{
+	struct vm_segment cs;
+	uint64_t ip = vcpu_get_reg(v, VM_REG_RIP);
+	unsigned int first;
+
+	vcpu_get_seg(v, VM_SEG_CS, &cs);
+	if (mode != INSN_MODE_64)
+		ip = (ip + cs.base) & 0xffffffff;
+	first = 4096 - (ip & 4095);
+	if (first > INSN_MAX_LEN)
+		first = INSN_MAX_LEN;
+	if (vcpu_read_gva(v, ip, code, first))
+		return 0;
+	if (first < INSN_MAX_LEN &&
+	    !vcpu_read_gva(v, ip + first, code + first, INSN_MAX_LEN - first))
+		return INSN_MAX_LEN;
+	return first;
+}
+
+static void load_regs(struct vcpu *v, struct insn_regs *r)
+{
+	for (int i = 0; i < INSN_NR_GPRS; i++)
+		r->gpr[i] = vcpu_get_reg(v, i);
+	r->rip = vcpu_get_reg(v, VM_REG_RIP);
+	r->rflags = vcpu_get_reg(v, VM_REG_RFLAGS);
+}
+
+static void store_regs(struct vcpu *v, const struct insn_regs *r)
+{
+	for (int i = 0; i < INSN_NR_GPRS; i++)
+		vcpu_set_reg(v, i, r->gpr[i]);
+	vcpu_set_reg(v, VM_REG_RIP, r->rip);
+	vcpu_set_reg(v, VM_REG_RFLAGS, r->rflags);
+}
+
+static void handle_mmio(struct vcpu *v, const struct vm_exit *e)
+{
+	struct insn_mmio_ops ops = { v->dom, mmio_read, mmio_write };
+	enum insn_mode mode = vcpu_mode(v);
+	uint8_t code[INSN_MAX_LEN];
+	struct insn_regs regs;
+	struct insn_info info;
+	unsigned int len;
+	int err;
+
+	if (e->mmio.is_fetch) {
+		domain_crash(v->dom, v, "instruction fetch from %#lx, which is not RAM",
+			     e->mmio.gpa);
+		return;
+	}
+	len = fetch_insn(v, mode, code);
+	load_regs(v, &regs);
+	err = len ? insn_emulate_mmio(code, len, mode, &regs, e->mmio.gpa, &ops, &info) : -EFAULT;
+	if (err) {
+		domain_crash(v->dom, v,
+			     "%s access to MMIO %#lx by an instruction bivisor cannot "
+			     "emulate (%02x %02x %02x %02x, error %d)",
+			     e->mmio.is_write ? "write" : "read", e->mmio.gpa, code[0], code[1],
+			     code[2], code[3], err);
+		return;
+	}
+	store_regs(v, &regs);
+}
+
+static void handle_hlt(struct vcpu *v, const struct vm_exit *e)
+{
+	vcpu_advance_rip(v, e->insn_len);
+	if (!(vcpu_get_reg(v, VM_REG_RFLAGS) & RFLAGS_IF)) {
+		printk("domain %s: vcpu %u halted with interrupts off; the domain ends\n",
+		       v->dom->name, v->id);
+		domain_end(v->dom, 0);
+		return;
+	}
+	v->state = VCPU_BLOCKED; /* woken by an interrupt (none can arrive yet) */
+}
+
+static void handle_hypercall(struct vcpu *v, const struct vm_exit *e)
+{
+	vcpu_set_reg(v, VM_REG_RAX, (uint64_t)-ENOSYS); /* no hypercalls defined yet */
+	vcpu_advance_rip(v, e->insn_len);
+}
+
+static void handle_nothing(struct vcpu *v, const struct vm_exit *e)
+{
+	(void)v, (void)e; /* the host took its interrupt after the exit */
+}
+
+static void handle_shutdown(struct vcpu *v, const struct vm_exit *e)
+{
+	(void)e;
+	domain_crash(v->dom, v, "triple fault (shutdown)");
+}
+
+static void handle_invalid(struct vcpu *v, const struct vm_exit *e)
+{
+	domain_crash(v->dom, v, "the CPU refused the guest state (exit %#lx)", e->hw_reason);
+}
+
+static const exit_handler_t handlers[VM_EXIT_NR_KINDS] = {
+	[VM_EXIT_NONE] = handle_nothing,      [VM_EXIT_IO] = handle_io,
+	[VM_EXIT_MMIO] = handle_mmio,	      [VM_EXIT_CPUID] = handle_cpuid,
+	[VM_EXIT_MSR_READ] = handle_msr_read, [VM_EXIT_MSR_WRITE] = handle_msr_write,
+	[VM_EXIT_HLT] = handle_hlt,	      [VM_EXIT_HYPERCALL] = handle_hypercall,
+	[VM_EXIT_EXTINT] = handle_nothing,    [VM_EXIT_NMI] = handle_nothing,
+	[VM_EXIT_SHUTDOWN] = handle_shutdown, [VM_EXIT_INVALID] = handle_invalid,
+};
+
+static const char *const kind_names[VM_EXIT_NR_KINDS] = {
+	"none",	     "io",     "mmio", "cpuid",	    "msr-read", "msr-write", "hlt",
+	"hypercall", "extint", "nmi",  "exception", "shutdown", "invalid",   "unknown",
+};
+
+const char *exit_kind_name(enum vm_exit_kind k)
+{
+	return k < VM_EXIT_NR_KINDS ? kind_names[k] : "?";
+}
+
+void exit_dispatch(struct vcpu *v, const struct vm_exit *e)
+{
+	exit_handler_t h = e->kind < VM_EXIT_NR_KINDS ? handlers[e->kind] : NULL;
+
+	v->exits[e->kind < VM_EXIT_NR_KINDS ? e->kind : VM_EXIT_UNKNOWN]++;
+	if (!h) {
+		domain_crash(v->dom, v, "unhandled exit: %s (hardware reason %#lx, info %#lx %#lx)",
+			     exit_kind_name(e->kind), e->hw_reason, e->raw.info1, e->raw.info2);
+		return;
+	}
+	h(v, e);
+}

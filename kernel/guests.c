@@ -1,0 +1,158 @@
+/*
+ * kernel/guests.c: domains from the boot configuration. Each Multiboot2
+ * module is a guest image whose command line holds the domain's options:
+ *   module2 /guests/hello.elf name=hello mem=16M cmdline="verbose"
+ * A module with a bad option, a bad image or too little memory is named in
+ * the log and skipped; the others start.
+ */
+#include "arch/x86/percpu.h"
+#include "drivers/firmware/loader.h"
+#include "kernel/cmdline.h"
+#include "kernel/domain.h"
+#include "kernel/format.h"
+#include "kernel/guests.h"
+#include "kernel/mm.h"
+#include "kernel/printk.h"
+#include "kernel/run.h"
+#include "kernel/string.h"
+
+#define DEFAULT_MEM (16ull << 20)
+#define MIN_MEM (2ull << 20)
+
+struct module_opts {
+	struct domain_config cfg;
+	char cmdline[CMDLINE_MAX_WORD];
+	char problem[CMDLINE_MAX_WORD * 2];
+	int problems;
+};
+
+static int set_name(void *ctx, const char *v)
+{
+	struct module_opts *m = ctx;
+	size_t n = strlen(v);
+
+	if (!n || n >= DOMAIN_NAME_LEN)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+		      (v[i] >= '0' && v[i] <= '9') || v[i] == '-' || v[i] == '_'))
+			return -EINVAL;
+	memcpy(m->cfg.name, v, n + 1);
+	return 0;
+}
+
+/* "16M", "512K", "1G" or bytes. */
+static int set_mem(void *ctx, const char *v)
+{
+	struct module_opts *m = ctx;
+	char num[24];
+	size_t n = strlen(v);
+	unsigned long val, shift = 0;
+
+	if (!n || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, v, n + 1);
+	switch (num[n - 1]) {
+	case 'K':
+	case 'k':
+		shift = 10;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		break;
+	default:
+		break;
+	}
+	if (shift)
+		num[n - 1] = '\0';
+	if (cmdline_parse_uint(num, &val) || val > (1ul << 40) >> shift || (val << shift) < MIN_MEM)
+		return -EINVAL;
+	m->cfg.mem = val << shift;
+	return 0;
+}
+
+static int set_cmdline(void *ctx, const char *v)
+{
+	struct module_opts *m = ctx;
+
+	memcpy(m->cmdline, v, strlen(v) + 1);
+	return 0;
+}
+
+static const struct cmdline_opt module_table[] = {
+	{ "name", 1, set_name, "letters, digits, - and _, up to 31" },
+	{ "mem", 1, set_mem, "a size such as 16M, at least 2M" },
+	{ "cmdline", 1, set_cmdline, "the guest's command line, quoted" },
+};
+
+static void module_warn(void *ctx, const char *msg)
+{
+	struct module_opts *m = ctx;
+
+	if (!m->problems++)
+		fmt_snprintf(m->problem, sizeof(m->problem), "%s", msg);
+}
+
+static int name_taken(struct domain **doms, unsigned int n, const char *name)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (!strcmp(doms[i]->name, name))
+			return 1;
+	return 0;
+}
+
+static struct domain *guest_from_module(const struct boot_module *mod, unsigned int idx,
+					struct domain **doms, unsigned int ndoms)
+{
+	struct module_opts m = { .cfg = { .mem = DEFAULT_MEM, .cpu = idx % ncpus_online } };
+	const void *image = hpa_to_virt(mod->start);
+	uint64_t len = mod->end - mod->start;
+	struct domain *d;
+
+	fmt_snprintf(m.cfg.name, sizeof(m.cfg.name), "dom%u", idx + 1);
+	cmdline_parse(mod->cmdline, module_table, 3, &m, module_warn);
+	if (m.problems) {
+		pr_err("module %u ('%s'): %s; domain not created\n", idx, mod->cmdline, m.problem);
+		return NULL;
+	}
+	if (name_taken(doms, ndoms, m.cfg.name)) {
+		pr_err("module %u: a domain named '%s' exists already; domain not created\n", idx,
+		       m.cfg.name);
+		return NULL;
+	}
+	if (fw_image_probe(image, len) == FW_IMAGE_UNKNOWN) {
+		pr_err("domain %s: not created: module %u is not a Multiboot or ELF64 image\n",
+		       m.cfg.name, idx);
+		return NULL;
+	}
+	d = domain_create(&m.cfg);
+	if (d && domain_load(d, image, len, m.cmdline)) {
+		domain_destroy(d);
+		return NULL;
+	}
+	return d;
+}
+
+unsigned int guests_create(const struct boot_info *bi)
+{
+	struct domain *doms[MAX_DOMAINS];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < bi->nmods && n < MAX_DOMAINS; i++) {
+		struct domain *d = guest_from_module(&bi->mods[i], i, doms, n);
+
+		if (!d)
+			continue;
+		doms[n++] = d;
+		pr_info("domain %s: %lu MiB of RAM at %#lx, vcpu 0 on cpu%u\n", d->name,
+			d->ram_size >> 20, d->ram_hpa, d->vcpus[0]->cpu);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		run_add_vcpu(doms[i]->vcpus[0]);
+	return n;
+}

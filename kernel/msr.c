@@ -1,0 +1,88 @@
+/*
+ * kernel/msr.c: the MSRs a guest may touch (an allowlist; Intel SDM vol. 4,
+ * AMD APM vol. 2 appendix A). Architectural state MSRs read and write the
+ * vCPU's own copy through virt_ops; a few identification MSRs read as
+ * constants; anything else raises #GP in the guest, as a CPU does for an
+ * MSR it does not have.
+ */
+#include "arch/x86/x86.h"
+#include "kernel/exit.h"
+
+#define EFER_ALLOWED 0x0000000000000d01ull /* SCE, LME, LMA, NXE */
+
+struct msr_rule {
+	uint32_t index;
+	int reg;	/* enum vm_reg backing it, or -1 */
+	uint64_t value; /* read value when reg < 0 */
+	int writable;	/* 1: stored (reg) or ignored (constant) */
+};
+
+static const struct msr_rule rules[] = {
+	{ 0xc0000080, VM_REG_EFER, 0, 1 },
+	{ 0xc0000081, VM_REG_STAR, 0, 1 },
+	{ 0xc0000082, VM_REG_LSTAR, 0, 1 },
+	{ 0xc0000083, VM_REG_CSTAR, 0, 1 },
+	{ 0xc0000084, VM_REG_SFMASK, 0, 1 },
+	{ 0xc0000100, VM_REG_FS_BASE, 0, 1 },
+	{ 0xc0000101, VM_REG_GS_BASE, 0, 1 },
+	{ 0xc0000102, VM_REG_KERNEL_GS_BASE, 0, 1 },
+	{ 0x174, VM_REG_SYSENTER_CS, 0, 1 },
+	{ 0x175, VM_REG_SYSENTER_ESP, 0, 1 },
+	{ 0x176, VM_REG_SYSENTER_EIP, 0, 1 },
+	{ 0x277, VM_REG_PAT, 0, 1 },
+	{ 0x17, -1, 0, 0 },  /* IA32_PLATFORM_ID */
+	{ 0x8b, -1, 0, 1 },  /* IA32_BIOS_SIGN_ID */
+	{ 0xfe, -1, 0, 0 },  /* IA32_MTRRCAP: no MTRRs */
+	{ 0x2ff, -1, 0, 1 }, /* IA32_MTRR_DEF_TYPE */
+	{ 0x1a0, -1, 1, 0 }, /* IA32_MISC_ENABLE: fast strings */
+};
+
+static const struct msr_rule *find_rule(uint32_t index)
+{
+	for (unsigned int i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (rules[i].index == index)
+			return &rules[i];
+	return NULL;
+}
+
+static void inject_gp(struct vcpu *v)
+{
+	struct vm_event gp = { VM_EVENT_EXCEPTION, 13, 1, 0 };
+
+	vcpu_inject(v, &gp);
+}
+
+void handle_msr_read(struct vcpu *v, const struct vm_exit *e)
+{
+	const struct msr_rule *r = find_rule(e->msr.index);
+	uint64_t value;
+
+	if (e->msr.index == 0x10) { /* IA32_TIME_STAMP_COUNTER */
+		value = rdtsc();
+	} else if (!r) {
+		inject_gp(v);
+		return;
+	} else {
+		value = r->reg >= 0 ? vcpu_get_reg(v, r->reg) : r->value;
+	}
+	vcpu_set_reg(v, VM_REG_RAX, (uint32_t)value);
+	vcpu_set_reg(v, VM_REG_RDX, value >> 32);
+	vcpu_advance_rip(v, e->insn_len);
+}
+
+void handle_msr_write(struct vcpu *v, const struct vm_exit *e)
+{
+	const struct msr_rule *r = find_rule(e->msr.index);
+	uint64_t value =
+		(vcpu_get_reg(v, VM_REG_RDX) << 32) | (uint32_t)vcpu_get_reg(v, VM_REG_RAX);
+
+	if (!r || !r->writable || (r->reg == VM_REG_EFER && (value & ~EFER_ALLOWED))) {
+		inject_gp(v);
+		return;
+	}
+	if (r->reg == VM_REG_EFER) /* LMA is the CPU's to set: keep the current one */
+		value = (value & ~(1ull << 10)) | (vcpu_get_reg(v, VM_REG_EFER) & (1ull << 10));
+	if (r->reg >= 0)
+		vcpu_set_reg(v, r->reg, value);
+	vcpu_advance_rip(v, e->insn_len);
+}

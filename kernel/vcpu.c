@@ -1,0 +1,166 @@
+/*
+ * kernel/vcpu.c: what kernel/ does with a vCPU regardless of the backend:
+ * the boot state a loader asks for (Multiboot: 32-bit protected mode, flat,
+ * paging off; ELF64: long mode), reads through the guest's own page tables
+ * (Intel SDM vol. 3A 4.3 32-bit paging, 4.4 PAE, 4.5 4-level paging; the
+ * same formats on AMD), and the register dump of a crash.
+ */
+#include "drivers/firmware/loader.h"
+#include "kernel/domain.h"
+#include "kernel/printk.h"
+
+#define CR0_PE (1ull << 0)
+#define CR0_ET (1ull << 4)
+#define CR0_PG (1ull << 31)
+#define CR4_PSE (1ull << 4)
+#define CR4_PAE (1ull << 5)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define PTE_P 1ull
+#define PTE_PS (1ull << 7)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+static void set_flat_segments(struct vcpu *v, uint16_t code_attr)
+{
+	struct vm_segment code = { 0x08, code_attr, 0xffffffff, 0 };
+	struct vm_segment data = { 0x10, SEG_ATTR_DATA, 0xffffffff, 0 };
+
+	vcpu_set_seg(v, VM_SEG_CS, &code);
+	for (int s = VM_SEG_ES; s <= VM_SEG_GS; s++)
+		if (s != VM_SEG_CS)
+			vcpu_set_seg(v, s, &data);
+}
+
+void vcpu_set_boot_state(struct vcpu *v, const struct fw_boot_cpu *c)
+{
+	struct vm_segment gdtr = { 0, 0, c->gdt_limit, c->gdt_base };
+	struct vm_segment idtr = { 0, 0, 0, 0 };
+	int long_mode = c->mode == FW_CPU_LONG64;
+
+	set_flat_segments(v, long_mode ? SEG_ATTR_CODE64 : SEG_ATTR_CODE32);
+	vcpu_set_seg(v, VM_SEG_GDTR, &gdtr);
+	vcpu_set_seg(v, VM_SEG_IDTR, &idtr);
+	vcpu_set_reg(v, VM_REG_CR0, CR0_PE | CR0_ET | (long_mode ? CR0_PG : 0));
+	vcpu_set_reg(v, VM_REG_CR4, long_mode ? CR4_PAE : 0);
+	vcpu_set_reg(v, VM_REG_CR3, long_mode ? c->cr3 : 0);
+	vcpu_set_reg(v, VM_REG_EFER, long_mode ? EFER_LME | EFER_LMA : 0);
+	vcpu_set_reg(v, VM_REG_RFLAGS, 0x2);
+	vcpu_set_reg(v, VM_REG_RIP, c->rip);
+	vcpu_set_reg(v, VM_REG_RSP, c->rsp);
+	vcpu_set_reg(v, VM_REG_RAX, c->rax);
+	vcpu_set_reg(v, VM_REG_RBX, c->rbx);
+	vcpu_set_reg(v, VM_REG_RSI, c->rsi);
+	vcpu_set_reg(v, VM_REG_RDI, c->rdi);
+}
+
+static int read_pte(struct vcpu *v, gpa_t table, unsigned int idx, unsigned int size, uint64_t *pte)
+{
+	*pte = 0;
+	return v->dom->env.mem_read(v->dom, table + idx * size, pte, size);
+}
+
+/* Walks levels of 512 8-byte entries (PAE and 4-level) from the table at root. */
+static int walk_wide(struct vcpu *v, gpa_t root, gva_t gva, int levels, gpa_t *gpa)
+{
+	unsigned int shift = 12 + 9 * (levels - 1);
+	uint64_t pte;
+
+	for (int level = levels; level >= 1; level--, shift -= 9) {
+		if (read_pte(v, root, (gva >> shift) & 511, 8, &pte) || !(pte & PTE_P))
+			return -EFAULT;
+		if (level == 1 || (level <= 3 && (pte & PTE_PS))) {
+			uint64_t page = (1ull << shift) - 1;
+
+			*gpa = ((pte & PTE_ADDR) & ~page) | (gva & page);
+			return 0;
+		}
+		root = pte & PTE_ADDR;
+	}
+	return -EFAULT;
+}
+
+static int walk_legacy(struct vcpu *v, gpa_t root, gva_t gva, gpa_t *gpa)
+{
+	uint64_t pde, pte;
+
+	if (read_pte(v, root, (gva >> 22) & 1023, 4, &pde) || !(pde & PTE_P))
+		return -EFAULT;
+	if ((pde & PTE_PS) && (vcpu_get_reg(v, VM_REG_CR4) & CR4_PSE)) {
+		*gpa = (pde & 0xffc00000) | ((pde & 0x1fe000) << 19) | (gva & 0x3fffff);
+		return 0;
+	}
+	if (read_pte(v, pde & 0xfffff000, (gva >> 12) & 1023, 4, &pte) || !(pte & PTE_P))
+		return -EFAULT;
+	*gpa = (pte & 0xfffff000) | (gva & 0xfff);
+	return 0;
+}
+
+static int vcpu_gva_to_gpa(struct vcpu *v, gva_t gva, gpa_t *gpa)
+{
+	uint64_t cr0 = vcpu_get_reg(v, VM_REG_CR0), cr3 = vcpu_get_reg(v, VM_REG_CR3);
+	uint64_t cr4 = vcpu_get_reg(v, VM_REG_CR4), efer = vcpu_get_reg(v, VM_REG_EFER);
+	uint64_t pdpte;
+
+	if (!(cr0 & CR0_PG)) {
+		*gpa = gva & 0xffffffff;
+		return 0;
+	}
+	if (efer & EFER_LMA)
+		return walk_wide(v, cr3 & PTE_ADDR, gva, 4, gpa);
+	if (!(cr4 & CR4_PAE))
+		return walk_legacy(v, cr3 & 0xfffff000, gva & 0xffffffff, gpa);
+	/* PAE: 4 PDPTEs at CR3[31:5], then two 512-entry levels */
+	if (read_pte(v, cr3 & 0xffffffe0, (gva >> 30) & 3, 8, &pdpte) || !(pdpte & PTE_P))
+		return -EFAULT;
+	return walk_wide(v, pdpte & PTE_ADDR, gva & 0x3fffffff, 2, gpa);
+}
+
+int vcpu_read_gva(struct vcpu *v, gva_t gva, void *buf, unsigned int len)
+{
+	uint8_t *out = buf;
+	gpa_t gpa;
+
+	while (len) {
+		unsigned int chunk = 4096 - (gva & 4095);
+
+		if (chunk > len)
+			chunk = len;
+		if (vcpu_gva_to_gpa(v, gva, &gpa) || v->dom->env.mem_read(v->dom, gpa, out, chunk))
+			return -EFAULT;
+		gva += chunk, out += chunk, len -= chunk;
+	}
+	return 0;
+}
+
+void vcpu_dump(struct vcpu *v)
+{
+	static const char *const names[16] = { "RAX", "RCX", "RDX", "RBX", "RSP", "RBP",
+					       "RSI", "RDI", "R8 ", "R9 ", "R10", "R11",
+					       "R12", "R13", "R14", "R15" };
+
+	printk("  vcpu %u of %s: RIP=%016lx RFLAGS=%08lx\n", v->id, v->dom->name,
+	       vcpu_get_reg(v, VM_REG_RIP), vcpu_get_reg(v, VM_REG_RFLAGS));
+	for (int i = 0; i < 16; i += 4)
+		printk("  %s=%016lx %s=%016lx %s=%016lx %s=%016lx\n", names[i], vcpu_get_reg(v, i),
+		       names[i + 1], vcpu_get_reg(v, i + 1), names[i + 2], vcpu_get_reg(v, i + 2),
+		       names[i + 3], vcpu_get_reg(v, i + 3));
+	printk("  CR0=%08lx CR2=%016lx CR3=%016lx CR4=%08lx EFER=%lx\n",
+	       vcpu_get_reg(v, VM_REG_CR0), vcpu_get_reg(v, VM_REG_CR2),
+	       vcpu_get_reg(v, VM_REG_CR3), vcpu_get_reg(v, VM_REG_CR4),
+	       vcpu_get_reg(v, VM_REG_EFER));
+	virt->dump(v);
+}
+
+int domain_load(struct domain *d, const void *image, uint64_t len, const char *cmdline)
+{
+	struct fw_boot_cpu cpu;
+	char err[128];
+	int rc = fw_load_image(&d->env, image, len, cmdline, &cpu, err, sizeof(err));
+
+	if (rc) {
+		pr_err("domain %s: not created: %s\n", d->name, err);
+		return rc;
+	}
+	vcpu_set_boot_state(d->vcpus[0], &cpu);
+	return 0;
+}

@@ -1,0 +1,216 @@
+/*
+ * kernel/virt.h: the seam between arch-neutral kernel code and a hardware
+ * virtualization backend (DESIGN.md seam 1 and 2). svm/ exports svm_ops,
+ * vmx/ exports vmx_ops; one is chosen at boot and called through the inline
+ * wrappers below. Each backend decodes its hardware exit (VMCB EXITCODE,
+ * VMCS exit reason) into the neutral struct vm_exit before kernel/ sees it.
+ */
+#ifndef KERNEL_VIRT_H
+#define KERNEL_VIRT_H
+
+#include <stdint.h>
+
+#include "kernel/frame.h"
+
+typedef uint64_t gpa_t;
+typedef uint64_t gva_t;
+
+struct domain;
+struct vcpu;
+
+/* Registers by a neutral name; the first 16 follow the x86 encoding order. */
+enum vm_reg {
+	VM_REG_RAX,
+	VM_REG_RCX,
+	VM_REG_RDX,
+	VM_REG_RBX,
+	VM_REG_RSP,
+	VM_REG_RBP,
+	VM_REG_RSI,
+	VM_REG_RDI,
+	VM_REG_R8,
+	VM_REG_R9,
+	VM_REG_R10,
+	VM_REG_R11,
+	VM_REG_R12,
+	VM_REG_R13,
+	VM_REG_R14,
+	VM_REG_R15,
+	VM_REG_RIP,
+	VM_REG_RFLAGS,
+	VM_REG_CR0,
+	VM_REG_CR2,
+	VM_REG_CR3,
+	VM_REG_CR4,
+	VM_REG_EFER,
+	VM_REG_PAT,
+	VM_REG_STAR,
+	VM_REG_LSTAR,
+	VM_REG_CSTAR,
+	VM_REG_SFMASK,
+	VM_REG_KERNEL_GS_BASE,
+	VM_REG_SYSENTER_CS,
+	VM_REG_SYSENTER_ESP,
+	VM_REG_SYSENTER_EIP,
+	VM_REG_FS_BASE,
+	VM_REG_GS_BASE,
+	VM_NR_REGS,
+};
+
+enum vm_seg {
+	VM_SEG_ES,
+	VM_SEG_CS,
+	VM_SEG_SS,
+	VM_SEG_DS,
+	VM_SEG_FS,
+	VM_SEG_GS,
+	VM_SEG_LDTR,
+	VM_SEG_TR,
+	VM_SEG_GDTR,
+	VM_SEG_IDTR,
+	VM_NR_SEGS,
+};
+
+/* A segment with its descriptor attributes in the x86 layout: type (bits 0-3), S,
+ * DPL (5-6), P (7), AVL (12), L (13), D/B (14), G (15). */
+struct vm_segment {
+	uint16_t selector;
+	uint16_t attr;
+	uint32_t limit;
+	uint64_t base;
+};
+
+#define SEG_ATTR_CODE32 0xc09b /* present, DPL 0, execute/read accessed, D, G */
+#define SEG_ATTR_CODE64 0xa09b /* ... L instead of D */
+#define SEG_ATTR_DATA 0xc093
+#define SEG_ATTR_TSS 0x008b /* busy 32/64-bit TSS */
+#define SEG_ATTR_LDT 0x0082
+
+enum vm_exit_kind {
+	VM_EXIT_NONE, /* the backend handled it (or a spurious exit): just re-enter */
+	VM_EXIT_IO,   /* IN/OUT */
+	VM_EXIT_MMIO, /* a guest-physical address with no RAM behind it */
+	VM_EXIT_CPUID,
+	VM_EXIT_MSR_READ,
+	VM_EXIT_MSR_WRITE,
+	VM_EXIT_HLT,
+	VM_EXIT_HYPERCALL, /* VMMCALL / VMCALL */
+	VM_EXIT_EXTINT,	   /* a host interrupt arrived while the guest ran */
+	VM_EXIT_NMI,
+	VM_EXIT_EXCEPTION, /* an intercepted guest exception */
+	VM_EXIT_SHUTDOWN,  /* triple fault */
+	VM_EXIT_INVALID,   /* the hardware refused the guest state */
+	VM_EXIT_UNKNOWN,   /* an exit the backend cannot decode */
+	VM_EXIT_NR_KINDS,
+};
+
+struct vm_exit {
+	enum vm_exit_kind kind;
+	unsigned int insn_len; /* length of the exiting instruction, 0 if unknown */
+	uint64_t hw_reason;    /* the backend's raw exit code, for dumps */
+	union {
+		struct {
+			uint16_t port;
+			uint8_t size; /* 1, 2 or 4 */
+			uint8_t is_write;
+			uint8_t is_string;
+			uint8_t rep;
+		} io;
+		struct {
+			gpa_t gpa;
+			uint8_t is_write;
+			uint8_t is_fetch;
+		} mmio;
+		struct {
+			uint32_t index;
+		} msr;
+		struct {
+			uint8_t vector;
+			uint8_t has_error;
+			uint32_t error;
+			uint64_t cr2;
+		} exc;
+		struct {
+			uint64_t info1, info2;
+		} raw;
+	};
+};
+
+enum vm_event_type {
+	VM_EVENT_EXTINT,
+	VM_EVENT_NMI,
+	VM_EVENT_EXCEPTION,
+};
+
+struct vm_event {
+	enum vm_event_type type;
+	uint8_t vector;
+	uint8_t has_error;
+	uint32_t error;
+};
+
+enum vm_prot {
+	VM_PROT_READ = 1,
+	VM_PROT_WRITE = 2,
+	VM_PROT_EXEC = 4,
+	VM_PROT_RWX = 7,
+};
+
+struct virt_ops {
+	const char *name;
+	/* Enables the extension on the calling CPU (every CPU, once). */
+	int (*cpu_enable)(void);
+	int (*domain_init)(struct domain *d);	  /* nested page table root */
+	void (*domain_destroy)(struct domain *d); /* frees what domain_init and map built */
+	int (*vcpu_init)(struct vcpu *v);
+	void (*vcpu_destroy)(struct vcpu *v);
+	/* Runs the vCPU on this CPU until its next exit, decoded into *exit. */
+	void (*vcpu_run)(struct vcpu *v, struct vm_exit *exit);
+	uint64_t (*get_reg)(struct vcpu *v, enum vm_reg reg);
+	void (*set_reg)(struct vcpu *v, enum vm_reg reg, uint64_t value);
+	void (*get_seg)(struct vcpu *v, enum vm_seg seg, struct vm_segment *s);
+	void (*set_seg)(struct vcpu *v, enum vm_seg seg, const struct vm_segment *s);
+	/* Queues an event for delivery at the next entry. */
+	int (*inject)(struct vcpu *v, const struct vm_event *ev);
+	/* Maps [gpa, gpa+len) to host frames at hpa (page-aligned) in the nested tables. */
+	int (*map)(struct domain *d, gpa_t gpa, hpa_t hpa, uint64_t len, unsigned int prot);
+	/* Prints the backend's view of a vCPU (control block fields) for a crash dump. */
+	void (*dump)(struct vcpu *v);
+};
+
+extern const struct virt_ops *virt;
+
+/* Chooses the backend from the CPU's features; returns 0 or -ENOSYS. */
+int virt_select(void);
+
+static inline uint64_t vcpu_get_reg(struct vcpu *v, enum vm_reg r)
+{
+	return virt->get_reg(v, r);
+}
+
+static inline void vcpu_set_reg(struct vcpu *v, enum vm_reg r, uint64_t value)
+{
+	virt->set_reg(v, r, value);
+}
+
+static inline void vcpu_get_seg(struct vcpu *v, enum vm_seg s, struct vm_segment *seg)
+{
+	virt->get_seg(v, s, seg);
+}
+
+static inline void vcpu_set_seg(struct vcpu *v, enum vm_seg s, const struct vm_segment *seg)
+{
+	virt->set_seg(v, s, seg);
+}
+
+static inline int vcpu_inject(struct vcpu *v, const struct vm_event *ev)
+{
+	return virt->inject(v, ev);
+}
+
+static inline void vcpu_advance_rip(struct vcpu *v, unsigned int len)
+{
+	virt->set_reg(v, VM_REG_RIP, virt->get_reg(v, VM_REG_RIP) + len);
+}
+
+#endif

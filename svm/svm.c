@@ -1,0 +1,304 @@
+/*
+ * svm/svm.c: the AMD SVM backend (AMD APM vol. 2 chapter 15): enabling SVM
+ * on each CPU (15.4 EFER.SVME, VM_HSAVE_PA), one VMCB per vCPU whose
+ * intercepts come from a table (15.9-15.13), ASIDs with TLB control (15.16),
+ * register and segment access, event injection (15.20) and the run loop.
+ */
+#include "arch/x86/percpu.h"
+#include "arch/x86/x86.h"
+#include "kernel/domain.h"
+#include "kernel/mm.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+#include "svm/svm.h"
+
+#define MSR_VM_HSAVE_PA 0xc0010117
+#define IOPM_PAGES 3
+#define MSRPM_PAGES 2
+#define DEFAULT_PAT 0x0007040600070406ull
+
+static hpa_t hsave_area[MAX_CPUS], host_area[MAX_CPUS];
+static hpa_t iopm_pa, msrpm_pa;
+static uint32_t asid_count, next_asid = 1;
+static int asid_wrapped;
+
+/* What bivisor intercepts in every guest: the table a student edits. */
+static const struct {
+	uint32_t misc1, misc2, exceptions;
+} intercepts = {
+	.misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT | INTERCEPT_CPUID |
+		 INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_IOIO | INTERCEPT_MSR |
+		 INTERCEPT_SHUTDOWN,
+	.misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
+		 INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT | INTERCEPT_XSETBV,
+	.exceptions = 1u << 18, /* #MC: the host's to handle */
+};
+
+static int svm_global_init(void)
+{
+	iopm_pa = frame_alloc_contig(IOPM_PAGES, 1);
+	msrpm_pa = frame_alloc_contig(MSRPM_PAGES, 1);
+	if (!iopm_pa || !msrpm_pa)
+		return -ENOMEM;
+	/* every port and every MSR is intercepted; the policies live in kernel/ */
+	memset(hpa_to_virt(iopm_pa), 0xff, IOPM_PAGES * PAGE_SIZE);
+	memset(hpa_to_virt(msrpm_pa), 0xff, MSRPM_PAGES * PAGE_SIZE);
+	asid_count = cpuid(0x8000000a, 0).ebx;
+	pr_info("svm: %u ASIDs, NRIP save %s, decode assists %s\n", asid_count,
+		cpuid(0x8000000a, 0).edx & (1u << 3) ? "yes" : "no",
+		cpuid(0x8000000a, 0).edx & (1u << 7) ? "yes" : "no");
+	return 0;
+}
+
+static int svm_cpu_enable(void)
+{
+	unsigned int cpu = this_cpu()->id;
+
+	if (cpu == 0 && svm_global_init())
+		return -ENOMEM;
+	hsave_area[cpu] = frame_alloc();
+	host_area[cpu] = frame_alloc();
+	if (!hsave_area[cpu] || !host_area[cpu])
+		return -ENOMEM;
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, hsave_area[cpu]);
+	/* the host's FS/GS/TR/LDTR and syscall MSRs, reloaded after each exit */
+	asm volatile("vmsave %%rax" : : "a"(host_area[cpu]) : "memory");
+	return 0;
+}
+
+static uint16_t attr_to_vmcb(uint16_t a)
+{
+	return (a & 0xff) | ((a >> 4) & 0xf00);
+}
+
+static uint16_t attr_from_vmcb(uint16_t a)
+{
+	return (a & 0xff) | ((a & 0xf00) << 4);
+}
+
+static struct vmcb_seg *vmcb_seg(struct vmcb *vmcb, enum vm_seg s)
+{
+	struct vmcb_seg *segs[VM_NR_SEGS] = {
+		[VM_SEG_ES] = &vmcb->save.es,	  [VM_SEG_CS] = &vmcb->save.cs,
+		[VM_SEG_SS] = &vmcb->save.ss,	  [VM_SEG_DS] = &vmcb->save.ds,
+		[VM_SEG_FS] = &vmcb->save.fs,	  [VM_SEG_GS] = &vmcb->save.gs,
+		[VM_SEG_LDTR] = &vmcb->save.ldtr, [VM_SEG_TR] = &vmcb->save.tr,
+		[VM_SEG_GDTR] = &vmcb->save.gdtr, [VM_SEG_IDTR] = &vmcb->save.idtr,
+	};
+
+	return segs[s];
+}
+
+/* The architectural reset state (APM 14.1.3), with SVME set as VMRUN requires. */
+static void vmcb_init_state(struct vmcb *vmcb)
+{
+	static const struct vm_segment data = { 0, 0x0093, 0xffff, 0 };
+
+	for (int s = VM_SEG_ES; s <= VM_SEG_GS; s++) {
+		struct vmcb_seg *vs = vmcb_seg(vmcb, s);
+
+		*vs = (struct vmcb_seg){ data.selector, attr_to_vmcb(data.attr), data.limit, 0 };
+	}
+	vmcb->save.cs.attrib = attr_to_vmcb(0x009b);
+	vmcb->save.ldtr = (struct vmcb_seg){ 0, attr_to_vmcb(SEG_ATTR_LDT), 0xffff, 0 };
+	vmcb->save.tr = (struct vmcb_seg){ 0, attr_to_vmcb(SEG_ATTR_TSS), 0xffff, 0 };
+	vmcb->save.gdtr.limit = 0xffff;
+	vmcb->save.idtr.limit = 0xffff;
+	vmcb->save.cr0 = 0x60000010; /* CD, NW, ET */
+	vmcb->save.efer = EFER_SVME;
+	vmcb->save.rflags = 0x2;
+	vmcb->save.dr6 = 0xffff0ff0;
+	vmcb->save.dr7 = 0x400;
+	vmcb->save.g_pat = DEFAULT_PAT;
+}
+
+static int svm_vcpu_init(struct vcpu *v)
+{
+	struct svm_vcpu *sv = kzalloc(sizeof(*sv));
+	struct svm_domain *sd = v->dom->arch;
+	struct vmcb_control *c;
+
+	if (!sv)
+		return -ENOMEM;
+	sv->vmcb_pa = domain_frame_alloc(v->dom);
+	if (!sv->vmcb_pa) {
+		kfree(sv);
+		return -ENOMEM;
+	}
+	sv->vmcb = hpa_to_virt(sv->vmcb_pa);
+	sv->asid = next_asid++;
+	if (next_asid >= asid_count) {
+		next_asid = 1; /* ASIDs are reused from now on: every entry flushes */
+		asid_wrapped = 1;
+	}
+	c = &sv->vmcb->ctl;
+	c->intercept_misc1 = intercepts.misc1;
+	c->intercept_misc2 = intercepts.misc2;
+	c->intercept_exc = intercepts.exceptions;
+	c->iopm_base = iopm_pa;
+	c->msrpm_base = msrpm_pa;
+	c->asid = sv->asid;
+	c->vintr = 1ull << 24; /* V_INTR_MASKING: the guest's IF does not mask host interrupts */
+	c->np_enable = 1;
+	c->n_cr3 = sd->npt_root;
+	vmcb_init_state(sv->vmcb);
+	v->arch = sv;
+	return 0;
+}
+
+static void svm_vcpu_destroy(struct vcpu *v)
+{
+	struct svm_vcpu *sv = v->arch;
+
+	if (!sv)
+		return;
+	domain_frames_free(v->dom, sv->vmcb_pa, 1);
+	kfree(sv);
+	v->arch = NULL;
+}
+
+static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
+{
+	struct svm_vcpu *sv = v->arch;
+	struct vmcb_control *c = &sv->vmcb->ctl;
+
+	c->tlb_control = !sv->launched || asid_wrapped; /* 1: flush the whole TLB */
+	c->clean = 0;
+	svm_vmrun(sv->vmcb_pa, sv->gprs, host_area[this_cpu()->id]);
+	sv->launched = 1;
+	c->event_inj = 0;
+	svm_decode_exit(v, exit);
+}
+
+static uint64_t *reg_slot(struct svm_vcpu *sv, enum vm_reg r)
+{
+	struct vmcb_save *s = &sv->vmcb->save;
+
+	switch (r) {
+	case VM_REG_RAX:
+		return &s->rax;
+	case VM_REG_RSP:
+		return &s->rsp;
+	case VM_REG_RIP:
+		return &s->rip;
+	case VM_REG_RFLAGS:
+		return &s->rflags;
+	case VM_REG_CR0:
+		return &s->cr0;
+	case VM_REG_CR2:
+		return &s->cr2;
+	case VM_REG_CR3:
+		return &s->cr3;
+	case VM_REG_CR4:
+		return &s->cr4;
+	case VM_REG_EFER:
+		return &s->efer;
+	case VM_REG_PAT:
+		return &s->g_pat;
+	case VM_REG_STAR:
+		return &s->star;
+	case VM_REG_LSTAR:
+		return &s->lstar;
+	case VM_REG_CSTAR:
+		return &s->cstar;
+	case VM_REG_SFMASK:
+		return &s->sfmask;
+	case VM_REG_KERNEL_GS_BASE:
+		return &s->kernel_gs_base;
+	case VM_REG_SYSENTER_CS:
+		return &s->sysenter_cs;
+	case VM_REG_SYSENTER_ESP:
+		return &s->sysenter_esp;
+	case VM_REG_SYSENTER_EIP:
+		return &s->sysenter_eip;
+	case VM_REG_FS_BASE:
+		return &s->fs.base;
+	case VM_REG_GS_BASE:
+		return &s->gs.base;
+	default:
+		return r < 16 ? &sv->gprs[r] : NULL;
+	}
+}
+
+static uint64_t svm_get_reg(struct vcpu *v, enum vm_reg r)
+{
+	uint64_t *slot = reg_slot(v->arch, r);
+	uint64_t val = slot ? *slot : 0;
+
+	return r == VM_REG_EFER ? val & ~(uint64_t)EFER_SVME : val; /* SVME is ours */
+}
+
+static void svm_set_reg(struct vcpu *v, enum vm_reg r, uint64_t value)
+{
+	uint64_t *slot = reg_slot(v->arch, r);
+
+	if (r == VM_REG_EFER)
+		value |= EFER_SVME;
+	if (slot)
+		*slot = value;
+}
+
+static void svm_get_seg(struct vcpu *v, enum vm_seg s, struct vm_segment *seg)
+{
+	struct svm_vcpu *sv = v->arch;
+	struct vmcb_seg *vs = vmcb_seg(sv->vmcb, s);
+
+	*seg = (struct vm_segment){ vs->selector, attr_from_vmcb(vs->attrib), vs->limit, vs->base };
+}
+
+static void svm_set_seg(struct vcpu *v, enum vm_seg s, const struct vm_segment *seg)
+{
+	struct svm_vcpu *sv = v->arch;
+	struct vmcb_seg *vs = vmcb_seg(sv->vmcb, s);
+
+	*vs = (struct vmcb_seg){ seg->selector, attr_to_vmcb(seg->attr), seg->limit, seg->base };
+	if (s == VM_SEG_SS)
+		sv->vmcb->save.cpl = (seg->attr >> 5) & 3;
+}
+
+static int svm_inject(struct vcpu *v, const struct vm_event *ev)
+{
+	struct svm_vcpu *sv = v->arch;
+	uint64_t inj = EVENTINJ_VALID | ev->vector;
+
+	if (ev->type == VM_EVENT_EXCEPTION)
+		inj |= EVENTINJ_TYPE_EXC;
+	else if (ev->type == VM_EVENT_NMI)
+		inj = EVENTINJ_VALID | EVENTINJ_TYPE_NMI | 2;
+	if (ev->type == VM_EVENT_EXCEPTION && ev->has_error)
+		inj |= EVENTINJ_ERR_VALID | ((uint64_t)ev->error << 32);
+	sv->vmcb->ctl.event_inj = inj;
+	return 0;
+}
+
+static void svm_dump(struct vcpu *v)
+{
+	struct svm_vcpu *sv = v->arch;
+	struct vmcb_control *c = &sv->vmcb->ctl;
+	struct vmcb_save *s = &sv->vmcb->save;
+
+	printk("  VMCB %#lx: exit code %#lx info1 %#lx info2 %#lx exit_int_info %#lx\n",
+	       sv->vmcb_pa, c->exit_code, c->exit_info1, c->exit_info2, c->exit_int_info);
+	printk("  CS %04x attr %03x base %#lx limit %#x CPL %u EFER %#lx\n", s->cs.selector,
+	       s->cs.attrib, s->cs.base, s->cs.limit, s->cpl, s->efer);
+	printk("  GDTR %#lx/%#x IDTR %#lx/%#x ASID %u N_CR3 %#lx\n", s->gdtr.base, s->gdtr.limit,
+	       s->idtr.base, s->idtr.limit, c->asid, c->n_cr3);
+}
+
+const struct virt_ops svm_ops = {
+	.name = "AMD SVM with NPT",
+	.cpu_enable = svm_cpu_enable,
+	.domain_init = svm_domain_init,
+	.domain_destroy = svm_domain_destroy,
+	.vcpu_init = svm_vcpu_init,
+	.vcpu_destroy = svm_vcpu_destroy,
+	.vcpu_run = svm_vcpu_run,
+	.get_reg = svm_get_reg,
+	.set_reg = svm_set_reg,
+	.get_seg = svm_get_seg,
+	.set_seg = svm_set_seg,
+	.inject = svm_inject,
+	.map = svm_npt_map,
+	.dump = svm_dump,
+};

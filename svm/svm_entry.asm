@@ -1,0 +1,75 @@
+; svm/svm_entry.asm: one trip into the guest (AMD APM vol. 2: 15.5 VMRUN,
+; 15.6 #VMEXIT, 15.5.2 VMSAVE/VMLOAD). With GIF cleared no host interrupt or
+; NMI can run between loading the guest's hidden state (FS/GS/TR/LDTR, syscall
+; MSRs) and VMRUN, nor before the host's is loaded back.
+;
+; void svm_vmrun(uint64_t vmcb_pa, uint64_t *gprs, uint64_t host_area_pa)
+; gprs[] holds the guest registers the VMCB does not: indexed like enum
+; vm_reg (RAX at 0 and RSP at 4 are unused: they live in the VMCB).
+
+bits 64
+section .text
+global svm_vmrun
+
+%macro GUEST_LOAD 0
+	mov rcx, [rsi + 8 * 1]
+	mov rdx, [rsi + 8 * 2]
+	mov rbx, [rsi + 8 * 3]
+	mov rbp, [rsi + 8 * 5]
+	mov rdi, [rsi + 8 * 7]
+	mov r8, [rsi + 8 * 8]
+	mov r9, [rsi + 8 * 9]
+	mov r10, [rsi + 8 * 10]
+	mov r11, [rsi + 8 * 11]
+	mov r12, [rsi + 8 * 12]
+	mov r13, [rsi + 8 * 13]
+	mov r14, [rsi + 8 * 14]
+	mov r15, [rsi + 8 * 15]
+	mov rsi, [rsi + 8 * 6]
+%endmacro
+
+%macro GUEST_SAVE 0			; gprs pointer in rax
+	mov [rax + 8 * 1], rcx
+	mov [rax + 8 * 2], rdx
+	mov [rax + 8 * 3], rbx
+	mov [rax + 8 * 5], rbp
+	mov [rax + 8 * 6], rsi
+	mov [rax + 8 * 7], rdi
+	mov [rax + 8 * 8], r8
+	mov [rax + 8 * 9], r9
+	mov [rax + 8 * 10], r10
+	mov [rax + 8 * 11], r11
+	mov [rax + 8 * 12], r12
+	mov [rax + 8 * 13], r13
+	mov [rax + 8 * 14], r14
+	mov [rax + 8 * 15], r15
+%endmacro
+
+svm_vmrun:
+	push rbp
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	push rdx			; host state area
+	push rsi			; gprs
+	clgi
+	mov rax, rdi
+	GUEST_LOAD
+	vmload				; rAX holds the VMCB address
+	vmrun
+	vmsave
+	mov rax, [rsp]
+	GUEST_SAVE
+	add rsp, 8
+	pop rax
+	vmload				; rAX holds the VMCB address
+	stgi
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	pop rbp
+	ret

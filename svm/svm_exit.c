@@ -1,0 +1,94 @@
+/*
+ * svm/svm_exit.c: turns a #VMEXIT (EXITCODE, EXITINFO1/2 in the VMCB; AMD
+ * APM vol. 2 appendix C and 15.10 IOIO, 15.11 MSR, 15.25.6 nested page
+ * faults) into the neutral struct vm_exit. QEMU's SVM has no NRIP save, so
+ * instruction lengths come from the instruction (CPUID, RDMSR/WRMSR: 2, HLT: 1,
+ * VMMCALL: 3) or, for IOIO, from EXITINFO2, which holds the next RIP.
+ */
+#include "kernel/domain.h"
+#include "svm/svm.h"
+
+static void decode_ioio(struct svm_vcpu *sv, struct vm_exit *e)
+{
+	uint64_t info = sv->vmcb->ctl.exit_info1;
+
+	e->kind = VM_EXIT_IO;
+	e->io.port = info >> 16;
+	e->io.is_write = !(info & 1);
+	e->io.is_string = (info >> 2) & 1;
+	e->io.rep = (info >> 3) & 1;
+	e->io.size = info & (1u << 4) ? 1 : info & (1u << 5) ? 2 : 4;
+	e->insn_len = sv->vmcb->ctl.exit_info2 - sv->vmcb->save.rip;
+}
+
+static void decode_npf(struct svm_vcpu *sv, struct vm_exit *e)
+{
+	uint64_t err = sv->vmcb->ctl.exit_info1;
+
+	e->kind = VM_EXIT_MMIO;
+	e->mmio.gpa = sv->vmcb->ctl.exit_info2;
+	e->mmio.is_write = (err >> 1) & 1;
+	e->mmio.is_fetch = (err >> 4) & 1;
+}
+
+static void decode_exception(struct svm_vcpu *sv, struct vm_exit *e, unsigned int vector)
+{
+	static const uint32_t has_error = 0x60227d00; /* #DF #TS #NP #SS #GP #PF #AC #CP #VC #SX */
+
+	e->kind = VM_EXIT_EXCEPTION;
+	e->exc.vector = vector;
+	e->exc.has_error = (has_error >> vector) & 1;
+	e->exc.error = (uint32_t)sv->vmcb->ctl.exit_info1;
+	e->exc.cr2 = vector == 14 ? sv->vmcb->ctl.exit_info2 : 0;
+}
+
+void svm_decode_exit(struct vcpu *v, struct vm_exit *e)
+{
+	struct svm_vcpu *sv = v->arch;
+	uint64_t code = sv->vmcb->ctl.exit_code;
+
+	*e = (struct vm_exit){ .kind = VM_EXIT_UNKNOWN, .hw_reason = code };
+	e->raw.info1 = sv->vmcb->ctl.exit_info1;
+	e->raw.info2 = sv->vmcb->ctl.exit_info2;
+	if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
+		decode_exception(sv, e, code - SVM_EXIT_EXCP_BASE);
+		return;
+	}
+	switch (code) {
+	case SVM_EXIT_IOIO:
+		decode_ioio(sv, e);
+		break;
+	case SVM_EXIT_NPF:
+		decode_npf(sv, e);
+		break;
+	case SVM_EXIT_CPUID:
+		e->kind = VM_EXIT_CPUID, e->insn_len = 2;
+		break;
+	case SVM_EXIT_MSR:
+		e->kind = e->raw.info1 ? VM_EXIT_MSR_WRITE : VM_EXIT_MSR_READ;
+		e->msr.index = (uint32_t)sv->gprs[VM_REG_RCX];
+		e->insn_len = 2;
+		break;
+	case SVM_EXIT_HLT:
+		e->kind = VM_EXIT_HLT, e->insn_len = 1;
+		break;
+	case SVM_EXIT_VMMCALL:
+		e->kind = VM_EXIT_HYPERCALL, e->insn_len = 3;
+		break;
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_SMI:
+		e->kind = VM_EXIT_EXTINT;
+		break;
+	case SVM_EXIT_NMI:
+		e->kind = VM_EXIT_NMI;
+		break;
+	case SVM_EXIT_SHUTDOWN:
+		e->kind = VM_EXIT_SHUTDOWN;
+		break;
+	case SVM_EXIT_INVALID:
+		e->kind = VM_EXIT_INVALID;
+		break;
+	default:
+		break; /* VMRUN, VMLOAD, STGI ... by a guest: unknown, the domain is crashed */
+	}
+}
