@@ -2,13 +2,17 @@
  * kernel/cpuid.c: the CPUID a guest sees (Intel SDM vol. 2A "CPUID", AMD
  * APM vol. 3 appendix E). The host's answer, minus what bivisor does not
  * give guests (VMX, SVM, MONITOR, x2APIC and the APIC until the virtual LAPIC
- * exists), plus the hypervisor bit and the leaf 0x40000000 "bivisor".
+ * exists), plus the hypervisor bit, the leaf 0x40000000 "bivisor" and the
+ * timing leaf 0x40000010 (TSC frequency in kHz, so guests need not calibrate).
  */
+#include "arch/x86/lapic.h"
+#include "arch/x86/tsc.h"
 #include "arch/x86/x86.h"
 #include "kernel/exit.h"
 
 #define HV_LEAF 0x40000000u
-#define HV_LEAF_MAX 0x40000000u
+#define HV_LEAF_MAX 0x40000010u
+#define HV_LEAF_TIMING 0x40000010u /* EAX: TSC kHz, EBX: LAPIC timer kHz (VMware's leaf) */
 
 struct cpuid_mask {
 	uint32_t leaf;
@@ -27,6 +31,10 @@ static const struct cpuid_mask masks[] = {
 static void hv_leaf(uint32_t leaf, uint32_t r[4])
 {
 	r[0] = r[1] = r[2] = r[3] = 0;
+	if (leaf == HV_LEAF_TIMING) {
+		r[0] = (uint32_t)tsc_khz();
+		return;
+	}
 	if (leaf != HV_LEAF)
 		return;
 	r[0] = HV_LEAF_MAX;
