@@ -7,8 +7,8 @@ MAKEFLAGS += --no-print-directory
 NASM := nasm
 B := build
 
-KERNEL_C := $(wildcard kernel/*.c arch/x86/*.c svm/*.c drivers/*.c drivers/firmware/*.c)
-KERNEL_ASM := boot/entry.asm boot/blobs.asm arch/x86/isr.asm svm/svm_entry.asm
+KERNEL_C := $(wildcard kernel/*.c arch/x86/*.c svm/*.c vmx/*.c drivers/*.c drivers/firmware/*.c)
+KERNEL_ASM := boot/entry.asm boot/blobs.asm arch/x86/isr.asm svm/svm_entry.asm vmx/vmx_entry.asm
 KERNEL_OBJ := $(patsubst %.c,$(B)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(B)/%.o,$(KERNEL_ASM))
 
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow

@@ -8,7 +8,7 @@
 #include "kernel/printk.h"
 #include "kernel/virt.h"
 
-extern const struct virt_ops svm_ops;
+extern const struct virt_ops svm_ops, vmx_ops;
 
 const struct virt_ops *virt;
 
@@ -19,6 +19,8 @@ int virt_select(void)
 	cpu_identify(&ci);
 	if (ci.virt == VIRT_SVM && ci.nested_paging && !ci.virt_problem)
 		virt = &svm_ops;
+	if (ci.virt == VIRT_VMX && ci.nested_paging && !ci.virt_problem)
+		virt = &vmx_ops;
 	if (!virt) {
 		printk("virt: no backend for %s in this build; guests cannot run\n",
 		       cpu_virt_name(&ci));
