@@ -21,6 +21,7 @@
 
 struct module_opts {
 	struct domain_config cfg;
+	int bad_state; /* fault=bad-cr4: start with a CR4 the CPU must refuse (tests) */
 	char cmdline[CMDLINE_MAX_WORD];
 	char problem[CMDLINE_MAX_WORD * 2];
 	int problems;
@@ -84,10 +85,21 @@ static int set_cmdline(void *ctx, const char *v)
 	return 0;
 }
 
+static int set_fault(void *ctx, const char *v)
+{
+	struct module_opts *m = ctx;
+
+	if (strcmp(v, "bad-cr4"))
+		return -EINVAL;
+	m->bad_state = 1;
+	return 0;
+}
+
 static const struct cmdline_opt module_table[] = {
 	{ "name", 1, set_name, "letters, digits, - and _, up to 31" },
 	{ "mem", 1, set_mem, "a size such as 16M, at least 2M" },
 	{ "cmdline", 1, set_cmdline, "the guest's command line, quoted" },
+	{ "fault", 1, set_fault, "bad-cr4, to test the invalid-guest-state path" },
 };
 
 static void module_warn(void *ctx, const char *msg)
@@ -115,7 +127,8 @@ static struct domain *guest_from_module(const struct boot_module *mod, unsigned 
 	struct domain *d;
 
 	fmt_snprintf(m.cfg.name, sizeof(m.cfg.name), "dom%u", idx + 1);
-	cmdline_parse(mod->cmdline, module_table, 3, &m, module_warn);
+	cmdline_parse(mod->cmdline, module_table, sizeof(module_table) / sizeof(module_table[0]),
+		      &m, module_warn);
 	if (m.problems) {
 		pr_err("module %u ('%s'): %s; domain not created\n", idx, mod->cmdline, m.problem);
 		return NULL;
@@ -135,6 +148,8 @@ static struct domain *guest_from_module(const struct boot_module *mod, unsigned 
 		domain_destroy(d);
 		return NULL;
 	}
+	if (d && m.bad_state) /* a reserved CR4 bit: VMRUN and VM entry both refuse it */
+		vcpu_set_reg(d->vcpus[0], VM_REG_CR4, 1ull << 40);
 	return d;
 }
 

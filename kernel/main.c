@@ -171,7 +171,11 @@ static void start_guests(void)
 	}
 	if (virt_select())
 		return;
-	run_enable_cpu();
+	if (run_enable_cpu()) {
+		printk("%s cannot be enabled on this CPU (see above); guests cannot run\n",
+		       virt->name);
+		return;
+	}
 	smp_run_on_aps(run_loop);
 	run_wait_enabled();
 	if (!guests_create(&boot)) {

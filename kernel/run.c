@@ -101,16 +101,19 @@ static struct vcpu *next_vcpu(unsigned int cpu, struct vcpu *after)
 }
 
 /* Enables the backend on this CPU; the BSP waits for every CPU (run_wait_enabled). */
-void run_enable_cpu(void)
+int run_enable_cpu(void)
 {
 	unsigned int cpu = this_cpu()->id;
+	int err;
 
 	if (enabled[cpu])
-		return;
-	if (virt->cpu_enable())
-		panic("%s: cannot enable it on cpu%u", virt->name, cpu);
+		return 0;
+	err = virt->cpu_enable();
+	if (err)
+		return err;
 	enabled[cpu] = 1;
 	__atomic_add_fetch(&cpus_enabled, 1, __ATOMIC_ACQ_REL);
+	return 0;
 }
 
 void run_wait_enabled(void)
@@ -126,7 +129,8 @@ void run_loop(void)
 	unsigned int cpu = this_cpu()->id;
 	struct vcpu *v = NULL;
 
-	run_enable_cpu();
+	if (run_enable_cpu()) /* the BSP enabled it first, so this is a broken CPU */
+		panic("%s: cannot enable it on cpu%u", virt->name, cpu);
 	while (!started)
 		cpu_relax();
 	for (;;) {

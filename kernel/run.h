@@ -11,7 +11,8 @@ void run_add_vcpu(struct vcpu *v);
 void run_loop(void) __attribute__((noreturn));
 /* Lets the CPUs start running their vCPUs. */
 void run_start(void);
-void run_enable_cpu(void);
+/* Enables the backend on this CPU; a negative errno when the CPU cannot run guests. */
+int run_enable_cpu(void);
 /* Waits until every CPU enabled the backend; notes the free frames then. */
 void run_wait_enabled(void);
 

@@ -50,6 +50,10 @@ void svm_decode_exit(struct vcpu *v, struct vm_exit *e)
 	*e = (struct vm_exit){ .kind = VM_EXIT_UNKNOWN, .hw_reason = code };
 	e->raw.info1 = sv->vmcb->ctl.exit_info1;
 	e->raw.info2 = sv->vmcb->ctl.exit_info2;
+	if ((uint32_t)code == (uint32_t)SVM_EXIT_INVALID) { /* QEMU stores -1 in 32 bits */
+		e->kind = VM_EXIT_INVALID;
+		return;
+	}
 	if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
 		decode_exception(sv, e, code - SVM_EXIT_EXCP_BASE);
 		return;

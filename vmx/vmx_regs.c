@@ -172,10 +172,17 @@ void vmx_dump(struct vcpu *v)
 	struct vmx_vcpu *xv = v->arch;
 	static const char *const names[] = { "ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR" };
 
+	uint64_t reason;
+
 	vmx_access_begin(xv);
-	printk("  VMCS %#lx: exit reason %#lx qualification %#lx VM-instruction error %lu (%s)\n",
-	       xv->vmcs_pa, vmread(VMCS_EXIT_REASON), vmread(VMCS_EXIT_QUALIFICATION),
-	       vmread(VMCS_INSN_ERROR), vmx_insn_error_name(vmread(VMCS_INSN_ERROR)));
+	reason = vmread(VMCS_EXIT_REASON);
+	printk("  VMCS %#lx: exit reason %#lx%s qualification %#lx VM-instruction error %lu (%s)\n",
+	       xv->vmcs_pa, reason,
+	       (reason & 0xffff) == EXIT_REASON_INVALID_STATE ? " (VM entry: invalid guest state)"
+	       : (reason & 0xffff) == EXIT_REASON_MSR_LOADING ? " (VM entry: MSR loading failed)"
+							      : "",
+	       vmread(VMCS_EXIT_QUALIFICATION), vmread(VMCS_INSN_ERROR),
+	       vmx_insn_error_name(vmread(VMCS_INSN_ERROR)));
 	printk("  guest CR0 %#lx CR4 %#lx EFER %#lx RFLAGS %#lx entry controls %#lx\n",
 	       vmread(VMCS_GUEST_CR0), vmread(VMCS_GUEST_CR4), vmread(VMCS_GUEST_EFER),
 	       vmread(VMCS_GUEST_RFLAGS), vmread(VMCS_ENTRY_CTLS));
