@@ -66,6 +66,36 @@ struct dm_stream {
 };
 
 /*
+ * A block-store backend (a raw disk image). Offsets and lengths are bytes;
+ * the model only issues accesses inside [0, size). Returns 0 or a negative
+ * errno. A read-only store fails writes with -EPERM.
+ */
+struct dm_block {
+	void *ctx;
+	uint64_t size;
+	int read_only;
+	const char *id; /* identifier for VIRTIO_BLK_T_GET_ID, up to 20 bytes */
+	int (*read)(void *ctx, uint64_t offset, void *buf, size_t len);
+	int (*write)(void *ctx, uint64_t offset, const void *buf, size_t len);
+	int (*flush)(void *ctx);
+};
+
+/* A packet-port backend (a TAP device, one end of a socket pair). Whole frames. */
+struct dm_packet {
+	void *ctx;
+	/* Sends one frame; returns 0 or a negative errno (the frame is dropped). */
+	int (*send)(void *ctx, const void *frame, size_t len);
+	/* Takes one waiting frame into buf without blocking: its length, 0 if none waits. */
+	long (*recv)(void *ctx, void *buf, size_t size);
+};
+
+/* An entropy backend (virtio-rng): fills buf, returns bytes given (0 if none now). */
+struct dm_entropy {
+	void *ctx;
+	size_t (*fill)(void *ctx, void *buf, size_t len);
+};
+
+/*
  * An I/O region: how a host dispatches a port or MMIO access to a model.
  * offset is from the region's base; size is 1, 2, 4 or 8. Returns 0, or a
  * negative errno for an access the model does not accept (the host then
