@@ -73,3 +73,14 @@ clean:
 	rm -rf $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# bvm, the hosted VMM: a Linux program built with the host compiler from
+# hosted/ and the same drivers/ sources the kernel compiles.
+BVM_SRC := $(wildcard hosted/*.c) $(wildcard drivers/*.c drivers/firmware/*.c)
+BVM_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -pthread -MMD -MP
+$(B)/bvm: $(patsubst %.c,$(B)/host/%.o,$(BVM_SRC))
+	$(CC) -pthread $^ -o $@
+$(B)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BVM_CFLAGS) -c $< -o $@
+all: $(B)/bvm

@@ -1,9 +1,9 @@
 /*
  * kernel/cpuid.c: the CPUID a guest sees (Intel SDM vol. 2A "CPUID", AMD
  * APM vol. 3 appendix E). The host's answer, minus what bivisor does not
- * give guests (VMX, SVM, MONITOR, x2APIC and the APIC until the virtual LAPIC
- * exists), plus the hypervisor bit, the leaf 0x40000000 "bivisor" and the
- * timing leaf 0x40000010 (TSC frequency in kHz, so guests need not calibrate).
+ * give guests (VMX, SVM, MONITOR, XSAVE/AVX (XSETBV is not handled yet), x2APIC
+ * and the APIC until the virtual LAPIC exists), plus the hypervisor bit, the leaf 0x40000000
+ * "bivisor" and the timing leaf 0x40000010 (TSC frequency in kHz, so guests need not calibrate).
  */
 #include "arch/x86/lapic.h"
 #include "arch/x86/tsc.h"
@@ -12,7 +12,7 @@
 
 #define HV_LEAF 0x40000000u
 #define HV_LEAF_MAX 0x40000010u
-#define HV_LEAF_TIMING 0x40000010u /* EAX: TSC kHz, EBX: LAPIC timer kHz (VMware's leaf) */
+#define HV_LEAF_TIMING 0x40000010u /* EAX: TSC kHz; EBX: LAPIC timer kHz, 0 until the vLAPIC */
 
 struct cpuid_mask {
 	uint32_t leaf;
@@ -22,8 +22,8 @@ struct cpuid_mask {
 
 /* The policy as data: which bits of which leaf are cleared or set. */
 static const struct cpuid_mask masks[] = {
-	{ 1, 2, (1u << 5) | (1u << 3) | (1u << 21) | (1u << 27),
-	  1u << 31 },		       /* VMX MONITOR x2APIC OSXSAVE; +HV */
+	{ 1, 2, (1u << 5) | (1u << 3) | (1u << 21) | (1u << 26) | (1u << 27) | (1u << 28),
+	  1u << 31 },		       /* VMX MONITOR x2APIC XSAVE OSXSAVE AVX; +HV */
 	{ 1, 3, 1u << 9, 0 },	       /* APIC */
 	{ 0x80000001, 2, 1u << 2, 0 }, /* SVM */
 };

@@ -56,6 +56,8 @@ static void handle_io(struct vcpu *v, const struct vm_exit *e)
 	}
 	if (e->io.is_write)
 		io_write(v->dom, DM_SPACE_PIO, e->io.port, e->io.size, rax & mask);
+	else if (e->io.size == 4) /* a 32-bit register write clears bits 63:32 */
+		vcpu_set_reg(v, VM_REG_RAX, io_read(v->dom, DM_SPACE_PIO, e->io.port, 4));
 	else
 		vcpu_set_reg(v, VM_REG_RAX,
 			     (rax & ~mask) | io_read(v->dom, DM_SPACE_PIO, e->io.port, e->io.size));
@@ -131,14 +133,26 @@ static void handle_mmio(struct vcpu *v, const struct vm_exit *e)
 	unsigned int len;
 	int err;
 
+	if (e->mmio.is_walk) {
+		domain_crash(v->dom, v, "its page tables point at %#lx, which is not RAM",
+			     e->mmio.gpa);
+		return;
+	}
 	if (e->mmio.is_fetch) {
 		domain_crash(v->dom, v, "instruction fetch from %#lx, which is not RAM",
 			     e->mmio.gpa);
 		return;
 	}
 	len = fetch_insn(v, mode, code);
+	if (!len) {
+		domain_crash(v->dom, v,
+			     "MMIO access to %#lx from an instruction at an unmapped "
+			     "address",
+			     e->mmio.gpa);
+		return;
+	}
 	load_regs(v, &regs);
-	err = len ? insn_emulate_mmio(code, len, mode, &regs, e->mmio.gpa, &ops, &info) : -EFAULT;
+	err = insn_emulate_mmio(code, len, mode, &regs, e->mmio.gpa, &ops, &info);
 	if (err) {
 		domain_crash(v->dom, v,
 			     "%s access to MMIO %#lx by an instruction bivisor cannot "

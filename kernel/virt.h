@@ -120,6 +120,7 @@ struct vm_exit {
 			gpa_t gpa;
 			uint8_t is_write;
 			uint8_t is_fetch;
+			uint8_t is_walk; /* during the guest's own page-table walk */
 		} mmio;
 		struct {
 			uint32_t index;

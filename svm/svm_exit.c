@@ -29,6 +29,7 @@ static void decode_npf(struct svm_vcpu *sv, struct vm_exit *e)
 	e->mmio.gpa = sv->vmcb->ctl.exit_info2;
 	e->mmio.is_write = (err >> 1) & 1;
 	e->mmio.is_fetch = (err >> 4) & 1;
+	e->mmio.is_walk = (err >> 33) & 1; /* APM 15.25.6: while walking the guest's tables */
 }
 
 static void decode_exception(struct svm_vcpu *sv, struct vm_exit *e, unsigned int vector)

@@ -26,7 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
 PLATFORMS = ("unit", "qemu", "svm-qemu", "vmx-bochs", "kvm-hosted", "kvm-lab", "uefi-ovmf")
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
-        "megs", "cpus")
+        "megs", "cpus", "bvm")
 TAIL_LINES = 40
 
 
@@ -74,18 +74,27 @@ def default_modules():
 
 
 def make_iso(test):
-    """A GRUB ISO with this test's kernel command line, cached by content."""
-    cmdline = (test.get("cmdline", "") + " testexit").strip()
-    modules = shlex.split(test.get("modules", default_modules()))
-    key = hashlib.sha1(repr((cmdline, modules)).encode()).hexdigest()[:12]
+    """A GRUB ISO with this test's kernel command line, cached by content.
+    With "bare_multiboot": FILE (bench.py's plain-Bochs runs, not a manifest
+    key), GRUB boots that Multiboot 1 guest itself, with "cmdline" as its
+    command line, and there is no bivisor."""
+    bare = test.get("bare_multiboot")
+    if bare:
+        cmdline, modules = test.get("cmdline", ""), []
+        deps, args = [os.path.join(ROOT, bare)], ["--bare-multiboot", bare]
+    else:
+        cmdline = (test.get("cmdline", "") + " testexit").strip()
+        modules = shlex.split(test.get("modules", default_modules()))
+        deps = [os.path.join(BUILD, "bivisor.elf")] + [m.split(":")[0] for m in modules]
+        args = []
+    ident = (cmdline, modules) + ((bare,) if bare else ())
+    key = hashlib.sha1(repr(ident).encode()).hexdigest()[:12]
     iso = os.path.join(BUILD, "tests", "iso-%s.iso" % key)
-    elf = os.path.join(BUILD, "bivisor.elf")
-    deps = [elf] + [m.split(":")[0] for m in modules]
     if os.path.exists(iso) and all(os.path.getmtime(iso) > os.path.getmtime(d) for d in deps):
         return iso
     os.makedirs(os.path.dirname(iso), exist_ok=True)
     tmp = iso + ".%d-%d.tmp" % (os.getpid(), threading.get_ident())
-    subprocess.run([os.path.join(ROOT, "scripts", "mkiso.sh"), tmp, cmdline] + modules,
+    subprocess.run([os.path.join(ROOT, "scripts", "mkiso.sh")] + args + [tmp, cmdline] + modules,
                    check=True, cwd=ROOT)
     os.replace(tmp, iso)
     return iso
@@ -132,6 +141,15 @@ def bochs_command(test, log):
     return ["bochs", "-q", "-f", rc, "-rc", log + ".debugrc"]
 
 
+def bvm_command(test, log):
+    """bvm on this machine's /dev/kvm; the guest's COM1 goes to the log file."""
+    cmd = [os.path.join(BUILD, "bvm"), "run", "--kernel", os.path.join(ROOT, test["kernel"]),
+           "--console", "file=" + log] + shlex.split(test.get("bvm", ""))
+    if test.get("cmdline"):
+        cmd += ["--cmdline", test["cmdline"]]
+    return cmd
+
+
 def read_lines(path):
     try:
         with open(path, "rb") as f:
@@ -164,8 +182,14 @@ def run_emulated(test):
     want_rc = int(test["exit"]) * 2 + 1
     start = time.monotonic()
     bochs = test["platform"] == "vmx-bochs"
+    hosted = test["platform"] == "kvm-hosted"
+    if hosted:
+        want_rc = int(test["exit"])  # bvm exits with the guest's own status
     try:
-        cmd = bochs_command(test, log) if bochs else qemu_command(test, log)
+        if hosted:
+            cmd = bvm_command(test, log)
+        else:
+            cmd = bochs_command(test, log) if bochs else qemu_command(test, log)
     except subprocess.CalledProcessError as e:
         return Result(name, False, 0, "could not build the boot image (%s)" % e)
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -3,7 +3,7 @@
 # n emulators at once.
 
 T ?=
-J ?= 1
+J ?= 2
 
 -include tests/unit/unit.mk
 

@@ -76,6 +76,27 @@ static uint64_t tsc_from_pm_timer(uint16_t port)
 	return (t1 - t0) / CALIBRATE_MS;
 }
 
+/*
+ * CPUID's figure, checked against the PIT: an emulator may report its model's
+ * nominal frequency while its TSC runs at another rate (Bochs: the ips= rate).
+ */
+static uint64_t cpuid_checked(void)
+{
+	uint64_t khz = tsc_from_cpuid(), measured;
+	const char *claimed = source;
+
+	measured = tsc_from_pit();
+	if (!khz)
+		return measured;
+	if (measured && (measured * 10 < khz * 9 || measured * 10 > khz * 11)) {
+		pr_info("tsc: %s says %lu kHz but the PIT measures %lu kHz; using the PIT\n",
+			claimed, khz, measured);
+		return measured;
+	}
+	source = claimed;
+	return khz;
+}
+
 void tsc_init(enum tsc_source_pref pref, uint16_t pm_timer_port)
 {
 	uint64_t khz = 0;
@@ -87,9 +108,7 @@ void tsc_init(enum tsc_source_pref pref, uint16_t pm_timer_port)
 	else if (pref == TSC_PIT)
 		khz = tsc_from_pit();
 	if (!khz)
-		khz = tsc_from_cpuid();
-	if (!khz)
-		khz = tsc_from_pit();
+		khz = cpuid_checked();
 	if (!khz && pm_timer_port)
 		khz = tsc_from_pm_timer(pm_timer_port);
 	if (!khz) {

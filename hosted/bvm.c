@@ -1,0 +1,274 @@
+/*
+ * hosted/bvm.c: `bvm`, the hosted VMM: command-line options, loading the
+ * guest image with the loaders of drivers/firmware/ (the same code the Type-1
+ * kernel uses), the guest's COM1 (drivers/uart16550.c) on a console stream,
+ * and the run. Bad files and options get one clear line and a non-zero exit
+ * before anything is created.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hosted/bvm.h"
+#include "kernel/version.h"
+
+#define MIN_MEM (4ull << 20)
+#define MAX_MEM (3ull << 30) /* one slot below the PCI hole */
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: bvm run --kernel FILE [--initrd FILE] [--cmdline STR] [--mem SIZE]\n"
+		   "               [--cpus N] [--console stdio|file=PATH]\n"
+		   "       bvm --help | --version\n"
+		   "Runs a guest (Multiboot 1/2 or ELF64 image) on /dev/kvm with bivisor's\n"
+		   "device models. SIZE takes K, M or G (default 256M). The guest ends bvm by\n"
+		   "writing its status to port 0xf4; bvm exits with that status.\n");
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'K':
+	case 'k':
+		v <<= 10, end++;
+		break;
+	case 'M':
+	case 'm':
+		v <<= 20, end++;
+		break;
+	case 'G':
+	case 'g':
+		v <<= 30, end++;
+		break;
+	default:
+		break;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_options(int argc, char **argv, struct bvm_options *o)
+{
+	static const struct option longopts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'n' },
+		{ "console", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	char *end;
+
+	*o = (struct bvm_options){
+		.cmdline = "", .mem = 256ull << 20, .cpus = 1, .console = "stdio"
+	};
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'k':
+			o->kernel = optarg;
+			break;
+		case 'i':
+			o->initrd = optarg;
+			break;
+		case 'c':
+			o->cmdline = optarg;
+			break;
+		case 'o':
+			o->console = optarg;
+			break;
+		case 'm':
+			if (parse_size(optarg, &o->mem) || o->mem < MIN_MEM || o->mem > MAX_MEM ||
+			    o->mem % 4096) {
+				fprintf(stderr, "bvm: --mem %s: give 4M to 3G, in whole pages\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'n':
+			o->cpus = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || !o->cpus || o->cpus > BVM_MAX_CPUS) {
+				fprintf(stderr, "bvm: --cpus %s: give 1 to %d\n", optarg,
+					BVM_MAX_CPUS);
+				return -1;
+			}
+			break;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc || !o->kernel) {
+		fprintf(stderr,
+			optind != argc ? "bvm: unexpected argument '%s'\n"
+				       : "bvm: run needs --kernel FILE%s\n",
+			optind != argc ? argv[optind] : "");
+		return -1;
+	}
+	return 0;
+}
+
+static void *read_file(const char *path, size_t *len, const char *what)
+{
+	struct stat st;
+	void *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "bvm: cannot read %s '%s': %s\n", what, path,
+			fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	buf = malloc(st.st_size ? st.st_size : 1);
+	if (!buf || read(fd, buf, st.st_size) != st.st_size) {
+		fprintf(stderr, "bvm: cannot read %s '%s'\n", what, path);
+		free(buf);
+		buf = NULL;
+	}
+	close(fd);
+	*len = st.st_size;
+	return buf;
+}
+
+static size_t console_write(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct vm *vm = ctx;
+	ssize_t n = write(vm->console_out, buf, len);
+
+	return n > 0 ? (size_t)n : len; /* a closed console drops output, as a UART would */
+}
+
+static size_t console_read(void *ctx, uint8_t *buf, size_t len)
+{
+	struct vm *vm = ctx;
+	struct pollfd p = { vm->console_in, POLLIN, 0 };
+	ssize_t n;
+
+	if (vm->console_in < 0 || poll(&p, 1, 0) <= 0)
+		return 0;
+	n = read(vm->console_in, buf, len);
+	return n > 0 ? (size_t)n : 0;
+}
+
+static int console_open(struct vm *vm, const char *spec)
+{
+	vm->console_in = -1;
+	if (!strcmp(spec, "stdio")) {
+		vm->console_in = isatty(0) ? 0 : -1;
+		vm->console_out = 1;
+	} else if (!strncmp(spec, "file=", 5)) {
+		vm->console_out = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (vm->console_out < 0) {
+			fprintf(stderr, "bvm: --console %s: %s\n", spec, strerror(errno));
+			return -1;
+		}
+	} else {
+		fprintf(stderr, "bvm: --console %s: give stdio or file=PATH\n", spec);
+		return -1;
+	}
+	vm->console = (struct dm_stream){ vm, console_write, console_read };
+	return 0;
+}
+
+/* Feeds console input to the UART model every 10 ms. */
+static void *input_loop(void *arg)
+{
+	struct vm *vm = arg;
+
+	while (vm->exit_status < 0) {
+		pthread_mutex_lock(&vm->dev_lock);
+		uart16550_poll(&vm->com1);
+		pthread_mutex_unlock(&vm->dev_lock);
+		usleep(10000);
+	}
+	return NULL;
+}
+
+static int load_guest(struct vm *vm, const struct bvm_options *o, const void *image, size_t len)
+{
+	struct fw_boot_cpu boot;
+	char err[160];
+	int rc = fw_load_image(&vm->env, image, len, o->cmdline, &boot, err, sizeof(err));
+
+	if (rc) {
+		fprintf(stderr, "bvm: kernel '%s': %s\n", o->kernel, err);
+		return -1;
+	}
+	for (unsigned int i = 0; i < o->cpus; i++) {
+		if (kvm_vcpu_setup(vm, i, &boot)) {
+			fprintf(stderr, "bvm: cannot set up vcpu %u: %s\n", i, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static struct vm vm;
+	struct bvm_options o;
+	char err[160];
+	size_t len;
+	void *image;
+	pthread_t input;
+
+	if (parse_options(argc, argv, &o))
+		return 2;
+	image = read_file(o.kernel, &len, "kernel");
+	if (!image)
+		return 1;
+	if (o.initrd)
+		fprintf(stderr, "bvm: --initrd is for Linux images; ignored for this kernel\n");
+	if (console_open(&vm, o.console))
+		return 1;
+	pthread_mutex_init(&vm.dev_lock, NULL);
+	if (kvm_vm_create(&vm, o.mem, o.cpus, err, sizeof(err))) {
+		fprintf(stderr, "bvm: %s\n", err);
+		return 1;
+	}
+	vm_env_init(&vm);
+	uart16550_init(&vm.com1, &vm.env, &vm.console, 4);
+	vm_register_io(&vm,
+		       &(struct dm_io_region){ "com1", DM_SPACE_PIO, 0x3f8, UART16550_REGION_LEN,
+					       uart16550_io_read, uart16550_io_write, &vm.com1 });
+	if (load_guest(&vm, &o, image, len))
+		return 1;
+	free(image);
+	vm.exit_status = -1;
+	pthread_create(&input, NULL, input_loop, &vm);
+	return kvm_vm_run(&vm);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "--version")) {
+		printf("bvm (bivisor) %s\n", BIVISOR_VERSION);
+		return 0;
+	}
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,58 @@
+/*
+ * hosted/bvm.h: the hosted VMM. A struct vm is one guest on /dev/kvm: its
+ * memory, its vCPU threads, and the address-range registry that sends every
+ * port and MMIO access to a device model of drivers/ (DESIGN.md seam 5).
+ */
+#ifndef HOSTED_BVM_H
+#define HOSTED_BVM_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "drivers/dm_env.h"
+#include "drivers/firmware/loader.h"
+#include "drivers/uart16550.h"
+
+#define BVM_MAX_CPUS 16
+#define BVM_MAX_IO 32
+
+struct bvm_options {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	uint64_t mem;
+	unsigned int cpus;
+	const char *console; /* "stdio" or "file=PATH" */
+};
+
+struct vm {
+	int kvm_fd, vm_fd;
+	int vcpu_fd[BVM_MAX_CPUS];
+	struct kvm_run *run[BVM_MAX_CPUS];
+	unsigned int ncpus;
+	uint8_t *ram;
+	uint64_t ram_size;
+	struct dm_env env;
+	struct dm_io_region io[BVM_MAX_IO];
+	unsigned int nio;
+	pthread_mutex_t dev_lock; /* device models are not thread-safe: one access at a time */
+	struct uart16550 com1;
+	struct dm_stream console;
+	int console_in, console_out; /* file descriptors */
+	volatile int exit_status;    /* -1 while running */
+};
+
+/* hosted/kvm.c */
+int kvm_vm_create(struct vm *vm, uint64_t mem, unsigned int cpus, char *err, size_t errlen);
+int kvm_vcpu_setup(struct vm *vm, unsigned int id, const struct fw_boot_cpu *boot);
+/* Runs every vCPU on its own thread until the guest ends; returns its exit status. */
+int kvm_vm_run(struct vm *vm);
+
+/* hosted/io.c */
+int vm_register_io(struct vm *vm, const struct dm_io_region *r);
+/* Dispatches one access; unclaimed reads give all ones, unclaimed writes are dropped. */
+void vm_io(struct vm *vm, enum dm_space space, uint64_t addr, unsigned int size, int is_write,
+	   uint64_t *value);
+void vm_env_init(struct vm *vm);
+
+#endif

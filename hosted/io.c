@@ -1,0 +1,125 @@
+/*
+ * hosted/io.c: bvm's guest environment. The dm_env the device models and
+ * loaders see (guest RAM is one mmap'ed range, interrupts are KVM_IRQ_LINE on
+ * the in-kernel irqchip), and the one address-range registry through which
+ * every port and MMIO exit reaches a model (as kvmtool's kvm__register_mmio).
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "hosted/bvm.h"
+
+static void *env_translate(void *ctx, gpa_t gpa, size_t len)
+{
+	struct vm *vm = ctx;
+
+	if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
+		return NULL;
+	return vm->ram + gpa;
+}
+
+static int env_read(void *ctx, gpa_t gpa, void *buf, size_t len)
+{
+	void *p = env_translate(ctx, gpa, len);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(buf, p, len);
+	return 0;
+}
+
+static int env_write(void *ctx, gpa_t gpa, const void *buf, size_t len)
+{
+	void *p = env_translate(ctx, gpa, len);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(p, buf, len);
+	return 0;
+}
+
+static void env_set_irq(void *ctx, unsigned int line, int level)
+{
+	struct vm *vm = ctx;
+	struct kvm_irq_level irq = { .irq = line, .level = level };
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		fprintf(stderr, "bvm: KVM_IRQ_LINE %u: %s\n", line, strerror(errno));
+}
+
+static uint64_t env_clock(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void env_log(void *ctx, int level, const char *msg)
+{
+	static const char *const names[] = { "", "error", "warning", "info", "debug" };
+
+	(void)ctx;
+	if (level <= DM_LOG_INFO)
+		fprintf(stderr, "bvm: %s: %s\n", names[level > 0 && level < 5 ? level : 0], msg);
+}
+
+void vm_env_init(struct vm *vm)
+{
+	vm->env = (struct dm_env){
+		.ctx = vm,
+		.mem_read = env_read,
+		.mem_write = env_write,
+		.mem_translate = env_translate,
+		.ram_size = vm->ram_size,
+		.set_irq = env_set_irq,
+		.clock_ns = env_clock,
+		.log = env_log,
+	};
+}
+
+int vm_register_io(struct vm *vm, const struct dm_io_region *r)
+{
+	for (unsigned int i = 0; i < vm->nio; i++) {
+		const struct dm_io_region *o = &vm->io[i];
+
+		if (o->space == r->space && r->base < o->base + o->len &&
+		    o->base < r->base + r->len)
+			return -EBUSY;
+	}
+	if (vm->nio == BVM_MAX_IO)
+		return -ENOSPC;
+	vm->io[vm->nio++] = *r;
+	return 0;
+}
+
+void vm_io(struct vm *vm, enum dm_space space, uint64_t addr, unsigned int size, int is_write,
+	   uint64_t *value)
+{
+	uint64_t mask = size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+
+	for (unsigned int i = 0; i < vm->nio; i++) {
+		const struct dm_io_region *r = &vm->io[i];
+		int err;
+
+		if (r->space != space || addr < r->base || addr - r->base >= r->len)
+			continue;
+		pthread_mutex_lock(&vm->dev_lock);
+		if (is_write)
+			err = r->write ? r->write(r->dev, addr - r->base, size, *value & mask) : 0;
+		else
+			err = r->read ? r->read(r->dev, addr - r->base, size, value) : -EINVAL;
+		pthread_mutex_unlock(&vm->dev_lock);
+		if (!is_write && err)
+			*value = ~0ull;
+		*value &= mask;
+		return;
+	}
+	if (!is_write)
+		*value = mask; /* nobody claims it: an open bus */
+}

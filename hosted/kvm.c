@@ -1,0 +1,266 @@
+/*
+ * hosted/kvm.c: a guest on /dev/kvm (the KVM API, Documentation/virt/kvm/
+ * api.rst in Linux): the VM with its in-kernel irqchip, one memory slot for
+ * guest RAM, a vCPU per thread with the CPUID bivisor gives its guests, the
+ * boot vCPU's state from the loader, and the exit loop that hands port and
+ * MMIO accesses to the registry. Port 0xf4 ends the guest with its status.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "hosted/bvm.h"
+
+#define TEST_EXIT_PORT 0xf4
+#define CPUID_MAX_ENTRIES 128
+
+static int fail(char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "%s: %s", what, strerror(errno));
+	return -1;
+}
+
+int kvm_vm_create(struct vm *vm, uint64_t mem, unsigned int cpus, char *err, size_t errlen)
+{
+	struct kvm_userspace_memory_region slot;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0)
+		return fail(err, errlen, "cannot open /dev/kvm");
+	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		snprintf(err, errlen, "/dev/kvm speaks an unknown KVM API version");
+		return -1;
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return fail(err, errlen, "KVM_CREATE_VM");
+	ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul); /* needed by some hosts for real mode */
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return fail(err, errlen, "KVM_CREATE_IRQCHIP");
+	vm->ram = mmap(NULL, mem, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED)
+		return fail(err, errlen, "cannot map guest memory");
+	vm->ram_size = mem;
+	slot = (struct kvm_userspace_memory_region){ .slot = 0,
+						     .guest_phys_addr = 0,
+						     .memory_size = mem,
+						     .userspace_addr = (uintptr_t)vm->ram };
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+		return fail(err, errlen, "KVM_SET_USER_MEMORY_REGION");
+	vm->ncpus = cpus;
+	return 0;
+}
+
+/* bivisor's CPUID policy, as kernel/cpuid.c applies it in the Type-1 kernel. */
+static void cpuid_policy(struct kvm_cpuid2 *c, uint32_t tsc_khz)
+{
+	for (uint32_t i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == 1)
+			e->ecx = (e->ecx & ~(1u << 5)) | (1u << 31); /* no VMX; hypervisor */
+		if (e->function == 0x80000001)
+			e->ecx &= ~(1u << 2); /* no SVM */
+		if ((e->function & 0xffffff00) == 0x40000000)
+			e->function = 0xffffffff; /* replaced below */
+	}
+	c->entries[c->nent++] = (struct kvm_cpuid_entry2){
+		.function = 0x40000000,
+		.eax = 0x40000010,
+		.ebx = 'b' | 'i' << 8 | 'v' << 16 | 'i' << 24,
+		.ecx = 's' | 'o' << 8 | 'r' << 16,
+	};
+	c->entries[c->nent++] = (struct kvm_cpuid_entry2){ .function = 0x40000010, .eax = tsc_khz };
+}
+
+static int vcpu_set_cpuid(struct vm *vm, int fd)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
+	int tsc_khz = ioctl(vm->vm_fd, KVM_GET_TSC_KHZ, 0), rc;
+
+	if (!c)
+		return -1;
+	c->nent = CPUID_MAX_ENTRIES - 2;
+	rc = ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c);
+	if (rc == 0) {
+		cpuid_policy(c, tsc_khz > 0 ? (uint32_t)tsc_khz : 0);
+		rc = ioctl(fd, KVM_SET_CPUID2, c);
+	}
+	free(c);
+	return rc;
+}
+
+static void set_seg(struct kvm_segment *s, uint16_t sel, int code, int long_mode)
+{
+	*s = (struct kvm_segment){ .base = 0,
+				   .limit = 0xffffffff,
+				   .selector = sel,
+				   .type = code ? 11 : 3,
+				   .present = 1,
+				   .s = 1,
+				   .db = code && long_mode ? 0 : 1,
+				   .l = code && long_mode,
+				   .g = 1 };
+}
+
+static int vcpu_boot_state(int fd, const struct fw_boot_cpu *b)
+{
+	struct kvm_sregs sr;
+	struct kvm_regs r = { .rip = b->rip,
+			      .rsp = b->rsp,
+			      .rax = b->rax,
+			      .rbx = b->rbx,
+			      .rsi = b->rsi,
+			      .rdi = b->rdi,
+			      .rflags = 2 };
+	int lm = b->mode == FW_CPU_LONG64;
+
+	if (ioctl(fd, KVM_GET_SREGS, &sr) < 0)
+		return -1;
+	set_seg(&sr.cs, FW_SEL_CODE, 1, lm);
+	set_seg(&sr.ds, FW_SEL_DATA, 0, lm);
+	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
+	sr.gdt.base = b->gdt_base;
+	sr.gdt.limit = b->gdt_limit;
+	sr.cr0 = 0x11 | (lm ? 0x80000000u : 0);
+	sr.cr4 = lm ? 0x20 : 0;
+	sr.cr3 = lm ? b->cr3 : 0;
+	sr.efer = lm ? 0x500 : 0;
+	if (ioctl(fd, KVM_SET_SREGS, &sr) < 0)
+		return -1;
+	return ioctl(fd, KVM_SET_REGS, &r);
+}
+
+int kvm_vcpu_setup(struct vm *vm, unsigned int id, const struct fw_boot_cpu *boot)
+{
+	int fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
+	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+
+	if (fd < 0 || size <= 0)
+		return -1;
+	vm->vcpu_fd[id] = fd;
+	vm->run[id] = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (vm->run[id] == MAP_FAILED || vcpu_set_cpuid(vm, fd) < 0)
+		return -1;
+	return id == 0 ? vcpu_boot_state(fd, boot) : 0; /* APs wait for INIT-SIPI */
+}
+
+static void guest_ends(struct vm *vm, int status)
+{
+	if (__sync_bool_compare_and_swap(&vm->exit_status, -1, status))
+		fprintf(stderr, "bvm: guest exited with status %d\n", status);
+}
+
+static int handle_io(struct vm *vm, struct kvm_run *run)
+{
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	int is_write = run->io.direction == KVM_EXIT_IO_OUT;
+
+	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size) {
+		uint64_t v = 0;
+
+		memcpy(&v, data, run->io.size);
+		if (is_write && run->io.port == TEST_EXIT_PORT) {
+			guest_ends(vm, (int)(v & 0xff));
+			return 1;
+		}
+		vm_io(vm, DM_SPACE_PIO, run->io.port, run->io.size, is_write, &v);
+		if (!is_write)
+			memcpy(data, &v, run->io.size);
+	}
+	return 0;
+}
+
+static int handle_mmio(struct vm *vm, struct kvm_run *run)
+{
+	uint64_t v = 0;
+
+	if (run->mmio.len > 8)
+		return 0;
+	memcpy(&v, run->mmio.data, run->mmio.len);
+	vm_io(vm, DM_SPACE_MMIO, run->mmio.phys_addr, run->mmio.len, run->mmio.is_write, &v);
+	if (!run->mmio.is_write)
+		memcpy(run->mmio.data, &v, run->mmio.len);
+	return 0;
+}
+
+/* Returns 1 when this vCPU must stop. */
+static int handle_exit(struct vm *vm, unsigned int id, struct kvm_run *run)
+{
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		return handle_io(vm, run);
+	case KVM_EXIT_MMIO:
+		return handle_mmio(vm, run);
+	case KVM_EXIT_INTR:
+		return 0;
+	case KVM_EXIT_HLT:
+		fprintf(stderr, "bvm: vcpu %u halted\n", id);
+		guest_ends(vm, 0);
+		return 1;
+	case KVM_EXIT_SHUTDOWN:
+		fprintf(stderr, "bvm: vcpu %u: triple fault (shutdown); the guest is ended\n", id);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		fprintf(stderr, "bvm: vcpu %u: KVM refused to enter the guest (reason %#llx)\n", id,
+			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		fprintf(stderr, "bvm: vcpu %u: KVM internal error, suberror %u\n", id,
+			run->internal.suberror);
+		break;
+	default:
+		fprintf(stderr, "bvm: vcpu %u: unexpected exit reason %u\n", id, run->exit_reason);
+		break;
+	}
+	guest_ends(vm, 255);
+	return 1;
+}
+
+struct vcpu_thread {
+	struct vm *vm;
+	unsigned int id;
+};
+
+static void *vcpu_loop(void *arg)
+{
+	struct vcpu_thread *t = arg;
+	struct vm *vm = t->vm;
+
+	while (vm->exit_status < 0) {
+		if (ioctl(vm->vcpu_fd[t->id], KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			fprintf(stderr, "bvm: KVM_RUN: %s\n", strerror(errno));
+			guest_ends(vm, 255);
+			break;
+		}
+		if (handle_exit(vm, t->id, vm->run[t->id]))
+			break;
+	}
+	return NULL;
+}
+
+int kvm_vm_run(struct vm *vm)
+{
+	pthread_t threads[BVM_MAX_CPUS];
+	struct vcpu_thread args[BVM_MAX_CPUS];
+
+	vm->exit_status = -1;
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		args[i] = (struct vcpu_thread){ vm, i };
+		if (pthread_create(&threads[i], NULL, vcpu_loop, &args[i])) {
+			fprintf(stderr, "bvm: cannot start vcpu thread %u\n", i);
+			return 255;
+		}
+	}
+	pthread_join(threads[0], NULL); /* the guest ends when the boot vCPU stops */
+	return vm->exit_status < 0 ? 255 : vm->exit_status;
+}
