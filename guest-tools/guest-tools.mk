@@ -1,9 +1,10 @@
 # guest-tools/guest-tools.mk: the test guests (Multiboot images, 64-bit
 # inside) and their library. Each guest is one .c file with guest_main().
 
-GUEST_NAMES := hello cpuid portio triplefault isolation exitloop
+GUEST_NAMES := hello cpuid portio triplefault isolation exitloop virtio_blk virtio_rng
 GUESTS := $(patsubst %,$(B)/guests/%.elf,$(GUEST_NAMES))
-GUEST_LIB := $(B)/guest-tools/lib/entry.o $(B)/guest-tools/lib/guest.o $(B)/guest-tools/format.o
+GUEST_LIB := $(B)/guest-tools/lib/entry.o $(B)/guest-tools/lib/guest.o $(B)/guest-tools/lib/virtio.o \
+	$(B)/guest-tools/format.o
 
 # Modules of the ISO that `make run` boots (FILE:MODULE-CMDLINE).
 ISO_MODULES := $(B)/guests/hello.elf:name=hello

@@ -26,7 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
 PLATFORMS = ("unit", "qemu", "svm-qemu", "vmx-bochs", "kvm-hosted", "kvm-lab", "uefi-ovmf")
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
-        "megs", "cpus", "bvm")
+        "megs", "cpus", "bvm", "disk")
 TAIL_LINES = 40
 
 
@@ -183,6 +183,12 @@ def run_emulated(test):
     start = time.monotonic()
     bochs = test["platform"] == "vmx-bochs"
     hosted = test["platform"] == "kvm-hosted"
+    if "disk" in test:  # a fresh zeroed disk image, named {disk} in the options
+        disk = os.path.join(logdir, "%s-%s.img" % (test["platform"], test["name"]))
+        with open(disk, "wb") as f:
+            f.truncate(int(test["disk"]) << 20)
+        test = dict(test, qemu=test.get("qemu", "").replace("{disk}", disk),
+                    bvm=test.get("bvm", "").replace("{disk}", disk))
     if hosted:
         want_rc = int(test["exit"])  # bvm exits with the guest's own status
     try:

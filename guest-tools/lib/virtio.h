@@ -1,0 +1,69 @@
+/*
+ * guest-tools/lib/virtio.h: a minimal virtio-mmio driver for test guests
+ * (virtio 1.2 §4.2.3 driver initialisation, §2.7 split virtqueues), polled,
+ * no interrupts. Devices are looked for at the virtio-mmio windows of QEMU's
+ * microvm machine (0xfeb00000, 0x200 apart), which bvm uses too.
+ */
+#ifndef GUEST_TOOLS_VIRTIO_H
+#define GUEST_TOOLS_VIRTIO_H
+
+#include <stdint.h>
+
+#define GVQ_SIZE 16
+
+enum {
+	VIRTIO_ID_NET = 1,
+	VIRTIO_ID_BLOCK = 2,
+	VIRTIO_ID_CONSOLE = 3,
+	VIRTIO_ID_RNG = 4,
+};
+
+struct gvq_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+struct gvq {
+	unsigned int index;
+	struct gvq_desc desc[GVQ_SIZE] __attribute__((aligned(16)));
+	struct {
+		uint16_t flags, idx, ring[GVQ_SIZE], used_event;
+	} avail __attribute__((aligned(2)));
+	struct {
+		uint16_t flags, idx;
+		struct {
+			uint32_t id, len;
+		} ring[GVQ_SIZE];
+		uint16_t avail_event;
+	} used __attribute__((aligned(4)));
+	uint16_t last_used;
+};
+
+struct gvirtio {
+	uintptr_t base;
+	uint32_t device_id;
+	uint64_t features; /* negotiated */
+};
+
+struct gvbuf {
+	void *addr;
+	uint32_t len;
+	int device_writes;
+};
+
+/* Finds the first device of that type; 0 or -1. */
+int gvirtio_find(uint32_t device_id, struct gvirtio *dev);
+/* Reset, ACK, DRIVER, features (VERSION_1 plus wanted & offered), FEATURES_OK. */
+int gvirtio_negotiate(struct gvirtio *dev, uint64_t wanted);
+int gvirtio_queue_setup(struct gvirtio *dev, struct gvq *q, unsigned int index);
+void gvirtio_driver_ok(struct gvirtio *dev);
+uint32_t gvirtio_status(struct gvirtio *dev);
+/* Queues one chain of buffers (device-readable ones first) and notifies. */
+int gvq_submit(struct gvirtio *dev, struct gvq *q, const struct gvbuf *bufs, unsigned int n);
+/* Waits (bounded) for the next used element; returns its length or -1 on timeout. */
+long gvq_wait(struct gvq *q);
+uint32_t gvirtio_config32(struct gvirtio *dev, unsigned int offset);
+
+#endif
