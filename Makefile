@@ -24,7 +24,7 @@ RUN_CMDLINE ?= loglevel=info
 QEMU_RUN_OPTS ?= -cpu max -smp 2 -m 512M
 
 .PHONY: all deps run test bench format format-check clean print-%
-all: $(B)/bivisor.elf $(B)/bivisor.iso
+all: $(B)/bivisor.elf $(B)/bivisor.iso $(B)/bivisor-esp.img
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -71,6 +71,9 @@ print-%:
 
 clean:
 	rm -rf $(B)
+
+# The UEFI loader bivisor.efi, the ESP image and `make run-uefi` (docs/uefi.md).
+include boot/efi/efi.mk
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 

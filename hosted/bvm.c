@@ -24,7 +24,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: bvm run --kernel FILE [--initrd FILE] [--cmdline STR] [--mem SIZE]\n"
-		   "               [--cpus N] [--console stdio|file=PATH]\n"
+		   "               [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME|socket=FD]...\n"
+		   "               [--console stdio|file=PATH]\n"
 		   "       bvm --help | --version\n"
 		   "Runs a guest (Multiboot 1/2 or ELF64 image) on /dev/kvm with bivisor's\n"
 		   "device models. SIZE takes K, M or G (default 256M). The guest ends bvm by\n"
@@ -71,6 +72,8 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		{ "mem", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'n' },
 		{ "console", required_argument, NULL, 'o' },
+		{ "disk", required_argument, NULL, 'd' },
+		{ "net", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -92,6 +95,20 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 			break;
 		case 'o':
 			o->console = optarg;
+			break;
+		case 'd':
+			if (o->ndisks == BVM_MAX_DISKS) {
+				fprintf(stderr, "bvm: at most %d --disk\n", BVM_MAX_DISKS);
+				return -1;
+			}
+			o->disks[o->ndisks++] = optarg;
+			break;
+		case 'e':
+			if (o->nnets == BVM_MAX_NETS) {
+				fprintf(stderr, "bvm: at most %d --net\n", BVM_MAX_NETS);
+				return -1;
+			}
+			o->nets[o->nnets++] = optarg;
 			break;
 		case 'm':
 			if (parse_size(optarg, &o->mem) || o->mem < MIN_MEM || o->mem > MAX_MEM ||
@@ -188,17 +205,13 @@ static int console_open(struct vm *vm, const char *spec)
 	return 0;
 }
 
-/* Feeds console input to the UART model every 10 ms. */
+/* The I/O thread: console input, network frames and waiting requests. */
 static void *input_loop(void *arg)
 {
 	struct vm *vm = arg;
 
-	while (vm->exit_status < 0) {
-		pthread_mutex_lock(&vm->dev_lock);
-		uart16550_poll(&vm->com1);
-		pthread_mutex_unlock(&vm->dev_lock);
-		usleep(10000);
-	}
+	while (vm->exit_status < 0)
+		vm_poll_devices(vm);
 	return NULL;
 }
 
@@ -249,7 +262,7 @@ static int cmd_run(int argc, char **argv)
 	vm_register_io(&vm,
 		       &(struct dm_io_region){ "com1", DM_SPACE_PIO, 0x3f8, UART16550_REGION_LEN,
 					       uart16550_io_read, uart16550_io_write, &vm.com1 });
-	if (load_guest(&vm, &o, image, len))
+	if (vm_add_devices(&vm, &o) || load_guest(&vm, &o, image, len))
 		return 1;
 	free(image);
 	vm.exit_status = -1;

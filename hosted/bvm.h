@@ -12,9 +12,19 @@
 #include "drivers/dm_env.h"
 #include "drivers/firmware/loader.h"
 #include "drivers/uart16550.h"
+#include "drivers/virtio_blk.h"
+#include "drivers/virtio_net.h"
+#include "drivers/virtio_rng.h"
+#include "hosted/backends.h"
 
 #define BVM_MAX_CPUS 16
 #define BVM_MAX_IO 32
+#define BVM_MAX_DISKS 4
+#define BVM_MAX_NETS 2
+/* virtio-mmio windows as on QEMU's microvm machine, so test guests find them alike */
+#define BVM_VIRTIO_BASE 0xfeb00000ull
+#define BVM_VIRTIO_STRIDE 0x200
+#define BVM_VIRTIO_IRQ 16 /* first IOAPIC input; one per device */
 
 struct bvm_options {
 	const char *kernel;
@@ -23,6 +33,10 @@ struct bvm_options {
 	uint64_t mem;
 	unsigned int cpus;
 	const char *console; /* "stdio" or "file=PATH" */
+	const char *disks[BVM_MAX_DISKS];
+	unsigned int ndisks;
+	const char *nets[BVM_MAX_NETS];
+	unsigned int nnets;
 };
 
 struct vm {
@@ -39,7 +53,16 @@ struct vm {
 	struct uart16550 com1;
 	struct dm_stream console;
 	int console_in, console_out; /* file descriptors */
-	volatile int exit_status;    /* -1 while running */
+	struct bvm_disk disk[BVM_MAX_DISKS];
+	struct virtio_blk blk[BVM_MAX_DISKS];
+	unsigned int ndisks;
+	struct bvm_net net[BVM_MAX_NETS];
+	struct virtio_net vnet[BVM_MAX_NETS];
+	unsigned int nnets;
+	struct dm_entropy entropy;
+	struct virtio_rng rng;
+	unsigned int nvirtio;	  /* virtio-mmio windows in use */
+	volatile int exit_status; /* -1 while running */
 };
 
 /* hosted/kvm.c */
@@ -47,6 +70,10 @@ int kvm_vm_create(struct vm *vm, uint64_t mem, unsigned int cpus, char *err, siz
 int kvm_vcpu_setup(struct vm *vm, unsigned int id, const struct fw_boot_cpu *boot);
 /* Runs every vCPU on its own thread until the guest ends; returns its exit status. */
 int kvm_vm_run(struct vm *vm);
+
+/* hosted/devices.c */
+int vm_add_devices(struct vm *vm, const struct bvm_options *o);
+void vm_poll_devices(struct vm *vm);
 
 /* hosted/io.c */
 int vm_register_io(struct vm *vm, const struct dm_io_region *r);

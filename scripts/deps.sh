@@ -4,7 +4,8 @@
 # apt-get, otherwise it prints the exact sudo line and fails.
 set -eu
 PKGS="make gcc libc6-dev nasm python3 qemu-system-x86 grub-common grub-pc-bin
-grub-efi-amd64-bin xorriso mtools libcmocka-dev clang-format bochs bochsbios vgabios ovmf"
+grub-efi-amd64-bin xorriso mtools libcmocka-dev clang-format bochs bochsbios vgabios ovmf
+gnu-efi binutils"
 
 missing=""
 for p in $PKGS; do

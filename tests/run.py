@@ -26,7 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
 PLATFORMS = ("unit", "qemu", "svm-qemu", "vmx-bochs", "kvm-hosted", "kvm-lab", "uefi-ovmf")
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
-        "megs", "cpus", "bvm", "disk")
+        "megs", "cpus", "bvm", "disk", "image", "esp", "stop")
 TAIL_LINES = 40
 
 
@@ -56,6 +56,10 @@ def parse_manifest(path):
                 if not sep or key not in KEYS:
                     sys.exit("%s:%d: unknown or malformed key '%s'" % (path, lineno, w))
                 t[key] = value
+            if t.get("image", "esp") != "esp" or t.get("stop", "expect") != "expect" or \
+                    ("esp" in t and t.get("image") != "esp"):
+                sys.exit("%s:%d: image= takes esp, stop= takes expect, esp= needs image=esp"
+                         % (path, lineno))
             tests.append(t)
     return tests
 
@@ -100,6 +104,25 @@ def make_iso(test):
     return iso
 
 
+def make_esp(test):
+    """An EFI System Partition image (bivisor.efi) for this test, cached by content."""
+    cmdline = (test.get("cmdline", "") + " testexit").strip()
+    modules = shlex.split(test.get("modules", default_modules()))
+    options = shlex.split(test.get("esp", ""))
+    key = hashlib.sha1(repr((cmdline, modules, options)).encode()).hexdigest()[:12]
+    img = os.path.join(BUILD, "tests", "esp-%s.img" % key)
+    deps = [os.path.join(BUILD, "bivisor.elf"), os.path.join(BUILD, "bivisor.efi"),
+            os.path.join(ROOT, "scripts", "mkesp.sh")] + [m.split(":")[0] for m in modules]
+    if os.path.exists(img) and all(os.path.getmtime(img) > os.path.getmtime(d) for d in deps):
+        return img
+    os.makedirs(os.path.dirname(img), exist_ok=True)
+    tmp = img + ".%d-%d.tmp" % (os.getpid(), threading.get_ident())
+    subprocess.run([os.path.join(ROOT, "scripts", "mkesp.sh")] + options + [tmp, cmdline] +
+                   modules, check=True, cwd=ROOT)
+    os.replace(tmp, img)
+    return img
+
+
 def qemu_command(test, log):
     cmd = ["qemu-system-x86_64", "-cpu", "max", "-display", "none", "-no-reboot",
            "-serial", "file:" + log, "-monitor", "none",
@@ -111,6 +134,8 @@ def qemu_command(test, log):
         cmd += ["-kernel", os.path.join(ROOT, test["kernel"])]
         if test.get("cmdline"):
             cmd += ["-append", test["cmdline"]]
+    elif test.get("image") == "esp":
+        cmd += ["-drive", "format=raw,snapshot=on,file=" + make_esp(test)]
     else:
         cmd += ["-cdrom", make_iso(test)]
     return cmd
@@ -201,17 +226,24 @@ def run_emulated(test):
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     deadline = start + float(test["timeout"])
-    rc = None
+    rc, stopped, polls = None, False, 0
     while time.monotonic() < deadline:
         rc = proc.poll()
         if rc is not None:
             break
         time.sleep(0.1)
+        polls += 1
+        if test.get("stop") == "expect" and polls % 5 == 0:
+            missing, rejected = check(read_lines(log), expect, reject)
+            if not missing or rejected:
+                stopped = True
+                break
     if rc is None:
         proc.kill()
         proc.wait()
     secs = time.monotonic() - start
-    lines = read_lines(log)
+    out = proc.stdout.read().decode("utf-8", "replace")
+    lines = read_lines(log) + out.splitlines()  # the emulator's own messages count too
     missing, rejected = check(lines, expect, reject)
     tail = lines[-TAIL_LINES:]
     if rejected:
@@ -219,13 +251,14 @@ def run_emulated(test):
     if missing:
         why = "timeout after %.0fs" % secs if rc is None else "emulator ended (status %d)" % rc
         return Result(name, False, secs, "%s without '%s'" % (why, missing), tail)
+    if stopped:
+        return Result(name, True, secs)  # stop=expect: no exit port to wait for
     if rc is None:
         return Result(name, False, secs, "did not end through its exit port in %ss"
                       % test["timeout"], tail)
     if rc != want_rc and not bochs:  # Bochs's shutdown port carries no status
-        out = proc.stdout.read().decode("utf-8", "replace").strip()
         return Result(name, False, secs, "emulator exit status %d, want %d %s"
-                      % (rc, want_rc, out[:200]), tail)
+                      % (rc, want_rc, out.strip()[:200]), tail)
     return Result(name, True, secs)
 
 
