@@ -75,7 +75,7 @@ clean:
 # The UEFI loader bivisor.efi, the ESP image and `make run-uefi` (docs/uefi.md).
 include boot/efi/efi.mk
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -path $(B)/debs -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # bvm, the hosted VMM: a Linux program built with the host compiler from
 # hosted/ and the same drivers/ sources the kernel compiles.
@@ -87,3 +87,40 @@ $(B)/host/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BVM_CFLAGS) -c $< -o $@
 all: $(B)/bvm
+
+# Debian's Linux as a guest, and the nested-KVM lab that runs bvm on real KVM
+# inside QEMU TCG (PLATFORMS.md §4-5). `make guest-linux` downloads the
+# packages once into build/debs/.
+.PHONY: guest-linux lab
+guest-linux: $(B)/guest/bzImage $(B)/guest/initrd.gz
+$(B)/guest/bzImage: scripts/guest-linux.sh
+	@B=$(B) scripts/guest-linux.sh
+$(B)/guest/initrd.gz: $(B)/guest/bzImage tests/lab/linux-init scripts/mkguestinitrd.sh \
+		scripts/mkinitramfs.sh
+	@B=$(B) scripts/mkguestinitrd.sh $@
+$(B)/bvm-static: $(patsubst %.c,$(B)/host/%.o,$(BVM_SRC))
+	$(CC) -static -pthread $^ -o $@
+lab: $(B)/lab/initrd.gz
+$(B)/lab/initrd.gz: $(B)/guest/bzImage $(B)/guest/initrd.gz $(B)/bvm-static $(GUESTS) tests/lab/init scripts/mklab.sh \
+		scripts/mkinitramfs.sh
+	@mkdir -p $(dir $@)
+	@B=$(B) scripts/mklab.sh $@
+
+# The raw KVM_RUN loop that `make bench` measures bvm's exit cost against.
+$(B)/kvm_raw: tests/bench/kvm_raw.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) $< -o $@
+
+# The guest's DSDT: drivers/firmware/dsdt.asl compiled by iasl (acpica-tools)
+# into a C array that drivers/firmware/acpi.c includes, in the kernel's, bvm's
+# and the unit tests' builds (tests/unit/deps-linux.mk) alike.
+DSDT_AML_H := $(B)/firmware/dsdt_aml.h
+$(DSDT_AML_H): drivers/firmware/dsdt.asl
+	@mkdir -p $(dir $@)
+	@iasl -vs -tc -p $(B)/firmware/dsdt $< >$(B)/firmware/dsdt.log || \
+		{ cat $(B)/firmware/dsdt.log; exit 1; }
+	sed 's/^unsigned char dsdt_aml_code/static const unsigned char dsdt_aml_code/' \
+		$(B)/firmware/dsdt.hex >$@
+$(B)/drivers/firmware/acpi.o $(B)/host/drivers/firmware/acpi.o: $(DSDT_AML_H)
+$(B)/drivers/firmware/acpi.o: KCFLAGS += -I$(B)/firmware
+$(B)/host/drivers/firmware/acpi.o: BVM_CFLAGS += -I$(B)/firmware

@@ -1,14 +1,15 @@
 /*
  * hosted/bvm.c: `bvm`, the hosted VMM: command-line options, loading the
  * guest image with the loaders of drivers/firmware/ (the same code the Type-1
- * kernel uses), the guest's COM1 (drivers/uart16550.c) on a console stream,
- * and the run. Bad files and options get one clear line and a non-zero exit
- * before anything is created.
+ * kernel uses), the byte streams of the guest's COM1 (drivers/uart16550.c)
+ * and of its virtio console, and the run. Bad files and options get one
+ * clear line and a non-zero exit before anything is created.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +26,11 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: bvm run --kernel FILE [--initrd FILE] [--cmdline STR] [--mem SIZE]\n"
 		   "               [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME|socket=FD]...\n"
-		   "               [--console stdio|file=PATH]\n"
+		   "               [--console stdio|file=PATH] [--vconsole file=PATH|socket=FD]\n"
 		   "       bvm --help | --version\n"
 		   "Runs a guest (Multiboot 1/2 or ELF64 image) on /dev/kvm with bivisor's\n"
-		   "device models. SIZE takes K, M or G (default 256M). The guest ends bvm by\n"
+		   "device models. SIZE takes K, M or G (default 256M). --vconsole adds a\n"
+		   "virtio console on that stream (default: none). The guest ends bvm by\n"
 		   "writing its status to port 0xf4; bvm exits with that status.\n");
 }
 
@@ -74,14 +76,17 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		{ "console", required_argument, NULL, 'o' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "net", required_argument, NULL, 'e' },
+		{ "vconsole", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 	char *end;
 
-	*o = (struct bvm_options){
-		.cmdline = "", .mem = 256ull << 20, .cpus = 1, .console = "stdio"
-	};
+	*o = (struct bvm_options){ .cmdline = "",
+				   .mem = 256ull << 20,
+				   .cpus = 1,
+				   .console = "stdio",
+				   .vconsole = "none" };
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'k':
@@ -95,6 +100,9 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 			break;
 		case 'o':
 			o->console = optarg;
+			break;
+		case 'v':
+			o->vconsole = optarg;
 			break;
 		case 'd':
 			if (o->ndisks == BVM_MAX_DISKS) {
@@ -165,43 +173,79 @@ static void *read_file(const char *path, size_t *len, const char *what)
 	return buf;
 }
 
-static size_t console_write(void *ctx, const uint8_t *buf, size_t len)
+static size_t stream_write(void *ctx, const uint8_t *buf, size_t len)
 {
-	struct vm *vm = ctx;
-	ssize_t n = write(vm->console_out, buf, len);
+	struct bvm_stream *s = ctx;
+	ssize_t n = s->out >= 0 ? write(s->out, buf, len) : -1;
 
 	return n > 0 ? (size_t)n : len; /* a closed console drops output, as a UART would */
 }
 
-static size_t console_read(void *ctx, uint8_t *buf, size_t len)
+static size_t stream_read(void *ctx, uint8_t *buf, size_t len)
 {
-	struct vm *vm = ctx;
-	struct pollfd p = { vm->console_in, POLLIN, 0 };
+	struct bvm_stream *s = ctx;
+	struct pollfd p = { s->in, POLLIN, 0 };
 	ssize_t n;
 
-	if (vm->console_in < 0 || poll(&p, 1, 0) <= 0)
+	if (s->in < 0 || poll(&p, 1, 0) <= 0)
 		return 0;
-	n = read(vm->console_in, buf, len);
+	n = read(s->in, buf, len);
+	if (n == 0)
+		s->in = -1; /* the other end is gone: stop polling it */
 	return n > 0 ? (size_t)n : 0;
 }
 
-static int console_open(struct vm *vm, const char *spec)
+static void stream_init(struct bvm_stream *s, int in, int out)
 {
-	vm->console_in = -1;
-	if (!strcmp(spec, "stdio")) {
-		vm->console_in = isatty(0) ? 0 : -1;
-		vm->console_out = 1;
-	} else if (!strncmp(spec, "file=", 5)) {
-		vm->console_out = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (vm->console_out < 0) {
-			fprintf(stderr, "bvm: --console %s: %s\n", spec, strerror(errno));
-			return -1;
-		}
-	} else {
-		fprintf(stderr, "bvm: --console %s: give stdio or file=PATH\n", spec);
+	*s = (struct bvm_stream){ in, out, { s, stream_write, stream_read } };
+}
+
+/* "file=PATH": output only, into a new or truncated file. */
+static int stream_open_file(struct bvm_stream *s, const char *opt, const char *spec)
+{
+	int fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		fprintf(stderr, "bvm: %s %s: %s\n", opt, spec, strerror(errno));
 		return -1;
 	}
-	vm->console = (struct dm_stream){ vm, console_write, console_read };
+	stream_init(s, -1, fd);
+	return 0;
+}
+
+static int console_open(struct bvm_stream *s, const char *spec)
+{
+	if (!strcmp(spec, "stdio")) {
+		stream_init(s, isatty(0) ? 0 : -1, 1);
+		return 0;
+	}
+	if (!strncmp(spec, "file=", 5))
+		return stream_open_file(s, "--console", spec);
+	fprintf(stderr, "bvm: --console %s: give stdio or file=PATH\n", spec);
+	return -1;
+}
+
+/* "none" (no device), "file=PATH" (output only) or "socket=FD" (both ways). */
+static int vconsole_open(struct bvm_stream *s, const char *spec)
+{
+	char *end;
+	long fd;
+
+	stream_init(s, -1, -1);
+	if (!strcmp(spec, "none"))
+		return 0;
+	if (!strncmp(spec, "file=", 5))
+		return stream_open_file(s, "--vconsole", spec);
+	if (strncmp(spec, "socket=", 7)) {
+		fprintf(stderr, "bvm: --vconsole %s: give file=PATH, socket=FD or none\n", spec);
+		return -1;
+	}
+	fd = strtol(spec + 7, &end, 10);
+	if (end == spec + 7 || *end || fd < 0 || fd > 0x7fffffff || fcntl((int)fd, F_GETFD) < 0) {
+		fprintf(stderr, "bvm: --vconsole %s: %s\n", spec, strerror(EBADF));
+		return -1;
+	}
+	stream_init(s, (int)fd, (int)fd);
 	return 0;
 }
 
@@ -215,12 +259,46 @@ static void *input_loop(void *arg)
 	return NULL;
 }
 
+/* Linux: its initrd, ACPI tables for every vCPU, the virtio devices on its command line. */
+static int load_linux(struct vm *vm, const struct bvm_options *o, const void *image, size_t len,
+		      struct fw_boot_cpu *boot, char *err, size_t errlen)
+{
+	struct fw_virtio_mmio dev[BVM_MAX_IO];
+	struct fw_platform plat;
+	void *initrd = NULL;
+	size_t initrd_len = 0;
+	int rc;
+
+	if (o->initrd && !(initrd = read_file(o->initrd, &initrd_len, "initrd")))
+		return -1;
+	fw_platform_init(&plat, o->cpus);
+	for (unsigned int i = 0; i < vm->nvirtio; i++)
+		dev[i] = (struct fw_virtio_mmio){ BVM_VIRTIO_BASE + i * BVM_VIRTIO_STRIDE,
+						  BVM_VIRTIO_STRIDE, vm_virtio_irq(i) };
+	plat.nvirtio = vm->nvirtio;
+	plat.flags |= FW_PLAT_VIRTIO_CMDLINE; /* the Debian kernel takes them on its command line */
+	plat.virtio = dev;
+	rc = fw_load_linux(&vm->env, image, len, initrd, initrd_len, o->cmdline, &plat, boot, err,
+			   errlen);
+	free(initrd);
+	return rc;
+}
+
 static int load_guest(struct vm *vm, const struct bvm_options *o, const void *image, size_t len)
 {
 	struct fw_boot_cpu boot;
 	char err[160];
-	int rc = fw_load_image(&vm->env, image, len, o->cmdline, &boot, err, sizeof(err));
+	int rc;
 
+	if (fw_image_probe(image, len) == FW_IMAGE_LINUX) {
+		rc = load_linux(vm, o, image, len, &boot, err, sizeof(err));
+	} else {
+		if (o->initrd)
+			fprintf(stderr, "bvm: --initrd is for Linux images; ignored\n");
+		rc = fw_load_image(&vm->env, image, len, o->cmdline, &boot, err, sizeof(err));
+	}
+	if (rc == -1) /* the initrd could not be read: already said */
+		return -1;
 	if (rc) {
 		fprintf(stderr, "bvm: kernel '%s': %s\n", o->kernel, err);
 		return -1;
@@ -248,17 +326,17 @@ static int cmd_run(int argc, char **argv)
 	image = read_file(o.kernel, &len, "kernel");
 	if (!image)
 		return 1;
-	if (o.initrd)
-		fprintf(stderr, "bvm: --initrd is for Linux images; ignored for this kernel\n");
-	if (console_open(&vm, o.console))
+	if (console_open(&vm.console, o.console) || vconsole_open(&vm.vcon_stream, o.vconsole))
 		return 1;
+	/* A stream or packet peer that went away makes writes fail; it does not end bvm. */
+	signal(SIGPIPE, SIG_IGN);
 	pthread_mutex_init(&vm.dev_lock, NULL);
 	if (kvm_vm_create(&vm, o.mem, o.cpus, err, sizeof(err))) {
 		fprintf(stderr, "bvm: %s\n", err);
 		return 1;
 	}
 	vm_env_init(&vm);
-	uart16550_init(&vm.com1, &vm.env, &vm.console, 4);
+	uart16550_init(&vm.com1, &vm.env, &vm.console.ops, 4);
 	vm_register_io(&vm,
 		       &(struct dm_io_region){ "com1", DM_SPACE_PIO, 0x3f8, UART16550_REGION_LEN,
 					       uart16550_io_read, uart16550_io_write, &vm.com1 });

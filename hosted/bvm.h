@@ -11,8 +11,10 @@
 
 #include "drivers/dm_env.h"
 #include "drivers/firmware/loader.h"
+#include "drivers/acpi_pm.h"
 #include "drivers/uart16550.h"
 #include "drivers/virtio_blk.h"
+#include "drivers/virtio_console.h"
 #include "drivers/virtio_net.h"
 #include "drivers/virtio_rng.h"
 #include "hosted/backends.h"
@@ -24,7 +26,16 @@
 /* virtio-mmio windows as on QEMU's microvm machine, so test guests find them alike */
 #define BVM_VIRTIO_BASE 0xfeb00000ull
 #define BVM_VIRTIO_STRIDE 0x200
-#define BVM_VIRTIO_IRQ 16 /* first IOAPIC input; one per device */
+/*
+ * One ISA IRQ per device: the MADT (drivers/firmware/acpi.c) makes them level,
+ * active high, which is how the models drive them (GSIs 16-23 would be
+ * active low to Linux).
+ */
+#define BVM_VIRTIO_IRQS                                                                            \
+	{                                                                                          \
+		5, 6, 7, 10, 11, 12, 14, 15                                                        \
+	}
+#define BVM_MAX_VIRTIO 8
 
 struct bvm_options {
 	const char *kernel;
@@ -37,6 +48,13 @@ struct bvm_options {
 	unsigned int ndisks;
 	const char *nets[BVM_MAX_NETS];
 	unsigned int nnets;
+	const char *vconsole; /* "none", "file=PATH" or "socket=FD" */
+};
+
+/* A byte stream on file descriptors: in < 0 gives no input, out < 0 takes no output. */
+struct bvm_stream {
+	int in, out;
+	struct dm_stream ops; /* ops.ctx is the struct bvm_stream */
 };
 
 struct vm {
@@ -51,8 +69,7 @@ struct vm {
 	unsigned int nio;
 	pthread_mutex_t dev_lock; /* device models are not thread-safe: one access at a time */
 	struct uart16550 com1;
-	struct dm_stream console;
-	int console_in, console_out; /* file descriptors */
+	struct bvm_stream console; /* COM1's */
 	struct bvm_disk disk[BVM_MAX_DISKS];
 	struct virtio_blk blk[BVM_MAX_DISKS];
 	unsigned int ndisks;
@@ -61,6 +78,9 @@ struct vm {
 	unsigned int nnets;
 	struct dm_entropy entropy;
 	struct virtio_rng rng;
+	struct acpi_pm pm;	       /* the guest's ACPI power-off */
+	struct bvm_stream vcon_stream; /* out < 0: no virtio console */
+	struct virtio_console vcon;
 	unsigned int nvirtio;	  /* virtio-mmio windows in use */
 	volatile int exit_status; /* -1 while running */
 };
@@ -72,8 +92,12 @@ int kvm_vcpu_setup(struct vm *vm, unsigned int id, const struct fw_boot_cpu *boo
 int kvm_vm_run(struct vm *vm);
 
 /* hosted/devices.c */
+unsigned int vm_virtio_irq(unsigned int n);
 int vm_add_devices(struct vm *vm, const struct bvm_options *o);
 void vm_poll_devices(struct vm *vm);
+
+/* hosted/kvm.c: the guest is over, with this status (the first caller wins). */
+void vm_guest_ends(struct vm *vm, int status);
 
 /* hosted/io.c */
 int vm_register_io(struct vm *vm, const struct dm_io_region *r);

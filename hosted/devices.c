@@ -1,9 +1,10 @@
 /*
  * hosted/devices.c: bvm's virtio devices. Each gets the next virtio-mmio
  * window (0xfeb00000 + 0x200 * n, as QEMU's microvm lays them out) and the
- * next IOAPIC input from 16 on; a virtio-rng device is always there, then one
- * virtio-blk per --disk and one virtio-net per --net. The Linux command line
- * names them with virtio_mmio.device=512@ADDR:IRQ.
+ * next ISA IRQ of BVM_VIRTIO_IRQS; a virtio-rng device is always there, then one
+ * virtio-blk per --disk, one virtio-net per --net and, with --vconsole, a
+ * virtio console. The Linux command line names them with
+ * virtio_mmio.device=512@ADDR:IRQ.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -26,9 +27,36 @@ static int add_window(struct vm *vm, const char *name, struct virtio_mmio *t)
 	return vm_register_io(vm, &r);
 }
 
+unsigned int vm_virtio_irq(unsigned int n)
+{
+	static const unsigned int irqs[BVM_MAX_VIRTIO] = BVM_VIRTIO_IRQS;
+
+	return irqs[n % BVM_MAX_VIRTIO];
+}
+
 static unsigned int next_irq(struct vm *vm)
 {
-	return BVM_VIRTIO_IRQ + vm->nvirtio;
+	return vm_virtio_irq(vm->nvirtio);
+}
+
+static void poweroff(void *ctx)
+{
+	vm_guest_ends(ctx, 0);
+}
+
+/* ACPI fixed hardware at the ports the FADT of drivers/firmware/acpi.c names. */
+static int add_acpi_pm(struct vm *vm)
+{
+	acpi_pm_init(&vm->pm, &vm->env, poweroff, vm);
+	if (vm_register_io(vm, &(struct dm_io_region){ "pm1a-evt", DM_SPACE_PIO, FW_PM1A_EVT_PORT,
+						       4, acpi_pm_evt_read, acpi_pm_evt_write,
+						       &vm->pm }) ||
+	    vm_register_io(vm,
+			   &(struct dm_io_region){ "pm1a-cnt", DM_SPACE_PIO, FW_PM1A_CNT_PORT, 2,
+						   acpi_pm_cnt_read, acpi_pm_cnt_write, &vm->pm }))
+		return -1;
+	return vm_register_io(vm, &(struct dm_io_region){ "pm-timer", DM_SPACE_PIO, FW_PM_TMR_PORT,
+							  4, acpi_pm_tmr_read, NULL, &vm->pm });
 }
 
 int vm_add_devices(struct vm *vm, const struct bvm_options *o)
@@ -36,6 +64,8 @@ int vm_add_devices(struct vm *vm, const struct bvm_options *o)
 	static const uint8_t mac_base[6] = { 0x52, 0x54, 0x00, 0xb1, 0x00, 0x00 };
 	uint8_t mac[6];
 
+	if (add_acpi_pm(vm))
+		return -1;
 	bvm_entropy_init(&vm->entropy);
 	if (virtio_rng_init(&vm->rng, &vm->env, &vm->entropy, next_irq(vm)) ||
 	    add_window(vm, "virtio-rng", &vm->rng.mmio))
@@ -54,24 +84,32 @@ int vm_add_devices(struct vm *vm, const struct bvm_options *o)
 		    add_window(vm, "virtio-net", &vm->vnet[i].mmio))
 			return -1;
 	}
+	if (vm->vcon_stream.out >= 0 &&
+	    (virtio_console_init(&vm->vcon, &vm->env, &vm->vcon_stream.ops, next_irq(vm)) ||
+	     add_window(vm, "virtio-console", &vm->vcon.mmio)))
+		return -1;
 	return 0;
 }
 
 /* Called from the I/O thread: waits up to 10 ms for input, then polls every model. */
 void vm_poll_devices(struct vm *vm)
 {
-	struct pollfd fds[BVM_MAX_NETS + 1];
+	struct pollfd fds[BVM_MAX_NETS + 2];
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < vm->nnets; i++)
 		fds[n++] = (struct pollfd){ vm->net[i].fd, POLLIN, 0 };
-	if (vm->console_in >= 0)
-		fds[n++] = (struct pollfd){ vm->console_in, POLLIN, 0 };
+	if (vm->console.in >= 0)
+		fds[n++] = (struct pollfd){ vm->console.in, POLLIN, 0 };
+	if (vm->vcon_stream.in >= 0)
+		fds[n++] = (struct pollfd){ vm->vcon_stream.in, POLLIN, 0 };
 	poll(fds, n, 10);
 	pthread_mutex_lock(&vm->dev_lock);
 	uart16550_poll(&vm->com1);
 	virtio_rng_poll(&vm->rng);
 	for (unsigned int i = 0; i < vm->nnets; i++)
 		virtio_net_poll(&vm->vnet[i]);
+	if (vm->vcon_stream.out >= 0)
+		virtio_console_poll(&vm->vcon);
 	pthread_mutex_unlock(&vm->dev_lock);
 }

@@ -1,6 +1,6 @@
 /*
  * hosted/kvm.c: a guest on /dev/kvm (the KVM API, Documentation/virt/kvm/
- * api.rst in Linux): the VM with its in-kernel irqchip, one memory slot for
+ * api.rst in Linux): the VM with its in-kernel irqchip and PIT, one memory slot for
  * guest RAM, a vCPU per thread with the CPUID bivisor gives its guests, the
  * boot vCPU's state from the loader, and the exit loop that hands port and
  * MMIO accesses to the registry. Port 0xf4 ends the guest with its status.
@@ -43,6 +43,9 @@ int kvm_vm_create(struct vm *vm, uint64_t mem, unsigned int cpus, char *err, siz
 	ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul); /* needed by some hosts for real mode */
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return fail(err, errlen, "KVM_CREATE_IRQCHIP");
+	/* the in-kernel 8254: Linux checks its timer through the IOAPIC at boot */
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &(struct kvm_pit_config){ .flags = 0 }) < 0)
+		return fail(err, errlen, "KVM_CREATE_PIT2");
 	vm->ram = mmap(NULL, mem, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->ram == MAP_FAILED)
@@ -59,13 +62,17 @@ int kvm_vm_create(struct vm *vm, uint64_t mem, unsigned int cpus, char *err, siz
 }
 
 /* bivisor's CPUID policy, as kernel/cpuid.c applies it in the Type-1 kernel. */
-static void cpuid_policy(struct kvm_cpuid2 *c, uint32_t tsc_khz)
+static void cpuid_policy(struct kvm_cpuid2 *c, uint32_t tsc_khz, unsigned int apic_id)
 {
 	for (uint32_t i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
-		if (e->function == 1)
+		if (e->function == 1) {
 			e->ecx = (e->ecx & ~(1u << 5)) | (1u << 31); /* no VMX; hypervisor */
+			e->ebx = (e->ebx & 0x00ffffff) | (apic_id << 24);
+		}
+		if (e->function == 0xb || e->function == 0x1f)
+			e->edx = apic_id; /* x2APIC id */
 		if (e->function == 0x80000001)
 			e->ecx &= ~(1u << 2); /* no SVM */
 		if ((e->function & 0xffffff00) == 0x40000000)
@@ -80,7 +87,7 @@ static void cpuid_policy(struct kvm_cpuid2 *c, uint32_t tsc_khz)
 	c->entries[c->nent++] = (struct kvm_cpuid_entry2){ .function = 0x40000010, .eax = tsc_khz };
 }
 
-static int vcpu_set_cpuid(struct vm *vm, int fd)
+static int vcpu_set_cpuid(struct vm *vm, int fd, unsigned int id)
 {
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
 	int tsc_khz = ioctl(vm->vm_fd, KVM_GET_TSC_KHZ, 0), rc;
@@ -90,7 +97,7 @@ static int vcpu_set_cpuid(struct vm *vm, int fd)
 	c->nent = CPUID_MAX_ENTRIES - 2;
 	rc = ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c);
 	if (rc == 0) {
-		cpuid_policy(c, tsc_khz > 0 ? (uint32_t)tsc_khz : 0);
+		cpuid_policy(c, tsc_khz > 0 ? (uint32_t)tsc_khz : 0, id);
 		rc = ioctl(fd, KVM_SET_CPUID2, c);
 	}
 	free(c);
@@ -124,8 +131,8 @@ static int vcpu_boot_state(int fd, const struct fw_boot_cpu *b)
 
 	if (ioctl(fd, KVM_GET_SREGS, &sr) < 0)
 		return -1;
-	set_seg(&sr.cs, FW_SEL_CODE, 1, lm);
-	set_seg(&sr.ds, FW_SEL_DATA, 0, lm);
+	set_seg(&sr.cs, b->code_sel, 1, lm);
+	set_seg(&sr.ds, b->data_sel, 0, lm);
 	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
 	sr.gdt.base = b->gdt_base;
 	sr.gdt.limit = b->gdt_limit;
@@ -147,12 +154,12 @@ int kvm_vcpu_setup(struct vm *vm, unsigned int id, const struct fw_boot_cpu *boo
 		return -1;
 	vm->vcpu_fd[id] = fd;
 	vm->run[id] = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (vm->run[id] == MAP_FAILED || vcpu_set_cpuid(vm, fd) < 0)
+	if (vm->run[id] == MAP_FAILED || vcpu_set_cpuid(vm, fd, id) < 0)
 		return -1;
 	return id == 0 ? vcpu_boot_state(fd, boot) : 0; /* APs wait for INIT-SIPI */
 }
 
-static void guest_ends(struct vm *vm, int status)
+void vm_guest_ends(struct vm *vm, int status)
 {
 	if (__sync_bool_compare_and_swap(&vm->exit_status, -1, status))
 		fprintf(stderr, "bvm: guest exited with status %d\n", status);
@@ -168,7 +175,7 @@ static int handle_io(struct vm *vm, struct kvm_run *run)
 
 		memcpy(&v, data, run->io.size);
 		if (is_write && run->io.port == TEST_EXIT_PORT) {
-			guest_ends(vm, (int)(v & 0xff));
+			vm_guest_ends(vm, (int)(v & 0xff));
 			return 1;
 		}
 		vm_io(vm, DM_SPACE_PIO, run->io.port, run->io.size, is_write, &v);
@@ -203,7 +210,7 @@ static int handle_exit(struct vm *vm, unsigned int id, struct kvm_run *run)
 		return 0;
 	case KVM_EXIT_HLT:
 		fprintf(stderr, "bvm: vcpu %u halted\n", id);
-		guest_ends(vm, 0);
+		vm_guest_ends(vm, 0);
 		return 1;
 	case KVM_EXIT_SHUTDOWN:
 		fprintf(stderr, "bvm: vcpu %u: triple fault (shutdown); the guest is ended\n", id);
@@ -220,7 +227,7 @@ static int handle_exit(struct vm *vm, unsigned int id, struct kvm_run *run)
 		fprintf(stderr, "bvm: vcpu %u: unexpected exit reason %u\n", id, run->exit_reason);
 		break;
 	}
-	guest_ends(vm, 255);
+	vm_guest_ends(vm, 255);
 	return 1;
 }
 
@@ -239,7 +246,7 @@ static void *vcpu_loop(void *arg)
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			fprintf(stderr, "bvm: KVM_RUN: %s\n", strerror(errno));
-			guest_ends(vm, 255);
+			vm_guest_ends(vm, 255);
 			break;
 		}
 		if (handle_exit(vm, t->id, vm->run[t->id]))

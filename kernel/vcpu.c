@@ -1,9 +1,10 @@
 /*
  * kernel/vcpu.c: what kernel/ does with a vCPU regardless of the backend:
  * the boot state a loader asks for (Multiboot: 32-bit protected mode, flat,
- * paging off; ELF64: long mode), reads through the guest's own page tables
- * (Intel SDM vol. 3A 4.3 32-bit paging, 4.4 PAE, 4.5 4-level paging; the
- * same formats on AMD), and the register dump of a crash.
+ * paging off; ELF64 and Linux: long mode; the selectors of the loader's GDT),
+ * reads through the guest's own page tables (Intel SDM vol. 3A 4.3 32-bit
+ * paging, 4.4 PAE, 4.5 4-level paging; the same formats on AMD), and the
+ * register dump of a crash.
  */
 #include "drivers/firmware/loader.h"
 #include "kernel/domain.h"
@@ -20,10 +21,11 @@
 #define PTE_PS (1ull << 7)
 #define PTE_ADDR 0x000ffffffffff000ull
 
-static void set_flat_segments(struct vcpu *v, uint16_t code_attr)
+/* The selectors index the GDT the loader wrote (c->code_sel, c->data_sel). */
+static void set_flat_segments(struct vcpu *v, const struct fw_boot_cpu *c, uint16_t code_attr)
 {
-	struct vm_segment code = { 0x08, code_attr, 0xffffffff, 0 };
-	struct vm_segment data = { 0x10, SEG_ATTR_DATA, 0xffffffff, 0 };
+	struct vm_segment code = { c->code_sel, code_attr, 0xffffffff, 0 };
+	struct vm_segment data = { c->data_sel, SEG_ATTR_DATA, 0xffffffff, 0 };
 
 	vcpu_set_seg(v, VM_SEG_CS, &code);
 	for (int s = VM_SEG_ES; s <= VM_SEG_GS; s++)
@@ -37,7 +39,7 @@ void vcpu_set_boot_state(struct vcpu *v, const struct fw_boot_cpu *c)
 	struct vm_segment idtr = { 0, 0, 0, 0 };
 	int long_mode = c->mode == FW_CPU_LONG64;
 
-	set_flat_segments(v, long_mode ? SEG_ATTR_CODE64 : SEG_ATTR_CODE32);
+	set_flat_segments(v, c, long_mode ? SEG_ATTR_CODE64 : SEG_ATTR_CODE32);
 	vcpu_set_seg(v, VM_SEG_GDTR, &gdtr);
 	vcpu_set_seg(v, VM_SEG_IDTR, &idtr);
 	vcpu_set_reg(v, VM_REG_CR0, CR0_PE | CR0_ET | (long_mode ? CR0_PG : 0));

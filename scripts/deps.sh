@@ -3,8 +3,8 @@
 # testing bivisor need. Quick when everything is there; as root it runs
 # apt-get, otherwise it prints the exact sudo line and fails.
 set -eu
-PKGS="make gcc libc6-dev nasm python3 qemu-system-x86 grub-common grub-pc-bin
-grub-efi-amd64-bin xorriso mtools libcmocka-dev clang-format bochs bochsbios vgabios ovmf
+PKGS="make gcc libc6-dev nasm python3 qemu-system-x86 grub-common grub-pc-bin acpica-tools
+grub-efi-amd64-bin xorriso mtools cpio libcmocka-dev clang-format bochs bochsbios vgabios ovmf
 gnu-efi binutils"
 
 missing=""

@@ -8,9 +8,14 @@ guest (guest-tools/exitloop.c) times 100,000 CPUIDs and 100,000 OUTs to port
 0x80 on each platform of EXIT_PLATFORMS (QEMU TCG and Bochs, each without a
 hypervisor and under bivisor, then bvm), and the table shows ns per operation,
 the median of three runs, and each hypervisor's ratio to its own emulator's
-run without one. Figures, not pass/fail: speed goals live here, never in
-timed tests. Later issues add peers (Xen) measured in the same run.
+run without one. Last, bvm on this machine's /dev/kvm against QEMU
+-accel kvm and a raw KVM_RUN loop (tests/bench/kvm_raw.c), issue 3 item 6:
+(a) VM start, (b) exit round trip, (c) virtio-blk sequential reads, (d) Linux
+in the lab; each prints its goal and whether this run met it. Figures, not
+pass/fail: speed goals live here, never in timed tests. Later issues add
+peers (Xen) measured in the same run.
 """
+import functools
 import os
 import re
 import statistics
@@ -77,6 +82,7 @@ KHZ_LINE = re.compile(r"exitloop: tsc (\d+) kHz")
 SUMMARY_LINE = re.compile(r"SUMMARY: \d+ passed, \d+ failed\r?\n")
 GUEST_EXIT_OK = 1  # QEMU's isa-debug-exit status for a guest writing 0 to port 0xf4
 BOCHS_IPS = int(re.search(r"ips=(\d+)", run.BOCHSRC).group(1))
+COMMANDS = {"qemu": run.qemu_command, "bochs": run.bochs_command, "bvm": run.bvm_command}
 
 PLAIN_QEMU = "plain QEMU TCG"
 BIVISOR_QEMU = "bivisor in QEMU TCG"
@@ -111,24 +117,29 @@ def read_raw(path):
         return ""
 
 
-def exitloop_once(test, timeout, bochs=False):
-    """Runs the exitloop guest once with run.py's QEMU or Bochs command for
-    `test`; returns ({op: TSC cycles per iteration}, kHz or None).
+def exitloop_once(test, timeout, kind="qemu"):
+    """Runs the exitloop guest once with run.py's QEMU, Bochs or bvm command
+    (`kind`) for `test`; returns ({op: TSC cycles per iteration}, kHz or None).
 
-    QEMU ends through isa-debug-exit when the guest writes port 0xf4. Under
+    QEMU ends through isa-debug-exit when the guest writes port 0xf4, bvm
+    exits with the status the guest wrote there. Under
     bivisor in Bochs, bivisor (testexit) ends Bochs through port 0x8900 when
     the domain has ended. Plain Bochs ignores port 0xf4 and the guest halts:
     Bochs is killed once the guest's SUMMARY line is in the serial log."""
+    bochs = kind == "bochs"
     with tempfile.TemporaryDirectory() as d:
         log = os.path.join(d, "serial.log")
         try:
-            cmd = run.bochs_command(test, log) if bochs else run.qemu_command(test, log)
+            cmd = COMMANDS[kind](test, log)
         except subprocess.CalledProcessError as e:
             raise BenchError("could not build the boot image (%s)" % e)
         kill_after_summary = bochs and "bare_multiboot" in test
         with open(os.path.join(d, "stdout"), "w+b") as out:
-            p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
-                                 stderr=subprocess.STDOUT)
+            try:
+                p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
+                                     stderr=subprocess.STDOUT)
+            except OSError as e:
+                raise BenchError("cannot run %s: %s" % (cmd[0], e.strerror))
             deadline = time.monotonic() + timeout
             summary = False
             while p.poll() is None and time.monotonic() < deadline:
@@ -140,6 +151,8 @@ def exitloop_once(test, timeout, bochs=False):
             if not ended:
                 p.kill()
             p.wait()
+            out.seek(0)
+            said = [l for l in out.read().decode("utf-8", "replace").split("\n") if l.strip()]
         text = "\n".join(run.read_lines(log))
     if not ended and not summary:
         raise BenchError("no result within %d s" % timeout)
@@ -151,24 +164,31 @@ def exitloop_once(test, timeout, bochs=False):
               if int(m.group(2))}
     missing = [op for op, _ in EXIT_OPS if op not in cycles]
     if missing:
-        raise BenchError("emulator ended (status %s) without the '%s' line"
-                         % (p.returncode, "exitloop: " + missing[0]))
-    if not bochs and p.returncode != GUEST_EXIT_OK:  # Bochs's exits carry no status
-        raise BenchError("emulator exit status %d, want %d" % (p.returncode, GUEST_EXIT_OK))
+        raise BenchError("ended (status %s) without the '%s' line%s"
+                         % (p.returncode, "exitloop: " + missing[0],
+                            " (it said '%s')" % said[-1].strip()[:120] if said else ""))
+    want = GUEST_EXIT_OK if kind == "qemu" else 0
+    if not bochs and p.returncode != want:  # Bochs's exits carry no status
+        raise BenchError("exit status %d, want %d" % (p.returncode, want))
     khz = KHZ_LINE.search(text)
     return cycles, int(khz.group(1)) if khz else None
 
 
-def exit_column(title, test, timeout, bochs=False, **column):
+def exit_column(title, test, timeout, kind="qemu", **column):
     """EXIT_RUNS runs of one platform, one after the other (timing figures);
     the median of the runs that worked, and why the others did not. `column`
     holds the ExitColumn's base, rate_from and emulator."""
     samples, notes = [], []
     for i in range(EXIT_RUNS):
         try:
-            samples.append(exitloop_once(test, timeout, bochs))
+            samples.append(exitloop_once(test, timeout, kind))
         except BenchError as e:
             notes.append("%s, run %d of %d: %s" % (title, i + 1, EXIT_RUNS, e))
+    return exit_samples_column(title, samples, notes, **column)
+
+
+def exit_samples_column(title, samples, notes, **column):
+    """The column of exitloop_once()'s samples: the median of each loop."""
     if not samples:
         return ExitColumn(title, why="failed (see below)", notes=notes, **column)
     cycles = {op: statistics.median(s[0][op] for s in samples) for op, _ in EXIT_OPS}
@@ -197,7 +217,7 @@ def exit_plain_bochs():
     boots the guest from an ISO with its Multiboot 1 command. Same bochsrc as
     the vmx-bochs tests (run.BOCHSRC: corei7_skylake_x, one CPU, 256 MiB)."""
     test = {"bare_multiboot": EXITLOOP}
-    return exit_column(PLAIN_BOCHS, test, 60, bochs=True, rate_from=BIVISOR_BOCHS,
+    return exit_column(PLAIN_BOCHS, test, 60, kind="bochs", rate_from=BIVISOR_BOCHS,
                        emulator="bochs")
 
 
@@ -209,12 +229,21 @@ def exit_bivisor_bochs():
     time, so the rate bivisor measures against it (and gives its guest in leaf
     0x40000010) is the one Bochs's TSC really runs at."""
     test = {"cmdline": "loglevel=warn tsc=pit", "modules": EXITLOOP + ":name=exitloop"}
-    return exit_column(BIVISOR_BOCHS, test, 120, bochs=True, base=PLAIN_BOCHS,
+    return exit_column(BIVISOR_BOCHS, test, 120, kind="bochs", base=PLAIN_BOCHS,
                        emulator="bochs")
 
 
+@functools.lru_cache(maxsize=None)
 def exit_bvm_kvm():
-    return ExitColumn("bvm on /dev/kvm", why="not built yet (issue 3)")
+    """bvm on this machine's /dev/kvm: CPUID is answered inside KVM, each OUT
+    to port 0x80 goes out to bvm (unclaimed there: dropped). EXIT_COUNT of
+    each, from the runs of the exit round trip (b)."""
+    col = exit_kvm_column(BVM_KVM)
+    if col.cycles:
+        col.notes.append("%s: %s of each (count=%d on its command line), not 100,000; "
+                         "the runs of (b) below" % (BVM_KVM, "{:,}".format(EXIT_COUNT),
+                                                    EXIT_COUNT))
+    return col
 
 
 def exit_bvm_lab():
@@ -317,14 +346,7 @@ def exit_costs():
           "128 MiB;\nBochs: corei7_skylake_x, 1 CPU, ips=%d, 256 MiB)" % (EXIT_RUNS, BOCHS_IPS))
     head = [""] + ["%s, ns" % label.split()[0] for _, label in EXIT_OPS] + \
         ["%s, ratio" % label.split()[0] for _, label in EXIT_OPS] + ["TSC kHz", "runs"]
-    rows = [head] + exit_rows(cols)
-    widths = [max(len(r[i]) for r in rows if i < len(r) and (i == 0 or len(r) > 2))
-              for i in range(len(head))]
-    for r in rows:
-        if len(r) == 2:  # a platform without figures: its reason spans the row
-            print("  " + r[0].ljust(widths[0]) + "   " + r[1])
-            continue
-        print("  " + "   ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+    print_table([head] + exit_rows(cols))
     print("  ratio: ns over the same loop's ns in the same emulator without a hypervisor\n"
           "  (%s / %s; %s / %s)" % (BIVISOR_QEMU, PLAIN_QEMU, BIVISOR_BOCHS, PLAIN_BOCHS))
     print("  TSC kHz: the rate the cycles were converted with; a guest's own is bivisor's "
@@ -336,9 +358,325 @@ def exit_costs():
             print("  " + n)
 
 
+def print_table(rows):
+    """Prints rows (the first one the head) in aligned columns, two spaces in.
+    A two-cell row is a name and why it has no figures; the reason spans the row."""
+    widths = [max(len(r[i]) for r in rows if i < len(r) and (i == 0 or len(r) > 2))
+              for i in range(len(rows[0]))]
+    for r in rows:
+        if len(r) == 2:
+            print("  " + r[0].ljust(widths[0]) + "   " + r[1])
+            continue
+        print("  " + "   ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+
+
+# bvm against QEMU (-accel kvm) and a raw KVM_RUN loop on this machine's
+# /dev/kvm (issue 3, item 6): (a) VM start, (b) exit round trip, (c) virtio-blk
+# sequential reads, (d) Linux in the lab. The platforms of a comparison take
+# turns, one run each per round, so a slow spell of the host falls on all of
+# them alike; a platform that fails is not run again (one timeout at most) and
+# its row says why. /dev/kvm here may be PVM (PLATFORMS.md §3), which runs
+# small guests only: all of these are small.
+
+BVM_KVM = "bvm on /dev/kvm"
+RAW_KVM = "raw KVM_RUN loop (kvm_raw)"
+QEMU_MICROVM = "QEMU -accel kvm -M microvm"
+QEMU_PC = "QEMU -accel kvm -M pc"
+QUICKEXIT = "build/guests/quickexit.elf"
+BLKBENCH = "build/guests/blkbench.elf"
+GUEST_MEM = "64M"
+START_RUNS = 10
+START_GOAL = 0.1  # bvm's start <= 0.1 x QEMU's
+EXIT_COUNT = 1000000
+EXIT_GOAL = 1.05  # bvm's exit <= 1.05 x the raw loop's
+BLK_RUNS = 3
+BLK_IMAGE_MIB = 64
+BLK_READ_MIB = 256  # four passes over the image
+BLK_READ_LINE = re.compile(r"blkbench: read (\d+) bytes, (\d+) tsc cycles")
+BLK_KHZ_LINE = re.compile(r"blkbench: [\d.]+ MiB/s \(tsc (\d+) kHz\)")
+RAW_LINE = re.compile(r"kvm_raw: (\d+) exits in (\d+) ns")
+RAW_KHZ_LINE = re.compile(r"kvm_raw: tsc (\d+) kHz")
+
+
+@functools.lru_cache(maxsize=None)
+def kvm_unusable():
+    """Why no guest can run on /dev/kvm here, or None."""
+    try:
+        os.close(os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC))
+    except OSError as e:
+        return "/dev/kvm: %s" % e.strerror
+    return None
+
+
+def not_measured(why):
+    """A runner for interleaved() of a platform that cannot run here, or None."""
+    return "not measured: " + why if why else None
+
+
+def run_bounded(cmd, timeout):
+    """Runs cmd to its end (killed after timeout s); returns (exit status,
+    wall seconds, stdout, the last line of stderr)."""
+    start = time.monotonic()
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise BenchError("no end within %d s" % timeout)
+    except OSError as e:
+        raise BenchError("cannot run %s: %s" % (cmd[0], e.strerror))
+    secs = time.monotonic() - start
+    err = [l.strip() for l in p.stderr.decode("utf-8", "replace").split("\n") if l.strip()]
+    return p.returncode, secs, p.stdout.decode("utf-8", "replace"), err[-1][:160] if err else ""
+
+
+def interleaved(n, runners):
+    """n rounds, each one call of every runner in turn. `runners` is a list of
+    (title, once), once a function returning one figure or a string saying
+    why that platform cannot run. Returns {title: (figures, why or None)}."""
+    out = {title: ([], once if isinstance(once, str) else None) for title, once in runners}
+    for i in range(n):
+        for title, once in runners:
+            figures, why = out[title]
+            if why:
+                continue
+            try:
+                figures.append(once())
+            except BenchError as e:
+                out[title] = (figures, "run %d of %d: %s" % (i + 1, n, e))
+    return out
+
+
+def guest_run(kind, test, log, timeout):
+    """One run of a guest under bvm or QEMU (`kind`, GUEST_MEM of RAM);
+    returns (wall seconds, serial text) or raises BenchError."""
+    if kind == "bvm":
+        cmd = run.bvm_command(dict(test, bvm="--mem %s %s" % (GUEST_MEM, test.get("bvm", ""))),
+                              log)
+        want = 0
+    else:
+        cmd = run.qemu_command(dict(test, qemu="-m %s %s" % (GUEST_MEM, test["qemu"])), log)
+        want = GUEST_EXIT_OK
+    rc, secs, _, err = run_bounded(cmd, timeout)
+    if kind == "qemu" and err.startswith("qemu-system") and "warning" not in err:
+        raise BenchError(err)  # QEMU's own errors end it with the guest's status 1 too
+    text = "\n".join(run.read_lines(log))
+    bad = [l for l in text.split("\n") if "FAIL:" in l]
+    if bad:
+        raise BenchError("serial output has '%s'" % bad[0].strip()[:120])
+    if rc != want:
+        raise BenchError("exit status %d, want %d%s" % (rc, want, ": " + err if err else ""))
+    return secs, text
+
+
+@functools.lru_cache(maxsize=None)
+def qemu_kvm_problem():
+    """Why QEMU -accel kvm cannot run the quickexit guest here, or None."""
+    if kvm_unusable():
+        return kvm_unusable()
+    with tempfile.TemporaryDirectory() as d:
+        try:
+            guest_run("qemu", {"kernel": QUICKEXIT, "qemu": "-accel kvm -M microvm"},
+                      os.path.join(d, "serial.log"), 60)
+        except BenchError as e:
+            return "QEMU -accel kvm fails here: %s" % e
+    return None
+
+
+def fmt_ratio(r):
+    return "%.2fx" % r if r >= 0.1 else "%.2gx" % r
+
+
+def ratio_goal(ratio, goal, at_most):
+    """'0.37x, not met': a ratio that must be at most (or at least) goal."""
+    met = ratio <= goal if at_most else ratio >= goal
+    return "%s, %s" % (fmt_ratio(ratio), "met" if met else "not met")
+
+
+def figure_rows(results, fmt, bvm_over):
+    """Rows of median, min, max, runs and, under QEMU, bvm's median over this
+    one (`bvm_over`: the column's title) from interleaved()'s results."""
+    bvm = results.get(BVM_KVM, ([], None))[0]
+    rows = [["", fmt[0], "min", "max", "runs", bvm_over]]
+    for title, (v, why) in results.items():
+        if not v:
+            rows.append([title, why or "no result"])
+            continue
+        med = statistics.median(v)
+        ratio = fmt_ratio(statistics.median(bvm) / med) if bvm and title != BVM_KVM else ""
+        rows.append([title] + [fmt[1] % x for x in (med, min(v), max(v))] + ["%d" % len(v), ratio])
+    return rows
+
+
+def print_partial(results):
+    """Why a platform stopped after some runs had worked."""
+    for title, (v, why) in results.items():
+        if v and why:
+            print("  %s: stopped at %s" % (title, why))
+
+
+def bvm_start_times():
+    """(a) whole runs of the quickexit guest, START_RUNS each."""
+    with tempfile.TemporaryDirectory() as d:
+        log = os.path.join(d, "serial.log")
+
+        def start(kind, machine=None):
+            test = {"kernel": QUICKEXIT, "qemu": "-accel kvm -M %s" % machine}
+            return lambda: guest_run(kind, test, log, 60)[0] * 1000
+        res = interleaved(START_RUNS, [
+            (BVM_KVM, not_measured(kvm_unusable()) or start("bvm")),
+            (QEMU_MICROVM, not_measured(qemu_kvm_problem()) or start("qemu", "microvm")),
+            (QEMU_PC, not_measured(qemu_kvm_problem()) or start("qemu", "pc"))])
+    print()
+    print("(a) VM start: wall time of one whole run of the quickexit guest, which exits at "
+          "once\n(median of %d; %s of RAM; QEMU with -cpu max, -kernel, COM1 to a file and "
+          "isa-debug-exit)" % (START_RUNS, GUEST_MEM[:-1] + " MiB"))
+    print_table(figure_rows(res, ("median, ms", "%.1f"), "bvm / this"))
+    bvm, goals = res[BVM_KVM][0], []
+    for title in (QEMU_MICROVM, QEMU_PC):
+        if bvm and res[title][0]:
+            ratio = statistics.median(bvm) / statistics.median(res[title][0])
+            goals.append("vs -M %s %s" % (title.split()[-1], ratio_goal(ratio, START_GOAL, True)))
+    print("  goal bvm <= %g x QEMU: %s" % (START_GOAL, "; ".join(goals) or "not measured"))
+    print_partial(res)
+
+
+def raw_once():
+    """(b) one run of kvm_raw: (ns per exit, KVM's TSC kHz or None)."""
+    rc, _, out, err = run_bounded([os.path.join(run.BUILD, "kvm_raw"), str(EXIT_COUNT)], 120)
+    m, k = RAW_LINE.search(out), RAW_KHZ_LINE.search(out)
+    if rc or not m:
+        raise BenchError("exit status %d%s" % (rc, ": " + err if err else ""))
+    return int(m.group(2)) / int(m.group(1)), int(k.group(1)) if k else None
+
+
+@functools.lru_cache(maxsize=None)
+def kvm_exit_runs():
+    """(b) EXIT_RUNS rounds of kvm_raw and of the exitloop guest (count=
+    EXIT_COUNT) under bvm and under QEMU -accel kvm -M microvm."""
+    test = {"kernel": EXITLOOP, "cmdline": "count=%d" % EXIT_COUNT}
+    bvm_test = dict(test, bvm="--mem " + GUEST_MEM)
+    qemu_test = dict(test, qemu="-accel kvm -M microvm -m " + GUEST_MEM)
+    raw = not_measured(kvm_unusable())
+    if not raw and subprocess.run(["make", "-s", "-C", run.ROOT, "build/kvm_raw"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode:
+        raw = "build/kvm_raw did not build (make build/kvm_raw)"
+    return interleaved(EXIT_RUNS, [
+        (RAW_KVM, raw or raw_once),
+        (BVM_KVM, not_measured(kvm_unusable()) or (lambda: exitloop_once(bvm_test, 120, "bvm"))),
+        (QEMU_MICROVM, not_measured(qemu_kvm_problem()) or
+         (lambda: exitloop_once(qemu_test, 120, "qemu")))])
+
+
+def exit_kvm_column(title, khz=None):
+    """A column of kvm_exit_runs(), in ns: with its guest's TSC rate, else khz."""
+    samples, why = kvm_exit_runs()[title]
+    if not samples:
+        return ExitColumn(title, why=why or "no result")
+    col = exit_samples_column(title, samples, [], emulator="qemu")
+    col.khz = col.khz or khz
+    if why:
+        col.notes.append("%s: stopped at %s" % (title, why))
+    exit_convert([col])
+    return col
+
+
+def kvm_tsc_khz():
+    """The guest TSC rate under KVM: bvm's guest's leaf 0x40000010, else
+    KVM_GET_TSC_KHZ from kvm_raw; None without either."""
+    raw = [k for _, k in kvm_exit_runs()[RAW_KVM][0] if k]
+    return exit_bvm_kvm().khz or (statistics.median(raw) if raw else None)
+
+
+def bvm_exit_round_trip():
+    raw = kvm_exit_runs()[RAW_KVM]
+    raw_ns = statistics.median(ns for ns, _ in raw[0]) if raw[0] else None
+    # QEMU's guest has no timing leaf: it reads the same host TSC as bvm's
+    bvm, qemu = exit_bvm_kvm(), exit_kvm_column(QEMU_MICROVM, kvm_tsc_khz())
+    rows = [[RAW_KVM, fmt_num(raw_ns), "baseline", "", "%d" % len(raw[0])] if raw_ns
+            else [RAW_KVM, raw[1] or "no result"]]
+    for c in (bvm, qemu):
+        rows.append([c.title, fmt_num(c.ns["pio"]),
+                     fmt_ratio(c.ns["pio"] / raw_ns) if raw_ns else "",
+                     fmt_num(c.ns["cpuid"]), "%d" % c.runs] if c.ns
+                    else [c.title, c.why or "no result"])
+    print()
+    print("(b) Exit round trip: %s OUTs to port 0x80 per run (nothing claims it), ns per exit\n"
+          "(median of %d)" % ("{:,}".format(EXIT_COUNT), EXIT_RUNS))
+    print_table([["", "OUT, ns", "x raw", "CPUID, ns", "runs"]] + rows)
+    goal = ratio_goal(bvm.ns["pio"] / raw_ns, EXIT_GOAL, True) if bvm.ns and raw_ns \
+        else "not measured"
+    print("  goal bvm <= %g x raw: %s" % (EXIT_GOAL, goal))
+    print("  raw: wall clock around kvm_raw's KVM_RUN loop (real mode, no irqchip); bvm and\n"
+          "  QEMU: the exitloop guest's TSC around its loop (long mode), converted with bvm's\n"
+          "  guest's leaf 0x40000010 (%s kHz; QEMU's guest has none). CPUID is answered\n"
+          "  inside KVM, without an exit to user space; kvm_raw runs none."
+          % (kvm_tsc_khz() or "?"))
+    print_partial({RAW_KVM: raw})
+    for n in qemu.notes:
+        print("  " + n)
+
+
+def blk_once(kind, test):
+    """(c) one run of the blkbench guest: MiB/s."""
+    with tempfile.TemporaryDirectory() as d:
+        _, text = guest_run(kind, test, os.path.join(d, "serial.log"), 120)
+    m, k = BLK_READ_LINE.search(text), BLK_KHZ_LINE.search(text)
+    if not m or not k:
+        raise BenchError("no '%s' line" % ("blkbench: read" if not m else "MiB/s"))
+    return int(m.group(1)) / float(1 << 20) / (int(m.group(2)) / (int(k.group(1)) * 1e3))
+
+
+def bvm_blk_reads():
+    """(c) the blkbench guest under bvm and under QEMU's virtio-mmio (KVM, else
+    TCG), BLK_RUNS each. QEMU's guest has no timing leaf: it is given the TSC
+    rate on its command line (tsc_khz=)."""
+    qemu_title, khz, accel = QEMU_MICROVM, kvm_tsc_khz(), "-accel kvm "
+    if qemu_kvm_problem():  # under TCG the guest's RDTSC reads the host's TSC
+        qemu_title, khz, accel = "QEMU TCG -M microvm", host_cpuinfo_khz(), ""
+    cmdline = "mib=%d" % BLK_READ_MIB
+    with tempfile.TemporaryDirectory(dir=run.BUILD) as d:
+        image = os.path.join(d, "blk.img")
+        with open(image, "wb") as f:
+            f.truncate(BLK_IMAGE_MIB << 20)
+        with open(image, "rb") as f:  # into the page cache: no run is the cold one
+            while f.read(1 << 20):
+                pass
+        bvm = {"kernel": BLKBENCH, "bvm": "--disk " + image, "cmdline": cmdline}
+        qemu = {"kernel": BLKBENCH, "cmdline": cmdline + (" tsc_khz=%d" % khz if khz else ""),
+                "qemu": accel + "-M microvm -global virtio-mmio.force-legacy=false -drive "
+                "file=%s,format=raw,if=none,id=d0 -device virtio-blk-device,drive=d0" % image}
+        res = interleaved(BLK_RUNS, [
+            (BVM_KVM, not_measured(kvm_unusable()) or (lambda: blk_once("bvm", bvm))),
+            (qemu_title, lambda: blk_once("qemu", qemu))])
+    print()
+    print("(c) virtio-blk sequential read: the blkbench guest reads %d MiB in 64 KiB requests, "
+          "one\nat a time, over a %d MiB sparse raw image (median of %d; QEMU: virtio-mmio, "
+          "version 2)" % (BLK_READ_MIB, BLK_IMAGE_MIB, BLK_RUNS))
+    print_table(figure_rows(res, ("MiB/s", "%.0f"), "bvm / this"))
+    v, q = res[BVM_KVM][0], res[qemu_title][0]
+    goal = ratio_goal(statistics.median(v) / statistics.median(q), 1.0, False) if v and q \
+        else "not measured"
+    print("  goal bvm >= QEMU: %s" % goal)
+    if qemu_kvm_problem():
+        print("  QEMU ran under TCG, its KVM cannot: %s" % qemu_kvm_problem())
+    print_partial(res)
+
+
+def bvm_comparisons():
+    print()
+    print("bvm against QEMU and a raw KVM_RUN loop on this machine's /dev/kvm (issue 3, item 6)")
+    bvm_start_times()
+    bvm_exit_round_trip()
+    bvm_blk_reads()
+    print()
+    print("(d) Linux to its /init marker in the nested-KVM lab, bvm against QEMU -M pc:\n"
+          "  not measured yet (the nested-KVM lab is not built)")
+
+
 def main():
     boot_times()
     exit_costs()
+    bvm_comparisons()
     return 0
 
 

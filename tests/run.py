@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 import shlex
+import socket
 import subprocess
 import sys
 import threading
@@ -26,7 +27,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
 PLATFORMS = ("unit", "qemu", "svm-qemu", "vmx-bochs", "kvm-hosted", "kvm-lab", "uefi-ovmf")
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
-        "megs", "cpus", "bvm", "disk", "image", "esp", "stop")
+        "megs", "cpus", "bvm", "disk", "lab", "guest", "initrd", "rc", "image", "esp", "stop",
+        "net", "vconsole")
 TAIL_LINES = 40
 
 
@@ -60,6 +62,8 @@ def parse_manifest(path):
                     ("esp" in t and t.get("image") != "esp"):
                 sys.exit("%s:%d: image= takes esp, stop= takes expect, esp= needs image=esp"
                          % (path, lineno))
+            if any(t.get(k, "echo") != "echo" for k in PEERS):
+                sys.exit("%s:%d: net= and vconsole= take echo" % (path, lineno))
             tests.append(t)
     return tests
 
@@ -134,6 +138,8 @@ def qemu_command(test, log):
         cmd += ["-kernel", os.path.join(ROOT, test["kernel"])]
         if test.get("cmdline"):
             cmd += ["-append", test["cmdline"]]
+        if test.get("initrd"):
+            cmd += ["-initrd", os.path.join(ROOT, test["initrd"])]
     elif test.get("image") == "esp":
         cmd += ["-drive", "format=raw,snapshot=on,file=" + make_esp(test)]
     else:
@@ -175,6 +181,17 @@ def bvm_command(test, log):
     return cmd
 
 
+def lab_command(test, log):
+    """The nested-KVM lab: Debian's kernel as L1 under QEMU TCG runs bvm on real KVM."""
+    append = 'console=ttyS0 quiet panic=-1 lab="%s"' % test.get("lab", "")
+    if test.get("guest"):  # the L2 guest's own command line
+        append += ' guest="%s"' % test["guest"]
+    return ["qemu-system-x86_64", "-cpu", "max", "-smp", "2", "-m", "1G", "-display", "none",
+            "-no-reboot", "-monitor", "none", "-serial", "file:" + log,
+            "-kernel", os.path.join(BUILD, "guest", "bzImage"),
+            "-initrd", os.path.join(BUILD, "lab", "initrd.gz"), "-append", append]
+
+
 def read_lines(path):
     try:
         with open(path, "rb") as f:
@@ -196,6 +213,76 @@ def check(lines, expect, reject):
     return None, None
 
 
+def peer_messages(sock, stop, limit):
+    """What arrives at a peer's end of a socket pair, until the other end closes,
+    stop is set or limit messages came (waits are short, so stop is seen)."""
+    sock.settimeout(0.2)
+    for _ in range(limit):
+        data = None
+        while data is None and not stop.is_set():
+            try:
+                data = sock.recv(65536)
+            except socket.timeout:
+                pass
+            except OSError:
+                return
+        if not data:
+            return
+        yield data
+
+
+def echo_frames(sock, stop):
+    """net=echo: each frame of ethertype 0x88b5 goes back with destination and
+    source swapped and the marker byte after the Ethernet header set to 'E'."""
+    for f in peer_messages(sock, stop, 256):
+        if len(f) > 14 and f[12:14] == b"\x88\xb5":
+            sock.send(f[6:12] + f[0:6] + f[12:14] + b"E" + f[15:])
+
+
+def answer_pings(sock, stop):
+    """vconsole=echo: each line "ping N" is answered with "pong N"."""
+    pending = b""
+    for data in peer_messages(sock, stop, 1024):
+        *lines, pending = (pending + data).split(b"\n")
+        for l in lines:
+            m = re.fullmatch(rb"ping (\d+)\r?", l)
+            if m:
+                sock.sendall(b"pong " + m.group(1) + b"\n")
+
+
+# Peer keys: the emulator gets one end of a socket pair, {key} in qemu=/bvm= is
+# its descriptor; a thread of the runner serves the other end until the run ends.
+# QEMU's dgram netdev wants a datagram socket; bvm takes SOCK_SEQPACKET, which
+# also tells the peer when bvm has gone.
+PEERS = {"net": (socket.SOCK_SEQPACKET, echo_frames),
+         "vconsole": (socket.SOCK_STREAM, answer_pings)}
+
+
+def serve_peer(sock, serve, stop):
+    with sock:
+        try:
+            serve(sock, stop)
+        except OSError:
+            pass  # the emulator's end went away mid-answer
+
+
+def start_peers(test, stop):
+    """Returns the test with {net}/{vconsole} filled in and the emulator's ends."""
+    theirs = []
+    for key, (kind, serve) in PEERS.items():
+        if key not in test:
+            continue
+        if key == "net" and test["platform"] != "kvm-hosted":
+            kind = socket.SOCK_DGRAM
+        ours, end = socket.socketpair(socket.AF_UNIX, kind)
+        theirs.append(end)
+        fd = str(end.fileno())
+        test = dict(test, qemu=test.get("qemu", "").replace("{%s}" % key, fd),
+                    bvm=test.get("bvm", "").replace("{%s}" % key, fd))
+        threading.Thread(target=serve_peer, args=(ours, serve, stop), daemon=True).start()
+    return test, theirs
+
+
 def run_emulated(test):
     name = "%s/%s" % (test["platform"], test["name"])
     logdir = os.path.join(BUILD, "tests", "logs")
@@ -206,6 +293,8 @@ def run_emulated(test):
     expect, reject = split_list(test.get("expect")), split_list(test.get("reject"))
     want_rc = int(test["exit"]) * 2 + 1
     start = time.monotonic()
+    if "rc" in test:  # the emulator's own exit status, e.g. 0 after a guest's poweroff
+        want_rc = int(test["rc"])
     bochs = test["platform"] == "vmx-bochs"
     hosted = test["platform"] == "kvm-hosted"
     if "disk" in test:  # a fresh zeroed disk image, named {disk} in the options
@@ -216,15 +305,23 @@ def run_emulated(test):
                     bvm=test.get("bvm", "").replace("{disk}", disk))
     if hosted:
         want_rc = int(test["exit"])  # bvm exits with the guest's own status
+    stop = threading.Event()  # ends the peers of net= and vconsole=
+    test, peer_ends = start_peers(test, stop)
     try:
-        if hosted:
+        if test["platform"] == "kvm-lab":
+            want_rc = 0  # L1 powers the machine off after bvm
+            cmd = lab_command(test, log)
+        elif hosted:
             cmd = bvm_command(test, log)
         else:
             cmd = bochs_command(test, log) if bochs else qemu_command(test, log)
     except subprocess.CalledProcessError as e:
+        stop.set()
         return Result(name, False, 0, "could not build the boot image (%s)" % e)
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+                            stderr=subprocess.STDOUT, pass_fds=[end.fileno() for end in peer_ends])
+    for end in peer_ends:
+        end.close()
     deadline = start + float(test["timeout"])
     rc, stopped, polls = None, False, 0
     while time.monotonic() < deadline:
@@ -241,6 +338,7 @@ def run_emulated(test):
     if rc is None:
         proc.kill()
         proc.wait()
+    stop.set()
     secs = time.monotonic() - start
     out = proc.stdout.read().decode("utf-8", "replace")
     lines = read_lines(log) + out.splitlines()  # the emulator's own messages count too

@@ -9,7 +9,7 @@ J ?= 2
 
 .PHONY: test bench test-only
 test: deps
-	@$(MAKE) all unit-tests
+	@$(MAKE) all unit-tests lab
 	@ISO_MODULES="$(ISO_MODULES)" python3 tests/run.py -j $(J) "$(T)"
 
 # Runs the suite without rebuilding or installing (used by the CI script too).
@@ -17,5 +17,5 @@ test-only:
 	@ISO_MODULES="$(ISO_MODULES)" python3 tests/run.py -j $(J) "$(T)"
 
 bench: deps
-	@$(MAKE) all
+	@$(MAKE) all $(B)/kvm_raw
 	@ISO_MODULES="$(ISO_MODULES)" python3 tests/bench.py

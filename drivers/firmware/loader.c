@@ -1,9 +1,10 @@
 /*
  * drivers/firmware/loader.c: tells a guest image's kind and dispatches it to
- * the Multiboot or ELF loader; the guest's memory map; the checks and copies
- * every loader shares; and the 64-bit entry of a plain ELF64 image: identity
+ * the Multiboot or ELF loader (a bzImage goes to linux.c's fw_load_linux); the guest's memory map;
+ * the checks and copies every loader shares; and the 64-bit entry of a plain ELF64 image: identity
  * page tables with 2 MiB pages (Intel SDM vol. 3A 4.5) and a flat GDT (3.4.5).
  */
+#include "drivers/firmware/linux_boot.h"
 #include "drivers/firmware/loader_internal.h"
 #include "drivers/firmware/multiboot.h"
 
@@ -25,6 +26,7 @@ static const uint8_t fw_zeros[4096];
 #define GDT_CODE32 0x00cf9b000000ffffull /* D=1 */
 #define GDT_CODE64 0x00af9b000000ffffull /* L=1 */
 #define GDT_DATA 0x00cf93000000ffffull	 /* read/write */
+#define GDT_ENTRIES 4			 /* room for FW_SEL_CODE to FW_SEL_BOOT_DS */
 
 /* The message builder behind fw_fail(): bounded, always NUL-terminated. */
 struct fw_msg {
@@ -179,7 +181,7 @@ int fw_write(struct fw_load *ld, gpa_t gpa, const void *buf, size_t size)
 	return 0;
 }
 
-static int fw_zero(struct fw_load *ld, gpa_t gpa, uint64_t size)
+int fw_zero(struct fw_load *ld, gpa_t gpa, uint64_t size)
 {
 	while (size) {
 		size_t n = size < sizeof(fw_zeros) ? size : sizeof(fw_zeros);
@@ -204,20 +206,27 @@ int fw_load_segment(struct fw_load *ld, const struct fw_segment *s)
 	return ret;
 }
 
-int fw_setup_low_memory(struct fw_load *ld, enum fw_cpu_mode mode)
+int fw_setup_low_memory(struct fw_load *ld, enum fw_cpu_mode mode, uint16_t code_sel,
+			uint16_t data_sel)
 {
-	const uint64_t gdt[] = {
-		[0] = 0,
-		[FW_SEL_CODE / 8] = mode == FW_CPU_LONG64 ? GDT_CODE64 : GDT_CODE32,
-		[FW_SEL_DATA / 8] = GDT_DATA,
-	};
-	int ret = fw_zero(ld, FW_BOOTINFO_BASE, FW_BOOTINFO_LIMIT - FW_BOOTINFO_BASE);
+	uint64_t gdt[GDT_ENTRIES] = { 0 };
+	unsigned int code = code_sel / 8, data = data_sel / 8;
+	unsigned int n = (code > data ? code : data) + 1;
+	int ret;
 
+	if (!code || !data || code == data || n > GDT_ENTRIES)
+		return fw_fail(ld, -EINVAL, "selectors %x and %x do not fit the loader's GDT",
+			       code_sel, data_sel);
+	ret = fw_zero(ld, FW_BOOTINFO_BASE, FW_BOOTINFO_LIMIT - FW_BOOTINFO_BASE);
 	if (ret)
 		return ret;
+	gdt[code] = mode == FW_CPU_LONG64 ? GDT_CODE64 : GDT_CODE32;
+	gdt[data] = GDT_DATA;
 	ld->cpu->gdt_base = FW_GDT_BASE;
-	ld->cpu->gdt_limit = sizeof(gdt) - 1;
-	return fw_write(ld, FW_GDT_BASE, gdt, sizeof(gdt));
+	ld->cpu->gdt_limit = n * sizeof(gdt[0]) - 1;
+	ld->cpu->code_sel = code_sel;
+	ld->cpu->data_sel = data_sel;
+	return fw_write(ld, FW_GDT_BASE, gdt, n * sizeof(gdt[0]));
 }
 
 unsigned int fw_memory_map(const struct dm_env *env, struct fw_mem_range *map, unsigned int max)
@@ -271,22 +280,37 @@ static int pt_write(struct fw_load *ld, uint64_t gib)
 	return ret;
 }
 
-static int fw_boot_elf64(struct fw_load *ld)
+int fw_check_identity_map(struct fw_load *ld)
 {
-	uint64_t gib = pt_gib(ld->env), entry;
-	gpa_t info;
-	int ret;
+	uint64_t gib = pt_gib(ld->env);
 
 	if (gib > PT_MAX_PDS)
 		return fw_fail(ld, -E2BIG,
 			       "guest RAM of %m needs %u GiB of identity map, more than the %u the "
 			       "page tables below %x can hold",
 			       ld->env->ram_size, gib, PT_MAX_PDS, FW_BOOTINFO_LIMIT);
-	ret = elf_load(ld, 0, 0, &entry);
+	return 0;
+}
+
+int fw_write_identity_map(struct fw_load *ld)
+{
+	ld->cpu->cr3 = FW_PAGE_TABLES;
+	return pt_write(ld, pt_gib(ld->env));
+}
+
+static int fw_boot_elf64(struct fw_load *ld)
+{
+	uint64_t entry;
+	gpa_t info;
+	int ret;
+
+	ret = fw_check_identity_map(ld);
 	if (!ret)
-		ret = fw_setup_low_memory(ld, FW_CPU_LONG64);
+		ret = elf_load(ld, 0, 0, &entry);
 	if (!ret)
-		ret = pt_write(ld, gib);
+		ret = fw_setup_low_memory(ld, FW_CPU_LONG64, FW_SEL_CODE, FW_SEL_DATA);
+	if (!ret)
+		ret = fw_write_identity_map(ld);
 	if (!ret)
 		ret = mb2_write_info(ld, &info);
 	if (ret)
@@ -294,18 +318,33 @@ static int fw_boot_elf64(struct fw_load *ld)
 	ld->cpu->mode = FW_CPU_LONG64;
 	ld->cpu->rip = entry;
 	ld->cpu->rsp = FW_STACK_TOP;
-	ld->cpu->cr3 = FW_PAGE_TABLES;
 	ld->cpu->rax = MB2_BOOT_MAGIC;
 	ld->cpu->rbx = info;
 	ld->cpu->rdi = info;
 	return 0;
 }
 
+static uint32_t fw_le(const uint8_t *p, unsigned int bytes)
+{
+	uint32_t v = 0;
+
+	while (bytes--)
+		v = v << 8 | p[bytes];
+	return v;
+}
+
+int fw_linux_has_header(const struct fw_load *ld)
+{
+	return ld->len >= 0x206 && fw_le(ld->image + 0x1fe, 2) == LINUX_BOOT_FLAG &&
+	       fw_le(ld->image + 0x202, 4) == LINUX_HDR_MAGIC;
+}
+
 /*
- * A valid Multiboot2 header wins over Multiboot 1, both over plain ELF64. A
- * Multiboot magic with a bad checksum or a truncated header fails the load
- * (unless the other protocol's header is valid) rather than let the file boot
- * as something its author did not mean.
+ * A valid Multiboot2 header wins over Multiboot 1, both over a bzImage (which
+ * is refused here: fw_load_linux boots it) and over plain ELF64. A Multiboot
+ * magic with a bad checksum or a truncated header fails the load (unless the
+ * other protocol's header is valid) rather than let the file boot as
+ * something its author did not mean.
  */
 static int fw_dispatch(struct fw_load *ld)
 {
@@ -320,6 +359,10 @@ static int fw_dispatch(struct fw_load *ld)
 		return mb1_load(ld, off);
 	if (ret2 < 0 || ret1 < 0)
 		return ret1 < 0 ? ret1 : ret2;
+	if (fw_linux_has_header(ld))
+		return fw_fail(ld, -EINVAL,
+			       "a Linux bzImage: boot it through the Linux boot protocol "
+			       "(fw_load_linux), not as Multiboot or ELF");
 	if (elf_has_magic(ld))
 		return fw_boot_elf64(ld);
 	return fw_fail(ld, -EINVAL, "not a Multiboot or ELF64 image");
@@ -337,12 +380,14 @@ enum fw_image_kind fw_image_probe(const void *image, size_t len)
 	ret1 = mb1_find(&ld, &off);
 	if (ret1 > 0)
 		return FW_IMAGE_MULTIBOOT1;
+	if (!ret2 && !ret1 && fw_linux_has_header(&ld))
+		return FW_IMAGE_LINUX;
 	if (!ret2 && !ret1 && elf_is_exec64(&ld))
 		return FW_IMAGE_ELF64;
 	return FW_IMAGE_UNKNOWN;
 }
 
-static size_t fw_strnlen(const char *s, size_t max)
+size_t fw_strnlen(const char *s, size_t max)
 {
 	size_t n = 0;
 

@@ -1,7 +1,7 @@
 /*
- * drivers/firmware/loader_internal.h: what loader.c, elf.c and multiboot.c
- * share and nobody else calls: the state of one load, the error message
- * builder, the checked copy of an image range into guest memory.
+ * drivers/firmware/loader_internal.h: what loader.c, elf.c, multiboot.c,
+ * linux.c and acpi.c share and nobody else calls: the state of one load, the
+ * error message builder, the checked copy of an image range into guest memory.
  */
 #ifndef DRIVERS_FIRMWARE_LOADER_INTERNAL_H
 #define DRIVERS_FIRMWARE_LOADER_INTERNAL_H
@@ -56,8 +56,19 @@ int fw_read(const struct fw_load *ld, uint64_t off, void *buf, size_t size);
 int fw_check_segment(struct fw_load *ld, const struct fw_segment *s, uint64_t limit);
 int fw_load_segment(struct fw_load *ld, const struct fw_segment *s);
 int fw_write(struct fw_load *ld, gpa_t gpa, const void *buf, size_t size);
-/* Zeroes [FW_BOOTINFO_BASE, FW_BOOTINFO_LIMIT), writes the GDT for mode, sets ld->cpu's GDTR. */
-int fw_setup_low_memory(struct fw_load *ld, enum fw_cpu_mode mode);
+int fw_zero(struct fw_load *ld, gpa_t gpa, uint64_t size);
+size_t fw_strnlen(const char *s, size_t max);
+/*
+ * Zeroes [FW_BOOTINFO_BASE, FW_BOOTINFO_LIMIT), writes the GDT for mode with
+ * the code descriptor at code_sel and the data descriptor at data_sel (both
+ * multiples of 8 below 0x20), sets ld->cpu's GDTR and selectors.
+ */
+int fw_setup_low_memory(struct fw_load *ld, enum fw_cpu_mode mode, uint16_t code_sel,
+			uint16_t data_sel);
+/* The identity map of a 64-bit entry: -E2BIG (with a reason) if RAM is too large for it. */
+int fw_check_identity_map(struct fw_load *ld);
+/* Writes it at FW_PAGE_TABLES (after fw_setup_low_memory) and sets ld->cpu->cr3. */
+int fw_write_identity_map(struct fw_load *ld);
 
 /* elf.c: true for a file that starts with the ELF magic; for an ELF64 x86-64 ET_EXEC. */
 int elf_has_magic(const struct fw_load *ld);
@@ -76,5 +87,12 @@ int mb1_load(struct fw_load *ld, size_t off);
 int mb2_load(struct fw_load *ld, size_t off);
 /* Writes the Multiboot2 information at FW_BOOTINFO_BASE; *info is its address. */
 int mb2_write_info(struct fw_load *ld, gpa_t *info);
+
+/* True for an image with a bzImage's boot flag and "HdrS" magic (boot.rst). */
+int fw_linux_has_header(const struct fw_load *ld);
+
+/* acpi.c: checks plat (the reason in ld->err); then writes the tables. */
+int fw_acpi_check(struct fw_load *ld, const struct fw_platform *plat);
+int fw_acpi_write(struct fw_load *ld, const struct fw_platform *plat);
 
 #endif

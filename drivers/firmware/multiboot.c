@@ -195,7 +195,7 @@ typedef int (*mb_write_info_fn)(struct fw_load *ld, gpa_t *info);
 static int mb_boot(struct fw_load *ld, uint32_t magic, uint64_t entry, mb_write_info_fn write_info)
 {
 	gpa_t info;
-	int ret = fw_setup_low_memory(ld, FW_CPU_PROT32);
+	int ret = fw_setup_low_memory(ld, FW_CPU_PROT32, FW_SEL_CODE, FW_SEL_DATA);
 
 	if (!ret)
 		ret = write_info(ld, &info);

@@ -325,6 +325,8 @@ static void hello_elf_loads_by_its_address_fields(void **state)
 	assert_int_equal(g->cpu.rbx, FW_BOOTINFO_BASE);
 	assert_int_equal(g->cpu.gdt_base, FW_GDT_BASE);
 	assert_int_equal(g->cpu.gdt_limit, 23);
+	assert_int_equal(g->cpu.code_sel, FW_SEL_CODE);
+	assert_int_equal(g->cpu.data_sel, FW_SEL_DATA);
 	assert_int_equal(g64(g, FW_GDT_BASE + FW_SEL_CODE) >> 53 & 3, 2); /* D=1, L=0 */
 	assert_int_equal(g64(g, FW_GDT_BASE + FW_SEL_DATA) >> 41 & 7, 1); /* data, writable */
 	free(img.data);
@@ -863,6 +865,8 @@ static void elf64_enters_long_mode_with_identity_map_gdt_and_stack(void **state)
 	assert_true(code64 >> 43 & 1);	/* code */
 	assert_false(g64(g, FW_GDT_BASE + FW_SEL_DATA) >> 43 & 1);
 	assert_int_equal(g->cpu.gdt_limit, 23);
+	assert_int_equal(g->cpu.code_sel, FW_SEL_CODE);
+	assert_int_equal(g->cpu.data_sel, FW_SEL_DATA);
 	check_mb2_info(g, "k");
 	free(img.data);
 }

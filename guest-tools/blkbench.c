@@ -1,0 +1,194 @@
+/*
+ * guest-tools/blkbench.c: sequential read throughput of a virtio-blk disk
+ * (`make bench`, issue 3 item 6c; virtio 1.2 §5.2.6 requests, §5.2.4 seg_max
+ * and size_max). Reads "mib=N" MiB (default 64) in requests of up to 64 KiB,
+ * one at a time, wrapping at the disk's end, timed with the TSC. The TSC rate
+ * is bivisor's leaf 0x40000010, else "tsc_khz=N" from the command line.
+ */
+#include "guest-tools/lib/guest.h"
+#include "guest-tools/lib/virtio.h"
+
+#define T_IN 0
+#define S_OK 0
+#define F_SIZE_MAX (1ull << 1)
+#define F_SEG_MAX (1ull << 2)
+#define CFG_SIZE_MAX 0x08
+#define CFG_SEG_MAX 0x0c
+#define SECTOR 512u
+#define REQ_MAX (64u << 10)
+#define DATA_DESC_MAX (GVQ_SIZE - 2) /* the header and the status byte take two */
+#define MIB_DEFAULT 64u
+#define MIB_MAX 16384u
+#define TSC_KHZ_MAX 100000000u
+#define HV_LEAF 0x40000000u
+#define HV_LEAF_TIMING 0x40000010u
+#define MB1_MAGIC 0x2badb002u
+#define MB1_INFO_CMDLINE (1u << 2) /* Multiboot 0.6.96 §3.3: flags bit 2, cmdline at +16 */
+
+extern uint32_t boot_info; /* the Multiboot information's address (lib/entry.asm) */
+
+struct blk_hdr {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t sector;
+};
+
+static struct gvirtio dev;
+static struct gvq vq __attribute__((aligned(4096)));
+static uint8_t data[REQ_MAX] __attribute__((aligned(4096)));
+
+/* The text after "key=" on the Multiboot command line, or 0. */
+static const char *blkbench_cmdline_find(const char *key)
+{
+	const uint32_t *mbi = (const uint32_t *)(uintptr_t)boot_info;
+	const char *line;
+
+	if (guest_boot_magic() != MB1_MAGIC || !mbi || !(mbi[0] & MB1_INFO_CMDLINE) || !mbi[4])
+		return 0;
+	line = (const char *)(uintptr_t)mbi[4];
+	for (const char *p = line; *p; p++) {
+		unsigned int i = 0;
+
+		if (p != line && p[-1] != ' ')
+			continue;
+		while (key[i] && p[i] == key[i])
+			i++;
+		if (!key[i] && p[i] == '=')
+			return p + i + 1;
+	}
+	return 0;
+}
+
+/* "key=N" from the command line, 1 to max; else def. */
+static uint32_t blkbench_cmdline_number(const char *key, uint32_t def, uint32_t max)
+{
+	const char *p = blkbench_cmdline_find(key);
+	uint32_t n = 0;
+
+	if (!p || *p < '0' || *p > '9')
+		return def;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (uint32_t)(*p - '0');
+		if (n > max)
+			return def;
+	}
+	return ((*p && *p != ' ') || !n) ? def : n;
+}
+
+/* bivisor's timing leaf, else tsc_khz= from the command line, else 0. */
+static uint32_t blkbench_tsc_khz(void)
+{
+	struct cpuid_regs hv;
+
+	if (cpuid(1, 0).ecx & (1u << 31)) {
+		hv = cpuid(HV_LEAF, 0);
+		if (hv.ebx == ('b' | 'i' << 8 | 'v' << 16 | 'i' << 24) &&
+		    hv.ecx == ('s' | 'o' << 8 | 'r' << 16) && hv.eax >= HV_LEAF_TIMING)
+			return cpuid(HV_LEAF_TIMING, 0).eax;
+	}
+	return blkbench_cmdline_number("tsc_khz", 0, TSC_KHZ_MAX);
+}
+
+static inline uint64_t tsc_read_fenced(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/*
+ * A request's data buffers: each at most size_max bytes, at most seg_max of
+ * them (one when the device does not give seg_max, as Linux assumes), and
+ * together at most REQ_MAX.
+ */
+static void blkbench_layout(uint32_t *piece, uint32_t *npieces)
+{
+	uint32_t size_max = gvirtio_config32(&dev, CFG_SIZE_MAX);
+	uint32_t seg_max = gvirtio_config32(&dev, CFG_SEG_MAX);
+	uint32_t most = 1;
+
+	*piece = REQ_MAX;
+	if ((dev.features & F_SIZE_MAX) && size_max < REQ_MAX)
+		*piece = size_max < SECTOR ? SECTOR : size_max / SECTOR * SECTOR;
+	if ((dev.features & F_SEG_MAX) && seg_max > 1)
+		most = seg_max < DATA_DESC_MAX ? seg_max : DATA_DESC_MAX;
+	*npieces = REQ_MAX / *piece < most ? REQ_MAX / *piece : most;
+}
+
+/* One IN request into data[]; returns the device's status or -1 if it never came. */
+static int blkbench_read(uint64_t sector, uint32_t piece, uint32_t npieces)
+{
+	static struct blk_hdr hdr;
+	static volatile uint8_t status;
+	struct gvbuf bufs[GVQ_SIZE];
+	unsigned int n = 0;
+
+	hdr = (struct blk_hdr){ T_IN, 0, sector };
+	status = 0xff;
+	bufs[n++] = (struct gvbuf){ &hdr, sizeof(hdr), 0 };
+	for (uint32_t i = 0; i < npieces; i++)
+		bufs[n++] = (struct gvbuf){ data + i * piece, piece, 1 };
+	bufs[n++] = (struct gvbuf){ (void *)&status, 1, 1 };
+	if (gvq_submit(&dev, &vq, bufs, n) || gvq_wait(&vq) < 0)
+		return -1;
+	return status;
+}
+
+/* Reads nreq requests from sector 0 on, wrapping at the end; returns how many succeeded. */
+static uint64_t blkbench_run(uint64_t nreq, uint64_t capacity, uint32_t piece, uint32_t npieces)
+{
+	uint64_t per_req = (uint64_t)piece * npieces / SECTOR, sector = 0, done;
+
+	for (done = 0; done < nreq; done++) {
+		if (blkbench_read(sector, piece, npieces) != S_OK)
+			break;
+		sector += per_req;
+		if (sector + per_req > capacity)
+			sector = 0;
+	}
+	return done;
+}
+
+static void blkbench_print_rate(uint64_t bytes, uint64_t cycles, uint32_t khz)
+{
+	uint64_t us = cycles * 1000 / khz;
+	uint64_t rate = us ? (bytes >> 10) * 100000000ull / (us << 10) : 0; /* MiB/s x 100 */
+
+	guest_printf("blkbench: %lu.%02lu MiB/s (tsc %u kHz)\n", (unsigned long)(rate / 100),
+		     (unsigned long)(rate % 100), khz);
+}
+
+int guest_main(void)
+{
+	uint32_t piece, npieces, req, khz = blkbench_tsc_khz();
+	uint64_t capacity, nreq, done, t0, t1;
+
+	report(gvirtio_find(VIRTIO_ID_BLOCK, &dev) == 0, "a virtio-blk device is present");
+	if (!dev.base)
+		return report_summary();
+	report(gvirtio_negotiate(&dev, F_SIZE_MAX | F_SEG_MAX) == 0,
+	       "features negotiated with VERSION_1");
+	report(gvirtio_queue_setup(&dev, &vq, 0) == 0, "request queue set up");
+	gvirtio_driver_ok(&dev);
+	capacity = gvirtio_config32(&dev, 0) | (uint64_t)gvirtio_config32(&dev, 4) << 32;
+	blkbench_layout(&piece, &npieces);
+	req = piece * npieces;
+	nreq = ((uint64_t)blkbench_cmdline_number("mib", MIB_DEFAULT, MIB_MAX) << 20) / req;
+	guest_printf("blkbench: %lu requests of %u bytes (%u buffers of %u), disk %lu MiB\n",
+		     (unsigned long)nreq, req, npieces, piece, (unsigned long)(capacity >> 11));
+	report(capacity >= req / SECTOR, "the disk holds a whole request");
+	report(blkbench_read(0, piece, npieces) == S_OK, "a first read succeeds");
+	t0 = tsc_read_fenced();
+	done = blkbench_run(nreq, capacity, piece, npieces);
+	t1 = tsc_read_fenced();
+	report(done == nreq, "every read succeeded");
+	guest_printf("blkbench: read %lu bytes, %lu tsc cycles\n", (unsigned long)(done * req),
+		     (unsigned long)(t1 - t0));
+	if (khz)
+		blkbench_print_rate(done * req, t1 - t0, khz);
+	else
+		guest_printf("blkbench: tsc rate unknown (no bivisor leaf, no tsc_khz=)\n");
+	report(!(gvirtio_status(&dev) & 64), "the device does not need a reset");
+	return report_summary();
+}
