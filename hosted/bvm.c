@@ -276,7 +276,8 @@ static int load_linux(struct vm *vm, const struct bvm_options *o, const void *im
 		dev[i] = (struct fw_virtio_mmio){ BVM_VIRTIO_BASE + i * BVM_VIRTIO_STRIDE,
 						  BVM_VIRTIO_STRIDE, vm_virtio_irq(i) };
 	plat.nvirtio = vm->nvirtio;
-	plat.flags |= FW_PLAT_VIRTIO_CMDLINE; /* the Debian kernel takes them on its command line */
+	plat.flags |=
+		FW_PLAT_VIRTIO_CMDLINE; /* besides the SSDT: for kernels that read them there */
 	plat.virtio = dev;
 	rc = fw_load_linux(&vm->env, image, len, initrd, initrd_len, o->cmdline, &plat, boot, err,
 			   errlen);

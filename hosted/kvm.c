@@ -26,6 +26,41 @@ static int fail(char *err, size_t errlen, const char *what)
 	return -1;
 }
 
+/*
+ * GSIs as a PC wires them and as our MADT says: ISA IRQs 0-15 (but the
+ * cascade, 2) to the 8259 pair, GSIs 0-23 to the IOAPIC pins of the same
+ * number, except that the timer (GSI 0) arrives at pin 2 (the MADT's
+ * interrupt source override).
+ */
+static int set_gsi_routing(int vm_fd)
+{
+	static struct {
+		struct kvm_irq_routing r;
+		struct kvm_irq_routing_entry e[40];
+	} rt;
+	unsigned int n = 0;
+
+	for (unsigned int gsi = 0; gsi < 16; gsi++) {
+		if (gsi == 2)
+			continue;
+		rt.e[n].gsi = gsi;
+		rt.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		rt.e[n].u.irqchip.irqchip =
+			gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
+		rt.e[n++].u.irqchip.pin = gsi % 8;
+	}
+	for (unsigned int gsi = 0; gsi < 24; gsi++) {
+		if (gsi == 2)
+			continue;
+		rt.e[n].gsi = gsi;
+		rt.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		rt.e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		rt.e[n++].u.irqchip.pin = gsi ? gsi : 2;
+	}
+	rt.r.nr = n;
+	return ioctl(vm_fd, KVM_SET_GSI_ROUTING, &rt.r);
+}
+
 int kvm_vm_create(struct vm *vm, uint64_t mem, unsigned int cpus, char *err, size_t errlen)
 {
 	struct kvm_userspace_memory_region slot;
@@ -44,8 +79,11 @@ int kvm_vm_create(struct vm *vm, uint64_t mem, unsigned int cpus, char *err, siz
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return fail(err, errlen, "KVM_CREATE_IRQCHIP");
 	/* the in-kernel 8254: Linux checks its timer through the IOAPIC at boot */
-	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &(struct kvm_pit_config){ .flags = 0 }) < 0)
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2,
+		  &(struct kvm_pit_config){ .flags = KVM_PIT_SPEAKER_DUMMY }) < 0)
 		return fail(err, errlen, "KVM_CREATE_PIT2");
+	if (set_gsi_routing(vm->vm_fd) < 0)
+		return fail(err, errlen, "KVM_SET_GSI_ROUTING");
 	vm->ram = mmap(NULL, mem, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->ram == MAP_FAILED)

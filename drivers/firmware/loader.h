@@ -116,7 +116,7 @@ int fw_load_image(const struct dm_env *env, const void *image, size_t len, const
  * announces (DESIGN.md "Guest-visible platform"): the vCPUs (APIC IDs 0 to
  * ncpus - 1), the LAPIC at FW_LAPIC_BASE, one IOAPIC at FW_IOAPIC_BASE with
  * GSIs 0-23, the ACPI fixed-hardware I/O ports that a PM device model serves,
- * and the virtio-mmio devices, which go on the Linux command line (not in ACPI).
+ * and the virtio-mmio devices (in an SSDT, on the Linux command line, or both).
  */
 #define FW_LAPIC_BASE 0xfee00000u
 #define FW_IOAPIC_BASE 0xfec00000u
@@ -125,8 +125,10 @@ int fw_load_image(const struct dm_env *env, const void *image, size_t len, const
 #define FW_MAX_CPUS 255	  /* xAPIC IDs 0-254 in Processor Local APIC entries */
 #define FW_VIRTIO_MAX 32
 
-/* fw_platform_init's choices: the PM1a event block (status and enable, 2
- * bytes each), the PM1a control block (2 bytes), the PM timer (4 bytes) */
+/*
+ * fw_platform_init's choices: the PM1a event block (status and enable, 2
+ * bytes each), the PM1a control block (2 bytes), the PM timer (4 bytes).
+ */
 #define FW_PM1A_EVT_PORT 0x600
 #define FW_PM1A_CNT_PORT 0x604
 #define FW_PM_TMR_PORT 0x608
@@ -184,7 +186,7 @@ void fw_platform_init(struct fw_platform *plat, unsigned int ncpus);
 /*
  * Writes the ACPI tables of plat in [FW_BIOS_AREA, FW_HIGH_RAM), which the
  * memory map reserves: the RSDP (revision 2) at FW_ACPI_RSDP, where a BIOS
- * scan finds it, then the XSDT and RSDT (FADT, MADT), the FACS, the FADT
+ * scan finds it, then the XSDT and RSDT (FADT, MADT, SSDT), the FACS, the FADT
  * (revision 6, PM1a and PM timer ports, SCI, DSDT), the DSDT (dsdt.asl,
  * with \_S5), the MADT (one enabled Processor Local APIC per vCPU, the
  * IOAPIC, overrides IRQ 0 -> GSI 2 and level/high for the SCI and the ISA
@@ -212,8 +214,8 @@ int fw_build_acpi(const struct dm_env *env, const struct fw_platform *plat, uint
  * and 4 GiB allow, page aligned, above the kernel's init_size. The command
  * line, with " virtio_mmio.device=SIZE@0xBASE:IRQ" appended for each of
  * plat's devices when plat has FW_PLAT_VIRTIO_CMDLINE (before a "--" that
- * starts init's arguments), goes to
- * FW_LINUX_CMDLINE; boot_params to FW_LINUX_BOOT_PARAMS: the image's setup
+ * starts init's arguments), goes to FW_LINUX_CMDLINE; boot_params to
+ * FW_LINUX_BOOT_PARAMS: the image's setup
  * header, type_of_loader 0xff, LOADED_HIGH | CAN_USE_HEAP, the initrd, the
  * command line, the e820 map of fw_memory_map and acpi_rsdp_addr. With plat,
  * fw_build_acpi writes the ACPI tables; plat NULL: no ACPI, no devices.
