@@ -22,10 +22,6 @@
 #define TSC_KHZ_MAX 100000000u
 #define HV_LEAF 0x40000000u
 #define HV_LEAF_TIMING 0x40000010u
-#define MB1_MAGIC 0x2badb002u
-#define MB1_INFO_CMDLINE (1u << 2) /* Multiboot 0.6.96 §3.3: flags bit 2, cmdline at +16 */
-
-extern uint32_t boot_info; /* the Multiboot information's address (lib/entry.asm) */
 
 struct blk_hdr {
 	uint32_t type;
@@ -36,44 +32,6 @@ struct blk_hdr {
 static struct gvirtio dev;
 static struct gvq vq __attribute__((aligned(4096)));
 static uint8_t data[REQ_MAX] __attribute__((aligned(4096)));
-
-/* The text after "key=" on the Multiboot command line, or 0. */
-static const char *blkbench_cmdline_find(const char *key)
-{
-	const uint32_t *mbi = (const uint32_t *)(uintptr_t)boot_info;
-	const char *line;
-
-	if (guest_boot_magic() != MB1_MAGIC || !mbi || !(mbi[0] & MB1_INFO_CMDLINE) || !mbi[4])
-		return 0;
-	line = (const char *)(uintptr_t)mbi[4];
-	for (const char *p = line; *p; p++) {
-		unsigned int i = 0;
-
-		if (p != line && p[-1] != ' ')
-			continue;
-		while (key[i] && p[i] == key[i])
-			i++;
-		if (!key[i] && p[i] == '=')
-			return p + i + 1;
-	}
-	return 0;
-}
-
-/* "key=N" from the command line, 1 to max; else def. */
-static uint32_t blkbench_cmdline_number(const char *key, uint32_t def, uint32_t max)
-{
-	const char *p = blkbench_cmdline_find(key);
-	uint32_t n = 0;
-
-	if (!p || *p < '0' || *p > '9')
-		return def;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		n = n * 10 + (uint32_t)(*p - '0');
-		if (n > max)
-			return def;
-	}
-	return ((*p && *p != ' ') || !n) ? def : n;
-}
 
 /* bivisor's timing leaf, else tsc_khz= from the command line, else 0. */
 static uint32_t blkbench_tsc_khz(void)
@@ -86,7 +44,7 @@ static uint32_t blkbench_tsc_khz(void)
 		    hv.ecx == ('s' | 'o' << 8 | 'r' << 16) && hv.eax >= HV_LEAF_TIMING)
 			return cpuid(HV_LEAF_TIMING, 0).eax;
 	}
-	return blkbench_cmdline_number("tsc_khz", 0, TSC_KHZ_MAX);
+	return guest_cmdline_number("tsc_khz", 0, TSC_KHZ_MAX);
 }
 
 static inline uint64_t tsc_read_fenced(void)
@@ -174,7 +132,7 @@ int guest_main(void)
 	capacity = gvirtio_config32(&dev, 0) | (uint64_t)gvirtio_config32(&dev, 4) << 32;
 	blkbench_layout(&piece, &npieces);
 	req = piece * npieces;
-	nreq = ((uint64_t)blkbench_cmdline_number("mib", MIB_DEFAULT, MIB_MAX) << 20) / req;
+	nreq = ((uint64_t)guest_cmdline_number("mib", MIB_DEFAULT, MIB_MAX) << 20) / req;
 	guest_printf("blkbench: %lu requests of %u bytes (%u buffers of %u), disk %lu MiB\n",
 		     (unsigned long)nreq, req, npieces, piece, (unsigned long)(capacity >> 11));
 	report(capacity >= req / SECTOR, "the disk holds a whole request");

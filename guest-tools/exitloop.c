@@ -14,10 +14,6 @@
 #define HV_LEAF 0x40000000u
 #define HV_LEAF_TIMING 0x40000010u
 #define MAX_COUNT 100000000u
-#define MB1_MAGIC 0x2badb002u
-#define MB1_INFO_CMDLINE (1u << 2) /* Multiboot 0.6.96 §3.3: flags bit 2, cmdline at +16 */
-
-extern uint32_t boot_info; /* the Multiboot information's address (lib/entry.asm) */
 
 /* LFENCE waits for what came before, so the TSC is read after the loop ends. */
 static inline uint64_t tsc_read_fenced(void)
@@ -26,44 +22,6 @@ static inline uint64_t tsc_read_fenced(void)
 
 	asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
 	return ((uint64_t)hi << 32) | lo;
-}
-
-/* The text after "key=" on the Multiboot command line, or NULL. */
-static const char *exitloop_cmdline_find(const char *key)
-{
-	const uint32_t *mbi = (const uint32_t *)(uintptr_t)boot_info;
-	const char *line;
-
-	if (guest_boot_magic() != MB1_MAGIC || !mbi || !(mbi[0] & MB1_INFO_CMDLINE) || !mbi[4])
-		return 0;
-	line = (const char *)(uintptr_t)mbi[4];
-	for (const char *p = line; *p; p++) {
-		unsigned int i = 0;
-
-		if (p != line && p[-1] != ' ')
-			continue;
-		while (key[i] && p[i] == key[i])
-			i++;
-		if (!key[i] && p[i] == '=')
-			return p + i + 1;
-	}
-	return 0;
-}
-
-/* "count=N" from the command line (1 to MAX_COUNT), else ITERATIONS. */
-static unsigned int exitloop_count(void)
-{
-	const char *p = exitloop_cmdline_find("count");
-	unsigned int n = 0;
-
-	if (!p || *p < '0' || *p > '9')
-		return ITERATIONS;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		n = n * 10 + (unsigned int)(*p - '0');
-		if (n > MAX_COUNT)
-			return ITERATIONS;
-	}
-	return ((*p && *p != ' ') || !n) ? ITERATIONS : n;
 }
 
 /* Returns how many of n CPUID leaf 0 answers differed from the first one. */
@@ -102,7 +60,7 @@ static uint32_t exitloop_tsc_khz(void)
 int guest_main(void)
 {
 	uint64_t t0, t1, t2;
-	unsigned int differ, count = exitloop_count();
+	unsigned int differ, count = guest_cmdline_number("count", ITERATIONS, MAX_COUNT);
 	uint32_t khz = exitloop_tsc_khz();
 
 	exitloop_cpuid(WARMUP); /* first exits, translation caches, the handler's paths */

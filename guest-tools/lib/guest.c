@@ -59,6 +59,43 @@ uint32_t guest_boot_magic(void)
 	return boot_magic;
 }
 
+/* The text after "key=" on the Multiboot command line (flags bit 2, +16), or NULL. */
+static const char *cmdline_find(const char *key)
+{
+	const uint32_t *mbi = (const uint32_t *)(uintptr_t)boot_info;
+	const char *line;
+
+	if (boot_magic != 0x2badb002 || !mbi || !(mbi[0] & (1u << 2)) || !mbi[4])
+		return 0;
+	line = (const char *)(uintptr_t)mbi[4];
+	for (const char *p = line; *p; p++) {
+		unsigned int i = 0;
+
+		if (p != line && p[-1] != ' ')
+			continue;
+		while (key[i] && p[i] == key[i])
+			i++;
+		if (!key[i] && p[i] == '=')
+			return p + i + 1;
+	}
+	return 0;
+}
+
+uint32_t guest_cmdline_number(const char *key, uint32_t def, uint32_t max)
+{
+	const char *p = cmdline_find(key);
+	uint32_t n = 0;
+
+	if (!p || *p < '0' || *p > '9')
+		return def;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (uint32_t)(*p - '0');
+		if (n > max)
+			return def;
+	}
+	return ((*p && *p != ' ') || !n) ? def : n;
+}
+
 uint64_t guest_ram_top(void)
 {
 	const uint32_t *mbi = (const uint32_t *)(uintptr_t)boot_info;

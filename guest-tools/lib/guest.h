@@ -24,6 +24,8 @@ int report_summary(void);
 uint32_t guest_boot_magic(void);
 /* End of RAM from the Multiboot memory fields (mem_upper), or 0 if not given. */
 uint64_t guest_ram_top(void);
+/* "key=N" from the Multiboot command line, N in 1..max; else def. */
+uint32_t guest_cmdline_number(const char *key, uint32_t def, uint32_t max);
 void guest_exit(int status) __attribute__((noreturn));
 
 #endif
