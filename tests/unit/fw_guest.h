@@ -1,6 +1,6 @@
 /*
- * tests/unit/fw_guest.h: the test host shared by the unit tests of the Linux
- * loader and the ACPI builder: a dm_env over calloc'd guest RAM with the
+ * tests/unit/fw_guest.h: the test host shared by the unit tests of the guest
+ * loaders (Multiboot/ELF and Linux) and the ACPI builder: a dm_env over calloc'd guest RAM with the
  * contract's bounds checks, little-endian readers of guest memory, and the
  * kernel's ACPI parser (arch/x86/acpi.c) mapped onto that RAM. A header of
  * static inline helpers, so each test links only what it tests.
@@ -143,6 +143,23 @@ static inline uint64_t guest_acpi_table(struct guest *g, const char *sig)
 		if (!strcmp(g->info.tables[i].sig, sig))
 			return g->info.tables[i].phys;
 	return 0;
+}
+
+/* The guest-physical address va maps to through the guest's page tables (cr3), or UINT64_MAX. */
+static inline uint64_t guest_walk(struct guest *g, uint64_t va)
+{
+	const uint64_t mask = 0x000ffffffffff000ull;
+	uint64_t e = g64(g, g->cpu.cr3 + (va >> 39 & 511) * 8);
+
+	if (!(e & 1))
+		return UINT64_MAX;
+	e = g64(g, (e & mask) + (va >> 30 & 511) * 8);
+	if (!(e & 1))
+		return UINT64_MAX;
+	e = g64(g, (e & mask) + (va >> 21 & 511) * 8);
+	if ((e & 0x83) != 0x83)
+		return UINT64_MAX;
+	return (e & mask & ~(2 * MIB - 1)) | (va & (2 * MIB - 1));
 }
 
 #endif

@@ -128,23 +128,6 @@ static const char *guest_cmdline(struct guest *g)
 	return (const char *)g->ram + g32(g, BP + HDR_CMD_LINE_PTR);
 }
 
-/* The guest-physical address va maps to through the guest's page tables, or UINT64_MAX. */
-static uint64_t walk(struct guest *g, uint64_t va)
-{
-	const uint64_t mask = 0x000ffffffffff000ull;
-	uint64_t e = g64(g, g->cpu.cr3 + (va >> 39 & 511) * 8);
-
-	if (!(e & 1))
-		return UINT64_MAX;
-	e = g64(g, (e & mask) + (va >> 30 & 511) * 8);
-	if (!(e & 1))
-		return UINT64_MAX;
-	e = g64(g, (e & mask) + (va >> 21 & 511) * 8);
-	if ((e & 0x83) != 0x83)
-		return UINT64_MAX;
-	return (e & mask & ~(2 * MIB - 1)) | (va & (2 * MIB - 1));
-}
-
 /* Loading and entry */
 
 static void bzimage_is_probed_as_linux_and_refused_by_the_multiboot_loader(void **state)
@@ -178,7 +161,7 @@ static void kernel_goes_to_pref_address_and_enters_at_0x200_in_long_mode(void **
 	assert_int_equal(g->cpu.rax | g->cpu.rbx | g->cpu.rdi, 0);
 	assert_int_equal(g->cpu.cr3, FW_PAGE_TABLES);
 	for (uint64_t va = 0; va < 4 * GIB; va += 0x1fff3)
-		assert_int_equal(walk(g, va), va);
+		assert_int_equal(guest_walk(g, va), va);
 	/* __BOOT_CS 0x10: 64-bit code; __BOOT_DS 0x18: writable data; both flat */
 	assert_int_equal(g->cpu.code_sel, 0x10);
 	assert_int_equal(g->cpu.data_sel, 0x18);

@@ -18,26 +18,16 @@
 #include "drivers/dm_env.h"
 #include "drivers/firmware/elf.h"
 #include "drivers/firmware/loader.h"
+#include "tests/unit/fw_guest.h"
 #include "drivers/firmware/multiboot.h"
 #include "kernel/mb2.h"
 
-#define KIB (1ull << 10)
-#define MIB (1ull << 20)
-#define GIB (1ull << 30)
 #define RAM_SIZE (16 * MIB)
 #define HELLO_PATH "build/guests/hello.elf"
 #define SEG_OFF(i) (0x1000u * ((i) + 1)) /* file offset of hand-made segment i */
 
 /* A Multiboot2 header tag as two words: type and flags, then size. */
 #define TAG(type, flags, size) ((type) | (flags) << 16), (size)
-
-struct guest {
-	uint8_t *ram;
-	uint64_t backed; /* bytes of ram; ram_size may claim more (sparse) */
-	struct dm_env env;
-	struct fw_boot_cpu cpu;
-	char err[200];
-};
 
 struct image {
 	uint8_t *data;
@@ -51,55 +41,6 @@ struct seg {
 	uint64_t memsz;
 };
 
-/* The test dm_env: guest RAM [0, backed), with the contract's bounds checks. */
-static int guest_in(struct guest *g, gpa_t gpa, size_t len)
-{
-	return gpa <= g->backed && len <= g->backed - gpa && gpa + len <= g->env.ram_size;
-}
-
-static int guest_read(void *ctx, gpa_t gpa, void *buf, size_t len)
-{
-	struct guest *g = ctx;
-
-	if (!guest_in(g, gpa, len))
-		return -EFAULT;
-	memcpy(buf, g->ram + gpa, len);
-	return 0;
-}
-
-static int guest_write(void *ctx, gpa_t gpa, const void *buf, size_t len)
-{
-	struct guest *g = ctx;
-
-	if (!guest_in(g, gpa, len))
-		return -EFAULT;
-	memcpy(g->ram + gpa, buf, len);
-	return 0;
-}
-
-static void *guest_translate(void *ctx, gpa_t gpa, size_t len)
-{
-	struct guest *g = ctx;
-
-	return guest_in(g, gpa, len) ? g->ram + gpa : NULL;
-}
-
-static struct guest *guest_new(uint64_t backed, uint64_t ram_size)
-{
-	struct guest *g = calloc(1, sizeof(*g));
-
-	assert_non_null(g);
-	g->ram = calloc(1, backed);
-	assert_non_null(g->ram);
-	g->backed = backed;
-	g->env = (struct dm_env){ .ctx = g,
-				  .mem_read = guest_read,
-				  .mem_write = guest_write,
-				  .mem_translate = guest_translate,
-				  .ram_size = ram_size };
-	return g;
-}
-
 static int setup(void **state)
 {
 	*state = guest_new(RAM_SIZE, RAM_SIZE);
@@ -108,48 +49,13 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct guest *g = *state;
-
-	free(g->ram);
-	free(g);
+	guest_free(*state);
 	return 0;
 }
 
 static int load(struct guest *g, struct image img, const char *cmdline)
 {
 	return fw_load_image(&g->env, img.data, img.len, cmdline, &g->cpu, g->err, sizeof(g->err));
-}
-
-static uint32_t g32(struct guest *g, uint64_t gpa)
-{
-	uint32_t v;
-
-	assert_true(gpa + 4 <= g->backed);
-	memcpy(&v, g->ram + gpa, 4);
-	return v;
-}
-
-static uint64_t g64(struct guest *g, uint64_t gpa)
-{
-	uint64_t v;
-
-	assert_true(gpa + 8 <= g->backed);
-	memcpy(&v, g->ram + gpa, 8);
-	return v;
-}
-
-static int ram_is_zero(struct guest *g)
-{
-	for (uint64_t i = 0; i < g->backed; i++)
-		if (g->ram[i])
-			return 0;
-	return 1;
-}
-
-static void assert_err_has(struct guest *g, const char *text)
-{
-	if (!strstr(g->err, text))
-		fail_msg("error \"%s\" does not say \"%s\"", g->err, text);
 }
 
 /* Images */
@@ -822,22 +728,6 @@ static void mb2_header_for_another_architecture_is_refused(void **state)
 
 /* Plain ELF64: long mode */
 
-static uint64_t walk(struct guest *g, uint64_t va)
-{
-	const uint64_t mask = 0x000ffffffffff000ull;
-	uint64_t e = g64(g, g->cpu.cr3 + (va >> 39 & 511) * 8);
-
-	if (!(e & 1))
-		return UINT64_MAX;
-	e = g64(g, (e & mask) + (va >> 30 & 511) * 8);
-	if (!(e & 1))
-		return UINT64_MAX;
-	e = g64(g, (e & mask) + (va >> 21 & 511) * 8);
-	if ((e & 0x83) != 0x83)
-		return UINT64_MAX;
-	return (e & mask & ~(2 * MIB - 1)) | (va & (2 * MIB - 1));
-}
-
 static void elf64_enters_long_mode_with_identity_map_gdt_and_stack(void **state)
 {
 	struct guest *g = *state;
@@ -855,9 +745,9 @@ static void elf64_enters_long_mode_with_identity_map_gdt_and_stack(void **state)
 	assert_int_equal(g->cpu.gdt_base, FW_GDT_BASE);
 	assert_memory_equal(g->ram + 0x100000, img.data + SEG_OFF(0), 0x800);
 	for (uint64_t va = 0; va < 4 * GIB; va += 0x1fff3)
-		assert_int_equal(walk(g, va), va);
-	assert_int_equal(walk(g, 0xfee00000), 0xfee00000);
-	assert_int_equal(walk(g, 4 * GIB), UINT64_MAX);
+		assert_int_equal(guest_walk(g, va), va);
+	assert_int_equal(guest_walk(g, 0xfee00000), 0xfee00000);
+	assert_int_equal(guest_walk(g, 4 * GIB), UINT64_MAX);
 	code64 = g64(g, FW_GDT_BASE + FW_SEL_CODE);
 	assert_true(code64 >> 53 & 1);	/* L */
 	assert_false(code64 >> 54 & 1); /* D */
@@ -878,9 +768,9 @@ static void elf64_identity_map_covers_ram_above_4gib(void **state)
 
 	(void)state;
 	assert_int_equal(load(g, img, NULL), 0);
-	assert_int_equal(walk(g, 6 * GIB + 0x1234), 6 * GIB + 0x1234);
-	assert_int_equal(walk(g, 7 * GIB - 1), 7 * GIB - 1);
-	assert_int_equal(walk(g, 7 * GIB), UINT64_MAX);
+	assert_int_equal(guest_walk(g, 6 * GIB + 0x1234), 6 * GIB + 0x1234);
+	assert_int_equal(guest_walk(g, 7 * GIB - 1), 7 * GIB - 1);
+	assert_int_equal(guest_walk(g, 7 * GIB), UINT64_MAX);
 	assert_int_equal(g32(g, FW_BOOTINFO_BASE + 8 + 8 + 8 + 16 + 12), (6 * GIB + 1 - MIB) / KIB);
 	teardown((void **)&g);
 	free(img.data);
