@@ -11,35 +11,28 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include "drivers/dm_ram.h"
 #include "hosted/bvm.h"
 
 static void *env_translate(void *ctx, gpa_t gpa, size_t len)
 {
 	struct vm *vm = ctx;
 
-	if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
-		return NULL;
-	return vm->ram + gpa;
+	return dm_ram_at(vm->ram, vm->ram_size, gpa, len);
 }
 
 static int env_read(void *ctx, gpa_t gpa, void *buf, size_t len)
 {
-	void *p = env_translate(ctx, gpa, len);
+	struct vm *vm = ctx;
 
-	if (!p)
-		return -EFAULT;
-	memcpy(buf, p, len);
-	return 0;
+	return dm_ram_read(vm->ram, vm->ram_size, gpa, buf, len);
 }
 
 static int env_write(void *ctx, gpa_t gpa, const void *buf, size_t len)
 {
-	void *p = env_translate(ctx, gpa, len);
+	struct vm *vm = ctx;
 
-	if (!p)
-		return -EFAULT;
-	memcpy(p, buf, len);
-	return 0;
+	return dm_ram_write(vm->ram, vm->ram_size, gpa, buf, len);
 }
 
 static void env_set_irq(void *ctx, unsigned int line, int level)

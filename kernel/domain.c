@@ -9,6 +9,7 @@
 #include <stdarg.h>
 
 #include "arch/x86/tsc.h"
+#include "drivers/dm_ram.h"
 #include "drivers/firmware/loader.h"
 #include "kernel/domain.h"
 #include "kernel/format.h"
@@ -51,29 +52,21 @@ static void *env_translate(void *ctx, gpa_t gpa, size_t len)
 {
 	struct domain *d = ctx;
 
-	if (gpa >= d->ram_size || len > d->ram_size - gpa)
-		return NULL;
-	return hpa_to_virt(d->ram_hpa + gpa);
+	return dm_ram_at((uint8_t *)hpa_to_virt(d->ram_hpa), d->ram_size, gpa, len);
 }
 
 static int env_read(void *ctx, gpa_t gpa, void *buf, size_t len)
 {
-	void *p = env_translate(ctx, gpa, len);
+	struct domain *d = ctx;
 
-	if (!p)
-		return -EFAULT;
-	memcpy(buf, p, len);
-	return 0;
+	return dm_ram_read((uint8_t *)hpa_to_virt(d->ram_hpa), d->ram_size, gpa, buf, len);
 }
 
 static int env_write(void *ctx, gpa_t gpa, const void *buf, size_t len)
 {
-	void *p = env_translate(ctx, gpa, len);
+	struct domain *d = ctx;
 
-	if (!p)
-		return -EFAULT;
-	memcpy(p, buf, len);
-	return 0;
+	return dm_ram_write((uint8_t *)hpa_to_virt(d->ram_hpa), d->ram_size, gpa, buf, len);
 }
 
 static void env_set_irq(void *ctx, unsigned int line, int level)
