@@ -8,8 +8,6 @@
 #include "guest-tools/lib/guest.h"
 #include "guest-tools/lib/virtio.h"
 
-#define T_IN 0
-#define S_OK 0
 #define F_SIZE_MAX (1ull << 1)
 #define F_SEG_MAX (1ull << 2)
 #define CFG_SIZE_MAX 0x08
@@ -22,12 +20,6 @@
 #define TSC_KHZ_MAX 100000000u
 #define HV_LEAF 0x40000000u
 #define HV_LEAF_TIMING 0x40000010u
-
-struct blk_hdr {
-	uint32_t type;
-	uint32_t reserved;
-	uint64_t sector;
-};
 
 static struct gvirtio dev;
 static struct gvq vq __attribute__((aligned(4096)));
@@ -77,12 +69,12 @@ static void blkbench_layout(uint32_t *piece, uint32_t *npieces)
 /* One IN request into data[]; returns the device's status or -1 if it never came. */
 static int blkbench_read(uint64_t sector, uint32_t piece, uint32_t npieces)
 {
-	static struct blk_hdr hdr;
+	static struct gvirtio_blk_hdr hdr;
 	static volatile uint8_t status;
 	struct gvbuf bufs[GVQ_SIZE];
 	unsigned int n = 0;
 
-	hdr = (struct blk_hdr){ T_IN, 0, sector };
+	hdr = (struct gvirtio_blk_hdr){ VIRTIO_BLK_T_IN, 0, sector };
 	status = 0xff;
 	bufs[n++] = (struct gvbuf){ &hdr, sizeof(hdr), 0 };
 	for (uint32_t i = 0; i < npieces; i++)
@@ -99,7 +91,7 @@ static uint64_t blkbench_run(uint64_t nreq, uint64_t capacity, uint32_t piece, u
 	uint64_t per_req = (uint64_t)piece * npieces / SECTOR, sector = 0, done;
 
 	for (done = 0; done < nreq; done++) {
-		if (blkbench_read(sector, piece, npieces) != S_OK)
+		if (blkbench_read(sector, piece, npieces) != VIRTIO_BLK_S_OK)
 			break;
 		sector += per_req;
 		if (sector + per_req > capacity)
@@ -136,7 +128,7 @@ int guest_main(void)
 	guest_printf("blkbench: %lu requests of %u bytes (%u buffers of %u), disk %lu MiB\n",
 		     (unsigned long)nreq, req, npieces, piece, (unsigned long)(capacity >> 11));
 	report(capacity >= req / SECTOR, "the disk holds a whole request");
-	report(blkbench_read(0, piece, npieces) == S_OK, "a first read succeeds");
+	report(blkbench_read(0, piece, npieces) == VIRTIO_BLK_S_OK, "a first read succeeds");
 	t0 = tsc_read_fenced();
 	done = blkbench_run(nreq, capacity, piece, npieces);
 	t1 = tsc_read_fenced();

@@ -7,41 +7,13 @@
 #include "guest-tools/lib/guest.h"
 #include "guest-tools/lib/virtio.h"
 
-#define T_IN 0
-#define T_OUT 1
-#define T_FLUSH 4
-#define T_GET_ID 8
-#define S_OK 0
 #define F_FLUSH (1ull << 9)
 #define SECTORS 8
-
-struct blk_hdr {
-	uint32_t type;
-	uint32_t reserved;
-	uint64_t sector;
-};
 
 static struct gvirtio dev;
 static struct gvq vq __attribute__((aligned(4096)));
 static uint8_t out[SECTORS * 512] __attribute__((aligned(512)));
 static uint8_t in[SECTORS * 512] __attribute__((aligned(512)));
-
-static int request(uint32_t type, uint64_t sector, void *data, uint32_t len)
-{
-	static struct blk_hdr hdr;
-	static volatile uint8_t status;
-	struct gvbuf bufs[3] = { { &hdr, sizeof(hdr), 0 } };
-	unsigned int n = 1;
-
-	hdr = (struct blk_hdr){ type, 0, sector };
-	status = 0xff;
-	if (len)
-		bufs[n++] = (struct gvbuf){ data, len, type != T_OUT };
-	bufs[n++] = (struct gvbuf){ (void *)&status, 1, 1 };
-	if (gvq_submit(&dev, &vq, bufs, n) || gvq_wait(&vq) < 0)
-		return -1;
-	return status;
-}
 
 int guest_main(void)
 {
@@ -58,15 +30,24 @@ int guest_main(void)
 	report(capacity >= 64, "the disk has at least 64 sectors");
 	for (unsigned int i = 0; i < sizeof(out); i++)
 		out[i] = (uint8_t)(i * 7 + 3);
-	report(request(T_OUT, 16, out, sizeof(out)) == S_OK, "write of 8 sectors succeeds");
-	report(request(T_IN, 16, in, sizeof(in)) == S_OK, "read of 8 sectors succeeds");
+	report(gvirtio_blk_request(&dev, &vq, VIRTIO_BLK_T_OUT, 16, out, sizeof(out)) ==
+		       VIRTIO_BLK_S_OK,
+	       "write of 8 sectors succeeds");
+	report(gvirtio_blk_request(&dev, &vq, VIRTIO_BLK_T_IN, 16, in, sizeof(in)) ==
+		       VIRTIO_BLK_S_OK,
+	       "read of 8 sectors succeeds");
 	for (unsigned int i = 0; i < sizeof(in); i++)
 		same &= in[i] == out[i];
 	report(same, "what was read back is what was written");
-	report(request(T_FLUSH, 0, 0, 0) == S_OK, "flush succeeds");
-	report(request(T_GET_ID, 0, id, 20) == S_OK && id[0], "the disk has an id");
+	report(gvirtio_blk_request(&dev, &vq, VIRTIO_BLK_T_FLUSH, 0, 0, 0) == VIRTIO_BLK_S_OK,
+	       "flush succeeds");
+	report(gvirtio_blk_request(&dev, &vq, VIRTIO_BLK_T_GET_ID, 0, id, 20) == VIRTIO_BLK_S_OK &&
+		       id[0],
+	       "the disk has an id");
 	guest_printf("id: '%s'\n", id);
-	report(request(T_IN, capacity, in, 512) != S_OK, "a read past the end is refused");
+	report(gvirtio_blk_request(&dev, &vq, VIRTIO_BLK_T_IN, capacity, in, 512) !=
+		       VIRTIO_BLK_S_OK,
+	       "a read past the end is refused");
 	report(!(gvirtio_status(&dev) & 64), "the device does not need a reset");
 	return report_summary();
 }

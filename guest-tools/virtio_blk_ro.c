@@ -7,36 +7,12 @@
 #include "guest-tools/lib/guest.h"
 #include "guest-tools/lib/virtio.h"
 
-#define T_IN 0
-#define T_OUT 1
-#define S_IOERR 1
 #define F_RO (1ull << 5)
 #define SECTORS 8
-
-struct blk_hdr {
-	uint32_t type;
-	uint32_t reserved;
-	uint64_t sector;
-};
 
 static struct gvirtio dev;
 static struct gvq vq __attribute__((aligned(4096)));
 static uint8_t buf[SECTORS * 512] __attribute__((aligned(512)));
-
-static int request(uint32_t type, uint64_t sector)
-{
-	static struct blk_hdr hdr;
-	static volatile uint8_t status;
-	struct gvbuf bufs[3] = { { &hdr, sizeof(hdr), 0 },
-				 { buf, sizeof(buf), type == T_IN },
-				 { (void *)&status, 1, 1 } };
-
-	hdr = (struct blk_hdr){ type, 0, sector };
-	status = 0xff;
-	if (gvq_submit(&dev, &vq, bufs, 3) || gvq_wait(&vq) < 0)
-		return -1;
-	return status;
-}
 
 int guest_main(void)
 {
@@ -49,10 +25,13 @@ int guest_main(void)
 	gvirtio_driver_ok(&dev);
 	for (unsigned int i = 0; i < sizeof(buf); i++)
 		buf[i] = (uint8_t)(i * 7 + 3);
-	report(request(T_OUT, 16) == S_IOERR, "a write fails with an I/O error");
+	report(gvirtio_blk_request(&dev, &vq, VIRTIO_BLK_T_OUT, 16, buf, sizeof(buf)) ==
+		       VIRTIO_BLK_S_IOERR,
+	       "a write fails with an I/O error");
 	for (unsigned int i = 0; i < sizeof(buf); i++)
 		buf[i] = 0xa5;
-	report(request(T_IN, 16) == 0, "a read of the same sectors succeeds");
+	report(gvirtio_blk_request(&dev, &vq, VIRTIO_BLK_T_IN, 16, buf, sizeof(buf)) == 0,
+	       "a read of the same sectors succeeds");
 	for (unsigned int i = 0; i < sizeof(buf); i++)
 		zeros &= buf[i] == 0;
 	report(zeros, "they still read as zeros");

@@ -13,21 +13,13 @@
 #define NEEDS_RESET 64
 #define DESC_NEXT 1
 #define DESC_WRITE 2
-#define T_IN 0
-#define S_OK 0
 #define OUTSIDE_RAM 0x10000000000ull /* 1 TiB: no test machine has RAM there */
 #define WRAPS 0xfffffffffffff000ull  /* with 8 KiB, the end wraps to 0x1000 */
 #define PAST_RAM_LEN 0xffffffffu     /* from inside RAM, 4 GiB - 1 bytes */
 
-struct blk_hdr {
-	uint32_t type;
-	uint32_t reserved;
-	uint64_t sector;
-};
-
 static struct gvirtio dev;
 static struct gvq vq __attribute__((aligned(4096)));
-static struct blk_hdr hdr;
+static struct gvirtio_blk_hdr hdr;
 static volatile uint8_t status;
 static uint8_t data[512] __attribute__((aligned(512)));
 
@@ -42,7 +34,7 @@ static void set_desc(unsigned int i, uint64_t addr, uint32_t len, uint16_t flags
 /* A read of sector 0: header, data buffer (addr, len) and status, as descriptors 0-2. */
 static void forge_read(uint64_t addr, uint32_t len)
 {
-	hdr = (struct blk_hdr){ T_IN, 0, 0 };
+	hdr = (struct gvirtio_blk_hdr){ VIRTIO_BLK_T_IN, 0, 0 };
 	status = 0xff;
 	set_desc(0, (uintptr_t)&hdr, sizeof(hdr), DESC_NEXT, 1);
 	set_desc(1, addr, len, DESC_NEXT | DESC_WRITE, 2);
@@ -88,11 +80,11 @@ static int works_after_reset(void)
 	if (gvirtio_negotiate(&dev, 0) || gvirtio_queue_setup(&dev, &vq, 0))
 		return 0;
 	gvirtio_driver_ok(&dev);
-	hdr = (struct blk_hdr){ T_IN, 0, 0 };
+	hdr = (struct gvirtio_blk_hdr){ VIRTIO_BLK_T_IN, 0, 0 };
 	status = 0xff;
 	if (gvq_submit(&dev, &vq, bufs, 3) || gvq_wait(&vq) < 0)
 		return 0;
-	return status == S_OK && !(gvirtio_status(&dev) & NEEDS_RESET);
+	return status == VIRTIO_BLK_S_OK && !(gvirtio_status(&dev) & NEEDS_RESET);
 }
 
 int guest_main(void)

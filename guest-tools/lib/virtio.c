@@ -163,3 +163,21 @@ long gvq_wait(struct gvq *q)
 	}
 	return -1;
 }
+
+int gvirtio_blk_request(struct gvirtio *dev, struct gvq *q, uint32_t type, uint64_t sector,
+			void *data, uint32_t len)
+{
+	static struct gvirtio_blk_hdr hdr;
+	static volatile uint8_t status;
+	struct gvbuf bufs[3] = { { &hdr, sizeof(hdr), 0 } };
+	unsigned int n = 1;
+
+	hdr = (struct gvirtio_blk_hdr){ type, 0, sector };
+	status = 0xff;
+	if (len)
+		bufs[n++] = (struct gvbuf){ data, len, type != VIRTIO_BLK_T_OUT };
+	bufs[n++] = (struct gvbuf){ (void *)&status, 1, 1 };
+	if (gvq_submit(dev, q, bufs, n) || gvq_wait(q) < 0)
+		return -1;
+	return status;
+}

@@ -53,6 +53,22 @@ struct gvbuf {
 	int device_writes;
 };
 
+/* virtio-blk requests (virtio 1.2 §5.2.6): a header, the data, a status byte. */
+enum {
+	VIRTIO_BLK_T_IN = 0,
+	VIRTIO_BLK_T_OUT = 1,
+	VIRTIO_BLK_T_FLUSH = 4,
+	VIRTIO_BLK_T_GET_ID = 8,
+	VIRTIO_BLK_S_OK = 0,
+	VIRTIO_BLK_S_IOERR = 1,
+};
+
+struct gvirtio_blk_hdr {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t sector;
+};
+
 /* Finds the first device of that type; 0 or -1. */
 int gvirtio_find(uint32_t device_id, struct gvirtio *dev);
 /* Reset, ACK, DRIVER, features (VERSION_1 plus wanted & offered), FEATURES_OK. */
@@ -65,5 +81,12 @@ int gvq_submit(struct gvirtio *dev, struct gvq *q, const struct gvbuf *bufs, uns
 /* Waits (bounded) for the next used element; returns its length or -1 on timeout. */
 long gvq_wait(struct gvq *q);
 uint32_t gvirtio_config32(struct gvirtio *dev, unsigned int offset);
+/*
+ * One virtio-blk request with len bytes of data at data (none if len is 0; the
+ * device writes them unless type is VIRTIO_BLK_T_OUT). Returns the status byte
+ * the device wrote, or -1 if it never answered.
+ */
+int gvirtio_blk_request(struct gvirtio *dev, struct gvq *q, uint32_t type, uint64_t sector,
+			void *data, uint32_t len);
 
 #endif
