@@ -13,21 +13,7 @@
 
 typedef uint64_t gpa_t; /* guest-physical address */
 
-/*
- * Error numbers models return (negated), with Linux's values so that they
- * match <errno.h> in a hosted build and kernel/errno.h in the hypervisor.
- */
-#define EPERM 1
-#define ENOENT 2
-#define EIO 5
-#define E2BIG 7
-#define ENOMEM 12
-#define EFAULT 14
-#define EBUSY 16
-#define EINVAL 22
-#define ENOSPC 28
-#define ERANGE 34
-#define ENOSYS 38
+#include "include/public/errno.h" /* the error numbers models return, negated */
 
 enum dm_log_level {
 	DM_LOG_ERR = 1,

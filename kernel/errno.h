@@ -1,23 +1,11 @@
 /*
  * kernel/errno.h: the negative error numbers kernel functions return
- * (the values of Linux's asm-generic/errno-base.h, so they read the same).
+ * (include/public/errno.h) and the kernel's __must_check.
  */
 #ifndef KERNEL_ERRNO_H
 #define KERNEL_ERRNO_H
 
-#define EPERM 1
-#define ENOENT 2
-#define EIO 5
-#define E2BIG 7
-#define ENOMEM 12
-#define EFAULT 14
-#define EBUSY 16
-#define EEXIST 17
-#define EINVAL 22
-#define ENOSPC 28
-#define ERANGE 34
-#define ENOSYS 38
-#define ETIMEDOUT 110
+#include "include/public/errno.h"
 
 #define __must_check __attribute__((warn_unused_result))
 
