@@ -77,17 +77,23 @@ static uint16_t attr_from_vmcb(uint16_t a)
 	return (a & 0xff) | ((a & 0xf00) << 4);
 }
 
+/* Where each neutral segment sits in the save area: a table, not rebuilt per call. */
 static struct vmcb_seg *vmcb_seg(struct vmcb *vmcb, enum vm_seg s)
 {
-	struct vmcb_seg *segs[VM_NR_SEGS] = {
-		[VM_SEG_ES] = &vmcb->save.es,	  [VM_SEG_CS] = &vmcb->save.cs,
-		[VM_SEG_SS] = &vmcb->save.ss,	  [VM_SEG_DS] = &vmcb->save.ds,
-		[VM_SEG_FS] = &vmcb->save.fs,	  [VM_SEG_GS] = &vmcb->save.gs,
-		[VM_SEG_LDTR] = &vmcb->save.ldtr, [VM_SEG_TR] = &vmcb->save.tr,
-		[VM_SEG_GDTR] = &vmcb->save.gdtr, [VM_SEG_IDTR] = &vmcb->save.idtr,
+	static const size_t offset[VM_NR_SEGS] = {
+		[VM_SEG_ES] = offsetof(struct vmcb, save.es),
+		[VM_SEG_CS] = offsetof(struct vmcb, save.cs),
+		[VM_SEG_SS] = offsetof(struct vmcb, save.ss),
+		[VM_SEG_DS] = offsetof(struct vmcb, save.ds),
+		[VM_SEG_FS] = offsetof(struct vmcb, save.fs),
+		[VM_SEG_GS] = offsetof(struct vmcb, save.gs),
+		[VM_SEG_LDTR] = offsetof(struct vmcb, save.ldtr),
+		[VM_SEG_TR] = offsetof(struct vmcb, save.tr),
+		[VM_SEG_GDTR] = offsetof(struct vmcb, save.gdtr),
+		[VM_SEG_IDTR] = offsetof(struct vmcb, save.idtr),
 	};
 
-	return segs[s];
+	return (struct vmcb_seg *)((uint8_t *)vmcb + offset[s]);
 }
 
 /* The architectural reset state (APM 14.1.3), with SVME set as VMRUN requires. */

@@ -1,9 +1,10 @@
 /*
  * tests/unit/fw_guest.h: the test host shared by the unit tests of the guest
- * loaders (Multiboot/ELF and Linux) and the ACPI builder: a dm_env over calloc'd guest RAM with the
- * contract's bounds checks, little-endian readers of guest memory, and the
- * kernel's ACPI parser (arch/x86/acpi.c) mapped onto that RAM. A header of
- * static inline helpers, so each test links only what it tests.
+ * loaders (Multiboot/ELF and Linux) and the ACPI builder: a dm_env over
+ * calloc'd guest RAM with the contract's bounds checks, little-endian
+ * readers of guest memory, a page-table walk, and the kernel's ACPI parser
+ * (arch/x86/acpi.c) mapped onto that RAM. A header of static inline helpers,
+ * so each test links only what it tests.
  */
 #ifndef TESTS_UNIT_FW_GUEST_H
 #define TESTS_UNIT_FW_GUEST_H
