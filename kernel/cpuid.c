@@ -9,10 +9,11 @@
 #include "arch/x86/tsc.h"
 #include "arch/x86/x86.h"
 #include "kernel/exit.h"
+#include "kernel/vlapic.h"
 
 #define HV_LEAF 0x40000000u
 #define HV_LEAF_MAX 0x40000010u
-#define HV_LEAF_TIMING 0x40000010u /* EAX: TSC kHz; EBX: LAPIC timer kHz, 0 until the vLAPIC */
+#define HV_LEAF_TIMING 0x40000010u /* EAX: TSC kHz; EBX: LAPIC timer kHz */
 
 struct cpuid_mask {
 	uint32_t leaf;
@@ -22,10 +23,11 @@ struct cpuid_mask {
 
 /* The policy as data: which bits of which leaf are cleared or set. */
 static const struct cpuid_mask masks[] = {
-	{ 1, 2, (1u << 5) | (1u << 3) | (1u << 21) | (1u << 26) | (1u << 27) | (1u << 28),
-	  1u << 31 },		       /* VMX MONITOR x2APIC XSAVE OSXSAVE AVX; +HV */
-	{ 1, 3, 1u << 9, 0 },	       /* APIC */
-	{ 0x80000001, 2, 1u << 2, 0 }, /* SVM */
+	{ 1, 2, (1u << 5) | (1u << 3) | (1u << 26) | (1u << 27) | (1u << 28),
+	  (1u << 31) | (1u << 21) | (1u << 24) }, /* -VMX MONITOR XSAVE OSXSAVE AVX; +HV x2APIC
+						     TSC-deadline */
+	{ 1, 3, 0, (1u << 9) | (1u << 28) },	  /* +APIC, HTT (EBX[23:16] counts vCPUs) */
+	{ 0x80000001, 2, 1u << 2, 0 },		  /* SVM */
 };
 
 static void hv_leaf(uint32_t leaf, uint32_t r[4])
@@ -33,6 +35,7 @@ static void hv_leaf(uint32_t leaf, uint32_t r[4])
 	r[0] = r[1] = r[2] = r[3] = 0;
 	if (leaf == HV_LEAF_TIMING) {
 		r[0] = (uint32_t)tsc_khz();
+		r[1] = VLAPIC_TIMER_KHZ;
 		return;
 	}
 	if (leaf != HV_LEAF)
@@ -40,6 +43,26 @@ static void hv_leaf(uint32_t leaf, uint32_t r[4])
 	r[0] = HV_LEAF_MAX;
 	r[1] = 'b' | 'i' << 8 | 'v' << 16 | 'i' << 24; /* "bivisor", zero padded */
 	r[2] = 's' | 'o' << 8 | 'r' << 16;
+}
+
+/* Leaf 0xB: one thread per core, nvcpus cores in one package; EDX the x2APIC ID. */
+static void topology_leaf(struct vcpu *v, uint32_t sub, uint32_t r[4])
+{
+	unsigned int shift = 0;
+
+	while ((1u << shift) < v->dom->nvcpus)
+		shift++;
+	r[0] = r[1] = 0;
+	r[2] = sub & 0xff;
+	if (sub == 0) {
+		r[1] = 1;
+		r[2] |= 1u << 8; /* SMT level */
+	} else if (sub == 1) {
+		r[0] = shift;
+		r[1] = v->dom->nvcpus;
+		r[2] |= 2u << 8; /* core level */
+	}
+	r[3] = v->id;
 }
 
 void handle_cpuid(struct vcpu *v, const struct vm_exit *e)
@@ -59,8 +82,10 @@ void handle_cpuid(struct vcpu *v, const struct vm_exit *e)
 			r[masks[i].reg] |= masks[i].set;
 		}
 	}
-	if (leaf == 1)
-		r[1] = (r[1] & 0x00ffffff) | (v->id << 24); /* initial APIC id */
+	if (leaf == 1) /* initial APIC id, logical processors in the package */
+		r[1] = (r[1] & 0x0000ffff) | (v->id << 24) | ((v->dom->nvcpus & 0xff) << 16);
+	if (leaf == 0xb)
+		topology_leaf(v, sub, r);
 	vcpu_set_reg(v, VM_REG_RAX, r[0]);
 	vcpu_set_reg(v, VM_REG_RBX, r[1]);
 	vcpu_set_reg(v, VM_REG_RCX, r[2]);

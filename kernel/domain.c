@@ -8,6 +8,7 @@
  */
 #include <stdarg.h>
 
+#include "arch/x86/percpu.h"
 #include "arch/x86/tsc.h"
 #include "drivers/dm_ram.h"
 #include "drivers/firmware/loader.h"
@@ -16,8 +17,10 @@
 #include "kernel/mm.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
+#include "kernel/vcpu_irq.h"
 
 #define SZ_2M (2ull << 20)
 
@@ -137,7 +140,7 @@ static int domain_alloc_ram(struct domain *d)
 	return virt->map(d, 0, d->ram_hpa, d->ram_size, VM_PROT_RWX);
 }
 
-static int domain_add_vcpu(struct domain *d, unsigned int cpu)
+static int domain_add_vcpu(struct domain *d)
 {
 	struct vcpu *v = kzalloc(sizeof(*v));
 	int err;
@@ -146,10 +149,10 @@ static int domain_add_vcpu(struct domain *d, unsigned int cpu)
 		return -ENOMEM;
 	v->dom = d;
 	v->id = d->nvcpus;
-	v->cpu = cpu;
-	v->state = VCPU_RUNNABLE;
+	v->state = VCPU_PAUSED; /* until the scheduler takes it */
 	err = virt->vcpu_init(v);
 	if (err) {
+		virt->vcpu_destroy(v);
 		kfree(v);
 		return err;
 	}
@@ -167,11 +170,14 @@ struct domain *domain_create(const struct domain_config *cfg)
 	memcpy(d->name, cfg->name, sizeof(d->name));
 	d->id = ++next_domain_id;
 	d->ram_size = (cfg->mem + SZ_2M - 1) & ~(SZ_2M - 1);
+	d->weight = cfg->weight ? cfg->weight : DOMAIN_WEIGHT_DEFAULT;
+	d->cap = cfg->cap;
+	d->affinity = cfg->affinity ? cfg->affinity : ~0ull >> (64 - ncpus_online);
 	err = virt->domain_init(d);
 	if (!err)
 		err = domain_alloc_ram(d);
-	if (!err)
-		err = domain_add_vcpu(d, cfg->cpu);
+	for (unsigned int i = 0; !err && i < (cfg->vcpus ? cfg->vcpus : 1); i++)
+		err = domain_add_vcpu(d);
 	if (err) {
 		pr_err("domain %s: not created: %s (%lu MiB asked, %lu MiB free)\n", d->name,
 		       err == -ENOMEM ? "out of memory" : "backend error", d->ram_size >> 20,
@@ -180,6 +186,7 @@ struct domain *domain_create(const struct domain_config *cfg)
 		return NULL;
 	}
 	domain_setup_env(d);
+	vcpu_irq_domain_init(d);
 	return d;
 }
 
@@ -222,8 +229,7 @@ const struct dm_io_region *domain_find_io(struct domain *d, enum dm_space space,
 
 static void domain_stop_vcpus(struct domain *d)
 {
-	for (unsigned int i = 0; i < d->nvcpus; i++)
-		d->vcpus[i]->state = VCPU_DEAD;
+	sched_domain_stop(d);
 }
 
 void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
@@ -231,6 +237,8 @@ void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
 	char why[160];
 	va_list ap;
 
+	if (d->state != DOMAIN_RUNNING) /* another vCPU ended it first */
+		return;
 	va_start(ap, fmt);
 	fmt_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
@@ -244,6 +252,8 @@ void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
 
 void domain_end(struct domain *d, int status)
 {
+	if (d->state != DOMAIN_RUNNING)
+		return;
 	printk("domain %s: exited with status %d\n", d->name, status);
 	d->state = DOMAIN_ENDED;
 	d->exit_status = status;

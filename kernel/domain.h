@@ -11,29 +11,50 @@
 
 #include "drivers/dm_env.h"
 #include "drivers/uart16550.h"
+#include "kernel/vlapic.h"
 #include "kernel/virt.h"
 
 #define DOMAIN_NAME_LEN 32
-#define DOMAIN_MAX_VCPUS 8
+#define DOMAIN_MAX_VCPUS 16
 #define DOMAIN_MAX_IO 16
 #define MAX_DOMAINS 16
 #define CONSOLE_LINE 160
 
 enum vcpu_state {
-	VCPU_RUNNABLE,
-	VCPU_BLOCKED, /* HLT: waits for an interrupt */
+	VCPU_RUNNABLE, /* on a run queue */
+	VCPU_RUNNING,  /* on a CPU now */
+	VCPU_BLOCKED,  /* waits for an interrupt (HLT) or a SIPI; costs no CPU time */
+	VCPU_PAUSED,   /* its domain is paused */
 	VCPU_DEAD,
+};
+
+enum vcpu_wait {
+	WAIT_NONE,
+	WAIT_HLT,	/* HLT with interrupts on: any interrupt wakes it */
+	WAIT_HLT_NOIRQ, /* HLT with interrupts off: only NMI or INIT */
+	WAIT_SIPI,	/* an AP before its start-up IPI (SDM 8.4) */
 };
 
 struct vcpu {
 	struct domain *dom;
 	unsigned int id;
-	unsigned int cpu; /* the host CPU it runs on */
+	unsigned int cpu; /* the CPU it runs on, or whose run queue holds it, or ran on last */
 	enum vcpu_state state;
+	enum vcpu_wait wait;
 	void *arch; /* the backend's per-vCPU state (VMCB or VMCS and registers) */
+	struct vlapic lapic;
 	uint64_t exits[VM_EXIT_NR_KINDS];
-	struct vcpu *next; /* in its CPU's run list */
+	uint64_t run_ns;   /* CPU time it has used */
+	uint64_t switches; /* times it was put on a CPU */
+	uint64_t migrations;
+	int64_t credit;	   /* the credit scheduler's balance, in ns */
+	int boost;	   /* credit: woken from a wait, runs before the others */
+	struct vcpu *next; /* in its run queue */
 };
+
+/* Scheduling parameters (Xen's credit scheduler: weight 1-65535, cap in percent of one CPU). */
+#define DOMAIN_WEIGHT_DEFAULT 256
+#define DOMAIN_WEIGHT_MAX 65535
 
 enum domain_state {
 	DOMAIN_RUNNING,
@@ -52,6 +73,13 @@ struct domain {
 	void *arch;	 /* the backend's per-domain state (nested page table root) */
 	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
 	unsigned int nvcpus;
+	unsigned int weight, cap; /* cap 0: none */
+	uint64_t affinity;	  /* host CPUs its vCPUs may run on (cpus=) */
+	int paused;
+	int destroying;		    /* its last vCPU stopped: one CPU is destroying it */
+	uint64_t period_ns;	    /* CPU time in this accounting period (credit caps) */
+	volatile uint64_t progress; /* writes to the progress port 0xf5 */
+	struct vlapic_env lapic_env;
 	struct dm_env env;
 	struct dm_io_region io[DOMAIN_MAX_IO];
 	unsigned int nio;
@@ -64,10 +92,13 @@ struct domain {
 struct domain_config {
 	char name[DOMAIN_NAME_LEN];
 	uint64_t mem;
-	unsigned int cpu; /* host CPU for its vCPU */
+	unsigned int vcpus;
+	unsigned int weight, cap;
+	uint64_t affinity; /* 0: every CPU */
 };
 
-/* Creates a domain with RAM and one vCPU; returns NULL and logs why on failure. */
+/* Creates a domain with RAM and its vCPUs (vCPU 0 the BSP, the others waiting for a
+ * SIPI); returns NULL and logs why on failure. */
 struct domain *domain_create(const struct domain_config *cfg);
 /* Loads a boot image into the domain and sets the boot vCPU's state. */
 int domain_load(struct domain *d, const void *image, uint64_t len, const char *cmdline);
@@ -92,5 +123,9 @@ void vcpu_set_boot_state(struct vcpu *v, const struct fw_boot_cpu *c);
 /* Reads guest memory at a guest-virtual address through the guest's page tables. */
 int vcpu_read_gva(struct vcpu *v, gva_t gva, void *buf, unsigned int len);
 void vcpu_dump(struct vcpu *v);
+/* The architectural state after INIT (SDM 10.1.1 table 10-1): real mode at F000:FFF0. */
+void vcpu_reset_state(struct vcpu *v);
+/* An AP's start after a SIPI with vector vec: real mode at vec:0000 (SDM 8.4.4). */
+void vcpu_sipi_state(struct vcpu *v, uint8_t vec);
 
 #endif

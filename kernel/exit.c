@@ -6,14 +6,16 @@
  * domain's I/O registry; addresses nobody claims read as all ones and
  * ignore writes, like an open bus.
  */
+#include "arch/x86/x86.h"
 #include "kernel/domain.h"
 #include "kernel/exit.h"
 #include "kernel/insn.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/vcpu_irq.h"
 
 #define TEST_PORT 0xf4
-#define RFLAGS_IF (1ull << 9)
+#define PROGRESS_PORT 0xf5 /* a guest's work counter (scheduler tests and benchmarks) */
 
 typedef void (*exit_handler_t)(struct vcpu *v, const struct vm_exit *e);
 
@@ -54,6 +56,8 @@ static void handle_io(struct vcpu *v, const struct vm_exit *e)
 		domain_end(v->dom, (int)(rax & 0xff));
 		return;
 	}
+	if (e->io.is_write && e->io.port == PROGRESS_PORT)
+		__atomic_add_fetch(&v->dom->progress, 1, __ATOMIC_RELAXED);
 	if (e->io.is_write)
 		io_write(v->dom, DM_SPACE_PIO, e->io.port, e->io.size, rax & mask);
 	else if (e->io.size == 4) /* a 32-bit register write clears bits 63:32 */
@@ -64,15 +68,37 @@ static void handle_io(struct vcpu *v, const struct vm_exit *e)
 	vcpu_advance_rip(v, e->insn_len);
 }
 
+/* The vCPU's own xAPIC page comes first (each vCPU sees its own LAPIC at the same
+ * address), then the domain's registry. */
+static int lapic_offset(struct vcpu *v, uint64_t gpa, uint32_t *off)
+{
+	uint64_t base = vlapic_mmio_base(&v->lapic);
+
+	if (!base || gpa < base || gpa - base >= 4096)
+		return 0;
+	*off = (uint32_t)(gpa - base);
+	return 1;
+}
+
 static int mmio_read(void *ctx, uint64_t gpa, unsigned int size, uint64_t *value)
 {
-	*value = io_read(ctx, DM_SPACE_MMIO, gpa, size);
+	struct vcpu *v = ctx;
+	uint32_t off;
+
+	if (lapic_offset(v, gpa, &off))
+		return vlapic_mmio_read(&v->lapic, off, size, value);
+	*value = io_read(v->dom, DM_SPACE_MMIO, gpa, size);
 	return 0;
 }
 
 static int mmio_write(void *ctx, uint64_t gpa, unsigned int size, uint64_t value)
 {
-	io_write(ctx, DM_SPACE_MMIO, gpa, size, value);
+	struct vcpu *v = ctx;
+	uint32_t off;
+
+	if (lapic_offset(v, gpa, &off))
+		return vlapic_mmio_write(&v->lapic, off, size, value);
+	io_write(v->dom, DM_SPACE_MMIO, gpa, size, value);
 	return 0;
 }
 
@@ -125,7 +151,7 @@ static void store_regs(struct vcpu *v, const struct insn_regs *r)
 
 static void handle_mmio(struct vcpu *v, const struct vm_exit *e)
 {
-	struct insn_mmio_ops ops = { v->dom, mmio_read, mmio_write };
+	struct insn_mmio_ops ops = { v, mmio_read, mmio_write };
 	enum insn_mode mode = vcpu_mode(v);
 	uint8_t code[INSN_MAX_LEN];
 	struct insn_regs regs;
@@ -167,13 +193,7 @@ static void handle_mmio(struct vcpu *v, const struct vm_exit *e)
 static void handle_hlt(struct vcpu *v, const struct vm_exit *e)
 {
 	vcpu_advance_rip(v, e->insn_len);
-	if (!(vcpu_get_reg(v, VM_REG_RFLAGS) & RFLAGS_IF)) {
-		printk("domain %s: vcpu %u halted with interrupts off; the domain ends\n",
-		       v->dom->name, v->id);
-		domain_end(v->dom, 0);
-		return;
-	}
-	v->state = VCPU_BLOCKED; /* woken by an interrupt (none can arrive yet) */
+	vcpu_halt(v, (vcpu_get_reg(v, VM_REG_RFLAGS) & RFLAGS_IF) != 0);
 }
 
 static void handle_hypercall(struct vcpu *v, const struct vm_exit *e)
@@ -199,17 +219,25 @@ static void handle_invalid(struct vcpu *v, const struct vm_exit *e)
 }
 
 static const exit_handler_t handlers[VM_EXIT_NR_KINDS] = {
-	[VM_EXIT_NONE] = handle_nothing,      [VM_EXIT_IO] = handle_io,
-	[VM_EXIT_MMIO] = handle_mmio,	      [VM_EXIT_CPUID] = handle_cpuid,
-	[VM_EXIT_MSR_READ] = handle_msr_read, [VM_EXIT_MSR_WRITE] = handle_msr_write,
-	[VM_EXIT_HLT] = handle_hlt,	      [VM_EXIT_HYPERCALL] = handle_hypercall,
-	[VM_EXIT_EXTINT] = handle_nothing,    [VM_EXIT_NMI] = handle_nothing,
-	[VM_EXIT_SHUTDOWN] = handle_shutdown, [VM_EXIT_INVALID] = handle_invalid,
+	[VM_EXIT_NONE] = handle_nothing,
+	[VM_EXIT_IO] = handle_io,
+	[VM_EXIT_MMIO] = handle_mmio,
+	[VM_EXIT_CPUID] = handle_cpuid,
+	[VM_EXIT_MSR_READ] = handle_msr_read,
+	[VM_EXIT_MSR_WRITE] = handle_msr_write,
+	[VM_EXIT_HLT] = handle_hlt,
+	[VM_EXIT_HYPERCALL] = handle_hypercall,
+	[VM_EXIT_EXTINT] = handle_nothing,
+	[VM_EXIT_NMI] = handle_nothing,
+	[VM_EXIT_SHUTDOWN] = handle_shutdown,
+	[VM_EXIT_INVALID] = handle_invalid,
+	[VM_EXIT_INTR_WINDOW] = handle_nothing, /* the next entry injects */
 };
 
 static const char *const kind_names[VM_EXIT_NR_KINDS] = {
-	"none",	     "io",     "mmio", "cpuid",	    "msr-read", "msr-write", "hlt",
-	"hypercall", "extint", "nmi",  "exception", "shutdown", "invalid",   "unknown",
+	"none",	     "io",	 "mmio",      "cpuid",	 "msr-read",
+	"msr-write", "hlt",	 "hypercall", "extint",	 "nmi",
+	"exception", "shutdown", "invalid",   "unknown", "intr-window",
 };
 
 const char *exit_kind_name(enum vm_exit_kind k)

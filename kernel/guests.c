@@ -13,7 +13,7 @@
 #include "kernel/guests.h"
 #include "kernel/mm.h"
 #include "kernel/printk.h"
-#include "kernel/run.h"
+#include "kernel/sched.h"
 #include "kernel/string.h"
 
 #define DEFAULT_MEM (16ull << 20)
@@ -95,7 +95,73 @@ static int set_fault(void *ctx, const char *v)
 	return 0;
 }
 
+static int set_uint(const char *v, unsigned int min, unsigned int max, unsigned int *out)
+{
+	unsigned long val;
+
+	if (cmdline_parse_uint(v, &val) || val < min || val > max)
+		return -EINVAL;
+	*out = (unsigned int)val;
+	return 0;
+}
+
+static int set_vcpus(void *ctx, const char *v)
+{
+	return set_uint(v, 1, DOMAIN_MAX_VCPUS, &((struct module_opts *)ctx)->cfg.vcpus);
+}
+
+static int set_weight(void *ctx, const char *v)
+{
+	return set_uint(v, 1, DOMAIN_WEIGHT_MAX, &((struct module_opts *)ctx)->cfg.weight);
+}
+
+static int set_cap(void *ctx, const char *v)
+{
+	return set_uint(v, 0, 100 * DOMAIN_MAX_VCPUS, &((struct module_opts *)ctx)->cfg.cap);
+}
+
+/* "0", "1,3", "0-2": CPUs that exist. */
+static int set_cpus(void *ctx, const char *v)
+{
+	struct module_opts *m = ctx;
+	uint64_t mask = 0;
+
+	while (*v) {
+		unsigned long lo = 0, hi;
+
+		if (*v < '0' || *v > '9')
+			return -EINVAL;
+		while (*v >= '0' && *v <= '9')
+			lo = lo * 10 + (unsigned long)(*v++ - '0');
+		hi = lo;
+		if (*v == '-') {
+			v++;
+			if (*v < '0' || *v > '9')
+				return -EINVAL;
+			hi = 0;
+			while (*v >= '0' && *v <= '9')
+				hi = hi * 10 + (unsigned long)(*v++ - '0');
+		}
+		if (hi < lo || hi >= ncpus_online)
+			return -ERANGE;
+		for (unsigned long c = lo; c <= hi; c++)
+			mask |= 1ull << c;
+		if (*v == ',')
+			v++;
+		else if (*v)
+			return -EINVAL;
+	}
+	if (!mask)
+		return -EINVAL;
+	m->cfg.affinity = mask;
+	return 0;
+}
+
 static const struct cmdline_opt module_table[] = {
+	{ "vcpus", 1, set_vcpus, "1 to 16 virtual CPUs" },
+	{ "weight", 1, set_weight, "a scheduling weight from 1 to 65535 (default 256)" },
+	{ "cap", 1, set_cap, "a CPU cap in percent of one CPU, 0 (none) to 1600" },
+	{ "cpus", 1, set_cpus, "host CPUs it may run on, such as 0 or 0,1 or 0-1, that exist" },
 	{ "name", 1, set_name, "letters, digits, - and _, up to 31" },
 	{ "mem", 1, set_mem, "a size such as 16M, at least 2M" },
 	{ "cmdline", 1, set_cmdline, "the guest's command line, quoted" },
@@ -121,7 +187,7 @@ static int name_taken(struct domain **doms, unsigned int n, const char *name)
 static struct domain *guest_from_module(const struct boot_module *mod, unsigned int idx,
 					struct domain **doms, unsigned int ndoms)
 {
-	struct module_opts m = { .cfg = { .mem = DEFAULT_MEM, .cpu = idx % ncpus_online } };
+	struct module_opts m = { .cfg = { .mem = DEFAULT_MEM, .vcpus = 1 } };
 	const void *image = hpa_to_virt(mod->start);
 	uint64_t len = mod->end - mod->start;
 	struct domain *d;
@@ -164,10 +230,13 @@ unsigned int guests_create(const struct boot_info *bi)
 		if (!d)
 			continue;
 		doms[n++] = d;
-		pr_info("domain %s: %lu MiB of RAM at %#lx, vcpu 0 on cpu%u\n", d->name,
-			d->ram_size >> 20, d->ram_hpa, d->vcpus[0]->cpu);
+		pr_info("domain %s: %lu MiB of RAM at %#lx, %u vcpus, weight %u, cap %u, cpus "
+			"%#lx\n",
+			d->name, d->ram_size >> 20, d->ram_hpa, d->nvcpus, d->weight, d->cap,
+			d->affinity);
 	}
+	pr_info("sched: %s policy\n", sched_policy_name());
 	for (unsigned int i = 0; i < n; i++)
-		run_add_vcpu(doms[i]->vcpus[0]);
+		sched_add_domain(doms[i]);
 	return n;
 }

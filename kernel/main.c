@@ -21,6 +21,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/run.h"
+#include "kernel/sched.h"
 #include "kernel/selftest.h"
 #include "kernel/string.h"
 #include "kernel/version.h"
@@ -176,14 +177,14 @@ static void start_guests(void)
 		       virt->name);
 		return;
 	}
-	smp_run_on_aps(run_loop);
+	smp_run_on_aps(sched_loop);
 	run_wait_enabled();
 	if (!guests_create(&boot)) {
 		printk("no domain could be created; nothing to run\n");
 		return;
 	}
-	run_start();
-	run_loop();
+	sched_start();
+	sched_loop();
 }
 
 void kmain(uint32_t magic, uint64_t mbi_phys)

@@ -2,8 +2,9 @@
  * kernel/msr.c: the MSRs a guest may touch (an allowlist; Intel SDM vol. 4,
  * AMD APM vol. 2 appendix A). Architectural state MSRs read and write the
  * vCPU's own copy through virt_ops; a few identification MSRs read as
- * constants; anything else raises #GP in the guest, as a CPU does for an
- * MSR it does not have.
+ * constants; the APIC's MSRs (IA32_APIC_BASE, TSC_DEADLINE, x2APIC) go to
+ * the vCPU's vLAPIC; anything else raises #GP in the guest, as a CPU does for
+ * an MSR it does not have.
  */
 #include "arch/x86/x86.h"
 #include "kernel/exit.h"
@@ -57,7 +58,15 @@ void handle_msr_read(struct vcpu *v, const struct vm_exit *e)
 	const struct msr_rule *r = find_rule(e->msr.index);
 	uint64_t value;
 
-	if (e->msr.index == 0x10) { /* IA32_TIME_STAMP_COUNTER */
+	int apic = vlapic_msr_read(&v->lapic, e->msr.index, &value);
+
+	if (apic == -EINVAL) {
+		inject_gp(v);
+		return;
+	}
+	if (!apic) {
+		/* the vLAPIC answered */
+	} else if (e->msr.index == 0x10) { /* IA32_TIME_STAMP_COUNTER */
 		value = rdtsc();
 	} else if (!r) {
 		inject_gp(v);
@@ -75,7 +84,15 @@ void handle_msr_write(struct vcpu *v, const struct vm_exit *e)
 	const struct msr_rule *r = find_rule(e->msr.index);
 	uint64_t value =
 		(vcpu_get_reg(v, VM_REG_RDX) << 32) | (uint32_t)vcpu_get_reg(v, VM_REG_RAX);
+	int apic = vlapic_msr_write(&v->lapic, e->msr.index, value);
 
+	if (apic != -ENOENT) {
+		if (apic)
+			inject_gp(v);
+		else
+			vcpu_advance_rip(v, e->insn_len);
+		return;
+	}
 	if (!r || !r->writable || (r->reg == VM_REG_EFER && (value & ~EFER_ALLOWED))) {
 		inject_gp(v);
 		return;

@@ -3,12 +3,14 @@
  * options and bad values are warned about on the console and boot goes on
  * with the default (kernel/cmdline.c does the parsing).
  */
-#include "kernel/options.h"
 #include "arch/x86/percpu.h"
 #include "kernel/cmdline.h"
+#include "kernel/debug_keys.h"
 #include "kernel/errno.h"
+#include "kernel/options.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
 #include "kernel/string.h"
 
 struct options opts = {
@@ -138,7 +140,28 @@ static int set_crash(void *ctx, const char *v)
 	return 0;
 }
 
+static int set_sched(void *ctx, const char *v)
+{
+	(void)ctx;
+	return sched_set_policy(v);
+}
+
+static char keys_script[CMDLINE_MAX_WORD];
+
+static int set_keys(void *ctx, const char *v)
+{
+	(void)ctx;
+	if (strlen(v) >= sizeof(keys_script) || debug_keys_check_script(v))
+		return -EINVAL;
+	memcpy(keys_script, v, strlen(v) + 1);
+	opts.keys = keys_script;
+	return 0;
+}
+
 static const struct cmdline_opt table[] = {
+	{ "sched", 1, set_sched, "rr|credit" },
+	{ "keys", 1, set_keys,
+	  "debug keys to type at given times: MS:KEYS/MS:KEYS..., such as 2000:p1/3000:u1" },
 	{ "loglevel", 1, set_loglevel, "1-4 or error|warn|info|debug" },
 	{ "console", 1, set_console, "com1|com2|none" },
 	{ "testexit", 0, set_testexit, "end the emulator through port 0xf4 when done" },

@@ -17,6 +17,7 @@ struct options {
 	unsigned int maxcpus;
 	long fake_ap; /* APIC id of a CPU that is not there (tests), or -1 */
 	const char *crash;
+	const char *keys; /* a debug-key script (kernel/debug_keys.c), or NULL */
 };
 
 extern struct options opts;

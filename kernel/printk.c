@@ -94,3 +94,8 @@ void printk_force(const char *fmt, ...)
 	emit(1, NULL, fmt, ap);
 	va_end(ap);
 }
+
+int console_getc(void)
+{
+	return console_port ? serial_getc(console_port) : -1;
+}

@@ -37,4 +37,7 @@ void printk_force(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define pr_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
+/* A key typed on the console, or -1 (the debug console polls it). */
+int console_getc(void);
+
 #endif

@@ -32,6 +32,12 @@ static inline int spin_trylock_bounded(spinlock_t *l, unsigned long spins)
 	return 0;
 }
 
+/* Releases the lock but leaves interrupts as they are (off, from spin_lock_irqsave). */
+static inline void spin_unlock(spinlock_t *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
 static inline void spin_unlock_irqrestore(spinlock_t *l, uint64_t flags)
 {
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);

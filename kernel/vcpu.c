@@ -55,6 +55,44 @@ void vcpu_set_boot_state(struct vcpu *v, const struct fw_boot_cpu *c)
 	vcpu_set_reg(v, VM_REG_RDI, c->rdi);
 }
 
+/* Real mode with the given CS; the other registers as INIT leaves them. */
+static void set_real_mode(struct vcpu *v, uint16_t cs_sel, uint64_t cs_base, uint64_t rip)
+{
+	struct vm_segment code = { cs_sel, 0x009b, 0xffff, cs_base };
+	struct vm_segment data = { 0, 0x0093, 0xffff, 0 };
+	struct vm_segment table = { 0, 0, 0xffff, 0 };
+	struct vm_segment ldtr = { 0, SEG_ATTR_LDT, 0xffff, 0 };
+	struct vm_segment tr = { 0, SEG_ATTR_TSS, 0xffff, 0 };
+
+	vcpu_set_seg(v, VM_SEG_CS, &code);
+	for (int s = VM_SEG_ES; s <= VM_SEG_GS; s++)
+		if (s != VM_SEG_CS)
+			vcpu_set_seg(v, s, &data);
+	vcpu_set_seg(v, VM_SEG_GDTR, &table);
+	vcpu_set_seg(v, VM_SEG_IDTR, &table);
+	vcpu_set_seg(v, VM_SEG_LDTR, &ldtr);
+	vcpu_set_seg(v, VM_SEG_TR, &tr);
+	vcpu_set_reg(v, VM_REG_RIP, rip);
+}
+
+void vcpu_reset_state(struct vcpu *v)
+{
+	for (int r = VM_REG_RAX; r <= VM_REG_R15; r++)
+		vcpu_set_reg(v, r, 0);
+	vcpu_set_reg(v, VM_REG_CR0, 0x60000010); /* CD, NW, ET */
+	vcpu_set_reg(v, VM_REG_CR2, 0);
+	vcpu_set_reg(v, VM_REG_CR3, 0);
+	vcpu_set_reg(v, VM_REG_CR4, 0);
+	vcpu_set_reg(v, VM_REG_EFER, 0);
+	vcpu_set_reg(v, VM_REG_RFLAGS, 0x2);
+	set_real_mode(v, 0xf000, 0xffff0000, 0xfff0);
+}
+
+void vcpu_sipi_state(struct vcpu *v, uint8_t vec)
+{
+	set_real_mode(v, (uint16_t)(vec << 8), (uint64_t)vec << 12, 0);
+}
+
 static int read_pte(struct vcpu *v, gpa_t table, unsigned int idx, unsigned int size, uint64_t *pte)
 {
 	*pte = 0;

@@ -97,10 +97,11 @@ enum vm_exit_kind {
 	VM_EXIT_HYPERCALL, /* VMMCALL / VMCALL */
 	VM_EXIT_EXTINT,	   /* a host interrupt arrived while the guest ran */
 	VM_EXIT_NMI,
-	VM_EXIT_EXCEPTION, /* an intercepted guest exception */
-	VM_EXIT_SHUTDOWN,  /* triple fault */
-	VM_EXIT_INVALID,   /* the hardware refused the guest state */
-	VM_EXIT_UNKNOWN,   /* an exit the backend cannot decode */
+	VM_EXIT_EXCEPTION,   /* an intercepted guest exception */
+	VM_EXIT_SHUTDOWN,    /* triple fault */
+	VM_EXIT_INVALID,     /* the hardware refused the guest state */
+	VM_EXIT_UNKNOWN,     /* an exit the backend cannot decode */
+	VM_EXIT_INTR_WINDOW, /* the guest can take an interrupt now (asked by intr_window) */
 	VM_EXIT_NR_KINDS,
 };
 
@@ -173,6 +174,16 @@ struct virt_ops {
 	void (*set_seg)(struct vcpu *v, enum vm_seg seg, const struct vm_segment *s);
 	/* Queues an event for delivery at the next entry. */
 	int (*inject)(struct vcpu *v, const struct vm_event *ev);
+	/* 1 if an external interrupt can be injected now: RFLAGS.IF set, no STI or MOV SS
+	 * shadow, and no event already queued (an injection cut short by an exit is queued
+	 * again by the backend itself). */
+	int (*intr_ready)(struct vcpu *v);
+	/* Asks for a VM_EXIT_INTR_WINDOW exit as soon as the guest can take an interrupt
+	 * (on: 1), or stops asking (0); the backend stops by itself after that exit. */
+	void (*intr_window)(struct vcpu *v, int on);
+	/* The vCPU leaves this CPU: drops what the CPU holds of it (VMX: VMCLEAR), so any
+	 * CPU may run it next. Called on the CPU that ran it last. */
+	void (*vcpu_unload)(struct vcpu *v);
 	/* Maps [gpa, gpa+len) to host frames at hpa (page-aligned) in the nested tables. */
 	int (*map)(struct domain *d, gpa_t gpa, hpa_t hpa, uint64_t len, unsigned int prot);
 	/* Prints the backend's view of a vCPU (control block fields) for a crash dump. */

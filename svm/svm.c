@@ -133,6 +133,7 @@ static int svm_vcpu_init(struct vcpu *v)
 		return -ENOMEM;
 	}
 	sv->vmcb = hpa_to_virt(sv->vmcb_pa);
+	sv->last_cpu = ~0u;
 	sv->asid = next_asid++;
 	if (next_asid >= asid_count) {
 		next_asid = 1; /* ASIDs are reused from now on: every entry flushes */
@@ -164,17 +165,57 @@ static void svm_vcpu_destroy(struct vcpu *v)
 	v->arch = NULL;
 }
 
+/*
+ * Called with interrupts off; returns with them on. The TLB is flushed when the
+ * vCPU comes to a CPU other than the one it last ran on: that CPU may hold stale
+ * entries of its ASID from an earlier visit (APM 15.16.1).
+ */
 static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 {
 	struct svm_vcpu *sv = v->arch;
 	struct vmcb_control *c = &sv->vmcb->ctl;
+	unsigned int cpu = this_cpu()->id;
 
-	c->tlb_control = !sv->launched || asid_wrapped; /* 1: flush the whole TLB */
+	c->tlb_control = !sv->launched || asid_wrapped || sv->last_cpu != cpu;
 	c->clean = 0;
-	svm_vmrun(sv->vmcb_pa, sv->gprs, host_area[this_cpu()->id]);
+	sv->last_cpu = cpu;
+	svm_vmrun(sv->vmcb_pa, sv->gprs, host_area[cpu]);
 	sv->launched = 1;
-	c->event_inj = 0;
+	/* an event whose delivery the exit cut short is delivered again (APM 15.7.2) */
+	c->event_inj = c->exit_int_info & EVENTINJ_VALID ? c->exit_int_info : 0;
 	svm_decode_exit(v, exit);
+	if (exit->kind == VM_EXIT_INTR_WINDOW) { /* stop asking: the next entry injects */
+		c->vintr &= ~VINTR_IRQ_BITS;
+		c->intercept_misc1 &= ~INTERCEPT_VINTR;
+	}
+}
+
+static int svm_intr_ready(struct vcpu *v)
+{
+	struct svm_vcpu *sv = v->arch;
+
+	return (sv->vmcb->save.rflags & RFLAGS_IF) && !(sv->vmcb->ctl.int_shadow & 1) &&
+	       !(sv->vmcb->ctl.event_inj & EVENTINJ_VALID);
+}
+
+/* A virtual interrupt (V_IRQ) that ignores V_TPR: its VINTR intercept fires once the
+ * guest could take it (APM 15.21.4), before the guest ever sees it. */
+static void svm_intr_window(struct vcpu *v, int on)
+{
+	struct vmcb_control *c = &((struct svm_vcpu *)v->arch)->vmcb->ctl;
+
+	if (on) {
+		c->vintr |= VINTR_IRQ_BITS;
+		c->intercept_misc1 |= INTERCEPT_VINTR;
+	} else {
+		c->vintr &= ~VINTR_IRQ_BITS;
+		c->intercept_misc1 &= ~INTERCEPT_VINTR;
+	}
+}
+
+static void svm_vcpu_unload(struct vcpu *v)
+{
+	(void)v; /* nothing CPU-local but the TLB, which svm_vcpu_run flushes on a move */
 }
 
 static uint64_t *reg_slot(struct svm_vcpu *sv, enum vm_reg r)
@@ -243,6 +284,8 @@ static void svm_set_reg(struct vcpu *v, enum vm_reg r, uint64_t value)
 		value |= EFER_SVME;
 	if (slot)
 		*slot = value;
+	if (r == VM_REG_RIP) /* an emulated instruction ends an STI or MOV SS shadow */
+		((struct svm_vcpu *)v->arch)->vmcb->ctl.int_shadow = 0;
 }
 
 static void svm_get_seg(struct vcpu *v, enum vm_seg s, struct vm_segment *seg)
@@ -268,6 +311,8 @@ static int svm_inject(struct vcpu *v, const struct vm_event *ev)
 	struct svm_vcpu *sv = v->arch;
 	uint64_t inj = EVENTINJ_VALID | ev->vector;
 
+	if (sv->vmcb->ctl.event_inj & EVENTINJ_VALID)
+		return -EBUSY; /* one event per entry */
 	if (ev->type == VM_EVENT_EXCEPTION)
 		inj |= EVENTINJ_TYPE_EXC;
 	else if (ev->type == VM_EVENT_NMI)
@@ -305,6 +350,9 @@ const struct virt_ops svm_ops = {
 	.get_seg = svm_get_seg,
 	.set_seg = svm_set_seg,
 	.inject = svm_inject,
+	.intr_ready = svm_intr_ready,
+	.intr_window = svm_intr_window,
+	.vcpu_unload = svm_vcpu_unload,
 	.map = svm_npt_map,
 	.dump = svm_dump,
 };

@@ -14,6 +14,7 @@ struct svm_vcpu {
 	hpa_t vmcb_pa;
 	uint64_t gprs[16]; /* indexed by enum vm_reg; RAX and RSP live in the VMCB */
 	uint32_t asid;
+	unsigned int last_cpu; /* the CPU it last ran on, ~0 before the first run */
 	int launched;
 };
 

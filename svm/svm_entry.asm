@@ -3,6 +3,9 @@
 ; NMI can run between loading the guest's hidden state (FS/GS/TR/LDTR, syscall
 ; MSRs) and VMRUN, nor before the host's is loaded back.
 ;
+; Called with interrupts off so that nothing runs between the caller's last check
+; of pending work and VMRUN; returns with them on (STGI lets the held one in).
+;
 ; void svm_vmrun(uint64_t vmcb_pa, uint64_t *gprs, uint64_t host_area_pa)
 ; gprs[] holds the guest registers the VMCB does not: indexed like enum
 ; vm_reg (RAX at 0 and RSP at 4 are unused: they live in the VMCB).
@@ -55,6 +58,8 @@ svm_vmrun:
 	push rdx			; host state area
 	push rsi			; gprs
 	clgi
+	sti				; GIF holds host interrupts; with V_INTR_MASKING the
+					; host's IF at VMRUN lets them end the guest (APM 15.21.1)
 	mov rax, rdi
 	GUEST_LOAD
 	vmload				; rAX holds the VMCB address

@@ -139,6 +139,9 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "APM B-2");
 #define SVM_EXIT_NPF 0x400
 #define SVM_EXIT_INVALID ((uint64_t)-1)
 
+/* VINTR (APM 15.21.4): V_IRQ, priority 15 and V_IGN_TPR, for the interrupt window */
+#define VINTR_IRQ_BITS ((1ull << 8) | (0xfull << 16) | (1ull << 20))
+
 /* EVENTINJ (APM 15.20) */
 #define EVENTINJ_VALID (1ull << 31)
 #define EVENTINJ_ERR_VALID (1ull << 11)

@@ -51,6 +51,7 @@
 #define VMCS_EXIT_INTR_INFO 0x4404
 #define VMCS_EXIT_INTR_ERROR 0x4406
 #define VMCS_IDT_VECTORING_INFO 0x4408
+#define VMCS_IDT_VECTORING_ERROR 0x440a
 #define VMCS_EXIT_INSN_LEN 0x440c
 #define VMCS_GUEST_ES_LIMIT 0x4800 /* ES ... TR limits, then GDTR 0x4810, IDTR 0x4812 */
 #define VMCS_GUEST_GDTR_LIMIT 0x4810
@@ -97,6 +98,7 @@
 #define PIN_EXTINT_EXITING (1u << 0)
 #define PIN_NMI_EXITING (1u << 3)
 /* primary processor-based controls (25.6.2) */
+#define PROC_INTR_WINDOW (1u << 2)
 #define PROC_HLT_EXITING (1u << 7)
 #define PROC_IO_BITMAPS (1u << 25)
 #define PROC_MSR_BITMAPS (1u << 28)
@@ -122,6 +124,7 @@
 #define EXIT_REASON_EXCEPTION_NMI 0
 #define EXIT_REASON_EXTINT 1
 #define EXIT_REASON_TRIPLE_FAULT 2
+#define EXIT_REASON_INTR_WINDOW 7
 #define EXIT_REASON_CPUID 10
 #define EXIT_REASON_HLT 12
 #define EXIT_REASON_VMCALL 18

@@ -348,6 +348,23 @@ static void invept_invvpid(struct vcpu *v)
 		vmx_fail("INVVPID", xv->vpid);
 }
 
+/* An event whose delivery the exit cut short is delivered at the next entry
+ * (SDM 28.2.4 IDT-vectoring information, 27.6 injection). */
+static void reinject_cut_event(void)
+{
+	uint64_t info = vmread(VMCS_IDT_VECTORING_INFO);
+	unsigned int type = (info >> 8) & 7;
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	vmwrite(VMCS_ENTRY_INTR_INFO, info & ~(1ull << 12) & 0xffffffffull);
+	if (info & INTR_INFO_ERROR_VALID)
+		vmwrite(VMCS_ENTRY_EXC_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
+	if (type == 4 || type == 5 || type == 6) /* software interrupt or exception */
+		vmwrite(VMCS_ENTRY_INSN_LEN, vmread(VMCS_EXIT_INSN_LEN));
+}
+
+/* Called with interrupts off; returns with them on. */
 static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 {
 	struct vmx_vcpu *xv = v->arch;
@@ -362,7 +379,10 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	if (vmread(VMCS_GUEST_EFER) & EFER_LMA)
 		entry |= ENTRY_IA32E_GUEST;
 	vmwrite(VMCS_ENTRY_CTLS, entry);
+	if (read_cr2() != xv->cr2)
+		asm volatile("mov %0, %%cr2" : : "r"(xv->cr2));
 	rc = vmx_enter(xv->gprs, xv->launched);
+	xv->cr2 = read_cr2();
 	irq_enable(); /* a VM exit clears RFLAGS.IF: take the host interrupt that caused it */
 	if (rc) {
 		*exit = (struct vm_exit){ .kind = VM_EXIT_INVALID, .hw_reason = ~0ull };
@@ -372,7 +392,46 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 		return;
 	}
 	xv->launched = 1;
+	reinject_cut_event();
 	vmx_decode_exit(v, exit);
+	if (exit->kind == VM_EXIT_INTR_WINDOW) /* stop asking: the next entry injects */
+		vmwrite(VMCS_PROC_CTLS, caps.proc);
+}
+
+static int vmx_intr_ready(struct vcpu *v)
+{
+	struct vmx_vcpu *xv = v->arch;
+	int ready;
+
+	vmx_access_begin(xv);
+	ready = (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+		!(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3) && /* STI, MOV SS shadow */
+		!(vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID);
+	vmx_access_end(xv);
+	return ready;
+}
+
+/* Interrupt-window exiting (SDM 25.6.2, 27.2): an exit as soon as RFLAGS.IF is set and
+ * no shadow blocks, before the guest runs another instruction. */
+static void vmx_intr_window(struct vcpu *v, int on)
+{
+	struct vmx_vcpu *xv = v->arch;
+
+	vmx_access_begin(xv);
+	vmwrite(VMCS_PROC_CTLS, on ? caps.proc | PROC_INTR_WINDOW : caps.proc);
+	vmx_access_end(xv);
+}
+
+/* The VMCS is written back to memory and made inactive (SDM 24.11.3), so that any
+ * CPU can VMPTRLD it and VMLAUNCH it again, with this CPU's host state. */
+static void vmx_vcpu_unload(struct vcpu *v)
+{
+	struct vmx_vcpu *xv = v->arch;
+
+	if (!xv->launched)
+		return;
+	vmcs_clear(xv->vmcs_pa);
+	xv->launched = 0;
 }
 
 const struct virt_ops vmx_ops = {
@@ -388,6 +447,9 @@ const struct virt_ops vmx_ops = {
 	.get_seg = vmx_get_seg,
 	.set_seg = vmx_set_seg,
 	.inject = vmx_inject,
+	.intr_ready = vmx_intr_ready,
+	.intr_window = vmx_intr_window,
+	.vcpu_unload = vmx_vcpu_unload,
 	.map = vmx_ept_map,
 	.dump = vmx_dump,
 };

@@ -25,6 +25,7 @@ struct vmx_vcpu {
 	hpa_t msr_area_pa; /* guest syscall MSRs: loaded at entry, stored at exit */
 	struct vmx_msr_entry *msrs;
 	uint64_t gprs[16]; /* indexed by enum vm_reg; RSP lives in the VMCS */
+	uint64_t cr2;	   /* the guest's CR2 while another vCPU or the host runs */
 	uint16_t vpid;
 	int launched;
 };

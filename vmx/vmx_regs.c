@@ -61,7 +61,7 @@ uint64_t vmx_get_reg(struct vcpu *v, enum vm_reg r)
 	if (msr_slot(r) >= 0)
 		return xv->msrs[msr_slot(r)].value;
 	if (r == VM_REG_CR2)
-		return read_cr2(); /* VMX leaves CR2 to the guest; the host does not touch it */
+		return xv->cr2; /* VMX leaves CR2 alone: vmx_vcpu_run saves and restores it */
 	vmx_access_begin(xv);
 	if (field >= 0)
 		val = vmread(field);
@@ -87,12 +87,15 @@ void vmx_set_reg(struct vcpu *v, enum vm_reg r, uint64_t value)
 		return;
 	}
 	if (r == VM_REG_CR2) {
-		asm volatile("mov %0, %%cr2" : : "r"(value));
+		xv->cr2 = value;
 		return;
 	}
 	vmx_access_begin(xv);
 	if (field >= 0) {
 		vmwrite(field, value);
+		if (r == VM_REG_RIP) /* an emulated instruction ends an STI or MOV SS shadow */
+			vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
+				vmread(VMCS_GUEST_INTERRUPTIBILITY) & ~3ull);
 	} else if (r == VM_REG_CR0) {
 		vmwrite(VMCS_CR0_SHADOW, value);
 		vmwrite(VMCS_GUEST_CR0, value | CR0_NE);
@@ -152,6 +155,10 @@ int vmx_inject(struct vcpu *v, const struct vm_event *ev)
 	else if (ev->type == VM_EVENT_NMI)
 		info = INTR_INFO_VALID | INTR_TYPE_NMI | 2;
 	vmx_access_begin(xv);
+	if (vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID) {
+		vmx_access_end(xv);
+		return -EBUSY; /* one event per entry */
+	}
 	vmwrite(VMCS_ENTRY_INTR_INFO, info);
 	if (info & INTR_INFO_ERROR_VALID)
 		vmwrite(VMCS_ENTRY_EXC_ERROR, ev->error);

@@ -162,6 +162,11 @@ void lapic_send_sipi(uint32_t apic_id, uint8_t vector_page)
 	icr_send(apic_id, ICR_STARTUP | vector_page);
 }
 
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+	icr_send(apic_id, ICR_ASSERT | vector);
+}
+
 void lapic_stop_others(void)
 {
 	if (ncpus_online > 1)

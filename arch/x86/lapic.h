@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#define TIMER_HZ 100
+#define TIMER_HZ 1000
 
 enum apic_mode {
 	APIC_AUTO,
@@ -24,6 +24,8 @@ uint32_t lapic_id(void);
 void lapic_eoi(void);
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_sipi(uint32_t apic_id, uint8_t vector_page);
+/* A fixed interrupt with vector to one CPU. */
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 /* Sends NMI to every other CPU (panic); safe before SMP bring-up. */
 void lapic_stop_others(void);
 uint32_t lapic_timer_ticks_per_ms(void);

@@ -130,14 +130,23 @@ const char *tsc_source(void)
 	return source;
 }
 
-uint64_t tsc_ns(void)
+uint64_t tsc_to_ns(uint64_t d)
 {
-	uint64_t d;
-
 	if (!tsc_freq_khz)
 		return 0;
-	d = rdtsc() - tsc_base;
 	return d / tsc_freq_khz * 1000000 + d % tsc_freq_khz * 1000000 / tsc_freq_khz;
+}
+
+uint64_t tsc_from_ns(uint64_t ns)
+{
+	uint64_t khz = tsc_freq_khz ? tsc_freq_khz : 1000000;
+
+	return ns / 1000000 * khz + ns % 1000000 * khz / 1000000;
+}
+
+uint64_t tsc_ns(void)
+{
+	return tsc_to_ns(rdtsc() - tsc_base);
 }
 
 void udelay(uint64_t us)

@@ -19,6 +19,8 @@ void tsc_init(enum tsc_source_pref pref, uint16_t pm_timer_port);
 uint64_t tsc_khz(void);
 const char *tsc_source(void);
 uint64_t tsc_ns(void); /* nanoseconds since tsc_init; 0 before it */
+uint64_t tsc_to_ns(uint64_t ticks);
+uint64_t tsc_from_ns(uint64_t ns);
 void udelay(uint64_t us);
 
 #endif

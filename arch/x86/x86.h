@@ -20,6 +20,7 @@
 #define EFER_SVME (1u << 12)
 
 #define CR4_VMXE (1ul << 13)
+#define RFLAGS_IF (1ull << 9)
 
 static inline uint8_t inb(uint16_t port)
 {

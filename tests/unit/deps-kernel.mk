@@ -4,3 +4,5 @@ UNIT_DEPS_test_frame := kernel/frame.c
 UNIT_DEPS_test_cmdline := kernel/cmdline.c kernel/format.c
 UNIT_DEPS_test_mb2 := kernel/mb2.c tests/unit/dump.c
 UNIT_DEPS_test_acpi := arch/x86/acpi.c kernel/format.c tests/unit/dump.c
+UNIT_DEPS_test_vlapic := kernel/vlapic.c kernel/vlapic_timer.c kernel/string.c
+UNIT_DEPS_test_vlapic_timer := kernel/vlapic.c kernel/vlapic_timer.c kernel/string.c

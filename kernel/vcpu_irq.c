@@ -1,0 +1,148 @@
+/*
+ * kernel/vcpu_irq.c: a vCPU's interrupts, between its vLAPIC (kernel/vlapic.c)
+ * and the backend (virt_ops). Before each entry, on the vCPU's own CPU with
+ * interrupts off: a pending INIT resets the vCPU to wait for a SIPI, a SIPI
+ * starts it in real mode (Intel SDM vol. 3A 8.4.4, 10.1.1), the vLAPIC timer
+ * is brought up to date, and the highest deliverable vector is injected if the
+ * guest can take it now, else an interrupt-window exit is asked for (SDM 3C
+ * 27.2 / AMD APM 15.21.4). A vCPU that halted stays off the CPU until one of
+ * these would wake it (SDM 3A 11.8.3).
+ */
+#include "arch/x86/tsc.h"
+#include "arch/x86/x86.h"
+#include "kernel/domain.h"
+#include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "kernel/vcpu_irq.h"
+
+static int take_init_sipi(struct vcpu *v)
+{
+	struct vlapic *l = &v->lapic;
+	int vec;
+
+	if (vlapic_take_init(l)) {
+		vcpu_reset_state(v);
+		vlapic_reset_init(l);
+		v->wait = WAIT_SIPI;
+	}
+	vec = vlapic_take_sipi(l);
+	if (v->wait != WAIT_SIPI) /* a SIPI only starts a CPU that waits for one (SDM 8.4.2):
+				     Linux sends two, the second finds the AP running */
+		return 1;
+	if (vec < 0)
+		return 0;
+	vcpu_sipi_state(v, (uint8_t)vec);
+	v->wait = WAIT_NONE;
+	return 1;
+}
+
+int vcpu_prepare_entry(struct vcpu *v)
+{
+	struct vlapic *l = &v->lapic;
+	struct vm_event nmi = { VM_EVENT_NMI, 2, 0, 0 };
+	int vec;
+
+	if (!take_init_sipi(v))
+		return 0;
+	vlapic_timer_update(l, rdtsc());
+	if (vlapic_take_nmi(l)) {
+		if (vcpu_inject(v, &nmi))
+			__atomic_store_n(&l->pending_nmi, 1, __ATOMIC_RELEASE); /* next entry */
+		v->wait = WAIT_NONE;
+	}
+	if (v->wait == WAIT_HLT_NOIRQ)
+		return 0;
+	vec = vlapic_pending_irq(l);
+	if (vec >= 0) {
+		struct vm_event irq = { VM_EVENT_EXTINT, (uint8_t)vec, 0, 0 };
+
+		if (virt->intr_ready(v) && !vcpu_inject(v, &irq))
+			vlapic_ack_irq(l, (uint8_t)vec);
+		else
+			virt->intr_window(v, 1);
+	}
+	if (v->wait == WAIT_HLT && vec < 0)
+		return 0;
+	v->wait = WAIT_NONE;
+	return 1;
+}
+
+int vcpu_has_wake_event(struct vcpu *v)
+{
+	struct vlapic *l = &v->lapic;
+
+	switch (v->wait) {
+	case WAIT_HLT:
+		return vlapic_pending_irq(l) >= 0 || l->pending_nmi || l->pending_init;
+	case WAIT_HLT_NOIRQ:
+		return l->pending_nmi || l->pending_init;
+	case WAIT_SIPI:
+		return l->pending_sipi || l->pending_init;
+	default:
+		return 1;
+	}
+}
+
+static int vcpu_stuck(struct vcpu *v)
+{
+	if (v->state == VCPU_DEAD)
+		return 1;
+	if (v->wait == WAIT_HLT_NOIRQ || v->wait == WAIT_SIPI)
+		return !vcpu_has_wake_event(v);
+	return 0;
+}
+
+void vcpu_halt(struct vcpu *v, int interrupts_on)
+{
+	struct domain *d = v->dom;
+
+	v->wait = interrupts_on ? WAIT_HLT : WAIT_HLT_NOIRQ;
+	if (interrupts_on)
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* a peer halting now sees this wait */
+	for (unsigned int i = 0; i < d->nvcpus; i++)
+		if (!vcpu_stuck(d->vcpus[i]))
+			return;
+	printk("domain %s: every vcpu halted with interrupts off; the domain ends\n", d->name);
+	domain_end(d, 0);
+}
+
+/* The vLAPIC's view of its domain. */
+static unsigned int env_count(void *ctx)
+{
+	return ((struct domain *)ctx)->nvcpus;
+}
+
+static struct vlapic *env_get(void *ctx, unsigned int i)
+{
+	return &((struct domain *)ctx)->vcpus[i]->lapic;
+}
+
+static void env_kick(struct vlapic *target)
+{
+	sched_kick(target->owner);
+}
+
+static uint64_t env_tsc(void *ctx)
+{
+	(void)ctx;
+	return rdtsc();
+}
+
+void vcpu_irq_domain_init(struct domain *d)
+{
+	d->lapic_env = (struct vlapic_env){
+		.ctx = d,
+		.count = env_count,
+		.get = env_get,
+		.kick = env_kick,
+		.tsc = env_tsc,
+		.tsc_khz = tsc_khz(),
+	};
+	for (unsigned int i = 0; i < d->nvcpus; i++) {
+		struct vcpu *v = d->vcpus[i];
+
+		vlapic_init(&v->lapic, &d->lapic_env, v, v->id, v->id == 0);
+		v->wait = v->id ? WAIT_SIPI : WAIT_NONE;
+	}
+}
