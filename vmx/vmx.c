@@ -396,6 +396,9 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	vmx_decode_exit(v, exit);
 	if (exit->kind == VM_EXIT_INTR_WINDOW) /* stop asking: the next entry injects */
 		vmwrite(VMCS_PROC_CTLS, caps.proc);
+	if ((exit->hw_reason & 0xffff) == EXIT_REASON_CR_ACCESS &&
+	    vmx_emulate_cr_write(v, exit->raw.info1, exit->insn_len))
+		exit->kind = VM_EXIT_NONE; /* a VMX artefact: the guest/host masks */
 }
 
 static int vmx_intr_ready(struct vcpu *v)

@@ -77,5 +77,6 @@ void vmx_get_seg(struct vcpu *v, enum vm_seg s, struct vm_segment *seg);
 void vmx_set_seg(struct vcpu *v, enum vm_seg s, const struct vm_segment *seg);
 int vmx_inject(struct vcpu *v, const struct vm_event *ev);
 void vmx_dump(struct vcpu *v);
+int vmx_emulate_cr_write(struct vcpu *v, uint64_t qual, unsigned int insn_len);
 
 #endif
