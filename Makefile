@@ -101,10 +101,17 @@ $(B)/guest/initrd.gz: $(B)/guest/bzImage tests/lab/linux-init scripts/mkguestini
 $(B)/bvm-static: $(patsubst %.c,$(B)/host/%.o,$(BVM_SRC))
 	$(CC) -static -pthread $^ -o $@
 lab: $(B)/lab/initrd.gz
-$(B)/lab/initrd.gz: $(B)/guest/bzImage $(B)/guest/initrd.gz $(B)/bvm-static $(GUESTS) tests/lab/init scripts/mklab.sh \
-		scripts/mkinitramfs.sh
+$(B)/lab/initrd.gz: $(B)/guest/bzImage $(B)/guest/initrd.gz $(B)/bvm-static $(B)/lab/netpeer \
+		$(GUESTS) tests/lab/init scripts/mklab.sh scripts/mkinitramfs.sh
 	@mkdir -p $(dir $@)
 	@B=$(B) scripts/mklab.sh $@
+# The lab with this host's QEMU added, for make bench's Linux-in-the-lab peer.
+$(B)/lab/initrd-qemu.gz: $(B)/lab/initrd.gz scripts/mklab.sh
+	@B=$(B) scripts/mklab.sh --qemu $@ $<
+# The lab's answering end of a guest's --net socket=3 (ARP and ping for 10.0.2.2).
+$(B)/lab/netpeer: tests/lab/netpeer.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -std=gnu11 -O2 $(WARN) $< -o $@
 
 # The raw KVM_RUN loop that `make bench` measures bvm's exit cost against.
 $(B)/kvm_raw: tests/bench/kvm_raw.c

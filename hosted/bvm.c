@@ -259,6 +259,29 @@ static void *input_loop(void *arg)
 	return NULL;
 }
 
+/*
+ * Linux reads no TSC rate from bivisor's leaf 0x40000010, and calibrating it
+ * against the PIT or the ACPI PM timer fails where each of their reads is a
+ * slow exit (the nested-KVM lab): the kernel then marks the TSC unstable and
+ * keeps time with jiffies and the PM timer. So the rate KVM gives the guest
+ * goes in front of the command line as tsc_early_khz= (Linux's
+ * admin-guide/kernel-parameters), unless the user gave one.
+ */
+static char *linux_cmdline(struct vm *vm, const char *user)
+{
+	uint32_t khz = kvm_tsc_khz(vm);
+	size_t size = strlen(user) + sizeof("tsc_early_khz=4294967295 ");
+	char *s = malloc(size);
+
+	if (!s)
+		return NULL;
+	if (!khz || strstr(user, "tsc_early_khz="))
+		snprintf(s, size, "%s", user);
+	else
+		snprintf(s, size, "tsc_early_khz=%u %s", khz, user);
+	return s;
+}
+
 /* Linux: its initrd, ACPI tables for every vCPU, the virtio devices on its command line. */
 static int load_linux(struct vm *vm, const struct bvm_options *o, const void *image, size_t len,
 		      struct fw_boot_cpu *boot, char *err, size_t errlen)
@@ -267,20 +290,28 @@ static int load_linux(struct vm *vm, const struct bvm_options *o, const void *im
 	struct fw_platform plat;
 	void *initrd = NULL;
 	size_t initrd_len = 0;
+	char *cmdline;
 	int rc;
 
 	if (o->initrd && !(initrd = read_file(o->initrd, &initrd_len, "initrd")))
 		return -1;
+	cmdline = linux_cmdline(vm, o->cmdline);
+	if (!cmdline) {
+		free(initrd);
+		snprintf(err, errlen, "out of memory for the command line");
+		return -ENOMEM;
+	}
 	fw_platform_init(&plat, o->cpus);
 	for (unsigned int i = 0; i < vm->nvirtio; i++)
 		dev[i] = (struct fw_virtio_mmio){ BVM_VIRTIO_BASE + i * BVM_VIRTIO_STRIDE,
 						  BVM_VIRTIO_STRIDE, vm_virtio_irq(i) };
 	plat.nvirtio = vm->nvirtio;
-	plat.flags |=
-		FW_PLAT_VIRTIO_CMDLINE; /* besides the SSDT: for kernels that read them there */
+	/* besides the SSDT: for kernels that read them there */
+	plat.flags |= FW_PLAT_VIRTIO_CMDLINE | FW_PLAT_RTC;
 	plat.virtio = dev;
-	rc = fw_load_linux(&vm->env, image, len, initrd, initrd_len, o->cmdline, &plat, boot, err,
+	rc = fw_load_linux(&vm->env, image, len, initrd, initrd_len, cmdline, &plat, boot, err,
 			   errlen);
+	free(cmdline);
 	free(initrd);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include "drivers/dm_env.h"
 #include "drivers/firmware/loader.h"
 #include "drivers/acpi_pm.h"
+#include "drivers/rtc_cmos.h"
 #include "drivers/uart16550.h"
 #include "drivers/virtio_blk.h"
 #include "drivers/virtio_console.h"
@@ -78,7 +79,8 @@ struct vm {
 	unsigned int nnets;
 	struct dm_entropy entropy;
 	struct virtio_rng rng;
-	struct acpi_pm pm;	       /* the guest's ACPI power-off */
+	struct acpi_pm pm; /* the guest's ACPI power-off */
+	struct rtc_cmos rtc;
 	struct bvm_stream vcon_stream; /* out < 0: no virtio console */
 	struct virtio_console vcon;
 	unsigned int nvirtio;	  /* virtio-mmio windows in use */
@@ -88,6 +90,7 @@ struct vm {
 /* hosted/kvm.c */
 int kvm_vm_create(struct vm *vm, uint64_t mem, unsigned int cpus, char *err, size_t errlen);
 int kvm_vcpu_setup(struct vm *vm, unsigned int id, const struct fw_boot_cpu *boot);
+uint32_t kvm_tsc_khz(struct vm *vm);
 /* Runs every vCPU on its own thread until the guest ends; returns its exit status. */
 int kvm_vm_run(struct vm *vm);
 

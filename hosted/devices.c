@@ -4,11 +4,13 @@
  * next ISA IRQ of BVM_VIRTIO_IRQS; a virtio-rng device is always there, then one
  * virtio-blk per --disk, one virtio-net per --net and, with --vconsole, a
  * virtio console. The Linux command line names them with
- * virtio_mmio.device=512@ADDR:IRQ.
+ * virtio_mmio.device=512@ADDR:IRQ. Besides them: ACPI power management and
+ * the CMOS clock.
  */
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "hosted/bvm.h"
 
@@ -59,12 +61,21 @@ static int add_acpi_pm(struct vm *vm)
 							  4, acpi_pm_tmr_read, NULL, &vm->pm });
 }
 
+/* The CMOS clock at 0x70, showing the host's time (UTC) when bvm starts. */
+static int add_rtc(struct vm *vm)
+{
+	rtc_cmos_init(&vm->rtc, &vm->env, (int64_t)time(NULL));
+	return vm_register_io(vm, &(struct dm_io_region){ "rtc", DM_SPACE_PIO, RTC_CMOS_PORT,
+							  RTC_CMOS_REGION_LEN, rtc_cmos_io_read,
+							  rtc_cmos_io_write, &vm->rtc });
+}
+
 int vm_add_devices(struct vm *vm, const struct bvm_options *o)
 {
 	static const uint8_t mac_base[6] = { 0x52, 0x54, 0x00, 0xb1, 0x00, 0x00 };
 	uint8_t mac[6];
 
-	if (add_acpi_pm(vm))
+	if (add_acpi_pm(vm) || add_rtc(vm))
 		return -1;
 	bvm_entropy_init(&vm->entropy);
 	if (virtio_rng_init(&vm->rng, &vm->env, &vm->entropy, next_irq(vm)) ||

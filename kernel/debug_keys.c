@@ -133,12 +133,16 @@ static void act(char action, unsigned int id)
 		domain_crash(d, NULL, "destroyed from the debug console");
 		return;
 	}
-	if (sched_domain_pause(d, action == 'p'))
+	if (sched_domain_pause(d, action == 'p')) {
 		printk("debug keys: domain %s is not %s\n", d->name,
 		       action == 'p' ? "running" : "paused");
-	else
-		printk("debug keys: domain %s %s (progress %lu)\n", d->name,
-		       action == 'p' ? "paused" : "unpaused", d->progress);
+	} else if (action == 'p') {
+		d->progress_at_pause = d->progress;
+		printk("debug keys: domain %s paused (progress %lu)\n", d->name, d->progress);
+	} else {
+		printk("debug keys: domain %s unpaused (progress %lu, %lu while paused)\n", d->name,
+		       d->progress, d->progress - d->progress_at_pause);
+	}
 }
 
 void debug_key(char key)

@@ -79,6 +79,7 @@ struct domain {
 	int destroying;		    /* its last vCPU stopped: one CPU is destroying it */
 	uint64_t period_ns;	    /* CPU time in this accounting period (credit caps) */
 	volatile uint64_t progress; /* writes to the progress port 0xf5 */
+	uint64_t progress_at_pause;
 	struct vlapic_env lapic_env;
 	struct dm_env env;
 	struct dm_io_region io[DOMAIN_MAX_IO];

@@ -252,6 +252,26 @@ void sched_domain_stop(struct domain *d)
 		domain_gone(d);
 }
 
+/* Waits (at most 100 ms) until no other CPU runs a vCPU of d: after a pause, the
+ * vCPUs still in the guest leave it at their CPU's next exit. */
+static void wait_off_cpus(struct domain *d)
+{
+	uint64_t end = rdtsc() + tsc_from_ns(100000000ull);
+	unsigned int me = this_cpu()->id;
+	int busy = 1;
+
+	while (busy && rdtsc() < end) {
+		busy = 0;
+		for (unsigned int i = 0; i < d->nvcpus; i++) {
+			struct vcpu *v = d->vcpus[i];
+
+			busy |= __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_RUNNING &&
+				v->cpu != me;
+		}
+		cpu_relax();
+	}
+}
+
 int sched_domain_pause(struct domain *d, int pause)
 {
 	uint64_t flags = spin_lock_irqsave(&sched_lock);
@@ -279,6 +299,8 @@ int sched_domain_pause(struct domain *d, int pause)
 		}
 	}
 	spin_unlock_irqrestore(&sched_lock, flags);
+	if (!err && pause)
+		wait_off_cpus(d);
 	return err;
 }
 
@@ -385,11 +407,11 @@ static void run_slice(struct vcpu *v, struct run_queue *rq, uint64_t end)
 		}
 		virt->vcpu_run(v, &e); /* returns with interrupts on */
 		exit_dispatch(v, &e);
+		if (this_cpu()->id == 0)
+			housekeeping(rdtsc());
 		if (v->dom->state != DOMAIN_RUNNING || v->dom->paused || rq->need_resched ||
 		    rdtsc() >= end)
 			return;
-		if (this_cpu()->id == 0)
-			housekeeping(rdtsc());
 	}
 }
 

@@ -1,13 +1,31 @@
 #!/bin/sh
 # scripts/mklab.sh: the nested-KVM lab's L1 initramfs (PLATFORMS.md §4): busybox,
-# the KVM modules of the guest kernel, a static bvm, the test guests and the
-# L2 Linux images when they exist.  scripts/mklab.sh OUT.gz
+# the KVM modules of the guest kernel, a static bvm, tests/lab/netpeer (built
+# by make), the test guests and the L2 Linux images when they exist.
+#   scripts/mklab.sh OUT.gz
+#   scripts/mklab.sh --qemu OUT.gz LAB.gz: LAB.gz followed by a second archive
+#     with this host's qemu-system-x86_64, its libraries and the firmware -M pc
+#     needs (make bench's peer for Linux in the lab; Linux unpacks both).
 set -eu
 B=${B:-build}
+if [ "$1" = --qemu ]; then
+	out=$2 lab=$3
+	root=$(mktemp -d "${TMPDIR:-/tmp}/bivisor-labqemu.XXXXXX")
+	trap 'rm -rf "$root"' EXIT
+	q=$(command -v qemu-system-x86_64) || { echo "mklab.sh: no qemu-system-x86_64" >&2; exit 1; }
+	for f in "$q" $(ldd "$q" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }') \
+		/usr/share/seabios/bios-256k.bin /usr/share/qemu/linuxboot_dma.bin \
+		/usr/share/qemu/kvmvapic.bin; do
+		mkdir -p "$root$(dirname "$f")"
+		cp -L "$f" "$root$f"
+	done
+	(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 | cat "$lab" - > "$out"
+	exit 0
+fi
 out=$1
 kver=$(cat "$B/guest/kernel-version")
 mods="$B/debs/root/lib/modules/$kver/kernel"
-set -- "$B/bvm-static:/bin/bvm" \
+set -- "$B/bvm-static:/bin/bvm" "$B/lab/netpeer:/bin/netpeer" \
 	"$mods/virt/lib/irqbypass.ko:/lib/modules/irqbypass.ko" \
 	"$mods/arch/x86/kvm/kvm.ko:/lib/modules/kvm.ko" \
 	"$mods/arch/x86/kvm/kvm-amd.ko:/lib/modules/kvm-amd.ko"

@@ -28,7 +28,7 @@ BUILD = os.path.join(ROOT, "build")
 PLATFORMS = ("unit", "qemu", "svm-qemu", "vmx-bochs", "kvm-hosted", "kvm-lab", "uefi-ovmf")
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
         "megs", "cpus", "bvm", "disk", "lab", "guest", "initrd", "rc", "image", "esp", "stop",
-        "net", "vconsole")
+        "net", "vconsole", "quiet", "share")
 TAIL_LINES = 40
 
 
@@ -213,6 +213,51 @@ def check(lines, expect, reject):
     return None, None
 
 
+def check_quiet(lines, spec):
+    """quiet="START|END|TEXT": after the first line with START and before the next line
+    with END, no line has TEXT. Returns what is wrong, or None."""
+    start, end, text = spec.split("|")
+    i = next((n for n, l in enumerate(lines) if start in l), None)
+    if i is None:
+        return "no line with '%s'" % start
+    j = next((n for n in range(i + 1, len(lines)) if end in lines[n]), None)
+    if j is None:
+        return "no line with '%s' after '%s'" % (end, start)
+    bad = [l for l in lines[i + 1:j] if text in l]
+    return "'%s' between '%s' and '%s': %s" % (text, start, end, bad[0]) if bad else None
+
+
+DOM_LINE = re.compile(r"dom\d+ (\S+): (running|paused), ")
+VCPU_MS = re.compile(r"^\s*(?:\[[ .0-9]+\] )?\s*vcpu\d+: .* (\d+) ms, ")
+
+
+def check_share(lines, spec):
+    """share="NAME:MIN-MAX": in the last debug-key 'd' view, NAME's vCPUs used MIN% to
+    MAX% of the CPU time all listed domains used. Returns what is wrong, or None."""
+    name, rng = spec.split(":")
+    lo, hi = (float(x) for x in rng.split("-"))
+    snaps, cur, dom = [], None, None
+    for l in lines:
+        m = DOM_LINE.search(l)
+        if m:
+            if cur is None or m.group(1) in cur:
+                cur = {}
+                snaps.append(cur)
+            dom = m.group(1)
+            cur[dom] = 0
+            continue
+        m = VCPU_MS.match(l)
+        if m and cur is not None and dom:
+            cur[dom] += int(m.group(1))
+    if not snaps or name not in snaps[-1] or not sum(snaps[-1].values()):
+        return "no debug-key 'd' view with domain %s" % name
+    pct = 100.0 * snaps[-1][name] / sum(snaps[-1].values())
+    if not lo <= pct <= hi:
+        return "domain %s used %.1f%% of the CPU time, want %g-%g%% (%s)" % (
+            name, pct, lo, hi, snaps[-1])
+    return None
+
+
 def peer_messages(sock, stop, limit):
     """What arrives at a peer's end of a socket pair, until the other end closes,
     stop is set or limit messages came (waits are short, so stop is seen)."""
@@ -346,6 +391,10 @@ def run_emulated(test):
     tail = lines[-TAIL_LINES:]
     if rejected:
         return Result(name, False, secs, "serial output has '%s'" % rejected, tail)
+    for key, fn in (("quiet", check_quiet), ("share", check_share)):
+        wrong = fn(lines, test[key]) if test.get(key) and not missing else None
+        if wrong:
+            return Result(name, False, secs, wrong, tail)
     if missing:
         why = "timeout after %.0fs" % secs if rc is None else "emulator ended (status %d)" % rc
         return Result(name, False, secs, "%s without '%s'" % (why, missing), tail)

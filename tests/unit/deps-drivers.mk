@@ -1,1 +1,2 @@
 UNIT_DEPS_test_uart16550 := drivers/uart16550.c
+UNIT_DEPS_test_rtc_cmos := drivers/rtc_cmos.c
