@@ -38,7 +38,7 @@ static const struct sched_policy *policy = &sched_credit;
 static struct domain *domains[MAX_DOMAINS];
 static unsigned int ndomains, domains_live;
 static volatile int started;
-static uint64_t next_account, next_housekeeping;
+static uint64_t next_account, last_account, next_housekeeping;
 
 #define HOUSEKEEPING_NS 1000000ull /* CPU 0 looks for due vLAPIC timers every 1 ms */
 
@@ -387,9 +387,12 @@ static void housekeeping(uint64_t now)
 		}
 	}
 	if (now >= next_account) {
+		uint64_t period = tsc_to_ns(now - last_account);
+
+		last_account = now;
 		next_account = now + tsc_from_ns(SCHED_PERIOD_NS);
 		if (policy->account)
-			policy->account();
+			policy->account(period);
 	}
 	spin_unlock_irqrestore(&sched_lock, flags);
 }
@@ -493,6 +496,6 @@ void sched_loop(void)
 void sched_start(void)
 {
 	trap_register(VEC_IPI, ipi_kick);
-	next_account = rdtsc();
+	next_account = last_account = rdtsc();
 	__atomic_store_n(&started, 1, __ATOMIC_RELEASE);
 }

@@ -33,8 +33,9 @@ struct sched_policy {
 	uint64_t (*slice)(const struct vcpu *v);
 	/* v used ns of CPU time. */
 	void (*charge)(struct vcpu *v, uint64_t ns);
-	/* Every SCHED_PERIOD_NS, on CPU 0 with the scheduler lock held. */
-	void (*account)(void);
+	/* About every SCHED_PERIOD_NS, on CPU 0 with the scheduler lock held: period_ns of
+	 * time passed since the last call. */
+	void (*account)(uint64_t period_ns);
 };
 
 #define SCHED_PERIOD_NS 30000000ull /* accounting period (Xen's credit scheduler: 30 ms) */

@@ -1,7 +1,7 @@
 /*
  * kernel/sched_credit.c: a credit scheduler after Xen's (credit1; Xen's
  * "Credit Scheduler" wiki page and xl-sched-credit(1)). Every accounting
- * period (30 ms) the CPU time of that period is handed to the active domains
+ * period (about 30 ms) the CPU time of that period, as measured, is handed to the active domains
  * as credit in proportion to their weight, never more than their cap (a
  * percentage of one CPU) or than their active vCPUs can use; a domain's share
  * is split among its active vCPUs. Running costs credit, by the nanosecond
@@ -109,12 +109,12 @@ static unsigned int active_vcpus(const struct domain *d)
 }
 
 /* A domain's most this period: its cap, and no more than its active vCPUs can run. */
-static uint64_t domain_limit(const struct domain *d, unsigned int active)
+static uint64_t domain_limit(const struct domain *d, unsigned int active, uint64_t period)
 {
-	uint64_t limit = active * SCHED_PERIOD_NS;
+	uint64_t limit = active * period;
 
-	if (d->cap && (uint64_t)d->cap * SCHED_PERIOD_NS / 100 < limit)
-		limit = (uint64_t)d->cap * SCHED_PERIOD_NS / 100;
+	if (d->cap && (uint64_t)d->cap * period / 100 < limit)
+		limit = (uint64_t)d->cap * period / 100;
 	return limit;
 }
 
@@ -123,9 +123,9 @@ static uint64_t domain_limit(const struct domain *d, unsigned int active)
  * limit and the rest goes again to the others by weight (Xen does the same with its
  * "fair share" loop in csched_acct).
  */
-static void credit_account(void)
+static void credit_account(uint64_t period)
 {
-	uint64_t total = ncpus_online * SCHED_PERIOD_NS, share[MAX_DOMAINS] = { 0 };
+	uint64_t total = ncpus_online * period, share[MAX_DOMAINS] = { 0 };
 	unsigned int n = sched_ndomains(), active[MAX_DOMAINS], done[MAX_DOMAINS] = { 0 };
 
 	for (unsigned int i = 0; i < n; i++) {
@@ -142,7 +142,7 @@ static void credit_account(void)
 			break;
 		for (unsigned int i = 0; i < n; i++) {
 			struct domain *d = sched_domain(i);
-			uint64_t limit = domain_limit(d, active[i]);
+			uint64_t limit = domain_limit(d, active[i], period);
 
 			if (done[i])
 				continue;
@@ -155,7 +155,7 @@ static void credit_account(void)
 		}
 		if (!spill)
 			break;
-		total = ncpus_online * SCHED_PERIOD_NS;
+		total = ncpus_online * period;
 		for (unsigned int i = 0; i < n; i++)
 			if (done[i])
 				total -= share[i] < total ? share[i] : total;

@@ -210,7 +210,7 @@ int vlapic_take_sipi(struct vlapic *l)
 /* --- IPIs (SDM 11.6) --- */
 
 /* Physical and logical destinations (SDM 11.6.2, x2APIC 11.12.9, 11.12.10). */
-static int dest_match(const struct vlapic *l, const struct vlapic *t, uint32_t dest, int logical)
+int vlapic_dest_match(const struct vlapic *l, const struct vlapic *t, uint32_t dest, int logical)
 {
 	uint32_t ldr;
 
@@ -243,7 +243,7 @@ static int icr_targets(const struct vlapic *l, const struct vlapic *t)
 	case SH_OTHERS:
 		return t != l;
 	default:
-		return dest_match(l, t, l->icr_high, (l->icr_low & ICR_LOGICAL) != 0);
+		return vlapic_dest_match(l, t, l->icr_high, (l->icr_low & ICR_LOGICAL) != 0);
 	}
 }
 

@@ -71,6 +71,10 @@ int vlapic_mmio_write(struct vlapic *l, uint32_t off, unsigned int size, uint64_
 int vlapic_msr_read(struct vlapic *l, uint32_t msr, uint64_t *value);
 int vlapic_msr_write(struct vlapic *l, uint32_t msr, uint64_t value);
 
+/* Whether t is a destination of dest (SDM 11.6.2; x2APIC 11.12.9, 11.12.10), read in sender
+ * l's mode: xAPIC uses bits 31:24, x2APIC all 32 bits (0xffffffff is a broadcast). */
+int vlapic_dest_match(const struct vlapic *l, const struct vlapic *t, uint32_t dest, int logical);
+
 /* Raises a vector (a device or the IOAPIC): sets IRR (and TMR if level), then kicks. */
 void vlapic_set_irq(struct vlapic *l, uint8_t vector, int level);
 /* The highest vector in IRR whose priority class is above PPR, or -1 (SDM 11.8.3.1). */
