@@ -28,6 +28,9 @@ static const struct cpuid_mask masks[] = {
 						     TSC-deadline */
 	{ 1, 3, 0, (1u << 9) | (1u << 28) },	  /* +APIC, HTT (EBX[23:16] counts vCPUs) */
 	{ 0x80000001, 2, 1u << 2, 0 },		  /* SVM */
+	{ 0x80000001, 3, 1u << 27, 0 },		  /* RDTSCP: SVM does not swap TSC_AUX */
+	{ 7, 2, 1u << 22, 0 },			  /* RDPID: the same */
+	{ 0x80000007, 3, 0, 1u << 8 },		  /* invariant TSC: guests read the host's */
 };
 
 static void hv_leaf(uint32_t leaf, uint32_t r[4])
@@ -86,6 +89,14 @@ void handle_cpuid(struct vcpu *v, const struct vm_exit *e)
 		r[1] = (r[1] & 0x0000ffff) | (v->id << 24) | ((v->dom->nvcpus & 0xff) << 16);
 	if (leaf == 0xb)
 		topology_leaf(v, sub, r);
+	if (leaf == 0x15 && h.ebx) { /* TSC = 1 GHz crystal (the vLAPIC timer) * EBX / EAX */
+		r[0] = 1000000, r[1] = (uint32_t)tsc_khz(), r[2] = VLAPIC_TIMER_KHZ * 1000u,
+		r[3] = 0;
+	}
+	if (leaf == 0x16 && h.eax) { /* base and maximum MHz, bus (reference) MHz */
+		r[0] = r[1] = (uint32_t)(tsc_khz() / 1000), r[2] = VLAPIC_TIMER_KHZ / 1000,
+		r[3] = 0;
+	}
 	vcpu_set_reg(v, VM_REG_RAX, r[0]);
 	vcpu_set_reg(v, VM_REG_RBX, r[1]);
 	vcpu_set_reg(v, VM_REG_RCX, r[2]);

@@ -16,6 +16,7 @@
 #include "kernel/format.h"
 #include "kernel/mm.h"
 #include "kernel/panic.h"
+#include "kernel/platform.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
 #include "kernel/spinlock.h"
@@ -198,6 +199,7 @@ void domain_destroy(struct domain *d)
 		virt->vcpu_destroy(d->vcpus[i]);
 		kfree(d->vcpus[i]);
 	}
+	platform_destroy(d);
 	if (d->ram_hpa)
 		domain_frames_free(d, d->ram_hpa, d->ram_size / PAGE_SIZE);
 	virt->domain_destroy(d);

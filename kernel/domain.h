@@ -11,6 +11,7 @@
 
 #include "drivers/dm_env.h"
 #include "drivers/uart16550.h"
+#include "kernel/spinlock.h"
 #include "kernel/vlapic.h"
 #include "kernel/virt.h"
 
@@ -81,6 +82,8 @@ struct domain {
 	volatile uint64_t progress; /* writes to the progress port 0xf5 */
 	uint64_t progress_at_pause;
 	struct vlapic_env lapic_env;
+	struct platform *plat; /* a Linux domain's PC devices (kernel/platform.c), or NULL */
+	spinlock_t dev_lock;   /* held around every device model call */
 	struct dm_env env;
 	struct dm_io_region io[DOMAIN_MAX_IO];
 	unsigned int nio;

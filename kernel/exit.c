@@ -4,7 +4,8 @@
  * that cannot go on crashes the domain with a register dump, never the
  * hypervisor (docs/error-handling.md). Port and MMIO accesses go to the
  * domain's I/O registry; addresses nobody claims read as all ones and
- * ignore writes, like an open bus.
+ * ignore writes, like an open bus. Device models run under the domain's
+ * dev_lock, since several vCPUs may reach the same device at once.
  */
 #include "arch/x86/x86.h"
 #include "kernel/domain.h"
@@ -27,10 +28,14 @@ static uint64_t mask_of(unsigned int size)
 static uint64_t io_read(struct domain *d, enum dm_space space, uint64_t addr, unsigned int size)
 {
 	const struct dm_io_region *r = domain_find_io(d, space, addr);
-	uint64_t value = ~0ull;
+	uint64_t value = ~0ull, flags;
 
-	if (r && r->read && r->read(r->dev, addr - r->base, size, &value))
-		value = ~0ull;
+	if (r && r->read) {
+		flags = spin_lock_irqsave(&d->dev_lock);
+		if (r->read(r->dev, addr - r->base, size, &value))
+			value = ~0ull;
+		spin_unlock_irqrestore(&d->dev_lock, flags);
+	}
 	return value & mask_of(size);
 }
 
@@ -38,9 +43,13 @@ static void io_write(struct domain *d, enum dm_space space, uint64_t addr, unsig
 		     uint64_t value)
 {
 	const struct dm_io_region *r = domain_find_io(d, space, addr);
+	uint64_t flags;
 
-	if (r && r->write)
+	if (r && r->write) {
+		flags = spin_lock_irqsave(&d->dev_lock);
 		r->write(r->dev, addr - r->base, size, value & mask_of(size));
+		spin_unlock_irqrestore(&d->dev_lock, flags);
+	}
 }
 
 static void handle_io(struct vcpu *v, const struct vm_exit *e)

@@ -2,6 +2,9 @@
  * kernel/guests.c: domains from the boot configuration. Each Multiboot2
  * module is a guest image whose command line holds the domain's options:
  *   module2 /guests/hello.elf name=hello mem=16M cmdline="verbose"
+ * A Linux bzImage names its initramfs, another module, by that module's name=:
+ *   module2 /guests/bzImage name=linux mem=256M vcpus=2 initrd=linux-rd cmdline="..."
+ *   module2 /guests/initrd.gz name=linux-rd
  * A module with a bad option, a bad image or too little memory is named in
  * the log and skipped; the others start.
  */
@@ -12,6 +15,7 @@
 #include "kernel/format.h"
 #include "kernel/guests.h"
 #include "kernel/mm.h"
+#include "kernel/platform.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
 #include "kernel/string.h"
@@ -22,6 +26,7 @@
 struct module_opts {
 	struct domain_config cfg;
 	int bad_state; /* fault=bad-cr4: start with a CR4 the CPU must refuse (tests) */
+	char initrd[DOMAIN_NAME_LEN]; /* a Linux image's initramfs: the module of that name */
 	char cmdline[CMDLINE_MAX_WORD];
 	char problem[CMDLINE_MAX_WORD * 2];
 	int problems;
@@ -82,6 +87,16 @@ static int set_cmdline(void *ctx, const char *v)
 	struct module_opts *m = ctx;
 
 	memcpy(m->cmdline, v, strlen(v) + 1);
+	return 0;
+}
+
+static int set_initrd(void *ctx, const char *v)
+{
+	struct module_opts *m = ctx;
+
+	if (!*v || strlen(v) >= DOMAIN_NAME_LEN)
+		return -EINVAL;
+	memcpy(m->initrd, v, strlen(v) + 1);
 	return 0;
 }
 
@@ -165,6 +180,7 @@ static const struct cmdline_opt module_table[] = {
 	{ "name", 1, set_name, "letters, digits, - and _, up to 31" },
 	{ "mem", 1, set_mem, "a size such as 16M, at least 2M" },
 	{ "cmdline", 1, set_cmdline, "the guest's command line, quoted" },
+	{ "initrd", 1, set_initrd, "the name= of the module that is this Linux image's initramfs" },
 	{ "fault", 1, set_fault, "bad-cr4, to test the invalid-guest-state path" },
 };
 
@@ -184,49 +200,97 @@ static int name_taken(struct domain **doms, unsigned int n, const char *name)
 	return 0;
 }
 
-static struct domain *guest_from_module(const struct boot_module *mod, unsigned int idx,
-					struct domain **doms, unsigned int ndoms)
+static void parse_module(const struct boot_module *mod, unsigned int idx, struct module_opts *m)
 {
-	struct module_opts m = { .cfg = { .mem = DEFAULT_MEM, .vcpus = 1 } };
+	*m = (struct module_opts){ .cfg = { .mem = DEFAULT_MEM, .vcpus = 1 } };
+	fmt_snprintf(m->cfg.name, sizeof(m->cfg.name), "dom%u", idx + 1);
+	cmdline_parse(mod->cmdline, module_table, sizeof(module_table) / sizeof(module_table[0]), m,
+		      module_warn);
+}
+
+/* The module whose name= is name (an initramfs), or -1. */
+static int module_named(const struct module_opts *opts, unsigned int n, const char *name)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (!opts[i].problems && !strcmp(opts[i].cfg.name, name))
+			return (int)i;
+	return -1;
+}
+
+static int is_initrd(const struct module_opts *opts, unsigned int n, unsigned int idx)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (i != idx && !opts[i].problems && opts[i].initrd[0] &&
+		    !strcmp(opts[i].initrd, opts[idx].cfg.name))
+			return 1;
+	return 0;
+}
+
+static struct domain *guest_from_module(const struct boot_info *bi, unsigned int idx,
+					struct module_opts *opts, struct domain **doms,
+					unsigned int ndoms)
+{
+	const struct boot_module *mod = &bi->mods[idx];
+	struct module_opts *m = &opts[idx];
 	const void *image = hpa_to_virt(mod->start);
 	uint64_t len = mod->end - mod->start;
+	enum fw_image_kind kind = fw_image_probe(image, len);
 	struct domain *d;
+	int rd = -1;
 
-	fmt_snprintf(m.cfg.name, sizeof(m.cfg.name), "dom%u", idx + 1);
-	cmdline_parse(mod->cmdline, module_table, sizeof(module_table) / sizeof(module_table[0]),
-		      &m, module_warn);
-	if (m.problems) {
-		pr_err("module %u ('%s'): %s; domain not created\n", idx, mod->cmdline, m.problem);
+	if (m->problems) {
+		pr_err("module %u ('%s'): %s; domain not created\n", idx, mod->cmdline, m->problem);
 		return NULL;
 	}
-	if (name_taken(doms, ndoms, m.cfg.name)) {
+	if (name_taken(doms, ndoms, m->cfg.name)) {
 		pr_err("module %u: a domain named '%s' exists already; domain not created\n", idx,
-		       m.cfg.name);
+		       m->cfg.name);
 		return NULL;
 	}
-	if (fw_image_probe(image, len) == FW_IMAGE_UNKNOWN) {
-		pr_err("domain %s: not created: module %u is not a Multiboot or ELF64 image\n",
-		       m.cfg.name, idx);
+	if (kind == FW_IMAGE_UNKNOWN) {
+		pr_err("domain %s: not created: module %u is not a Multiboot, ELF64 or Linux "
+		       "image\n",
+		       m->cfg.name, idx);
 		return NULL;
 	}
-	d = domain_create(&m.cfg);
-	if (d && domain_load(d, image, len, m.cmdline)) {
+	if (m->initrd[0] &&
+	    (kind != FW_IMAGE_LINUX || (rd = module_named(opts, bi->nmods, m->initrd)) < 0)) {
+		pr_err("domain %s: not created: initrd=%s %s\n", m->cfg.name, m->initrd,
+		       kind != FW_IMAGE_LINUX ? "is for Linux images" : "names no module");
+		return NULL;
+	}
+	d = domain_create(&m->cfg);
+	if (!d)
+		return NULL;
+	if (kind == FW_IMAGE_LINUX
+		    ? domain_load_linux(
+			      d, image, len, rd < 0 ? NULL : hpa_to_virt(bi->mods[rd].start),
+			      rd < 0 ? 0 : bi->mods[rd].end - bi->mods[rd].start, m->cmdline)
+		    : domain_load(d, image, len, m->cmdline)) {
 		domain_destroy(d);
 		return NULL;
 	}
-	if (d && m.bad_state) /* a reserved CR4 bit: VMRUN and VM entry both refuse it */
+	if (m->bad_state) /* a reserved CR4 bit: VMRUN and VM entry both refuse it */
 		vcpu_set_reg(d->vcpus[0], VM_REG_CR4, 1ull << 40);
 	return d;
 }
 
 unsigned int guests_create(const struct boot_info *bi)
 {
+	static struct module_opts opts[BOOT_MAX_MODS];
 	struct domain *doms[MAX_DOMAINS];
 	unsigned int n = 0;
 
+	for (unsigned int i = 0; i < bi->nmods; i++)
+		parse_module(&bi->mods[i], i, &opts[i]);
 	for (unsigned int i = 0; i < bi->nmods && n < MAX_DOMAINS; i++) {
-		struct domain *d = guest_from_module(&bi->mods[i], i, doms, n);
+		struct domain *d;
 
+		if (is_initrd(opts, bi->nmods, i)) {
+			pr_info("module %u: the initramfs '%s'\n", i, opts[i].cfg.name);
+			continue;
+		}
+		d = guest_from_module(bi, i, opts, doms, n);
 		if (!d)
 			continue;
 		doms[n++] = d;

@@ -31,11 +31,12 @@ static const struct msr_rule rules[] = {
 	{ 0x175, VM_REG_SYSENTER_ESP, 0, 1 },
 	{ 0x176, VM_REG_SYSENTER_EIP, 0, 1 },
 	{ 0x277, VM_REG_PAT, 0, 1 },
-	{ 0x17, -1, 0, 0 },  /* IA32_PLATFORM_ID */
-	{ 0x8b, -1, 0, 1 },  /* IA32_BIOS_SIGN_ID */
-	{ 0xfe, -1, 0, 0 },  /* IA32_MTRRCAP: no MTRRs */
-	{ 0x2ff, -1, 0, 1 }, /* IA32_MTRR_DEF_TYPE */
-	{ 0x1a0, -1, 1, 0 }, /* IA32_MISC_ENABLE: fast strings */
+	{ 0x17, -1, 0, 0 },	  /* IA32_PLATFORM_ID */
+	{ 0x8b, -1, 0, 1 },	  /* IA32_BIOS_SIGN_ID */
+	{ 0xfe, -1, 0, 0 },	  /* IA32_MTRRCAP: no MTRRs */
+	{ 0x2ff, -1, 0, 1 },	  /* IA32_MTRR_DEF_TYPE */
+	{ 0x1a0, -1, 1, 0 },	  /* IA32_MISC_ENABLE: fast strings */
+	{ 0xc0010055, -1, 0, 1 }, /* AMD interrupt pending message: no C1E (Linux reads it) */
 };
 
 static const struct msr_rule *find_rule(uint32_t index)

@@ -13,7 +13,7 @@
  *   others set pending bits in the vLAPIC and call sched_kick().
  * The host LAPIC timer ticks at 1 kHz on every CPU; a tick makes a running
  * guest exit, so slices end and vLAPIC timers fire within a millisecond. CPU 0
- * also wakes waiting vCPUs whose vLAPIC timer is due.
+ * also wakes waiting vCPUs whose vLAPIC timer (or their domain's PIT) is due.
  */
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
@@ -25,6 +25,7 @@
 #include "kernel/exit.h"
 #include "kernel/mm.h"
 #include "kernel/panic.h"
+#include "kernel/platform.h"
 #include "kernel/printk.h"
 #include "kernel/run.h"
 #include "kernel/sched.h"
@@ -367,17 +368,22 @@ static int put(struct vcpu *v, unsigned int cpu)
 /* CPU 0: waiting vCPUs whose vLAPIC timer is due become runnable; the policy's accounting. */
 static void housekeeping(uint64_t now)
 {
-	uint64_t flags;
+	uint64_t flags, now_ns;
 
 	debug_keys_poll();
 	if (now < next_housekeeping)
 		return;
 	next_housekeeping = now + tsc_from_ns(HOUSEKEEPING_NS);
+	now_ns = tsc_ns();
 	flags = spin_lock_irqsave(&sched_lock);
 
 	for (unsigned int i = 0; i < ndomains; i++) {
 		struct domain *d = domains[i];
+		uint64_t pit = platform_next_event_ns(d);
+		struct vcpu *bsp = d->vcpus[0];
 
+		if (pit && pit <= now_ns && bsp->state == VCPU_BLOCKED && bsp->wait == WAIT_HLT)
+			make_runnable(bsp, 1); /* it raises the PIT's interrupt before its entry */
 		for (unsigned int j = 0; j < d->nvcpus; j++) {
 			struct vcpu *v = d->vcpus[j];
 			uint64_t due = vlapic_timer_next(&v->lapic);

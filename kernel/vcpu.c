@@ -3,7 +3,7 @@
  * the boot state a loader asks for (Multiboot: 32-bit protected mode, flat,
  * paging off; ELF64 and Linux: long mode; the selectors of the loader's GDT),
  * reads through the guest's own page tables (Intel SDM vol. 3A 4.3 32-bit
- * paging, 4.4 PAE, 4.5 4-level paging; the same formats on AMD), and the
+ * paging, 4.4 PAE, 4.5 4-level and 5-level paging; the same formats on AMD), and the
  * register dump of a crash.
  */
 #include "drivers/firmware/loader.h"
@@ -15,6 +15,7 @@
 #define CR0_PG (1ull << 31)
 #define CR4_PSE (1ull << 4)
 #define CR4_PAE (1ull << 5)
+#define CR4_LA57 (1ull << 12)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 #define PTE_P 1ull
@@ -99,7 +100,7 @@ static int read_pte(struct vcpu *v, gpa_t table, unsigned int idx, unsigned int 
 	return v->dom->env.mem_read(v->dom, table + idx * size, pte, size);
 }
 
-/* Walks levels of 512 8-byte entries (PAE and 4-level) from the table at root. */
+/* Walks levels of 512 8-byte entries (PAE, 4- and 5-level) from the table at root. */
 static int walk_wide(struct vcpu *v, gpa_t root, gva_t gva, int levels, gpa_t *gpa)
 {
 	unsigned int shift = 12 + 9 * (levels - 1);
@@ -145,8 +146,8 @@ static int vcpu_gva_to_gpa(struct vcpu *v, gva_t gva, gpa_t *gpa)
 		*gpa = gva & 0xffffffff;
 		return 0;
 	}
-	if (efer & EFER_LMA)
-		return walk_wide(v, cr3 & PTE_ADDR, gva, 4, gpa);
+	if (efer & EFER_LMA) /* 4-level, or 5-level with CR4.LA57 (SDM 4.5) */
+		return walk_wide(v, cr3 & PTE_ADDR, gva, cr4 & CR4_LA57 ? 5 : 4, gpa);
 	if (!(cr4 & CR4_PAE))
 		return walk_legacy(v, cr3 & 0xfffff000, gva & 0xffffffff, gpa);
 	/* PAE: 4 PDPTEs at CR3[31:5], then two 512-entry levels */

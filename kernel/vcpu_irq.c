@@ -11,6 +11,7 @@
 #include "arch/x86/tsc.h"
 #include "arch/x86/x86.h"
 #include "kernel/domain.h"
+#include "kernel/platform.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
 #include "kernel/vcpu_irq.h"
@@ -44,6 +45,8 @@ int vcpu_prepare_entry(struct vcpu *v)
 
 	if (!take_init_sipi(v))
 		return 0;
+	if (v->id == 0)
+		platform_update(v->dom);
 	vlapic_timer_update(l, rdtsc());
 	if (vlapic_take_nmi(l)) {
 		if (vcpu_inject(v, &nmi))

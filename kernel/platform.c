@@ -1,0 +1,173 @@
+/*
+ * kernel/platform.c: the PC platform of a Linux domain, beyond its vCPUs and
+ * their vLAPICs: a virtual I/O APIC (kernel/vioapic.c) at 0xfec00000 that
+ * every device line reaches (ISA IRQ n is GSI n, except the PIT's IRQ 0 on
+ * GSI 2, as the MADT's interrupt source override says), an 8254 PIT with port
+ * 0x61 (drivers/i8254.c), the CMOS clock (drivers/rtc_cmos.c) set from the
+ * host's clock at boot, and the ACPI PM1 registers and PM timer
+ * (drivers/acpi_pm.c) whose S5 ends the domain. No 8259 PIC: its ports read
+ * as open bus, so Linux's probe (write a mask, read it back) finds none and
+ * uses the I/O APIC, which the MADT describes without PCAT_COMPAT.
+ *
+ * Every device of a domain runs under its dev_lock: the exit path takes it
+ * around a port or MMIO access (kernel/exit.c), and the calls here take it
+ * for the PIT's clock and the vLAPIC's EOIs. Lock order: dev_lock, then the
+ * scheduler's lock (a delivered interrupt kicks its vCPU).
+ */
+#include "arch/x86/tsc.h"
+#include "arch/x86/x86.h"
+#include "drivers/acpi_pm.h"
+#include "drivers/firmware/loader.h"
+#include "drivers/i8254.h"
+#include "drivers/rtc_cmos.h"
+#include "kernel/domain.h"
+#include "kernel/mm.h"
+#include "kernel/platform.h"
+#include "kernel/printk.h"
+#include "kernel/vioapic.h"
+
+struct platform {
+	struct vioapic ioapic;
+	struct i8254 pit;
+	struct rtc_cmos rtc;
+	struct acpi_pm pm;
+};
+
+/* A device's line: dev_lock is held (device callbacks run under it). */
+static void set_irq(void *ctx, unsigned int line, int level)
+{
+	struct domain *d = ctx;
+
+	vioapic_set_irq(&d->plat->ioapic, line == 0 ? 2 : line, level);
+}
+
+static void eoi_level(void *ctx, uint8_t vector)
+{
+	struct domain *d = ctx;
+	uint64_t flags = spin_lock_irqsave(&d->dev_lock);
+
+	vioapic_eoi(&d->plat->ioapic, vector);
+	spin_unlock_irqrestore(&d->dev_lock, flags);
+}
+
+static int ioapic_read(void *dev, uint64_t off, unsigned int size, uint64_t *value)
+{
+	return vioapic_mmio_read(dev, (uint32_t)off, size, value);
+}
+
+static int ioapic_write(void *dev, uint64_t off, unsigned int size, uint64_t value)
+{
+	return vioapic_mmio_write(dev, (uint32_t)off, size, value);
+}
+
+static void poweroff(void *ctx)
+{
+	domain_end(ctx, 0); /* drivers/acpi_pm.c has logged the S5 */
+}
+
+/* The host's CMOS clock (BCD or binary, as its register B says), as seconds since 1970. */
+static uint8_t cmos(uint8_t reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+static int64_t host_time(void)
+{
+	uint8_t b = cmos(0x0b),
+		t[6] = { cmos(0x00), cmos(0x02), cmos(0x04), cmos(0x07), cmos(0x08), cmos(0x09) };
+	int64_t days, y, m;
+
+	for (int i = 0; i < 6 && !(b & 4); i++)
+		t[i] = (uint8_t)((t[i] >> 4) * 10 + (t[i] & 15));
+	y = 2000 + t[5], m = t[4];
+	if (m < 1 || m > 12 || t[3] < 1 || t[3] > 31)
+		return 0;
+	/* days since 1970-01-01 of y-m-d (a civil-calendar formula, March-based years) */
+	y -= m <= 2;
+	days = 365 * y + y / 4 - y / 100 + y / 400 + (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + t[3] -
+	       1 - 719468;
+	return days * 86400 + t[2] * 3600 + t[1] * 60 + t[0];
+}
+
+int platform_create(struct domain *d)
+{
+	struct platform *p = kzalloc(sizeof(*p));
+	const struct dm_io_region regions[] = {
+		{ "ioapic", DM_SPACE_MMIO, VIOAPIC_BASE, VIOAPIC_SIZE, ioapic_read, ioapic_write,
+		  &p->ioapic },
+		{ "pit", DM_SPACE_PIO, I8254_PORT, I8254_REGION_LEN, i8254_io_read, i8254_io_write,
+		  &p->pit },
+		{ "port61", DM_SPACE_PIO, I8254_PORT61, I8254_PORT61_REGION_LEN, i8254_port61_read,
+		  i8254_port61_write, &p->pit },
+		{ "rtc", DM_SPACE_PIO, RTC_CMOS_PORT, RTC_CMOS_REGION_LEN, rtc_cmos_io_read,
+		  rtc_cmos_io_write, &p->rtc },
+		{ "pm1a-evt", DM_SPACE_PIO, FW_PM1A_EVT_PORT, 4, acpi_pm_evt_read,
+		  acpi_pm_evt_write, &p->pm },
+		{ "pm1a-cnt", DM_SPACE_PIO, FW_PM1A_CNT_PORT, 2, acpi_pm_cnt_read,
+		  acpi_pm_cnt_write, &p->pm },
+		{ "pm-timer", DM_SPACE_PIO, FW_PM_TMR_PORT, 4, acpi_pm_tmr_read, NULL, &p->pm },
+	};
+
+	if (!p)
+		return -ENOMEM;
+	d->plat = p;
+	vioapic_init(&p->ioapic, &d->lapic_env, FW_IOAPIC_ID);
+	d->lapic_env.eoi_level = eoi_level;
+	d->env.set_irq = set_irq;
+	i8254_init(&p->pit, &d->env);
+	rtc_cmos_init(&p->rtc, &d->env, host_time());
+	acpi_pm_init(&p->pm, &d->env, poweroff, d);
+	for (unsigned int i = 0; i < sizeof(regions) / sizeof(regions[0]); i++)
+		if (domain_register_io(d, &regions[i]))
+			return -ENOSPC;
+	return 0;
+}
+
+void platform_destroy(struct domain *d)
+{
+	kfree(d->plat);
+	d->plat = NULL;
+}
+
+void platform_update(struct domain *d)
+{
+	uint64_t flags;
+
+	if (!d->plat)
+		return;
+	flags = spin_lock_irqsave(&d->dev_lock);
+	i8254_update(&d->plat->pit);
+	spin_unlock_irqrestore(&d->dev_lock, flags);
+}
+
+uint64_t platform_next_event_ns(struct domain *d)
+{
+	return d->plat ? i8254_next_event_ns(&d->plat->pit) : 0;
+}
+
+int domain_load_linux(struct domain *d, const void *bzimage, uint64_t len, const void *initrd,
+		      uint64_t initrd_len, const char *cmdline)
+{
+	struct fw_platform plat;
+	struct fw_boot_cpu cpu;
+	char err[160];
+	int rc = platform_create(d);
+
+	if (rc) {
+		pr_err("domain %s: not created: no room for its devices\n", d->name);
+		return rc;
+	}
+	fw_platform_init(&plat, d->nvcpus);
+	plat.flags |= FW_PLAT_RTC;
+	rc = fw_load_linux(&d->env, bzimage, len, initrd, initrd_len, cmdline, &plat, &cpu, err,
+			   sizeof(err));
+	if (rc) {
+		pr_err("domain %s: not created: %s\n", d->name, err);
+		return rc;
+	}
+	vcpu_set_boot_state(d->vcpus[0], &cpu);
+	pr_info("domain %s: Linux, %lu KiB kernel image, %lu KiB initramfs, ACPI for %u vcpus\n",
+		d->name, len >> 10, initrd_len >> 10, d->nvcpus);
+	return 0;
+}

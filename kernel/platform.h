@@ -1,0 +1,24 @@
+/*
+ * kernel/platform.h: the PC devices of a Linux domain (I/O APIC, PIT, CMOS
+ * clock, ACPI PM registers); test guests have none of them.
+ */
+#ifndef KERNEL_PLATFORM_H
+#define KERNEL_PLATFORM_H
+
+#include <stdint.h>
+
+struct domain;
+
+/* Loads a bzImage (64-bit boot protocol, drivers/firmware/linux.c) with its initramfs and
+ * ACPI tables for the domain's vCPUs, after creating the devices; logs why on failure. */
+int domain_load_linux(struct domain *d, const void *bzimage, uint64_t len, const void *initrd,
+		      uint64_t initrd_len, const char *cmdline);
+/* Creates the devices and registers their ports and MMIO; -errno on failure. */
+int platform_create(struct domain *d);
+void platform_destroy(struct domain *d);
+/* Raises the PIT's interrupt if it is due; vCPU 0's CPU calls it before each entry. */
+void platform_update(struct domain *d);
+/* When the PIT next raises its interrupt (tsc_ns time), or 0. */
+uint64_t platform_next_event_ns(struct domain *d);
+
+#endif
