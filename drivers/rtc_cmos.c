@@ -1,20 +1,27 @@
 /*
- * drivers/rtc_cmos.c: the PC CMOS clock, as the Motorola MC146818A data sheet
- * describes it (address map, registers A-D, the SET, DM and 24/12 bits of
- * register B) with the PC's century byte at 0x32. The time runs from
+ * drivers/rtc_cmos.c: the PC CMOS clock, after the Motorola MC146818A data
+ * sheet: the address map, the time, calendar and alarm data modes (BCD or
+ * binary, 12- or 24-hour), the update cycle (UIP 244 us ahead of it) and
+ * registers A-D, with the PC's century byte at 0x32. The time runs from
  * rtc_cmos_init's value on env->clock_ns.
  */
 #include "drivers/rtc_cmos.h"
 
 /*
  * Choices:
- * - No update cycle: UIP (register A bit 7) always reads 0, so an OS never
- *   waits for one. Linux polls UIP for up to a second when nothing answers
- *   at these ports, each poll a slow exit to the device model.
- * - No interrupts: the alarm registers are storage, register C reads 0,
- *   IRQ 8 is never raised.
- * - Years 1970-2099. Writing the time (with SET, or one register without it)
+ * - The update cycle takes no time: the registers change at each second
+ *   boundary (a whole number of seconds after init or the last time set) and
+ *   UIP (register A bit 7) reads 1 only in the 244 us before one, as on the
+ *   chip, so a reader that waits for UIP clear (Linux's mc146818_get_time)
+ *   waits at most that long. While SET is held there are no updates and UIP
+ *   reads 0. The divider bits of register A are storage: the clock runs.
+ * - No interrupts: the alarm registers and register B's enables are storage,
+ *   register C reads 0 (no flag is ever set), IRQ 8 is never raised. Linux
+ *   boots without it.
+ * - Years 1970-9999. Writing the time (with SET, or one register without it)
  *   moves the clock; the new time runs on from there.
+ * - Register D reads VRT (valid RAM and time) and ignores writes; every other
+ *   byte, 0x0e and 0x0f included, is RAM that reads back what was written.
  */
 
 enum {
@@ -40,10 +47,13 @@ enum {
 #define D_VRT 0x80 /* valid RAM and time */
 #define HOUR_PM 0x80
 #define NS_PER_S 1000000000ull
+#define UIP_NS 244000ull /* UIP rises this long before an update */
 #define SECS_PER_DAY 86400
+#define DAYS_PER_400Y 146097 /* any 400 Gregorian years: 97 of them leap */
+#define YEAR_MAX 9999
 
 struct rtc_time {
-	unsigned int sec, min, hour, wday, mday, month, year; /* month 1-12, year 1970-2099 */
+	unsigned int sec, min, hour, wday, mday, month, year; /* month 1-12, year 1970-9999 */
 };
 
 static int is_time_reg(unsigned int reg)
@@ -52,47 +62,60 @@ static int is_time_reg(unsigned int reg)
 	       reg == REG_MDAY || reg == REG_MONTH || reg == REG_YEAR || reg == REG_CENTURY;
 }
 
+static int is_leap(unsigned int year)
+{
+	return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+}
+
 static unsigned int days_in_month(unsigned int year, unsigned int month)
 {
 	static const uint8_t days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
 
-	return days[month - 1] + (month == 2 && leap);
+	return days[month - 1] + (month == 2 && is_leap(year));
 }
 
+/* Leap years in 1..year-1. */
+static int64_t leaps_before(unsigned int year)
+{
+	unsigned int y = year - 1;
+
+	return y / 4 - y / 100 + y / 400;
+}
+
+static int64_t seconds_from_time(const struct rtc_time *t)
+{
+	int64_t days = 365 * (int64_t)(t->year - 1970) + leaps_before(t->year) - leaps_before(1970);
+
+	for (unsigned int m = 1; m < t->month; m++)
+		days += days_in_month(t->year, m);
+	days += t->mday - 1;
+	return days * SECS_PER_DAY + t->hour * 3600 + t->min * 60 + t->sec;
+}
+
+/* Seconds since 1970 as a date; outside 1970-9999 it stops at the ends. */
 static void time_from_seconds(int64_t s, struct rtc_time *t)
 {
+	const struct rtc_time last = { 59, 59, 23, 0, 31, 12, YEAR_MAX };
 	uint64_t days;
 
 	if (s < 0)
 		s = 0;
+	if (s > seconds_from_time(&last))
+		s = seconds_from_time(&last);
 	days = (uint64_t)s / SECS_PER_DAY;
 	t->sec = (unsigned int)(s % 60);
 	t->min = (unsigned int)(s / 60 % 60);
 	t->hour = (unsigned int)(s / 3600 % 24);
 	t->wday = (unsigned int)((days + 4) % 7) + 1; /* 1970-01-01 was a Thursday; Sunday is 1 */
-	for (t->year = 1970; t->year < 2099; t->year++) {
-		unsigned int len = 337 + days_in_month(t->year, 2);
-
-		if (days < len)
-			break;
-		days -= len;
+	t->year = 1970 + 400 * (unsigned int)(days / DAYS_PER_400Y);
+	days %= DAYS_PER_400Y;
+	while (days >= 365u + is_leap(t->year)) {
+		days -= 365u + is_leap(t->year);
+		t->year++;
 	}
-	for (t->month = 1; t->month < 12 && days >= days_in_month(t->year, t->month); t->month++)
+	for (t->month = 1; days >= days_in_month(t->year, t->month); t->month++)
 		days -= days_in_month(t->year, t->month);
 	t->mday = (unsigned int)days + 1;
-}
-
-static int64_t seconds_from_time(const struct rtc_time *t)
-{
-	int64_t days = 0;
-
-	for (unsigned int y = 1970; y < t->year; y++)
-		days += 337 + days_in_month(y, 2);
-	for (unsigned int m = 1; m < t->month; m++)
-		days += days_in_month(t->year, m);
-	days += t->mday - 1;
-	return days * SECS_PER_DAY + t->hour * 3600 + t->min * 60 + t->sec;
 }
 
 static uint8_t to_reg(const struct rtc_cmos *r, unsigned int v)
@@ -105,9 +128,22 @@ static unsigned int from_reg(const struct rtc_cmos *r, uint8_t v)
 	return r->ram[REG_B] & B_DM_BINARY ? v : (v >> 4) * 10u + (v & 0xf);
 }
 
+static uint64_t rtc_clock(const struct rtc_cmos *r)
+{
+	return r->env->clock_ns ? r->env->clock_ns(r->env->ctx) : 0;
+}
+
 static int64_t rtc_now(const struct rtc_cmos *r)
 {
-	return r->base_s + (int64_t)((r->env->clock_ns(r->env->ctx) - r->base_ns) / NS_PER_S);
+	return r->base_s + (int64_t)((rtc_clock(r) - r->base_ns) / NS_PER_S);
+}
+
+/* UIP: the next update (a second boundary) is less than 244 us away. */
+static int rtc_update_in_progress(const struct rtc_cmos *r)
+{
+	if (r->ram[REG_B] & B_SET)
+		return 0;
+	return (rtc_clock(r) - r->base_ns) % NS_PER_S >= NS_PER_S - UIP_NS;
 }
 
 /* The running time into the time registers, in the format register B asks for. */
@@ -146,22 +182,22 @@ static void rtc_commit(struct rtc_cmos *r)
 	t.hour = from_reg(r, h & (r->ram[REG_B] & B_24H ? 0xff : 0x7f)) % 24;
 	if (!(r->ram[REG_B] & B_24H))
 		t.hour = t.hour % 12 + (h & HOUR_PM ? 12 : 0);
-	if (t.year < 1970 || t.year > 2099)
-		t.year = t.year % 100 < 70 ? 2000 + t.year % 100 : 1900 + t.year % 100;
 	if (t.year < 1970)
+		t.year = t.year % 100 < 70 ? 2000 + t.year % 100 : 1900 + t.year % 100;
+	if (t.year < 1970 || t.year > YEAR_MAX)
 		t.year = 1970;
 	if (t.month < 1 || t.month > 12)
 		t.month = 1;
 	if (t.mday < 1 || t.mday > days_in_month(t.year, t.month))
 		t.mday = 1;
 	r->base_s = seconds_from_time(&t);
-	r->base_ns = r->env->clock_ns(r->env->ctx);
+	r->base_ns = rtc_clock(r);
 }
 
 void rtc_cmos_init(struct rtc_cmos *r, const struct dm_env *env, int64_t unix_seconds)
 {
 	*r = (struct rtc_cmos){ .env = env, .base_s = unix_seconds };
-	r->base_ns = env->clock_ns(env->ctx);
+	r->base_ns = rtc_clock(r);
 	r->ram[REG_A] = A_DEFAULT;
 	r->ram[REG_B] = B_24H;
 	r->ram[REG_D] = D_VRT;
@@ -172,7 +208,7 @@ static uint8_t rtc_read_reg(struct rtc_cmos *r, unsigned int reg)
 	if (is_time_reg(reg) && !(r->ram[REG_B] & B_SET))
 		rtc_latch(r);
 	if (reg == REG_A)
-		return r->ram[REG_A] & ~A_UIP;
+		return (r->ram[REG_A] & ~A_UIP) | (rtc_update_in_progress(r) ? A_UIP : 0);
 	if (reg == REG_C)
 		return 0;
 	return r->ram[reg];
@@ -180,17 +216,18 @@ static uint8_t rtc_read_reg(struct rtc_cmos *r, unsigned int reg)
 
 static void rtc_write_reg(struct rtc_cmos *r, unsigned int reg, uint8_t v)
 {
-	uint8_t old_b = r->ram[REG_B];
+	int set = r->ram[REG_B] & B_SET;
 
 	if (reg == REG_C || reg == REG_D)
 		return; /* read-only */
-	if (reg == REG_B && (v & B_SET) && !(old_b & B_SET))
+	if (reg == REG_B && (v & B_SET) && !set)
 		rtc_latch(r); /* the guest sets the clock from what it shows */
-	if (is_time_reg(reg) && !(old_b & B_SET))
+	if (reg == REG_B && !(v & B_SET) && set)
+		rtc_commit(r); /* read in the data mode the time was written in */
+	if (is_time_reg(reg) && !set)
 		rtc_latch(r);
 	r->ram[reg] = reg == REG_A ? v & ~A_UIP : v;
-	if ((reg == REG_B && !(v & B_SET) && (old_b & B_SET)) ||
-	    (is_time_reg(reg) && !(old_b & B_SET)))
+	if (is_time_reg(reg) && !set)
 		rtc_commit(r);
 }
 

@@ -1,9 +1,12 @@
 # guest-tools/guest-tools.mk: the test guests (Multiboot images, 64-bit
 # inside) and their library. Each guest is one .c file with guest_main().
 
-GUEST_NAMES := hello cpuid portio triplefault isolation exitloop virtio_blk virtio_rng virtio_net virtio_console virtio_hostile virtio_blk_ro quickexit blkbench
+GUEST_NAMES := hello cpuid portio triplefault isolation exitloop virtio_blk virtio_rng virtio_net virtio_console virtio_hostile virtio_blk_ro quickexit blkbench \
+	smp lapic_timer apic_hostile spin
 GUESTS := $(patsubst %,$(B)/guests/%.elf,$(GUEST_NAMES))
 GUEST_LIB := $(B)/guest-tools/lib/entry.o $(B)/guest-tools/lib/guest.o $(B)/guest-tools/lib/virtio.o \
+	$(B)/guest-tools/lib/idt.o $(B)/guest-tools/lib/isr.o $(B)/guest-tools/lib/apic.o \
+	$(B)/guest-tools/lib/timing.o $(B)/guest-tools/lib/smp.o $(B)/guest-tools/lib/trampoline.o \
 	$(B)/guest-tools/format.o
 
 # Modules of the ISO that `make run` boots (FILE:MODULE-CMDLINE).

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#define CMDLINE_MAX_WORD 128
+#define CMDLINE_MAX_WORD 512
 
 struct cmdline_opt {
 	const char *name;

@@ -26,11 +26,13 @@ static const struct cpuid_mask masks[] = {
 	{ 1, 2, (1u << 5) | (1u << 3) | (1u << 26) | (1u << 27) | (1u << 28),
 	  (1u << 31) | (1u << 21) | (1u << 24) }, /* -VMX MONITOR XSAVE OSXSAVE AVX; +HV x2APIC
 						     TSC-deadline */
-	{ 1, 3, 0, (1u << 9) | (1u << 28) },	  /* +APIC, HTT (EBX[23:16] counts vCPUs) */
-	{ 0x80000001, 2, 1u << 2, 0 },		  /* SVM */
-	{ 0x80000001, 3, 1u << 27, 0 },		  /* RDTSCP: SVM does not swap TSC_AUX */
-	{ 7, 2, 1u << 22, 0 },			  /* RDPID: the same */
-	{ 0x80000007, 3, 0, 1u << 8 },		  /* invariant TSC: guests read the host's */
+	{ 1, 3, (1u << 22) | (1u << 29), (1u << 9) | (1u << 28) }, /* -ACPI thermal, TM;
+								     +APIC, HTT */
+	{ 1, 2, (1u << 7) | (1u << 8), 0 },			   /* -EST, TM2 */
+	{ 0x80000001, 2, 1u << 2, 0 },				   /* SVM */
+	{ 0x80000001, 3, 1u << 27, 0 }, /* RDTSCP: SVM does not swap TSC_AUX */
+	{ 7, 2, 1u << 22, 0 },		/* RDPID: the same */
+	{ 0x80000007, 3, 0, 1u << 8 },	/* invariant TSC: guests read the host's */
 };
 
 static void hv_leaf(uint32_t leaf, uint32_t r[4])
@@ -77,8 +79,8 @@ void handle_cpuid(struct vcpu *v, const struct vm_exit *e)
 
 	if ((leaf & 0xffffff00) == HV_LEAF)
 		hv_leaf(leaf, r);
-	else if (leaf == 0x8000000a)
-		r[0] = r[1] = r[2] = r[3] = 0; /* SVM features */
+	else if (leaf == 0x8000000a || leaf == 6)
+		r[0] = r[1] = r[2] = r[3] = 0; /* SVM features; thermal and power management */
 	for (unsigned int i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
 		if (masks[i].leaf == leaf) {
 			r[masks[i].reg] &= ~masks[i].clear;
@@ -89,9 +91,11 @@ void handle_cpuid(struct vcpu *v, const struct vm_exit *e)
 		r[1] = (r[1] & 0x0000ffff) | (v->id << 24) | ((v->dom->nvcpus & 0xff) << 16);
 	if (leaf == 0xb)
 		topology_leaf(v, sub, r);
-	if (leaf == 0x15 && h.ebx) { /* TSC = 1 GHz crystal (the vLAPIC timer) * EBX / EAX */
-		r[0] = 1000000, r[1] = (uint32_t)tsc_khz(), r[2] = VLAPIC_TIMER_KHZ * 1000u,
-		r[3] = 0;
+	if (leaf == 0x15 && h.ebx) {
+		/* TSC = crystal (1 GHz: the vLAPIC timer) * EBX / EAX. Linux multiplies the
+		 * crystal's kHz by EBX in 32 bits, so EBX is the TSC in MHz and EAX 1000. */
+		r[0] = 1000, r[1] = (uint32_t)((tsc_khz() + 500) / 1000);
+		r[2] = VLAPIC_TIMER_KHZ * 1000u, r[3] = 0;
 	}
 	if (leaf == 0x16 && h.eax) { /* base and maximum MHz, bus (reference) MHz */
 		r[0] = r[1] = (uint32_t)(tsc_khz() / 1000), r[2] = VLAPIC_TIMER_KHZ / 1000,

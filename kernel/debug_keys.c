@@ -91,24 +91,8 @@ static void show_exits(void)
 {
 	uint64_t flags = sched_lock_all();
 
-	for (unsigned int i = 0; sched_domain(i); i++) {
-		struct domain *d = sched_domain(i);
-
-		char line[256];
-		int n = 0;
-
-		for (int k = 0; k < VM_EXIT_NR_KINDS; k++) {
-			uint64_t count = 0;
-
-			for (unsigned int j = 0; j < d->nvcpus; j++)
-				count += d->vcpus[j]->exits[k];
-			if (count && n < (int)sizeof(line) - 32)
-				n += fmt_snprintf(line + n, sizeof(line) - n, " %s %lu",
-						  exit_kind_name(k), count);
-		}
-		line[n] = '\0';
-		printk("dom%u %s exits:%s\n", d->id, d->name, line);
-	}
+	for (unsigned int i = 0; sched_domain(i); i++)
+		domain_print_exits(sched_domain(i));
 	sched_unlock_all(flags);
 }
 

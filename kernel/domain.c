@@ -13,6 +13,7 @@
 #include "drivers/dm_ram.h"
 #include "drivers/firmware/loader.h"
 #include "kernel/domain.h"
+#include "kernel/exit.h"
 #include "kernel/format.h"
 #include "kernel/mm.h"
 #include "kernel/panic.h"
@@ -105,6 +106,7 @@ static size_t console_write_guest(void *ctx, const uint8_t *buf, size_t len)
 		}
 		d->line[d->line_len] = '\0';
 		printk("[%s] %s\n", d->name, d->line);
+		memcpy(d->last[d->nlast++ % CONSOLE_LAST], d->line, d->line_len + 1);
 		d->line_len = 0;
 		if (c != '\n')
 			d->line[d->line_len++] = c;
@@ -191,9 +193,30 @@ struct domain *domain_create(const struct domain_config *cfg)
 	return d;
 }
 
+void domain_print_exits(struct domain *d)
+{
+	char line[256];
+	int n = 0;
+
+	for (int k = 0; k < VM_EXIT_NR_KINDS; k++) {
+		uint64_t count = 0;
+
+		for (unsigned int j = 0; j < d->nvcpus; j++)
+			count += d->vcpus[j]->exits[k];
+		if (count && n < (int)sizeof(line) - 32)
+			n += fmt_snprintf(line + n, sizeof(line) - n, " %s %lu", exit_kind_name(k),
+					  count);
+	}
+	line[n] = '\0';
+	if (n)
+		printk("domain %s: exits:%s\n", d->name, line);
+}
+
 void domain_destroy(struct domain *d)
 {
 	uint64_t before = d->frames;
+
+	domain_print_exits(d);
 
 	for (unsigned int i = 0; i < d->nvcpus; i++) {
 		virt->vcpu_destroy(d->vcpus[i]);
@@ -245,6 +268,11 @@ void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
 	fmt_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	printk("domain %s crashed: %s\n", d->name, why);
+	if (d->nlast)
+		printk("  its last console lines:\n");
+	for (unsigned int i = d->nlast > CONSOLE_LAST ? d->nlast - CONSOLE_LAST : 0; i < d->nlast;
+	     i++)
+		printk("  | %s\n", d->last[i % CONSOLE_LAST]);
 	if (v)
 		vcpu_dump(v);
 	d->state = DOMAIN_CRASHED;

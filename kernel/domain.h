@@ -20,6 +20,7 @@
 #define DOMAIN_MAX_IO 16
 #define MAX_DOMAINS 16
 #define CONSOLE_LINE 160
+#define CONSOLE_LAST 6
 
 enum vcpu_state {
 	VCPU_RUNNABLE, /* on a run queue */
@@ -91,6 +92,8 @@ struct domain {
 	struct dm_stream com1_out;
 	char line[CONSOLE_LINE]; /* console output waiting for its newline */
 	unsigned int line_len;
+	char last[CONSOLE_LAST][CONSOLE_LINE]; /* its last console lines, for a crash report */
+	unsigned int nlast;
 };
 
 struct domain_config {
@@ -113,6 +116,8 @@ void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The guest ended itself with a status (port 0xf4). */
 void domain_end(struct domain *d, int status);
+/* One line of exit counts per reason, summed over its vCPUs (at its end, debug key e). */
+void domain_print_exits(struct domain *d);
 int domain_register_io(struct domain *d, const struct dm_io_region *r);
 const struct dm_io_region *domain_find_io(struct domain *d, enum dm_space space, uint64_t addr);
 

@@ -239,7 +239,8 @@ static struct domain *guest_from_module(const struct boot_info *bi, unsigned int
 	int rd = -1;
 
 	if (m->problems) {
-		pr_err("module %u ('%s'): %s; domain not created\n", idx, mod->cmdline, m->problem);
+		pr_err("module %u ('%.60s'): %s; domain not created\n", idx, mod->cmdline,
+		       m->problem);
 		return NULL;
 	}
 	if (name_taken(doms, ndoms, m->cfg.name)) {

@@ -1,19 +1,23 @@
 /*
  * guest-tools/lib/guest.c: console output on COM1 (a 16550 at 0x3f8),
  * report() counting and the exit through port 0xf4 (QEMU's isa-debug-exit,
- * bvm's and bivisor's test exit). Uses the kernel's formatter.
+ * bvm's and bivisor's test exit). Uses the kernel's formatter. Output from
+ * several CPUs is serialised by a lock held for one guest_printf call.
  */
 #include <stdarg.h>
 
 #include "guest-tools/lib/guest.h"
+#include "guest-tools/lib/smp.h"
 #include "kernel/format.h"
 
 #define COM1 0x3f8
 #define EXIT_PORT 0xf4
+#define PROGRESS_PORT 0xf5
 
 extern uint32_t boot_magic, boot_info;
 
 static unsigned int passed, failed;
+static int print_owner = -1; /* CPU index holding the console, or -1 */
 
 void guest_start64(void);
 
@@ -24,28 +28,53 @@ static void putc_com1(char c)
 	outb(COM1, (uint8_t)c);
 }
 
+/*
+ * Takes the console for this CPU; returns 0 if this CPU holds it already (an
+ * NMI or an exception that came while it was printing), which then prints
+ * inside the other line rather than waiting for itself forever.
+ */
+static int print_lock(void)
+{
+	int me = (int)guest_cpu_index();
+	int free;
+
+	if (__atomic_load_n(&print_owner, __ATOMIC_RELAXED) == me)
+		return 0;
+	do {
+		free = -1;
+		while (__atomic_load_n(&print_owner, __ATOMIC_RELAXED) != -1)
+			cpu_relax();
+	} while (!__atomic_compare_exchange_n(&print_owner, &free, me, 0, __ATOMIC_ACQUIRE,
+					      __ATOMIC_RELAXED));
+	return 1;
+}
+
 void guest_printf(const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
+	uint64_t flags;
+	int locked;
 
 	va_start(ap, fmt);
 	fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	flags = irq_save();
+	locked = print_lock();
 	for (const char *p = buf; *p; p++) {
 		if (*p == '\n')
 			putc_com1('\r');
 		putc_com1(*p);
 	}
+	if (locked)
+		__atomic_store_n(&print_owner, -1, __ATOMIC_RELEASE);
+	irq_restore(flags);
 }
 
 void report(int cond, const char *what)
 {
 	guest_printf("%s: %s\n", cond ? "PASS" : "FAIL", what);
-	if (cond)
-		passed++;
-	else
-		failed++;
+	__atomic_fetch_add(cond ? &passed : &failed, 1, __ATOMIC_RELAXED);
 }
 
 int report_summary(void)
@@ -110,6 +139,11 @@ void guest_exit(int status)
 	outb(EXIT_PORT, (uint8_t)status);
 	for (;;)
 		asm volatile("cli; hlt");
+}
+
+void guest_progress(uint32_t units)
+{
+	asm volatile("outl %0, %1" : : "a"(units), "Nd"((uint16_t)PROGRESS_PORT));
 }
 
 void guest_start64(void)

@@ -15,8 +15,9 @@
 /* Written by each test; returns the value for port 0xf4 (0 = all passed). */
 int guest_main(void);
 
+/* Any CPU may print: a lock keeps each call's output together on the line. */
 void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Prints "PASS: what" or "FAIL: what" and counts it. */
+/* Prints "PASS: what" or "FAIL: what" and counts it (from any CPU). */
 void report(int cond, const char *what);
 /* Prints "SUMMARY: N passed, M failed" and returns M != 0. */
 int report_summary(void);
@@ -27,5 +28,8 @@ uint64_t guest_ram_top(void);
 /* "key=N" from the Multiboot command line, N in 1..max; else def. */
 uint32_t guest_cmdline_number(const char *key, uint32_t def, uint32_t max);
 void guest_exit(int status) __attribute__((noreturn));
+/* Writes units to the progress port 0xf5 (bivisor counts these writes per domain;
+ * on plain QEMU nothing answers there). */
+void guest_progress(uint32_t units);
 
 #endif
