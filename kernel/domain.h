@@ -85,6 +85,7 @@ struct domain {
 	struct vlapic_env lapic_env;
 	struct platform *plat; /* a Linux domain's PC devices (kernel/platform.c), or NULL */
 	spinlock_t dev_lock;   /* held around every device model call */
+	int reset_requested;   /* the guest wrote the reset register */
 	struct dm_env env;
 	struct dm_io_region io[DOMAIN_MAX_IO];
 	unsigned int nio;

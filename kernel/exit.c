@@ -69,7 +69,13 @@ static void handle_io(struct vcpu *v, const struct vm_exit *e)
 		__atomic_add_fetch(&v->dom->progress, 1, __ATOMIC_RELAXED);
 	if (e->io.is_write)
 		io_write(v->dom, DM_SPACE_PIO, e->io.port, e->io.size, rax & mask);
-	else if (e->io.size == 4) /* a 32-bit register write clears bits 63:32 */
+	if (v->dom->reset_requested) {
+		domain_crash(v->dom, v,
+			     "the guest reset itself (ACPI reset register %#x); "
+			     "bivisor does not restart domains",
+			     e->io.port);
+		return;
+	} else if (e->io.size == 4) /* a 32-bit register write clears bits 63:32 */
 		vcpu_set_reg(v, VM_REG_RAX, io_read(v->dom, DM_SPACE_PIO, e->io.port, 4));
 	else
 		vcpu_set_reg(v, VM_REG_RAX,

@@ -35,6 +35,7 @@ static const struct msr_rule rules[] = {
 	{ 0x8b, -1, 0, 1 },	  /* IA32_BIOS_SIGN_ID */
 	{ 0xfe, -1, 0, 0 },	  /* IA32_MTRRCAP: no MTRRs */
 	{ 0x2ff, -1, 0, 1 },	  /* IA32_MTRR_DEF_TYPE */
+	{ 0x3b, -1, 0, 1 },	  /* IA32_TSC_ADJUST: the TSC is the host's, never adjusted */
 	{ 0x1a0, -1, 1, 0 },	  /* IA32_MISC_ENABLE: fast strings */
 	{ 0xc0010055, -1, 0, 1 }, /* AMD interrupt pending message: no C1E (Linux reads it) */
 };

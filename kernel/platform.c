@@ -5,7 +5,8 @@
  * GSI 2, as the MADT's interrupt source override says), an 8254 PIT with port
  * 0x61 (drivers/i8254.c), the CMOS clock (drivers/rtc_cmos.c) set from the
  * host's clock at boot, and the ACPI PM1 registers and PM timer
- * (drivers/acpi_pm.c) whose S5 ends the domain. No 8259 PIC: its ports read
+ * (drivers/acpi_pm.c) whose S5 ends the domain, and the FADT's reset register
+ * (port 0xcf9), whose reset ends it as a crash. No 8259 PIC: its ports read
  * as open bus, so Linux's probe (write a mask, read it back) finds none and
  * uses the I/O APIC, which the MADT describes without PCAT_COMPAT.
  *
@@ -25,6 +26,9 @@
 #include "kernel/platform.h"
 #include "kernel/printk.h"
 #include "kernel/vioapic.h"
+
+#define RESET_PORT 0xcf9 /* the PC's reset control register */
+#define RESET_VALUE 0x06 /* full reset */
 
 struct platform {
 	struct vioapic ioapic;
@@ -58,6 +62,25 @@ static int ioapic_read(void *dev, uint64_t off, unsigned int size, uint64_t *val
 static int ioapic_write(void *dev, uint64_t off, unsigned int size, uint64_t value)
 {
 	return vioapic_mmio_write(dev, (uint32_t)off, size, value);
+}
+
+/* The FADT's reset register: the guest asks for a reset (Linux after a panic with
+ * panic=N). bivisor does not restart domains, so the exit path ends this one. */
+static int reset_read(void *dev, uint64_t off, unsigned int size, uint64_t *value)
+{
+	(void)dev, (void)off, (void)size;
+	*value = 0;
+	return 0;
+}
+
+static int reset_write(void *dev, uint64_t off, unsigned int size, uint64_t value)
+{
+	struct domain *d = dev;
+
+	(void)off, (void)size;
+	if ((value & 0xff) == RESET_VALUE)
+		d->reset_requested = 1;
+	return 0;
 }
 
 static void poweroff(void *ctx)
@@ -107,6 +130,7 @@ int platform_create(struct domain *d)
 		{ "pm1a-cnt", DM_SPACE_PIO, FW_PM1A_CNT_PORT, 2, acpi_pm_cnt_read,
 		  acpi_pm_cnt_write, &p->pm },
 		{ "pm-timer", DM_SPACE_PIO, FW_PM_TMR_PORT, 4, acpi_pm_tmr_read, NULL, &p->pm },
+		{ "reset", DM_SPACE_PIO, RESET_PORT, 1, reset_read, reset_write, d },
 	};
 
 	if (!p)
@@ -167,7 +191,9 @@ int domain_load_linux(struct domain *d, const void *bzimage, uint64_t len, const
 		return rc;
 	}
 	fw_platform_init(&plat, d->nvcpus);
-	plat.flags |= FW_PLAT_RTC;
+	plat.flags = FW_PLAT_RTC; /* no 8259 (no PCAT_COMPAT), no 8042, no virtio */
+	plat.reset_port = RESET_PORT;
+	plat.reset_value = RESET_VALUE;
 	rc = fw_load_linux(&d->env, bzimage, len, initrd, initrd_len, cmdline, &plat, &cpu, err,
 			   sizeof(err));
 	if (rc) {
