@@ -28,7 +28,7 @@ static const struct cpuid_mask masks[] = {
 						     TSC-deadline */
 	{ 1, 3, (1u << 22) | (1u << 29), (1u << 9) | (1u << 28) }, /* -ACPI thermal, TM;
 								     +APIC, HTT */
-	{ 1, 2, (1u << 7) | (1u << 8), 0 },			   /* -EST, TM2 */
+	{ 1, 2, (1u << 7) | (1u << 8) | (1u << 15), 0 },	   /* -EST, TM2, PDCM */
 	{ 0x80000001, 2, 1u << 2, 0 },				   /* SVM */
 	{ 0x80000001, 3, 1u << 27, 0 }, /* RDTSCP: SVM does not swap TSC_AUX */
 	{ 7, 2, 1u << 22, 0 },		/* RDPID: the same */
