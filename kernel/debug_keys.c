@@ -58,6 +58,12 @@ static void show_domains(void)
 			       v->id, state_names[v->state], wait_names[v->wait], v->cpu,
 			       ms(v->run_ns), v->switches, v->migrations, v->credit / 1000, exits,
 			       v->lapic.timer_fired);
+			/* off every CPU, its registers may be read here (not while it runs) */
+			if (v->state != VCPU_RUNNING && v->state != VCPU_DEAD)
+				printk("    rip %#lx rflags %#lx, irr %08x%08x isr %08x%08x\n",
+				       vcpu_get_reg(v, VM_REG_RIP), vcpu_get_reg(v, VM_REG_RFLAGS),
+				       v->lapic.irr[1], v->lapic.irr[0], v->lapic.isr[1],
+				       v->lapic.isr[0]);
 		}
 	}
 	sched_unlock_all(flags);
@@ -120,9 +126,9 @@ static void act(char action, unsigned int id)
 	if (sched_domain_pause(d, action == 'p')) {
 		printk("debug keys: domain %s is not %s\n", d->name,
 		       action == 'p' ? "running" : "paused");
-	} else if (action == 'p') {
-		d->progress_at_pause = d->progress;
-		printk("debug keys: domain %s paused (progress %lu)\n", d->name, d->progress);
+	} else if (action == 'p') { /* progress_at_pause: when its last vCPU left its CPU */
+		printk("debug keys: domain %s paused (progress %lu)\n", d->name,
+		       d->progress_at_pause);
 	} else {
 		printk("debug keys: domain %s unpaused (progress %lu, %lu while paused)\n", d->name,
 		       d->progress, d->progress - d->progress_at_pause);

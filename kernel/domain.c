@@ -210,6 +210,13 @@ void domain_print_exits(struct domain *d)
 	line[n] = '\0';
 	if (n)
 		printk("domain %s: exits:%s\n", d->name, line);
+	n = fmt_snprintf(line, sizeof(line), " lapic-page %lu", d->lapic_hits);
+	for (unsigned int i = 0; i < d->nio && n < (int)sizeof(line) - 32; i++)
+		if (d->io_hits[i])
+			n += fmt_snprintf(line + n, sizeof(line) - n, " %s %lu", d->io[i].name,
+					  d->io_hits[i]);
+	printk("domain %s: accesses by device:%s, open bus: ports %lu, mmio %lu\n", d->name, line,
+	       d->open_bus[0], d->open_bus[1]);
 }
 
 void domain_destroy(struct domain *d)

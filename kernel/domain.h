@@ -81,7 +81,7 @@ struct domain {
 	int destroying;		    /* its last vCPU stopped: one CPU is destroying it */
 	uint64_t period_ns;	    /* CPU time in this accounting period (credit caps) */
 	volatile uint64_t progress; /* writes to the progress port 0xf5 */
-	uint64_t progress_at_pause;
+	uint64_t progress_at_pause; /* when its last vCPU left its CPU after a pause */
 	struct vlapic_env lapic_env;
 	struct platform *plat; /* a Linux domain's PC devices (kernel/platform.c), or NULL */
 	spinlock_t dev_lock;   /* held around every device model call */
@@ -89,6 +89,9 @@ struct domain {
 	struct dm_env env;
 	struct dm_io_region io[DOMAIN_MAX_IO];
 	unsigned int nio;
+	uint64_t io_hits[DOMAIN_MAX_IO]; /* accesses each region answered */
+	uint64_t open_bus[2];		 /* port and MMIO accesses nobody claimed */
+	uint64_t lapic_hits;		 /* xAPIC page accesses */
 	struct uart16550 com1;
 	struct dm_stream com1_out;
 	char line[CONSOLE_LINE]; /* console output waiting for its newline */

@@ -25,11 +25,21 @@ static uint64_t mask_of(unsigned int size)
 	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
 }
 
+/* Per-device counts for the debug console and a domain's end (racy by design: statistics). */
+static void count_access(struct domain *d, enum dm_space space, const struct dm_io_region *r)
+{
+	if (r)
+		d->io_hits[r - d->io]++;
+	else
+		d->open_bus[space == DM_SPACE_MMIO]++;
+}
+
 static uint64_t io_read(struct domain *d, enum dm_space space, uint64_t addr, unsigned int size)
 {
 	const struct dm_io_region *r = domain_find_io(d, space, addr);
 	uint64_t value = ~0ull, flags;
 
+	count_access(d, space, r);
 	if (r && r->read) {
 		flags = spin_lock_irqsave(&d->dev_lock);
 		if (r->read(r->dev, addr - r->base, size, &value))
@@ -45,6 +55,7 @@ static void io_write(struct domain *d, enum dm_space space, uint64_t addr, unsig
 	const struct dm_io_region *r = domain_find_io(d, space, addr);
 	uint64_t flags;
 
+	count_access(d, space, r);
 	if (r && r->write) {
 		flags = spin_lock_irqsave(&d->dev_lock);
 		r->write(r->dev, addr - r->base, size, value & mask_of(size));
@@ -100,8 +111,10 @@ static int mmio_read(void *ctx, uint64_t gpa, unsigned int size, uint64_t *value
 	struct vcpu *v = ctx;
 	uint32_t off;
 
-	if (lapic_offset(v, gpa, &off))
+	if (lapic_offset(v, gpa, &off)) {
+		v->dom->lapic_hits++;
 		return vlapic_mmio_read(&v->lapic, off, size, value);
+	}
 	*value = io_read(v->dom, DM_SPACE_MMIO, gpa, size);
 	return 0;
 }
@@ -111,8 +124,10 @@ static int mmio_write(void *ctx, uint64_t gpa, unsigned int size, uint64_t value
 	struct vcpu *v = ctx;
 	uint32_t off;
 
-	if (lapic_offset(v, gpa, &off))
+	if (lapic_offset(v, gpa, &off)) {
+		v->dom->lapic_hits++;
 		return vlapic_mmio_write(&v->lapic, off, size, value);
+	}
 	io_write(v->dom, DM_SPACE_MMIO, gpa, size, value);
 	return 0;
 }

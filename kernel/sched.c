@@ -253,6 +253,15 @@ void sched_domain_stop(struct domain *d)
 		domain_gone(d);
 }
 
+/* Lock held: 1 if a vCPU of d is on a CPU now. */
+static int domain_on_cpu(const struct domain *d)
+{
+	for (unsigned int i = 0; i < d->nvcpus; i++)
+		if (d->vcpus[i]->state == VCPU_RUNNING)
+			return 1;
+	return 0;
+}
+
 /* Waits (at most 100 ms) until no other CPU runs a vCPU of d: after a pause, the
  * vCPUs still in the guest leave it at their CPU's next exit. */
 static void wait_off_cpus(struct domain *d)
@@ -299,6 +308,8 @@ int sched_domain_pause(struct domain *d, int pause)
 			}
 		}
 	}
+	if (!err && pause && !domain_on_cpu(d))
+		d->progress_at_pause = d->progress;
 	spin_unlock_irqrestore(&sched_lock, flags);
 	if (!err && pause)
 		wait_off_cpus(d);
@@ -344,6 +355,8 @@ static int put(struct vcpu *v, unsigned int cpu)
 		v->state = VCPU_DEAD;
 	} else if (d->paused) {
 		v->state = VCPU_PAUSED;
+		if (!domain_on_cpu(d))
+			d->progress_at_pause = d->progress; /* the last one is off its CPU */
 	} else if (v->wait != WAIT_NONE && !vcpu_has_wake_event(v)) {
 		v->state = VCPU_BLOCKED;
 	} else {

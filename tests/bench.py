@@ -26,6 +26,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_linux  # noqa: E402  (Linux under bivisor against plain QEMU)
 import bench_sched  # noqa: E402  (the scheduler's fairness table)
 import run  # noqa: E402  (the test runner's ISO builder)
 
@@ -760,6 +761,7 @@ def main():
     exit_costs()
     bvm_comparisons()
     bench_sched.main()
+    bench_linux.main()
     return 0
 
 

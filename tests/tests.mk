@@ -28,5 +28,5 @@ test-only:
 	@ISO_MODULES="$(ISO_MODULES)" python3 tests/run.py -j $(J) "$(T)"
 
 bench: deps
-	@$(MAKE) all lab $(B)/lab/initrd-qemu.gz $(B)/kvm_raw
+	@$(MAKE) all lab guest-linux $(B)/lab/initrd-qemu.gz $(B)/kvm_raw
 	@ISO_MODULES="$(ISO_MODULES)" python3 tests/bench.py

@@ -58,6 +58,7 @@
 #define VMCS_GUEST_IDTR_LIMIT 0x4812
 #define VMCS_GUEST_ES_AR 0x4814 /* ES ... TR access rights */
 #define VMCS_GUEST_INTERRUPTIBILITY 0x4824
+#define VMCS_PREEMPTION_TIMER 0x482e
 #define VMCS_GUEST_ACTIVITY 0x4826
 #define VMCS_GUEST_SYSENTER_CS 0x482a
 #define VMCS_HOST_SYSENTER_CS 0x4c00
@@ -97,6 +98,8 @@
 /* pin-based controls (25.6.1) */
 #define PIN_EXTINT_EXITING (1u << 0)
 #define PIN_NMI_EXITING (1u << 3)
+#define PIN_VIRTUAL_NMIS (1u << 5)
+#define PIN_PREEMPTION_TIMER (1u << 6)
 /* primary processor-based controls (25.6.2) */
 #define PROC_INTR_WINDOW (1u << 2)
 #define PROC_HLT_EXITING (1u << 7)
@@ -128,6 +131,7 @@
 #define EXIT_REASON_CPUID 10
 #define EXIT_REASON_HLT 12
 #define EXIT_REASON_CR_ACCESS 28
+#define EXIT_REASON_PREEMPTION_TIMER 52
 #define EXIT_REASON_VMCALL 18
 #define EXIT_REASON_IO 30
 #define EXIT_REASON_RDMSR 31

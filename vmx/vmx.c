@@ -7,6 +7,7 @@
  */
 #include "arch/x86/gdt.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/tsc.h"
 #include "arch/x86/x86.h"
 #include "kernel/domain.h"
 #include "kernel/mm.h"
@@ -38,6 +39,10 @@ static hpa_t vmxon_region[MAX_CPUS];
 static hpa_t io_bitmaps, msr_bitmap;
 static hpa_t current_vmcs[MAX_CPUS];
 static uint16_t next_vpid = 1;
+static unsigned int preempt_shift; /* the preemption timer counts TSC >> this (SDM A.6) */
+
+#define MSR_VMX_MISC 0x485
+#define PREEMPT_NS 1000000ull /* a guest exits at least this often, as with the host tick */
 
 static const uint32_t guest_msr_index[VMX_GUEST_MSRS] = {
 	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000102,
@@ -65,8 +70,13 @@ static int vmx_read_caps(void)
 	int err = 0;
 
 	caps.revision = basic & 0x7fffffff;
-	err |= adjust(tru ? 0x48d : 0x481, PIN_EXTINT_EXITING | PIN_NMI_EXITING,
+	/* virtual NMIs where the CPU has them: with NMI exiting on, only they let the
+	 * guest's IRET end the blocking an injected NMI starts (SDM 25.3, 26.6.1.2) */
+	err |= adjust(tru ? 0x48d : 0x481,
+		      PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS |
+			      PIN_PREEMPTION_TIMER,
 		      PIN_EXTINT_EXITING | PIN_NMI_EXITING, &caps.pin, "pin-based");
+	preempt_shift = rdmsr(MSR_VMX_MISC) & 31;
 	err |= adjust(tru ? 0x48e : 0x482,
 		      PROC_HLT_EXITING | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY,
 		      PROC_HLT_EXITING | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY,
@@ -381,6 +391,18 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	vmwrite(VMCS_ENTRY_CTLS, entry);
 	if (read_cr2() != xv->cr2)
 		asm volatile("mov %0, %%cr2" : : "r"(xv->cr2));
+	/*
+	 * External-interrupt exiting makes any host interrupt end the guest, whatever
+	 * the guest's IF (SDM 26.2). Bochs 2.7 holds host interrupts while the guest's
+	 * IF is clear, so a guest spinning with interrupts off would never be preempted:
+	 * the VMX-preemption timer (SDM 26.5.1), where the CPU has it, bounds every trip
+	 * to PREEMPT_NS. Interrupts go on before the entry for the same Bochs reason; an
+	 * interrupt that comes just before it is taken by the host and its work waits
+	 * for the next exit.
+	 */
+	if (caps.pin & PIN_PREEMPTION_TIMER) /* see vmx_read_caps */
+		vmwrite(VMCS_PREEMPTION_TIMER, tsc_from_ns(PREEMPT_NS) >> preempt_shift);
+	irq_enable();
 	rc = vmx_enter(xv->gprs, xv->launched);
 	xv->cr2 = read_cr2();
 	irq_enable(); /* a VM exit clears RFLAGS.IF: take the host interrupt that caused it */

@@ -49,6 +49,7 @@ void vmx_decode_exit(struct vcpu *v, struct vm_exit *e)
 		decode_exception(e);
 		break;
 	case EXIT_REASON_EXTINT:
+	case EXIT_REASON_PREEMPTION_TIMER: /* the scheduler's own tick (vmx.c) */
 		e->kind = VM_EXIT_EXTINT;
 		break;
 	case EXIT_REASON_INTR_WINDOW:

@@ -188,9 +188,10 @@ int vmx_inject(struct vcpu *v, const struct vm_event *ev)
 	else if (ev->type == VM_EVENT_NMI)
 		info = INTR_INFO_VALID | INTR_TYPE_NMI | 2;
 	vmx_access_begin(xv);
-	if (vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID) {
+	if ((vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID) ||
+	    (ev->type == VM_EVENT_NMI && (vmread(VMCS_GUEST_INTERRUPTIBILITY) & 8))) {
 		vmx_access_end(xv);
-		return -EBUSY; /* one event per entry */
+		return -EBUSY; /* one event per entry; an NMI waits for the guest's IRET */
 	}
 	vmwrite(VMCS_ENTRY_INTR_INFO, info);
 	if (info & INTR_INFO_ERROR_VALID)
