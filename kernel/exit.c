@@ -78,7 +78,12 @@ static void handle_io(struct vcpu *v, const struct vm_exit *e)
 	}
 	if (e->io.is_write && e->io.port == PROGRESS_PORT)
 		__atomic_add_fetch(&v->dom->progress, 1, __ATOMIC_RELAXED);
-	if (e->io.is_write)
+	if (!e->io.is_write && e->io.size == 4) /* a 32-bit register write clears 63:32 */
+		vcpu_set_reg(v, VM_REG_RAX, io_read(v->dom, DM_SPACE_PIO, e->io.port, 4));
+	else if (!e->io.is_write)
+		vcpu_set_reg(v, VM_REG_RAX,
+			     (rax & ~mask) | io_read(v->dom, DM_SPACE_PIO, e->io.port, e->io.size));
+	else
 		io_write(v->dom, DM_SPACE_PIO, e->io.port, e->io.size, rax & mask);
 	if (v->dom->reset_requested) {
 		domain_crash(v->dom, v,
@@ -86,11 +91,7 @@ static void handle_io(struct vcpu *v, const struct vm_exit *e)
 			     "bivisor does not restart domains",
 			     e->io.port);
 		return;
-	} else if (e->io.size == 4) /* a 32-bit register write clears bits 63:32 */
-		vcpu_set_reg(v, VM_REG_RAX, io_read(v->dom, DM_SPACE_PIO, e->io.port, 4));
-	else
-		vcpu_set_reg(v, VM_REG_RAX,
-			     (rax & ~mask) | io_read(v->dom, DM_SPACE_PIO, e->io.port, e->io.size));
+	}
 	vcpu_advance_rip(v, e->insn_len);
 }
 
