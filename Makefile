@@ -57,7 +57,20 @@ deps:
 run: deps
 	@$(MAKE) --no-print-directory all
 	@echo "bivisor in QEMU: the console is this terminal. Quit with Ctrl-A then X."
+	@echo "Type h for the debug keys. Debian's Linux as a guest: make run-linux."
 	qemu-system-x86_64 $(QEMU_RUN_OPTS) -cdrom $(B)/bivisor.iso -nographic \
+		-serial mon:stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=1 || true
+
+# `make run-linux`: Debian's Linux (make guest-linux) as a domain with 2 vCPUs, beside
+# the hello test guest; poweroff in the guest ends it (docs/walkthrough-linux.md).
+LINUX_MODULES = "$(B)/guest/bzImage:name=linux mem=256M vcpus=2 initrd=linux-rd cmdline=\"console=ttyS0\"" \
+	$(B)/guest/initrd.gz:name=linux-rd $(ISO_MODULES)
+.PHONY: run-linux
+run-linux: deps
+	@$(MAKE) --no-print-directory all guest-linux
+	scripts/mkiso.sh $(B)/bivisor-linux.iso "$(RUN_CMDLINE)" $(LINUX_MODULES)
+	@echo "bivisor with Debian's Linux in QEMU. Quit with Ctrl-A then X; debug keys: h."
+	qemu-system-x86_64 -cpu max -smp 2 -m 1G -cdrom $(B)/bivisor-linux.iso -nographic \
 		-serial mon:stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=1 || true
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
