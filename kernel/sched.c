@@ -151,7 +151,21 @@ static void make_runnable(struct vcpu *v, int woken)
 		send_kick(cpu);
 }
 
-static void dequeue(struct run_queue *rq, struct vcpu *v)
+void runq_add(struct run_queue *rq, struct vcpu *v, int at_head)
+{
+	v->next = at_head ? rq->head : NULL;
+	if (at_head)
+		rq->head = v;
+	else if (rq->tail)
+		rq->tail->next = v;
+	else
+		rq->head = v;
+	if (!at_head || !rq->tail)
+		rq->tail = v;
+	rq->len++;
+}
+
+void runq_remove(struct run_queue *rq, struct vcpu *v)
 {
 	struct vcpu **pp = &rq->head, *prev = NULL;
 
@@ -216,7 +230,7 @@ static void stop_vcpus(struct domain *d)
 			continue;
 		}
 		if (v->state == VCPU_RUNNABLE)
-			dequeue(&queues[v->cpu], v);
+			runq_remove(&queues[v->cpu], v);
 		v->state = VCPU_DEAD;
 	}
 }
@@ -298,7 +312,7 @@ int sched_domain_pause(struct domain *d, int pause)
 				send_kick(v->cpu); /* paused when its CPU puts it */
 			} else if (pause && v->state != VCPU_DEAD) {
 				if (v->state == VCPU_RUNNABLE)
-					dequeue(&queues[v->cpu], v);
+					runq_remove(&queues[v->cpu], v);
 				v->state = VCPU_PAUSED;
 			} else if (!pause && v->state == VCPU_PAUSED) {
 				if (v->wait != WAIT_NONE && !vcpu_has_wake_event(v))

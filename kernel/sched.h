@@ -43,6 +43,10 @@ struct sched_policy {
 
 extern const struct sched_policy sched_rr, sched_credit;
 
+/* For the policies: a vCPU at the head or the tail of a queue; off a queue. */
+void runq_add(struct run_queue *rq, struct vcpu *v, int at_head);
+void runq_remove(struct run_queue *rq, struct vcpu *v);
+
 /* Chooses the policy by name ("rr" or "credit"); -EINVAL for another name. */
 int sched_set_policy(const char *name);
 const char *sched_policy_name(void);

@@ -24,58 +24,29 @@ static int capped(const struct domain *d)
 	return d->cap && d->period_ns * 100 >= (uint64_t)d->cap * SCHED_PERIOD_NS;
 }
 
-static void unlink(struct run_queue *rq, struct vcpu **pp, struct vcpu *prev)
-{
-	struct vcpu *v = *pp;
-
-	*pp = v->next;
-	if (rq->tail == v)
-		rq->tail = prev;
-	v->next = NULL;
-	rq->len--;
-}
-
 /* The first eligible vCPU of the best class: boosted, then under, then over. */
 static struct vcpu *credit_pick(struct run_queue *rq, unsigned int cpu)
 {
-	struct vcpu **best = NULL, *best_prev = NULL, *prev = NULL;
+	struct vcpu *best = NULL;
 	int best_class = 3;
 
-	for (struct vcpu **pp = &rq->head; *pp; prev = *pp, pp = &(*pp)->next) {
-		struct vcpu *v = *pp;
+	for (struct vcpu *v = rq->head; v && best_class; v = v->next) {
 		int class = v->boost ? 0 : v->credit > 0 ? 1 : 2;
 
-		if (!((v->dom->affinity >> cpu) & 1) || capped(v->dom) || class >= best_class)
-			continue;
-		best = pp, best_prev = prev, best_class = class;
-		if (!class)
-			break;
+		if (((v->dom->affinity >> cpu) & 1) && !capped(v->dom) && class < best_class)
+			best = v, best_class = class;
 	}
-	if (!best)
-		return NULL;
-	prev = *best;
-	unlink(rq, best, best_prev);
-	prev->boost = 0;
-	return prev;
+	if (best) {
+		runq_remove(rq, best);
+		best->boost = 0;
+	}
+	return best;
 }
 
 static void credit_enqueue(struct run_queue *rq, struct vcpu *v, int woken)
 {
 	v->boost = woken && v->credit > 0;
-	if (v->boost) {
-		v->next = rq->head;
-		rq->head = v;
-		if (!rq->tail)
-			rq->tail = v;
-	} else {
-		v->next = NULL;
-		if (rq->tail)
-			rq->tail->next = v;
-		else
-			rq->head = v;
-		rq->tail = v;
-	}
-	rq->len++;
+	runq_add(rq, v, v->boost);
 }
 
 /* Runs its credit out (at least 1 ms), at most one slice. */

@@ -8,19 +8,11 @@
 
 static struct vcpu *rr_pick(struct run_queue *rq, unsigned int cpu)
 {
-	struct vcpu **pp = &rq->head, *prev = NULL;
-
-	for (; *pp; prev = *pp, pp = &(*pp)->next) {
-		struct vcpu *v = *pp;
-
-		if (!((v->dom->affinity >> cpu) & 1))
-			continue;
-		*pp = v->next;
-		if (rq->tail == v)
-			rq->tail = prev;
-		v->next = NULL;
-		rq->len--;
-		return v;
+	for (struct vcpu *v = rq->head; v; v = v->next) {
+		if ((v->dom->affinity >> cpu) & 1) {
+			runq_remove(rq, v);
+			return v;
+		}
 	}
 	return NULL;
 }
@@ -28,13 +20,7 @@ static struct vcpu *rr_pick(struct run_queue *rq, unsigned int cpu)
 static void rr_enqueue(struct run_queue *rq, struct vcpu *v, int woken)
 {
 	(void)woken;
-	v->next = NULL;
-	if (rq->tail)
-		rq->tail->next = v;
-	else
-		rq->head = v;
-	rq->tail = v;
-	rq->len++;
+	runq_add(rq, v, 0);
 }
 
 static uint64_t rr_slice(const struct vcpu *v)
