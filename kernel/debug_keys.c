@@ -113,6 +113,7 @@ static struct domain *domain_by_id(unsigned int id)
 static void act(char action, unsigned int id)
 {
 	struct domain *d = domain_by_id(id);
+	uint64_t before;
 
 	if (!d) {
 		printk("debug keys: no domain %u\n", id);
@@ -123,16 +124,16 @@ static void act(char action, unsigned int id)
 		domain_crash(d, NULL, "destroyed from the debug console");
 		return;
 	}
-	if (sched_domain_pause(d, action == 'p')) {
+	before = d->progress; /* read while paused: after unpausing it moves again */
+	if (sched_domain_pause(d, action == 'p'))
 		printk("debug keys: domain %s is not %s\n", d->name,
 		       action == 'p' ? "running" : "paused");
-	} else if (action == 'p') { /* progress_at_pause: when its last vCPU left its CPU */
+	else if (action == 'p') /* progress_at_pause: when its last vCPU left its CPU */
 		printk("debug keys: domain %s paused (progress %lu)\n", d->name,
 		       d->progress_at_pause);
-	} else {
+	else
 		printk("debug keys: domain %s unpaused (progress %lu, %lu while paused)\n", d->name,
-		       d->progress, d->progress - d->progress_at_pause);
-	}
+		       before, before - d->progress_at_pause);
 }
 
 void debug_key(char key)
