@@ -397,10 +397,10 @@ static void housekeeping(uint64_t now)
 {
 	uint64_t flags, now_ns;
 
-	debug_keys_poll();
-	if (now < next_housekeeping)
+	if (now < next_housekeeping) /* the exit path: one compare */
 		return;
 	next_housekeeping = now + tsc_from_ns(HOUSEKEEPING_NS);
+	debug_keys_poll();
 	now_ns = tsc_ns();
 	flags = spin_lock_irqsave(&sched_lock);
 

@@ -39,7 +39,7 @@ static hpa_t vmxon_region[MAX_CPUS];
 static hpa_t io_bitmaps, msr_bitmap;
 static hpa_t current_vmcs[MAX_CPUS];
 static uint16_t next_vpid = 1;
-static unsigned int preempt_shift; /* the preemption timer counts TSC >> this (SDM A.6) */
+static uint32_t preempt_ticks; /* PREEMPT_NS in the preemption timer's units (SDM A.6) */
 
 #define MSR_VMX_MISC 0x485
 #define PREEMPT_NS 1000000ull /* a guest exits at least this often, as with the host tick */
@@ -76,7 +76,7 @@ static int vmx_read_caps(void)
 		      PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS |
 			      PIN_PREEMPTION_TIMER,
 		      PIN_EXTINT_EXITING | PIN_NMI_EXITING, &caps.pin, "pin-based");
-	preempt_shift = rdmsr(MSR_VMX_MISC) & 31;
+	preempt_ticks = (uint32_t)(tsc_from_ns(PREEMPT_NS) >> (rdmsr(MSR_VMX_MISC) & 31));
 	err |= adjust(tru ? 0x48e : 0x482,
 		      PROC_HLT_EXITING | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY,
 		      PROC_HLT_EXITING | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY,
@@ -401,7 +401,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	 * for the next exit.
 	 */
 	if (caps.pin & PIN_PREEMPTION_TIMER) /* see vmx_read_caps */
-		vmwrite(VMCS_PREEMPTION_TIMER, tsc_from_ns(PREEMPT_NS) >> preempt_shift);
+		vmwrite(VMCS_PREEMPTION_TIMER, preempt_ticks);
 	irq_enable();
 	rc = vmx_enter(xv->gprs, xv->launched);
 	xv->cr2 = read_cr2();
