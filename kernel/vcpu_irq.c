@@ -37,17 +37,34 @@ static int take_init_sipi(struct vcpu *v)
 	return 1;
 }
 
+/* Nothing pending and no timer due: the common case of an exit, checked without the
+ * vLAPIC's priority computation. */
+static int lapic_quiet(struct vlapic *l, uint64_t now)
+{
+	uint64_t due = vlapic_timer_next(l);
+
+	if (l->pending_init | l->pending_sipi | l->pending_nmi || (due && due <= now))
+		return 0;
+	for (int i = 0; i < 8; i++)
+		if (l->irr[i])
+			return 0;
+	return 1;
+}
+
 int vcpu_prepare_entry(struct vcpu *v)
 {
 	struct vlapic *l = &v->lapic;
 	struct vm_event nmi = { VM_EVENT_NMI, 2, 0, 0 };
+	uint64_t now = rdtsc();
 	int vec;
 
-	if (!take_init_sipi(v))
-		return 0;
 	if (v->id == 0)
 		platform_update(v->dom);
-	vlapic_timer_update(l, rdtsc());
+	if (v->wait == WAIT_NONE && lapic_quiet(l, now))
+		return 1;
+	if (!take_init_sipi(v))
+		return 0;
+	vlapic_timer_update(l, now);
 	if (vlapic_take_nmi(l)) {
 		if (vcpu_inject(v, &nmi))
 			__atomic_store_n(&l->pending_nmi, 1, __ATOMIC_RELEASE); /* next entry */
