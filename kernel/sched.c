@@ -198,7 +198,7 @@ void sched_add_domain(struct domain *d)
 	uint64_t flags = spin_lock_irqsave(&sched_lock);
 
 	domains[ndomains++] = d;
-	domains_live++;
+	__atomic_add_fetch(&domains_live, 1, __ATOMIC_ACQ_REL);
 	for (unsigned int i = 0; i < d->nvcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
 
@@ -235,10 +235,11 @@ static void stop_vcpus(struct domain *d)
 	}
 }
 
+/* Takes a stopped domain off the list and destroys it; the CPU that destroys the last
+ * one (counted after its frames are back) checks the whole pool. */
 static void domain_gone(struct domain *d)
 {
 	uint64_t flags = spin_lock_irqsave(&sched_lock);
-	unsigned int left;
 
 	for (unsigned int i = 0; i < ndomains; i++) {
 		if (domains[i] == d) {
@@ -246,10 +247,9 @@ static void domain_gone(struct domain *d)
 			break;
 		}
 	}
-	left = --domains_live;
 	spin_unlock_irqrestore(&sched_lock, flags);
 	domain_destroy(d);
-	if (!left)
+	if (!__atomic_sub_fetch(&domains_live, 1, __ATOMIC_ACQ_REL))
 		run_all_ended();
 }
 
