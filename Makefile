@@ -42,6 +42,9 @@ $(B)/%.o: %.asm
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf64 $< -o $@
 
+# The entry stubs both the hypervisor and the test guests assemble.
+$(B)/arch/x86/isr.o $(B)/guest-tools/lib/isr.o: arch/x86/isr_stubs.inc
+
 $(B)/bivisor.elf: $(KERNEL_OBJ) linker.ld
 	$(CC) $(KLDFLAGS) $(KERNEL_OBJ) -o $@
 
