@@ -5,11 +5,16 @@ Runs the host unit tests (cmocka binaries in build/unit/) and every test of
 tests/manifest, and prints one line per test:
     PASS <platform>/<test> (1.2s)
     FAIL <platform>/<test>: why
-then "N passed, N failed". Exits non-zero on any failure.
+    SKIP <platform>/<test>: why
+then "N passed, N failed" (", N skipped" when some were). Exits non-zero on
+any failure. Each platform's requirement is probed once first
+(tests/platforms.py): a missing one SKIPs its tests, a broken one FAILs them.
+Every kvm-hosted guest test also runs in the nested-KVM lab (tests/lab_batch.py),
+so bvm is tested on machines without /dev/kvm too.
 
 A manifest line is `name platform key=value...` (shell quoting); see the
-manifest's header for the keys. Usage: tests/run.py [-j N] [PATTERN]
-(PATTERN is a substring of "platform/name", as in `make test T=smp`).
+manifest's header for the keys. Usage: tests/run.py [-j N] [-p PLATFORM,...]
+[PATTERN] (PATTERN is a substring of "platform/name", as in `make test T=smp`).
 """
 import argparse
 import concurrent.futures
@@ -23,23 +28,15 @@ import sys
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(ROOT, "build")
-PLATFORMS = ("unit", "qemu", "svm-qemu", "vmx-bochs", "kvm-hosted", "kvm-lab", "uefi-ovmf")
+import emulator
+import lab_batch
+import platforms
+from emulator import BUILD, ROOT, TAIL_LINES, Result, check, read_lines, split_list
+from platforms import PLATFORMS
+
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
         "megs", "cpus", "bvm", "disk", "lab", "guest", "initrd", "rc", "image", "esp", "stop",
-        "net", "vconsole", "quiet", "share")
-TAIL_LINES = 40
-
-
-class Result:
-    def __init__(self, name, ok, secs, why="", tail=None):
-        self.name, self.ok, self.secs, self.why, self.tail = name, ok, secs, why, tail or []
-
-    def line(self):
-        if self.ok:
-            return "PASS %s (%.1fs)" % (self.name, self.secs)
-        return "FAIL %s: %s" % (self.name, self.why)
+        "net", "vconsole", "quiet", "share", "nokvm")
 
 
 def parse_manifest(path):
@@ -66,10 +63,6 @@ def parse_manifest(path):
                 sys.exit("%s:%d: net= and vconsole= take echo" % (path, lineno))
             tests.append(t)
     return tests
-
-
-def split_list(value):
-    return [s.strip() for s in value.split(";") if s.strip()] if value else []
 
 
 def default_modules():
@@ -127,10 +120,13 @@ def make_esp(test):
     return img
 
 
-def qemu_command(test, log):
+def qemu_command(test, log, socks=None):
+    """QEMU for a test; with socks (emulator.Sockets), a QMP socket, and the
+    serial port on a socket too where bivisor's debug keys may be typed."""
+    serial = socks.qemu_options(keys=test["platform"] != "qemu") if socks else \
+        ["-serial", "file:" + log]
     cmd = ["qemu-system-x86_64", "-cpu", "max", "-display", "none", "-no-reboot",
-           "-serial", "file:" + log, "-monitor", "none",
-           "-device", "isa-debug-exit,iobase=0xf4,iosize=1"]
+           "-monitor", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=1"] + serial
     if test.get("firmware") == "ovmf":
         cmd += ["-bios", "/usr/share/ovmf/OVMF.fd"]
     cmd += shlex.split(test.get("qemu", ""))
@@ -186,35 +182,17 @@ def bvm_command(test, log):
 
 
 def lab_command(test, log):
-    """The nested-KVM lab: Debian's kernel as L1 under QEMU TCG runs bvm on real KVM."""
+    """The nested-KVM lab running one command (make bench; tests run in batches,
+    tests/lab_batch.py): Debian's kernel as L1 under single-threaded QEMU TCG
+    runs bvm on real KVM."""
     append = 'console=ttyS0 quiet panic=-1 lab="%s"' % test.get("lab", "")
     if test.get("guest"):  # the L2 guest's own command line
         append += ' guest="%s"' % test["guest"]
-    return ["qemu-system-x86_64", "-cpu", "max", "-smp", "2", "-m", "1G", "-display", "none",
+    return ["qemu-system-x86_64", "-accel", "tcg,thread=single", "-cpu", "max", "-smp", "2",
+            "-m", "1G", "-display", "none",
             "-no-reboot", "-monitor", "none", "-serial", "file:" + log,
             "-kernel", os.path.join(BUILD, "guest", "bzImage"),
             "-initrd", os.path.join(BUILD, "lab", "initrd.gz"), "-append", append]
-
-
-def read_lines(path):
-    try:
-        with open(path, "rb") as f:
-            data = f.read().decode("utf-8", "replace")
-    except FileNotFoundError:
-        return []
-    return [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", l).rstrip("\r") for l in data.split("\n")]
-
-
-def check(lines, expect, reject):
-    """Returns (missing expectation or None, rejected line or None)."""
-    text = "\n".join(lines)
-    for r in reject:
-        if r in text:
-            return None, r
-    for e in expect:
-        if e not in text:
-            return e, None
-    return None, None
 
 
 def check_quiet(lines, spec):
@@ -332,67 +310,116 @@ def start_peers(test, stop):
     return test, theirs
 
 
-def run_emulated(test):
-    name = "%s/%s" % (test["platform"], test["name"])
+def fresh_log(test):
     logdir = os.path.join(BUILD, "tests", "logs")
     os.makedirs(logdir, exist_ok=True)
     log = os.path.join(logdir, "%s-%s.log" % (test["platform"], test["name"]))
-    if os.path.exists(log):
-        os.unlink(log)
-    expect, reject = split_list(test.get("expect")), split_list(test.get("reject"))
-    want_rc = int(test["exit"]) * 2 + 1
-    start = time.monotonic()
+    for f in (log, log + ".regs"):
+        if os.path.exists(f):
+            os.unlink(f)
+    return log
+
+
+def with_disk(test, log):
+    """disk=MIB: a fresh zeroed disk image, named {disk} in the options."""
+    if "disk" not in test:
+        return test
+    disk = log[:-len(".log")] + ".img"
+    with open(disk, "wb") as f:
+        f.truncate(int(test["disk"]) << 20)
+    return dict(test, qemu=test.get("qemu", "").replace("{disk}", disk),
+                bvm=test.get("bvm", "").replace("{disk}", disk))
+
+
+def wanted_status(test):
     if "rc" in test:  # the emulator's own exit status, e.g. 0 after a guest's poweroff
-        want_rc = int(test["rc"])
-    bochs = test["platform"] == "vmx-bochs"
-    hosted = test["platform"] == "kvm-hosted"
-    if "disk" in test:  # a fresh zeroed disk image, named {disk} in the options
-        disk = os.path.join(logdir, "%s-%s.img" % (test["platform"], test["name"]))
-        with open(disk, "wb") as f:
-            f.truncate(int(test["disk"]) << 20)
-        test = dict(test, qemu=test.get("qemu", "").replace("{disk}", disk),
-                    bvm=test.get("bvm", "").replace("{disk}", disk))
-    if hosted:
-        want_rc = int(test["exit"])  # bvm exits with the guest's own status
-    stop = threading.Event()  # ends the peers of net= and vconsole=
-    test, peer_ends = start_peers(test, stop)
-    try:
-        if test["platform"] == "kvm-lab":
-            want_rc = 0  # L1 powers the machine off after bvm
-            cmd = lab_command(test, log)
-        elif hosted:
-            cmd = bvm_command(test, log)
-        else:
-            cmd = bochs_command(test, log) if bochs else qemu_command(test, log)
-    except subprocess.CalledProcessError as e:
-        stop.set()
-        return Result(name, False, 0, "could not build the boot image (%s)" % e)
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, pass_fds=[end.fileno() for end in peer_ends])
-    for end in peer_ends:
-        end.close()
-    deadline = start + float(test["timeout"])
-    rc, stopped, polls = None, False, 0
+        return int(test["rc"])
+    if test["platform"] == "kvm-hosted":
+        return int(test["exit"])  # bvm exits with the guest's own status
+    return int(test["exit"]) * 2 + 1  # isa-debug-exit: (value << 1) | 1
+
+
+def command_for(test, log, socks):
+    if test["platform"] == "kvm-hosted":
+        return bvm_command(test, log)
+    if test["platform"] == "vmx-bochs":
+        return bochs_command(test, log)
+    return qemu_command(test, log, socks)
+
+
+def wait_emulator(proc, test, log, expect, reject):
+    """Polls until the emulator ends, the deadline passes, or (stop=expect)
+    every expectation has appeared. Returns (status or None, stopped)."""
+    deadline = time.monotonic() + float(test["timeout"])
+    polls = 0
     while time.monotonic() < deadline:
         rc = proc.poll()
         if rc is not None:
-            break
+            return rc, False
         time.sleep(0.1)
         polls += 1
         if test.get("stop") == "expect" and polls % 5 == 0:
             missing, rejected = check(read_lines(log), expect, reject)
             if not missing or rejected:
-                stopped = True
-                break
-    if rc is None:
-        proc.kill()
-        proc.wait()
-    stop.set()
-    secs = time.monotonic() - start
+                return None, True
+    return None, False
+
+
+def stall_notes(test, socks):
+    """A QEMU that did not end in time: bivisor's debug view and the registers."""
+    if not socks:
+        return []
+    keys = b"d" if test["platform"] in ("svm-qemu", "uefi-ovmf") else None
+    return emulator.diagnose(socks, keys)
+
+
+def start_emulator(test, log, socks):
+    """(the process, the stop event of its peers) or a Result when it cannot start."""
+    stop = threading.Event()  # ends the peers of net= and vconsole=
+    test, peer_ends = start_peers(test, stop)
+    try:
+        cmd = command_for(test, log, socks)
+    except subprocess.CalledProcessError as e:
+        stop.set()
+        return None, stop, "could not build the boot image (%s)" % e
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, pass_fds=[end.fileno() for end in peer_ends])
+    for end in peer_ends:
+        end.close()
+    return proc, stop, None
+
+
+def run_emulated(test):
+    name = "%s/%s" % (test["platform"], test["name"])
+    log = fresh_log(test)
+    expect, reject = split_list(test.get("expect")), split_list(test.get("reject"))
+    start = time.monotonic()
+    test = with_disk(test, log)
+    socks = emulator.Sockets(log) if test["platform"] not in ("kvm-hosted", "vmx-bochs") else None
+    try:
+        proc, stop, err = start_emulator(test, log, socks)
+        if err:
+            return Result(name, False, 0, err)
+        rc, stopped = wait_emulator(proc, test, log, expect, reject)
+        notes = stall_notes(test, socks) if rc is None and not stopped else []
+        if rc is None:
+            proc.kill()
+            proc.wait()
+        stop.set()
+    finally:
+        if socks:
+            socks.close()
     out = proc.stdout.read().decode("utf-8", "replace")
     lines = read_lines(log) + out.splitlines()  # the emulator's own messages count too
+    return judge(test, name, time.monotonic() - start, (rc, stopped, out, notes), lines)
+
+
+def judge(test, name, secs, run, lines):
+    """The result of one emulator run from its log and how it ended."""
+    rc, stopped, out, notes = run
+    expect, reject = split_list(test.get("expect")), split_list(test.get("reject"))
     missing, rejected = check(lines, expect, reject)
-    tail = lines[-TAIL_LINES:]
+    tail = lines[-TAIL_LINES:] + notes
     if rejected:
         return Result(name, False, secs, "serial output has '%s'" % rejected, tail)
     for key, fn in (("quiet", check_quiet), ("share", check_share)):
@@ -407,9 +434,10 @@ def run_emulated(test):
     if rc is None:
         return Result(name, False, secs, "did not end through its exit port in %ss"
                       % test["timeout"], tail)
-    if rc != want_rc and not bochs:  # Bochs's shutdown port carries no status
+    want = wanted_status(test)
+    if rc != want and test["platform"] != "vmx-bochs":  # Bochs's shutdown port carries no status
         return Result(name, False, secs, "emulator exit status %d, want %d %s"
-                      % (rc, want_rc, out.strip()[:200]), tail)
+                      % (rc, want, out.strip()[:200]), tail)
     return Result(name, True, secs)
 
 
@@ -452,35 +480,104 @@ def run_unit(binary):
     return results
 
 
-def main():
+def unit_job(pattern):
+    binaries = sorted(os.path.join(BUILD, "unit", f) for f in os.listdir(os.path.join(
+        BUILD, "unit")) if f.startswith("test_"))
+    return [r for b in binaries for r in run_unit(b) if pattern in r.name]
+
+
+def not_run(test, probe):
+    """A test whose platform's requirement is missing (SKIP) or broken (FAIL)."""
+    name = "%s/%s" % (test["platform"], test["name"])
+    why = probe.why
+    if test["platform"] == "kvm-hosted":
+        why += "; bvm runs this guest in the nested-KVM lab as kvm-lab/%s" % test["name"]
+    return Result(name, False, 0, why, skip=probe.state == "missing")
+
+
+def needs_probe(test):
+    """bvm refuses bad input before it opens /dev/kvm (nokvm=1): only bvm is needed."""
+    return not (test["platform"] == "kvm-hosted" and test.get("nokvm"))
+
+
+def plan(tests, probes):
+    """The jobs, each a function that returns a list of Results: the lab's
+    batches first (the longest runs), then the other tests in manifest order."""
+    jobs, lab = [], []
+    for t in tests:
+        probe = probes[t["platform"]]
+        if t["platform"] == "kvm-lab" and probe.state == "ok":
+            lab.append(t)
+        elif probe.state != "ok" and needs_probe(t):
+            jobs.append(lambda t=t, probe=probe: [not_run(t, probe)])
+        else:
+            jobs.append(lambda t=t: [run_emulated(t)])
+    batches = [lambda b=b, i=i: lab_batch.run_batch(b, i)
+               for i, b in enumerate(lab_batch.batch_lab(lab))]
+    return batches + jobs
+
+
+def select(args):
+    """The manifest's tests (with every kvm-hosted guest test also as a lab
+    test) that match the pattern and the platforms asked for."""
+    tests = parse_manifest(args.manifest)
+    tests += [lab_batch.from_hosted(t) for t in tests
+              if t["platform"] == "kvm-hosted" and not t.get("nokvm")]
+    names = set()
+    for t in tests:
+        key = "%s/%s" % (t["platform"], t["name"])
+        if key in names:
+            sys.exit("tests/manifest: %s twice (kvm-hosted guest tests run in the lab too)" % key)
+        names.add(key)
+    return [t for t in tests if args.pattern in "%s/%s" % (t["platform"], t["name"]) and
+            t["platform"] in args.platforms]
+
+
+def parse_args():
     ap = argparse.ArgumentParser(description="bivisor test runner")
     ap.add_argument("pattern", nargs="?", default="")
     ap.add_argument("-j", type=int, default=int(os.environ.get("J", "1")))
+    ap.add_argument("-p", "--platform", default="",
+                    help="only these platforms, comma-separated (%s)" % ", ".join(PLATFORMS))
     ap.add_argument("--manifest", default=os.path.join(ROOT, "tests", "manifest"))
     args = ap.parse_args()
+    args.platforms = [p for p in args.platform.split(",") if p] or list(PLATFORMS)
+    unknown = [p for p in args.platforms if p not in PLATFORMS]
+    if unknown:
+        sys.exit("run.py: unknown platform '%s'; the platforms are: %s"
+                 % (unknown[0], ", ".join(PLATFORMS)))
+    return args
 
+
+def report(results):
+    for r in results:
+        print(r.line(), flush=True)
+        if not r.ok and not r.skip:
+            for l in r.tail:
+                print("    | " + l)
+
+
+def main():
+    args = parse_args()
+    tests = select(args)
+    probes = platforms.probe_all()
     results = []
-    units = sorted(os.path.join(BUILD, "unit", f) for f in os.listdir(os.path.join(BUILD, "unit"))
-                   if f.startswith("test_")) if os.path.isdir(os.path.join(BUILD, "unit")) else []
-    for binary in units:
-        for r in run_unit(binary):
-            if args.pattern in r.name:
-                print(r.line(), flush=True)
-                results.append(r)
-
-    tests = [t for t in parse_manifest(args.manifest)
-             if args.pattern in "%s/%s" % (t["platform"], t["name"])]
+    if "unit" in args.platforms:
+        if probes["unit"].state == "ok":
+            results += unit_job(args.pattern)
+        elif args.pattern in "unit/tests":
+            results.append(Result("unit/tests", False, 0, probes["unit"].why,
+                                  skip=probes["unit"].state == "missing"))
+        report(results)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.j)) as pool:
-        for r in pool.map(run_emulated, tests):
-            print(r.line(), flush=True)
-            if not r.ok:
-                for l in r.tail:
-                    print("    | " + l)
-            results.append(r)
-
+        for rs in pool.map(lambda job: job(), plan(tests, probes)):
+            report(rs)
+            results += rs
     passed = sum(r.ok for r in results)
-    print("%d passed, %d failed" % (passed, len(results) - passed))
-    return 0 if results and passed == len(results) else 1
+    skipped = sum(r.skip for r in results)
+    failed = len(results) - passed - skipped
+    print("%d passed, %d failed%s" % (passed, failed, ", %d skipped" % skipped if skipped else ""))
+    return 0 if results and not failed else 1
 
 
 if __name__ == "__main__":

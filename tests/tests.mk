@@ -1,16 +1,23 @@
 # tests/tests.mk: `make test` (unit tests, then every test of tests/manifest
-# through tests/run.py) and `make bench`. T=pattern picks a subset, J=n runs
-# n emulators at once.
+# through tests/run.py), `make doctor` and `make bench`. T=pattern picks a
+# subset, P=platform[,platform] the platforms, J=n runs n emulators at once.
 
 T ?=
+P ?=
 J ?= 2
+RUN_ARGS = -j $(J) $(if $(P),-p $(P)) "$(T)"
 
 -include tests/unit/unit.mk
 
 .PHONY: test bench test-only
 test: deps
 	@$(MAKE) all unit-tests lab linux-bad-images
-	@ISO_MODULES="$(ISO_MODULES)" python3 tests/run.py -j $(J) "$(T)"
+	@ISO_MODULES="$(ISO_MODULES)" python3 tests/run.py $(RUN_ARGS)
+
+# What this machine offers, and which test platforms will run (never fails).
+.PHONY: doctor
+doctor:
+	@python3 tests/doctor.py
 
 # Debian's bzImage with one header field changed, for the bad-input tests of
 # Linux domains (boot.rst: version at 0x206, relocatable_kernel at 0x234).
@@ -25,7 +32,7 @@ $(B)/tests/bzImage-fixed: $(B)/guest/bzImage
 
 # Runs the suite without rebuilding or installing (used by the CI script too).
 test-only:
-	@ISO_MODULES="$(ISO_MODULES)" python3 tests/run.py -j $(J) "$(T)"
+	@ISO_MODULES="$(ISO_MODULES)" python3 tests/run.py $(RUN_ARGS)
 
 bench: deps
 	@$(MAKE) all lab guest-linux $(B)/lab/initrd-qemu.gz $(B)/kvm_raw

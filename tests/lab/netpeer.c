@@ -1,16 +1,25 @@
 /*
- * tests/lab/netpeer.c: the far end of a guest's virtio-net port in the
- * nested-KVM lab. `netpeer COMMAND [ARG]...` runs COMMAND (bvm) with one end
- * of an AF_UNIX SOCK_SEQPACKET pair as fd 3 (one Ethernet frame per message,
- * bvm's --net socket=3) and on the other end plays host 10.0.2.2 of a /24 that
- * exists only in this pair: it answers ARP requests for that address (RFC 826)
- * and ICMP echo requests to it (RFC 792, checksums as RFC 1071), at most
- * PEER_MAX_REPLIES frames and for PEER_SECONDS, and exits with COMMAND's status.
+ * tests/lab/netpeer.c: the far end of a guest's virtio-net port or virtio
+ * console in the nested-KVM lab. `netpeer [--arp|--echo|--pong] COMMAND
+ * [ARG]...` runs COMMAND (bvm) with one end of an AF_UNIX socket pair as fd 3
+ * and answers on the other end, at most PEER_MAX_REPLIES times and for
+ * PEER_SECONDS, then exits with COMMAND's status. The modes:
+ *   --arp  (default) SOCK_SEQPACKET, one Ethernet frame per message (bvm's
+ *          --net socket=3): plays host 10.0.2.2 of a /24 that exists only in
+ *          this pair, answering ARP requests for it (RFC 826) and ICMP echo
+ *          requests to it (RFC 792, checksums as RFC 1071);
+ *   --echo SOCK_SEQPACKET: sends each frame of ethertype 0x88b5 (IEEE local
+ *          experimental) back with its addresses swapped and the byte after
+ *          the Ethernet header set to 'E' (the virtio_net test guest's peer);
+ *   --pong SOCK_STREAM (bvm's --vconsole socket=3): answers each line
+ *          "ping N" with "pong N" (the virtio_console test guest's peer).
+ * tests/run.py's net=echo and vconsole=echo peers do the same on the host.
  */
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -25,6 +34,7 @@
 #define ETH_HLEN 14
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_ARP 0x0806
+#define ETHERTYPE_LOCAL 0x88b5
 #define ARP_LEN 28
 #define ARP_REQUEST 1
 #define ARP_REPLY 2
@@ -38,6 +48,16 @@ static const uint8_t peer_ip[4] = { 10, 0, 2, 2 };
 struct peer_counts {
 	unsigned long frames, arp, echo;
 };
+
+struct peer_mode {
+	const char *name;
+	int type; /* of the socket pair */
+	size_t (*answer)(uint8_t *buf, size_t len, struct peer_counts *c);
+};
+
+/* What is left of a --pong stream after its last newline. */
+static char pong_line[128];
+static size_t pong_len;
 
 static unsigned int get16(const uint8_t *p)
 {
@@ -130,6 +150,77 @@ static size_t peer_answer(uint8_t *f, size_t len, struct peer_counts *c)
 	return n;
 }
 
+/* --echo: a local-experimental frame goes back, addresses swapped, marked 'E'. */
+static size_t echo_answer(uint8_t *f, size_t len, struct peer_counts *c)
+{
+	uint8_t mac[6];
+
+	if (len <= ETH_HLEN || get16(f + 12) != ETHERTYPE_LOCAL)
+		return 0;
+	memcpy(mac, f, 6);
+	memcpy(f, f + 6, 6);
+	memcpy(f + 6, mac, 6);
+	f[ETH_HLEN] = 'E';
+	c->echo++;
+	return len;
+}
+
+/* One complete line of a --pong stream: its answer into out, its length or 0. */
+static size_t pong_one(const char *line, uint8_t *out, size_t size)
+{
+	unsigned long n;
+	char *end;
+	int w;
+
+	if (strncmp(line, "ping ", 5) || line[5] < '0' || line[5] > '9')
+		return 0;
+	n = strtoul(line + 5, &end, 10);
+	if (*end && strcmp(end, "\r"))
+		return 0;
+	w = snprintf((char *)out, size, "pong %lu\n", n);
+	return w > 0 && (size_t)w < size ? (size_t)w : 0;
+}
+
+/* --pong: bytes in, the answers to the lines they complete out (in place). */
+static size_t pong_answer(uint8_t *buf, size_t len, struct peer_counts *c)
+{
+	uint8_t out[FRAME_MAX];
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (buf[i] != '\n') {
+			if (pong_len < sizeof(pong_line) - 1)
+				pong_line[pong_len++] = (char)buf[i];
+			continue;
+		}
+		pong_line[pong_len] = 0;
+		pong_len = 0;
+		if (n + 32 < sizeof(out) && pong_one(pong_line, out + n, sizeof(out) - n)) {
+			n += strlen((char *)out + n);
+			c->echo++;
+		}
+	}
+	memcpy(buf, out, n);
+	return n;
+}
+
+static const struct peer_mode peer_modes[] = {
+	{ "--arp", SOCK_SEQPACKET, peer_answer },
+	{ "--echo", SOCK_SEQPACKET, echo_answer },
+	{ "--pong", SOCK_STREAM, pong_answer },
+};
+
+/* The mode named by argv[1], or --arp when argv[1] names none. */
+static const struct peer_mode *peer_mode_of(const char *arg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(peer_modes) / sizeof(peer_modes[0]); i++)
+		if (!strcmp(arg, peer_modes[i].name))
+			return &peer_modes[i];
+	return NULL;
+}
+
 /* The command, with our socket's other end as PEER_FD (the pair is close-on-exec). */
 static pid_t peer_spawn(int end, char **argv)
 {
@@ -150,7 +241,7 @@ static pid_t peer_spawn(int end, char **argv)
  * Reads frames until the command ends. Replies stop after PEER_MAX_REPLIES or
  * PEER_SECONDS; later frames are read and dropped so bvm never blocks on us.
  */
-static int peer_serve(int fd, pid_t pid, struct peer_counts *c)
+static int peer_serve(int fd, pid_t pid, const struct peer_mode *m, struct peer_counts *c)
 {
 	time_t stop = time(NULL) + PEER_SECONDS;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -171,7 +262,7 @@ static int peer_serve(int fd, pid_t pid, struct peer_counts *c)
 		c->frames++;
 		if (c->arp + c->echo >= PEER_MAX_REPLIES || time(NULL) > stop)
 			continue;
-		n = peer_answer(frame, (size_t)got, c);
+		n = m->answer(frame, (size_t)got, c);
 		if (n)
 			send(fd, frame, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
@@ -180,15 +271,20 @@ static int peer_serve(int fd, pid_t pid, struct peer_counts *c)
 
 int main(int argc, char **argv)
 {
+	const struct peer_mode *m = argc > 1 ? peer_mode_of(argv[1]) : NULL;
 	struct peer_counts c = { 0 };
 	int sv[2], rc;
 	pid_t pid;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: netpeer COMMAND [ARG]...\n");
+	if (m)
+		argc--, argv++;
+	else
+		m = &peer_modes[0];
+	if (argc < 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: netpeer [--arp|--echo|--pong] COMMAND [ARG]...\n");
 		return 2;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+	if (socketpair(AF_UNIX, m->type | SOCK_CLOEXEC, 0, sv) < 0) {
 		perror("netpeer: socketpair");
 		return 1;
 	}
@@ -198,8 +294,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	close(sv[1]);
-	rc = peer_serve(sv[0], pid, &c);
-	printf("LAB: netpeer: %lu frames in, %lu ARP replies, %lu echo replies\n", c.frames, c.arp,
-	       c.echo);
+	rc = peer_serve(sv[0], pid, m, &c);
+	printf("LAB: netpeer %s: %lu messages in, %lu ARP replies, %lu echo replies\n", m->name,
+	       c.frames, c.arp, c.echo);
 	return rc;
 }
