@@ -98,8 +98,12 @@ def batch_initrd(tests, path):
 
 
 def lab_command(initrd, socks):
-    """L1: Debian's kernel under single-threaded TCG, -cpu max (SVM for KVM)."""
-    return ["qemu-system-x86_64", "-accel", "tcg,thread=single", "-cpu", "max", "-smp", "2",
+    """L1: Debian's kernel on one CPU under TCG, -cpu max (SVM for KVM).
+    LAB_TCG=multi|single, LAB_SMP=N and LAB_CPU=MODEL change them, for loops
+    that compare (docs/testing.md)."""
+    accel = "tcg,thread=%s" % os.environ.get("LAB_TCG", "single")
+    return ["qemu-system-x86_64", "-accel", accel, "-cpu", os.environ.get("LAB_CPU", "max"),
+            "-smp", os.environ.get("LAB_SMP", "1"),
             "-m", "1G", "-display", "none", "-no-reboot", "-monitor", "none"] + \
         socks.qemu_options(keys=False) + \
         ["-kernel", os.path.join(BUILD, "guest", "bzImage"), "-initrd", initrd,
