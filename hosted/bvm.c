@@ -180,6 +180,11 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		fprintf(stderr, "bvm: run needs --kernel FILE\n");
 		return -1;
 	}
+	if (strlen(o->cmdline) >= FW_CMDLINE_MAX) {
+		fprintf(stderr, "bvm: --cmdline: %zu bytes, give at most %d\n", strlen(o->cmdline),
+			FW_CMDLINE_MAX - 1);
+		return -1;
+	}
 	return 0;
 }
 

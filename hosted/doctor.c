@@ -320,7 +320,7 @@ static enum probe_result probe_run(struct doctor *d)
 static void doctor_probe(struct doctor *d)
 {
 	if (probe_setup(d)) {
-		say("broken", "probe: %s", d->why);
+		say("broken", "probe guest setup: %s", d->why);
 		return;
 	}
 	switch (probe_run(d)) {
@@ -338,7 +338,7 @@ static void doctor_probe(struct doctor *d)
 		snprintf(d->why, sizeof(d->why), "paravirtual: small guests only");
 		break;
 	default:
-		say("broken", "probe: %s", d->why);
+		say("broken", "%s", d->why); /* "probe guest: what went wrong" */
 		d->state = "broken";
 		break;
 	}

@@ -1,7 +1,7 @@
 /*
  * hosted/inputs.c: every file and option `bvm run` is given, read and checked
- * before /dev/kvm is opened (KVM API, Documentation/virt/kvm/api.rst 4.1
- * KVM_CREATE_VM comes only after): the kernel image, by a dry run of its
+ * before /dev/kvm is opened (KVM_CREATE_VM, Documentation/virt/kvm/api.rst
+ * 4.2, comes only after them): the kernel image, by a dry run of its
  * loader (drivers/firmware/) into a guest memory that only checks bounds, the
  * initrd, the disks, the network ports and the console streams. A bad one
  * gets one line naming it; bvm then exits with status 2.
