@@ -103,6 +103,16 @@ $(B)/host/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BVM_CFLAGS) -c $< -o $@
 all: $(B)/bvm
+# The probe guest of `bvm doctor`: flat machine code as a C array for hosted/doctor.c.
+$(B)/host/probe.bin: hosted/probe.asm
+	@mkdir -p $(dir $@)
+	nasm -f bin $< -o $@
+$(B)/host/gen/probe_bin.h: $(B)/host/probe.bin
+	@mkdir -p $(dir $@)
+	{ echo '/* generated from hosted/probe.asm by the Makefile */'; \
+	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1, /g; s/ *$$//'; } >$@
+$(B)/host/hosted/doctor.o: $(B)/host/gen/probe_bin.h
+$(B)/host/hosted/doctor.o: BVM_CFLAGS += -I$(B)/host/gen
 
 # Debian's Linux as a guest, and the nested-KVM lab that runs bvm on real KVM
 # inside QEMU TCG (PLATFORMS.md §4-5). `make guest-linux` downloads the

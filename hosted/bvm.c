@@ -1,37 +1,43 @@
 /*
- * hosted/bvm.c: `bvm`, the hosted VMM: command-line options, loading the
- * guest image with the loaders of drivers/firmware/ (the same code the Type-1
- * kernel uses), the byte streams of the guest's COM1 (drivers/uart16550.c)
- * and of its virtio console, and the run. Bad files and options get one
- * clear line and a non-zero exit before anything is created.
+ * hosted/bvm.c: `bvm`, the hosted VMM: the command line, then the order of a
+ * run: every input checked (hosted/inputs.c), the VM on /dev/kvm (KVM API,
+ * Documentation/virt/kvm/api.rst 4.2-4.7), the devices, the guest loaded
+ * with the loaders of drivers/firmware/ (the same code the Type-1 kernel
+ * uses), the run (hosted/run.c). `bvm doctor` is hosted/doctor.c.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "hosted/bvm.h"
 #include "kernel/version.h"
 
 #define MIN_MEM (4ull << 20)
 #define MAX_MEM (3ull << 30) /* one slot below the PCI hole */
+#define MAX_WATCHDOG 86400u  /* a day */
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: bvm run --kernel FILE [--initrd FILE] [--cmdline STR] [--mem SIZE]\n"
 		   "               [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME|socket=FD]...\n"
 		   "               [--console stdio|file=PATH] [--vconsole file=PATH|socket=FD]\n"
+		   "               [--watchdog SECONDS]\n"
+		   "       bvm doctor\n"
 		   "       bvm --help | --version\n"
-		   "Runs a guest (Multiboot 1/2 or ELF64 image) on /dev/kvm with bivisor's\n"
-		   "device models. SIZE takes K, M or G (default 256M). --vconsole adds a\n"
-		   "virtio console on that stream (default: none). The guest ends bvm by\n"
-		   "writing its status to port 0xf4; bvm exits with that status.\n");
+		   "run: runs a guest (Multiboot 1/2, ELF64 or Linux bzImage) on /dev/kvm with\n"
+		   "bivisor's device models. SIZE takes K, M or G (default 256M). --vconsole adds\n"
+		   "a virtio console on that stream (default: none). SIGQUIT prints every vCPU's\n"
+		   "registers and exits and the device counters; the guest goes on. --watchdog:\n"
+		   "after SECONDS, the same dump, then the guest is ended.\n"
+		   "doctor: checks what this host offers bvm, one line each ([ok], [missing],\n"
+		   "[broken], [info]), the last one 'kvm: usable|absent|broken (...)'.\n"
+		   "Exit status of run: the guest's own (written to port 0xf4; 0 after a halt or\n"
+		   "ACPI power-off), 2 a bad option or file (checked before /dev/kvm is opened),\n"
+		   "1 no usable /dev/kvm or an internal failure, 124 the watchdog ran out,\n"
+		   "255 the guest crashed (triple fault, KVM could not run it), 128+N signal N.\n");
 }
 
 static int parse_size(const char *s, uint64_t *out)
@@ -65,6 +71,74 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+static int parse_count(const char *opt, const char *arg, unsigned int max, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || *arg == '-' || !v || v > max) {
+		fprintf(stderr, "bvm: %s %s: give 1 to %u\n", opt, arg, max);
+		return -1;
+	}
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int parse_mem(const char *arg, uint64_t *mem)
+{
+	if (parse_size(arg, mem) || *mem < MIN_MEM || *mem > MAX_MEM || *mem % 4096) {
+		fprintf(stderr, "bvm: --mem %s: give 4M to 3G, in whole pages\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int add_spec(const char *opt, const char **list, unsigned int *n, unsigned int max,
+		    const char *arg)
+{
+	if (*n == max) {
+		fprintf(stderr, "bvm: %s %s: at most %u %s\n", opt, arg, max, opt);
+		return -1;
+	}
+	list[(*n)++] = arg;
+	return 0;
+}
+
+/* One option of `bvm run`; returns 0 or -1 (said why). */
+static int parse_option(int ch, const char *arg, struct bvm_options *o)
+{
+	switch (ch) {
+	case 'k':
+		o->kernel = arg;
+		return 0;
+	case 'i':
+		o->initrd = arg;
+		return 0;
+	case 'c':
+		o->cmdline = arg;
+		return 0;
+	case 'o':
+		o->console = arg;
+		return 0;
+	case 'v':
+		o->vconsole = arg;
+		return 0;
+	case 'd':
+		return add_spec("--disk", o->disks, &o->ndisks, BVM_MAX_DISKS, arg);
+	case 'e':
+		return add_spec("--net", o->nets, &o->nnets, BVM_MAX_NETS, arg);
+	case 'm':
+		return parse_mem(arg, &o->mem);
+	case 'n':
+		return parse_count("--cpus", arg, BVM_MAX_CPUS, &o->cpus);
+	case 'w':
+		return parse_count("--watchdog", arg, MAX_WATCHDOG, &o->watchdog);
+	}
+	return -1;
+}
+
 static int parse_options(int argc, char **argv, struct bvm_options *o)
 {
 	static const struct option longopts[] = {
@@ -77,261 +151,50 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		{ "disk", required_argument, NULL, 'd' },
 		{ "net", required_argument, NULL, 'e' },
 		{ "vconsole", required_argument, NULL, 'v' },
+		{ "watchdog", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
-	char *end;
 
 	*o = (struct bvm_options){ .cmdline = "",
 				   .mem = 256ull << 20,
 				   .cpus = 1,
 				   .console = "stdio",
 				   .vconsole = "none" };
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'k':
-			o->kernel = optarg;
-			break;
-		case 'i':
-			o->initrd = optarg;
-			break;
-		case 'c':
-			o->cmdline = optarg;
-			break;
-		case 'o':
-			o->console = optarg;
-			break;
-		case 'v':
-			o->vconsole = optarg;
-			break;
-		case 'd':
-			if (o->ndisks == BVM_MAX_DISKS) {
-				fprintf(stderr, "bvm: at most %d --disk\n", BVM_MAX_DISKS);
-				return -1;
-			}
-			o->disks[o->ndisks++] = optarg;
-			break;
-		case 'e':
-			if (o->nnets == BVM_MAX_NETS) {
-				fprintf(stderr, "bvm: at most %d --net\n", BVM_MAX_NETS);
-				return -1;
-			}
-			o->nets[o->nnets++] = optarg;
-			break;
-		case 'm':
-			if (parse_size(optarg, &o->mem) || o->mem < MIN_MEM || o->mem > MAX_MEM ||
-			    o->mem % 4096) {
-				fprintf(stderr, "bvm: --mem %s: give 4M to 3G, in whole pages\n",
-					optarg);
-				return -1;
-			}
-			break;
-		case 'n':
-			o->cpus = (unsigned int)strtoul(optarg, &end, 10);
-			if (*end || !o->cpus || o->cpus > BVM_MAX_CPUS) {
-				fprintf(stderr, "bvm: --cpus %s: give 1 to %d\n", optarg,
-					BVM_MAX_CPUS);
-				return -1;
-			}
-			break;
-		default:
-			usage(stderr);
+	opterr = 0; /* our own one-line messages */
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (ch == '?' || ch == ':') {
+			fprintf(stderr, "bvm: run: %s '%s' (see bvm --help)\n",
+				ch == '?' ? "unknown option" : "missing value for",
+				argv[optind - 1]);
 			return -1;
 		}
+		if (parse_option(ch, optarg, o))
+			return -1;
 	}
-	if (optind != argc || !o->kernel) {
-		fprintf(stderr,
-			optind != argc ? "bvm: unexpected argument '%s'\n"
-				       : "bvm: run needs --kernel FILE%s\n",
-			optind != argc ? argv[optind] : "");
+	if (optind != argc) {
+		fprintf(stderr, "bvm: run: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (!o->kernel) {
+		fprintf(stderr, "bvm: run needs --kernel FILE\n");
+		return -1;
+	}
+	if (strlen(o->cmdline) >= FW_CMDLINE_MAX) {
+		fprintf(stderr, "bvm: --cmdline: %zu bytes, give at most %d\n", strlen(o->cmdline),
+			FW_CMDLINE_MAX - 1);
 		return -1;
 	}
 	return 0;
 }
 
-static void *read_file(const char *path, size_t *len, const char *what)
-{
-	struct stat st;
-	void *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "bvm: cannot read %s '%s': %s\n", what, path,
-			fd < 0 ? strerror(errno) : "not a regular file");
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	buf = malloc(st.st_size ? st.st_size : 1);
-	if (!buf || read(fd, buf, st.st_size) != st.st_size) {
-		fprintf(stderr, "bvm: cannot read %s '%s'\n", what, path);
-		free(buf);
-		buf = NULL;
-	}
-	close(fd);
-	*len = st.st_size;
-	return buf;
-}
-
-static size_t stream_write(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct bvm_stream *s = ctx;
-	ssize_t n = s->out >= 0 ? write(s->out, buf, len) : -1;
-
-	return n > 0 ? (size_t)n : len; /* a closed console drops output, as a UART would */
-}
-
-static size_t stream_read(void *ctx, uint8_t *buf, size_t len)
-{
-	struct bvm_stream *s = ctx;
-	struct pollfd p = { s->in, POLLIN, 0 };
-	ssize_t n;
-
-	if (s->in < 0 || poll(&p, 1, 0) <= 0)
-		return 0;
-	n = read(s->in, buf, len);
-	if (n == 0)
-		s->in = -1; /* the other end is gone: stop polling it */
-	return n > 0 ? (size_t)n : 0;
-}
-
-static void stream_init(struct bvm_stream *s, int in, int out)
-{
-	*s = (struct bvm_stream){ in, out, { s, stream_write, stream_read } };
-}
-
-/* "file=PATH": output only, into a new or truncated file. */
-static int stream_open_file(struct bvm_stream *s, const char *opt, const char *spec)
-{
-	int fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0) {
-		fprintf(stderr, "bvm: %s %s: %s\n", opt, spec, strerror(errno));
-		return -1;
-	}
-	stream_init(s, -1, fd);
-	return 0;
-}
-
-static int console_open(struct bvm_stream *s, const char *spec)
-{
-	if (!strcmp(spec, "stdio")) {
-		stream_init(s, isatty(0) ? 0 : -1, 1);
-		return 0;
-	}
-	if (!strncmp(spec, "file=", 5))
-		return stream_open_file(s, "--console", spec);
-	fprintf(stderr, "bvm: --console %s: give stdio or file=PATH\n", spec);
-	return -1;
-}
-
-/* "none" (no device), "file=PATH" (output only) or "socket=FD" (both ways). */
-static int vconsole_open(struct bvm_stream *s, const char *spec)
-{
-	char *end;
-	long fd;
-
-	stream_init(s, -1, -1);
-	if (!strcmp(spec, "none"))
-		return 0;
-	if (!strncmp(spec, "file=", 5))
-		return stream_open_file(s, "--vconsole", spec);
-	if (strncmp(spec, "socket=", 7)) {
-		fprintf(stderr, "bvm: --vconsole %s: give file=PATH, socket=FD or none\n", spec);
-		return -1;
-	}
-	fd = strtol(spec + 7, &end, 10);
-	if (end == spec + 7 || *end || fd < 0 || fd > 0x7fffffff || fcntl((int)fd, F_GETFD) < 0) {
-		fprintf(stderr, "bvm: --vconsole %s: %s\n", spec, strerror(EBADF));
-		return -1;
-	}
-	stream_init(s, (int)fd, (int)fd);
-	return 0;
-}
-
-/* The I/O thread: console input, network frames and waiting requests. */
-static void *input_loop(void *arg)
-{
-	struct vm *vm = arg;
-
-	while (vm->exit_status < 0)
-		vm_poll_devices(vm);
-	return NULL;
-}
-
-/*
- * Linux reads no TSC rate from bivisor's leaf 0x40000010, and calibrating it
- * against the PIT or the ACPI PM timer fails where each of their reads is a
- * slow exit (the nested-KVM lab): the kernel then marks the TSC unstable and
- * keeps time with jiffies and the PM timer. So the rate KVM gives the guest
- * goes in front of the command line as tsc_early_khz= (Linux's
- * admin-guide/kernel-parameters), unless the user gave one.
- */
-static char *linux_cmdline(struct vm *vm, const char *user)
-{
-	uint32_t khz = kvm_tsc_khz(vm);
-	size_t size = strlen(user) + sizeof("tsc_early_khz=4294967295 ");
-	char *s = malloc(size);
-
-	if (!s)
-		return NULL;
-	if (!khz || strstr(user, "tsc_early_khz="))
-		snprintf(s, size, "%s", user);
-	else
-		snprintf(s, size, "tsc_early_khz=%u %s", khz, user);
-	return s;
-}
-
-/* Linux: its initrd, ACPI tables for every vCPU, the virtio devices on its command line. */
-static int load_linux(struct vm *vm, const struct bvm_options *o, const void *image, size_t len,
-		      struct fw_boot_cpu *boot, char *err, size_t errlen)
-{
-	struct fw_virtio_mmio dev[BVM_MAX_IO];
-	struct fw_platform plat;
-	void *initrd = NULL;
-	size_t initrd_len = 0;
-	char *cmdline;
-	int rc;
-
-	if (o->initrd && !(initrd = read_file(o->initrd, &initrd_len, "initrd")))
-		return -1;
-	cmdline = linux_cmdline(vm, o->cmdline);
-	if (!cmdline) {
-		free(initrd);
-		snprintf(err, errlen, "out of memory for the command line");
-		return -ENOMEM;
-	}
-	fw_platform_init(&plat, o->cpus);
-	for (unsigned int i = 0; i < vm->nvirtio; i++)
-		dev[i] = (struct fw_virtio_mmio){ BVM_VIRTIO_BASE + i * BVM_VIRTIO_STRIDE,
-						  BVM_VIRTIO_STRIDE, vm_virtio_irq(i) };
-	plat.nvirtio = vm->nvirtio;
-	/* besides the SSDT: for kernels that read them there */
-	plat.flags |= FW_PLAT_VIRTIO_CMDLINE | FW_PLAT_RTC;
-	plat.virtio = dev;
-	rc = fw_load_linux(&vm->env, image, len, initrd, initrd_len, cmdline, &plat, boot, err,
-			   errlen);
-	free(cmdline);
-	free(initrd);
-	return rc;
-}
-
-static int load_guest(struct vm *vm, const struct bvm_options *o, const void *image, size_t len)
+/* The loader's work for real, now that guest memory exists; then every vCPU. */
+static int load_guest(struct vm *vm, const struct bvm_options *o, const struct bvm_inputs *in)
 {
 	struct fw_boot_cpu boot;
 	char err[160];
-	int rc;
 
-	if (fw_image_probe(image, len) == FW_IMAGE_LINUX) {
-		rc = load_linux(vm, o, image, len, &boot, err, sizeof(err));
-	} else {
-		if (o->initrd)
-			fprintf(stderr, "bvm: --initrd is for Linux images; ignored\n");
-		rc = fw_load_image(&vm->env, image, len, o->cmdline, &boot, err, sizeof(err));
-	}
-	if (rc == -1) /* the initrd could not be read: already said */
-		return -1;
-	if (rc) {
+	if (inputs_load(&vm->env, o, in, vm->nvirtio, kvm_tsc_khz(vm), &boot, err, sizeof(err))) {
 		fprintf(stderr, "bvm: kernel '%s': %s\n", o->kernel, err);
 		return -1;
 	}
@@ -344,40 +207,46 @@ static int load_guest(struct vm *vm, const struct bvm_options *o, const void *im
 	return 0;
 }
 
+/* The devices on the guest's buses: COM1 on the console stream, then those of devices.c. */
+static int vm_build(struct vm *vm, const struct bvm_options *o)
+{
+	vm_env_init(vm);
+	uart16550_init(&vm->com1, &vm->env, &vm->console.ops, 4);
+	if (vm_register_io(vm, &(struct dm_io_region){ "com1", DM_SPACE_PIO, 0x3f8,
+						       UART16550_REGION_LEN, uart16550_io_read,
+						       uart16550_io_write, &vm->com1 }) ||
+	    vm_add_devices(vm, o)) {
+		fprintf(stderr, "bvm: cannot set up the guest's devices\n");
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static struct vm vm;
 	struct bvm_options o;
+	struct bvm_inputs in;
 	char err[160];
-	size_t len;
-	void *image;
-	pthread_t input;
+	int status;
 
-	if (parse_options(argc, argv, &o))
-		return 2;
-	image = read_file(o.kernel, &len, "kernel");
-	if (!image)
-		return 1;
-	if (console_open(&vm.console, o.console) || vconsole_open(&vm.vcon_stream, o.vconsole))
-		return 1;
+	if (parse_options(argc, argv, &o) || inputs_open(&vm, &o, &in))
+		return BVM_EXIT_BAD_INPUT;
 	/* A stream or packet peer that went away makes writes fail; it does not end bvm. */
 	signal(SIGPIPE, SIG_IGN);
 	pthread_mutex_init(&vm.dev_lock, NULL);
 	if (kvm_vm_create(&vm, o.mem, o.cpus, err, sizeof(err))) {
 		fprintf(stderr, "bvm: %s\n", err);
-		return 1;
+		return BVM_EXIT_ENV;
 	}
-	vm_env_init(&vm);
-	uart16550_init(&vm.com1, &vm.env, &vm.console.ops, 4);
-	vm_register_io(&vm,
-		       &(struct dm_io_region){ "com1", DM_SPACE_PIO, 0x3f8, UART16550_REGION_LEN,
-					       uart16550_io_read, uart16550_io_write, &vm.com1 });
-	if (vm_add_devices(&vm, &o) || load_guest(&vm, &o, image, len))
-		return 1;
-	free(image);
-	vm.exit_status = -1;
-	pthread_create(&input, NULL, input_loop, &vm);
-	return kvm_vm_run(&vm);
+	if (vm_build(&vm, &o) || load_guest(&vm, &o, &in))
+		return BVM_EXIT_ENV;
+	free(in.image);
+	free(in.initrd);
+	inputs_start_streams(&vm);
+	status = vm_run(&vm, o.watchdog);
+	kvm_vm_destroy(&vm);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -392,6 +261,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 2 && !strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (argc == 2 && !strcmp(argv[1], "doctor"))
+		return doctor_main();
 	usage(stderr);
-	return 2;
+	return BVM_EXIT_BAD_INPUT;
 }

@@ -49,24 +49,65 @@ struct bvm_options {
 	unsigned int ndisks;
 	const char *nets[BVM_MAX_NETS];
 	unsigned int nnets;
-	const char *vconsole; /* "none", "file=PATH" or "socket=FD" */
+	const char *vconsole;  /* "none", "file=PATH" or "socket=FD" */
+	unsigned int watchdog; /* seconds until the guest is dumped and ended; 0: never */
+};
+
+/* bvm's exit statuses besides the guest's own (README.md "The hosted mode: bvm"). */
+#define BVM_EXIT_ENV 1	      /* no usable /dev/kvm, or an internal failure */
+#define BVM_EXIT_BAD_INPUT 2  /* a bad option or file, found before /dev/kvm is opened */
+#define BVM_EXIT_WATCHDOG 124 /* --watchdog ran out (as timeout(1)) */
+#define BVM_EXIT_CRASH 255    /* the guest crashed: triple fault, KVM could not run it */
+#define BVM_EXIT_SIGNAL 128   /* plus the signal's number: SIGINT, SIGTERM, SIGHUP */
+
+/* What a vCPU thread counts of its exits (hosted/diag.c prints it). */
+#define BVM_EXIT_REASONS 64
+struct bvm_vcpu_stats {
+	uint64_t exits;
+	uint64_t by_reason[BVM_EXIT_REASONS]; /* KVM_EXIT_*, the rest in the last slot */
+	uint32_t last_reason;
+	uint64_t last_addr; /* the port or guest-physical address of the last I/O exit */
+	uint32_t last_size;
+	uint32_t last_write;
+};
+
+struct vm;
+
+/* One vCPU: its KVM fd and kvm_run page, its thread, what it counted. */
+struct bvm_vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	int started;
+	unsigned int diag_done; /* the last dump request it answered (vm->diag_gen) */
+	struct bvm_vcpu_stats stats;
+};
+
+/* Per-region access counts, in the order of vm->io (hosted/io.c). */
+struct bvm_io_count {
+	uint64_t reads, writes;
 };
 
 /* A byte stream on file descriptors: in < 0 gives no input, out < 0 takes no output. */
 struct bvm_stream {
 	int in, out;
+	int empty_out;	      /* out is a file to empty when the guest starts */
 	struct dm_stream ops; /* ops.ctx is the struct bvm_stream */
 };
 
 struct vm {
 	int kvm_fd, vm_fd;
-	int vcpu_fd[BVM_MAX_CPUS];
-	struct kvm_run *run[BVM_MAX_CPUS];
+	struct bvm_vcpu vcpu[BVM_MAX_CPUS];
 	unsigned int ncpus;
 	uint8_t *ram;
 	uint64_t ram_size;
 	struct dm_env env;
 	struct dm_io_region io[BVM_MAX_IO];
+	struct bvm_io_count io_count[BVM_MAX_IO];
+	uint64_t unclaimed[2]; /* accesses nobody claims: [0] ports, [1] MMIO */
 	unsigned int nio;
 	pthread_mutex_t dev_lock; /* device models are not thread-safe: one access at a time */
 	struct uart16550 com1;
@@ -85,22 +126,70 @@ struct vm {
 	struct virtio_console vcon;
 	unsigned int nvirtio;	  /* virtio-mmio windows in use */
 	volatile int exit_status; /* -1 while running */
+	pthread_t main_thread;	  /* waits for signals and the watchdog (hosted/run.c) */
+	pthread_t io_thread;
+	int io_started;
+	/* A register dump that every vCPU thread answers (hosted/diag.c). */
+	pthread_mutex_t diag_lock;
+	pthread_cond_t diag_cond;
+	unsigned int diag_gen;
+	char diag_text[BVM_MAX_CPUS][1024];
 };
+
+/* What hosted/inputs.c read and checked before /dev/kvm is opened. */
+struct bvm_inputs {
+	void *image, *initrd;
+	size_t image_len, initrd_len;
+};
+
+/* hosted/inputs.c */
+/*
+ * Reads the kernel and initrd, loads them into a dry-run guest memory,
+ * opens the disks, network ports and console streams into vm: every bad
+ * file or option gets one line on stderr and -1, before /dev/kvm is touched.
+ */
+int inputs_open(struct vm *vm, const struct bvm_options *o, struct bvm_inputs *in);
+/* Empties the --console and --vconsole files, once the guest is about to run. */
+void inputs_start_streams(struct vm *vm);
+/* Loads the guest image into env; tsc_khz goes on a Linux command line (0: none). */
+int inputs_load(const struct dm_env *env, const struct bvm_options *o, const struct bvm_inputs *in,
+		unsigned int nvirtio, uint32_t tsc_khz, struct fw_boot_cpu *boot, char *err,
+		size_t errlen);
 
 /* hosted/kvm.c */
 int kvm_vm_create(struct vm *vm, uint64_t mem, unsigned int cpus, char *err, size_t errlen);
 int kvm_vcpu_setup(struct vm *vm, unsigned int id, const struct fw_boot_cpu *boot);
 uint32_t kvm_tsc_khz(struct vm *vm);
-/* Runs every vCPU on its own thread until the guest ends; returns its exit status. */
-int kvm_vm_run(struct vm *vm);
+/* Handles the exit that KVM_RUN left in v->run; returns 1 when v must stop. */
+int kvm_vcpu_exit(struct bvm_vcpu *v);
+void kvm_vm_destroy(struct vm *vm);
+
+/* hosted/run.c */
+/*
+ * Runs every vCPU on its own thread, and the I/O thread, until the guest
+ * ends; SIGQUIT dumps the vCPUs and devices, a watchdog (seconds, 0: none)
+ * dumps and ends the guest. Every thread is stopped and joined on return.
+ */
+int vm_run(struct vm *vm, unsigned int watchdog);
+/* The guest is over, with this status (the first caller wins): every thread stops. */
+void vm_guest_ends(struct vm *vm, int status);
+/* Kicks every vCPU out of KVM_RUN (it goes on if the guest is not over). */
+void vm_kick_vcpus(struct vm *vm);
+
+/* hosted/diag.c */
+/* Counts the exit KVM_RUN just left in v->run. */
+void diag_count_exit(struct bvm_vcpu *v);
+/* On a vCPU's own thread: answers a pending dump request, if any. */
+void diag_answer(struct bvm_vcpu *v);
+/* On a vCPU's own thread, out of KVM_RUN: prints its state now (a crash). */
+void diag_print_vcpu(struct bvm_vcpu *v);
+/* Asks every vCPU for its state, waits for the answers, prints them and the devices. */
+void diag_dump(struct vm *vm, const char *why);
 
 /* hosted/devices.c */
 unsigned int vm_virtio_irq(unsigned int n);
 int vm_add_devices(struct vm *vm, const struct bvm_options *o);
 void vm_poll_devices(struct vm *vm);
-
-/* hosted/kvm.c: the guest is over, with this status (the first caller wins). */
-void vm_guest_ends(struct vm *vm, int status);
 
 /* hosted/io.c */
 int vm_register_io(struct vm *vm, const struct dm_io_region *r);
@@ -108,5 +197,8 @@ int vm_register_io(struct vm *vm, const struct dm_io_region *r);
 void vm_io(struct vm *vm, enum dm_space space, uint64_t addr, unsigned int size, int is_write,
 	   uint64_t *value);
 void vm_env_init(struct vm *vm);
+
+/* hosted/doctor.c: `bvm doctor`, what this host offers bvm; always returns 0. */
+int doctor_main(void);
 
 #endif

@@ -4,8 +4,8 @@
  * next ISA IRQ of BVM_VIRTIO_IRQS; a virtio-rng device is always there, then one
  * virtio-blk per --disk, one virtio-net per --net and, with --vconsole, a
  * virtio console. The Linux command line names them with
- * virtio_mmio.device=512@ADDR:IRQ. Besides them: ACPI power management and
- * the CMOS clock.
+ * virtio_mmio.device=512@ADDR:IRQ. Their backends were opened and checked
+ * by hosted/inputs.c. Besides them: ACPI power management and the CMOS clock.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -82,16 +82,14 @@ int vm_add_devices(struct vm *vm, const struct bvm_options *o)
 	    add_window(vm, "virtio-rng", &vm->rng.mmio))
 		return -1;
 	for (unsigned int i = 0; i < o->ndisks; i++, vm->ndisks++) {
-		if (bvm_disk_open(&vm->disk[i], o->disks[i], i) ||
-		    virtio_blk_init(&vm->blk[i], &vm->env, &vm->disk[i].store, next_irq(vm)) ||
+		if (virtio_blk_init(&vm->blk[i], &vm->env, &vm->disk[i].store, next_irq(vm)) ||
 		    add_window(vm, "virtio-blk", &vm->blk[i].mmio))
 			return -1;
 	}
 	for (unsigned int i = 0; i < o->nnets; i++, vm->nnets++) {
 		memcpy(mac, mac_base, sizeof(mac));
 		mac[5] = (uint8_t)i;
-		if (bvm_net_open(&vm->net[i], o->nets[i]) ||
-		    virtio_net_init(&vm->vnet[i], &vm->env, &vm->net[i].port, mac, next_irq(vm)) ||
+		if (virtio_net_init(&vm->vnet[i], &vm->env, &vm->net[i].port, mac, next_irq(vm)) ||
 		    add_window(vm, "virtio-net", &vm->vnet[i].mmio))
 			return -1;
 	}

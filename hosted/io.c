@@ -2,7 +2,9 @@
  * hosted/io.c: bvm's guest environment. The dm_env the device models and
  * loaders see (guest RAM is one mmap'ed range, interrupts are KVM_IRQ_LINE on
  * the in-kernel irqchip), and the one address-range registry through which
- * every port and MMIO exit reaches a model (as kvmtool's kvm__register_mmio).
+ * every port and MMIO exit reaches a model (as kvmtool's kvm__register_mmio),
+ * counting the accesses of each range and those nobody claims (hosted/diag.c
+ * prints them).
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -102,6 +104,8 @@ void vm_io(struct vm *vm, enum dm_space space, uint64_t addr, unsigned int size,
 
 		if (r->space != space || addr < r->base || addr - r->base >= r->len)
 			continue;
+		__atomic_fetch_add(is_write ? &vm->io_count[i].writes : &vm->io_count[i].reads, 1,
+				   __ATOMIC_RELAXED);
 		pthread_mutex_lock(&vm->dev_lock);
 		if (is_write)
 			err = r->write ? r->write(r->dev, addr - r->base, size, *value & mask) : 0;
@@ -113,6 +117,7 @@ void vm_io(struct vm *vm, enum dm_space space, uint64_t addr, unsigned int size,
 		*value &= mask;
 		return;
 	}
+	__atomic_fetch_add(&vm->unclaimed[space == DM_SPACE_MMIO], 1, __ATOMIC_RELAXED);
 	if (!is_write)
 		*value = mask; /* nobody claims it: an open bus */
 }

@@ -2,8 +2,9 @@
  * hosted/kvm.c: a guest on /dev/kvm (the KVM API, Documentation/virt/kvm/
  * api.rst in Linux): the VM with its in-kernel irqchip and PIT, one memory slot for
  * guest RAM, a vCPU per thread with the CPUID bivisor gives its guests, the
- * boot vCPU's state from the loader, and the exit loop that hands port and
- * MMIO accesses to the registry. Port 0xf4 ends the guest with its status.
+ * boot vCPU's state from the loader, and the handling of one exit, which hands
+ * port and MMIO accesses to the registry (api.rst 5 "The kvm_run structure"). Port
+ * 0xf4 ends the guest with its status; hosted/run.c runs the vCPU threads.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -217,22 +218,35 @@ static int vcpu_boot_state(int fd, const struct fw_boot_cpu *b)
 
 int kvm_vcpu_setup(struct vm *vm, unsigned int id, const struct fw_boot_cpu *boot)
 {
+	struct bvm_vcpu *v = &vm->vcpu[id];
 	int fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
 	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	void *run;
 
 	if (fd < 0 || size <= 0)
 		return -1;
-	vm->vcpu_fd[id] = fd;
-	vm->run[id] = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (vm->run[id] == MAP_FAILED || vcpu_set_cpuid(vm, fd, id) < 0)
+	run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	*v = (struct bvm_vcpu){ .vm = vm, .id = id, .fd = fd, .run = run };
+	if (run == MAP_FAILED || vcpu_set_cpuid(vm, fd, id) < 0) {
+		v->run = NULL;
 		return -1;
+	}
+	v->run_size = (size_t)size;
 	return id == 0 ? vcpu_boot_state(fd, boot) : 0; /* APs wait for INIT-SIPI */
 }
 
-void vm_guest_ends(struct vm *vm, int status)
+void kvm_vm_destroy(struct vm *vm)
 {
-	if (__sync_bool_compare_and_swap(&vm->exit_status, -1, status))
-		fprintf(stderr, "bvm: guest exited with status %d\n", status);
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		if (!vm->vcpu[i].run)
+			continue;
+		munmap(vm->vcpu[i].run, vm->vcpu[i].run_size);
+		close(vm->vcpu[i].fd);
+	}
+	close(vm->vm_fd);
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
+	close(vm->kvm_fd);
 }
 
 static int handle_io(struct vm *vm, struct kvm_run *run)
@@ -268,76 +282,46 @@ static int handle_mmio(struct vm *vm, struct kvm_run *run)
 	return 0;
 }
 
-/* Returns 1 when this vCPU must stop. */
-static int handle_exit(struct vm *vm, unsigned int id, struct kvm_run *run)
+/* A guest or KVM failure: the vCPU's state goes with its message, the guest is ended. */
+static int vcpu_crash(struct bvm_vcpu *v)
 {
-	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		return handle_io(vm, run);
-	case KVM_EXIT_MMIO:
-		return handle_mmio(vm, run);
-	case KVM_EXIT_INTR:
-		return 0;
-	case KVM_EXIT_HLT:
-		fprintf(stderr, "bvm: vcpu %u halted\n", id);
-		vm_guest_ends(vm, 0);
-		return 1;
-	case KVM_EXIT_SHUTDOWN:
-		fprintf(stderr, "bvm: vcpu %u: triple fault (shutdown); the guest is ended\n", id);
-		break;
-	case KVM_EXIT_FAIL_ENTRY:
-		fprintf(stderr, "bvm: vcpu %u: KVM refused to enter the guest (reason %#llx)\n", id,
-			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		break;
-	case KVM_EXIT_INTERNAL_ERROR:
-		fprintf(stderr, "bvm: vcpu %u: KVM internal error, suberror %u\n", id,
-			run->internal.suberror);
-		break;
-	default:
-		fprintf(stderr, "bvm: vcpu %u: unexpected exit reason %u\n", id, run->exit_reason);
-		break;
-	}
-	vm_guest_ends(vm, 255);
+	diag_print_vcpu(v);
+	vm_guest_ends(v->vm, BVM_EXIT_CRASH);
 	return 1;
 }
 
-struct vcpu_thread {
-	struct vm *vm;
-	unsigned int id;
-};
-
-static void *vcpu_loop(void *arg)
+int kvm_vcpu_exit(struct bvm_vcpu *v)
 {
-	struct vcpu_thread *t = arg;
-	struct vm *vm = t->vm;
+	struct kvm_run *run = v->run;
 
-	while (vm->exit_status < 0) {
-		if (ioctl(vm->vcpu_fd[t->id], KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			fprintf(stderr, "bvm: KVM_RUN: %s\n", strerror(errno));
-			vm_guest_ends(vm, 255);
-			break;
-		}
-		if (handle_exit(vm, t->id, vm->run[t->id]))
-			break;
+	diag_count_exit(v);
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		return handle_io(v->vm, run);
+	case KVM_EXIT_MMIO:
+		return handle_mmio(v->vm, run);
+	case KVM_EXIT_INTR:
+		return 0;
+	case KVM_EXIT_HLT:
+		fprintf(stderr, "bvm: vcpu %u halted\n", v->id);
+		vm_guest_ends(v->vm, 0);
+		return 1;
+	case KVM_EXIT_SHUTDOWN:
+		fprintf(stderr, "bvm: vcpu %u: triple fault (shutdown); the guest is ended\n",
+			v->id);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		fprintf(stderr, "bvm: vcpu %u: KVM refused to enter the guest (reason %#llx)\n",
+			v->id, (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		fprintf(stderr, "bvm: vcpu %u: KVM internal error, suberror %u\n", v->id,
+			run->internal.suberror);
+		break;
+	default:
+		fprintf(stderr, "bvm: vcpu %u: unexpected exit reason %u\n", v->id,
+			run->exit_reason);
+		break;
 	}
-	return NULL;
-}
-
-int kvm_vm_run(struct vm *vm)
-{
-	pthread_t threads[BVM_MAX_CPUS];
-	struct vcpu_thread args[BVM_MAX_CPUS];
-
-	vm->exit_status = -1;
-	for (unsigned int i = 0; i < vm->ncpus; i++) {
-		args[i] = (struct vcpu_thread){ vm, i };
-		if (pthread_create(&threads[i], NULL, vcpu_loop, &args[i])) {
-			fprintf(stderr, "bvm: cannot start vcpu thread %u\n", i);
-			return 255;
-		}
-	}
-	pthread_join(threads[0], NULL); /* the guest ends when the boot vCPU stops */
-	return vm->exit_status < 0 ? 255 : vm->exit_status;
+	return vcpu_crash(v);
 }

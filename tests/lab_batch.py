@@ -27,7 +27,6 @@ from emulator import BUILD, Result, TAIL_LINES, split_list
 
 LAB_BOOT_SECS = 60  # L1's boot to its first run, and its power-off after the last
 BATCH_SIZE = 6
-USE_WATCHDOG = False
 WATCHDOG_MARGIN = 10  # bvm's --watchdog ends a stuck guest this long before the runner would
 
 
@@ -64,9 +63,10 @@ def peer_of(t):
 
 def run_line(t):
     args = shlex.split(t.get("lab", ""))
-    if args[:1] == ["run"] and USE_WATCHDOG:
+    if args[:1] == ["run"] and "--watchdog" not in args:
         args += ["--watchdog", str(max(5, int(float(t["timeout"])) - WATCHDOG_MARGIN))]
-    words = [t["name"], peer_of(t) or "-", t.get("disk", "0"), t.get("guest", "")] + args
+    words = [t["name"], peer_of(t) or "-", t.get("disk", "0"), t.get("signal", "-"),
+             t.get("guest", "")] + args
     return "lab_run " + " ".join(shlex.quote(w) for w in words)
 
 

@@ -36,7 +36,7 @@ from platforms import PLATFORMS
 
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
         "megs", "cpus", "bvm", "disk", "lab", "guest", "initrd", "rc", "image", "esp", "stop",
-        "net", "vconsole", "quiet", "share", "nokvm")
+        "net", "vconsole", "quiet", "share", "nokvm", "signal")
 
 
 def parse_manifest(path):
