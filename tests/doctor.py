@@ -51,8 +51,8 @@ def cpu_line():
 
 
 def bvm_lines():
-    """`bvm doctor`'s own lines (built first if need be); the runner's KVM probe
-    when bvm cannot be built."""
+    """`bvm doctor`'s own lines, the CPU's among them (bvm is built first if
+    need be); the CPU and the runner's KVM probe when bvm cannot answer."""
     bvm = os.path.join(BUILD, "bvm")
     subprocess.run(["make", "-s", "build/bvm"], cwd=ROOT, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
@@ -60,6 +60,7 @@ def bvm_lines():
     if rc == 0 and out.strip():
         print(out.rstrip())
         return
+    cpu_line()
     p = platforms.kvm_create_vm()
     line(p.state, "/dev/kvm", p.why + " (bvm doctor did not answer, so its kind is not probed)")
 
@@ -113,7 +114,6 @@ def platform_lines():
 
 def main():
     print("bivisor doctor: what this machine offers for building, running and testing")
-    cpu_line()
     bvm_lines()
     tool_lines()
     platform_lines()
