@@ -10,11 +10,12 @@ the serial log as it grows, and cuts it into one segment per test between
 
 Every kvm-hosted guest test also runs here (from_hosted), so bvm and the
 shared device models are tested on every machine, with or without /dev/kvm.
-L1 runs under single-threaded TCG: with multi-threaded TCG an L1 that creates
-and destroys VMs over and over froze now and then in Linux's int3 path (live
-code patching of static keys); see docs/testing.md. L1 boots with nokaslr,
-so the RIPs of a stall report match the addresses of the kernel's System.map
-(from Debian's linux-image-*-dbg package).
+L1 runs on one CPU: with two, multi-threaded TCG froze L1 now and then in
+Linux's int3 path (live code patching of static keys as VMs come and go), and
+single-threaded TCG broke L2 Linux's GS base in about half its boots; see
+docs/testing.md. L1 boots with nokaslr, so the RIPs of a stall report match
+the addresses of the kernel's System.map (from Debian's linux-image-*-dbg
+package).
 """
 import os
 import re
