@@ -37,9 +37,60 @@ static void show_help(void)
 	       sched_policy_name());
 }
 
+/* The set bits of a 256-bit vLAPIC register as hex vectors ("ec fb"), "-" if none. */
+static void vectors_format(char *buf, size_t len, const volatile uint32_t *bits)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int vec = 0; vec < 256 && n + 4 < len; vec++)
+		if (__atomic_load_n(&bits[vec >> 5], __ATOMIC_RELAXED) & (1u << (vec & 31)))
+			n += fmt_snprintf(buf + n, len - n, "%s%02x", n ? " " : "", vec);
+	if (!n)
+		fmt_snprintf(buf, len, "-");
+}
+
+/* When the vLAPIC timer fires next, from now: "off", "in N us" or "N us late". */
+static void timer_format(char *buf, size_t len, const struct vlapic *l, uint64_t now)
+{
+	uint64_t due = vlapic_timer_next(l);
+
+	if (!due)
+		fmt_snprintf(buf, len, "off");
+	else if (due > now)
+		fmt_snprintf(buf, len, "in %lu us", tsc_to_ns(due - now) / 1000);
+	else
+		fmt_snprintf(buf, len, "%lu us late", tsc_to_ns(now - due) / 1000);
+}
+
+/*
+ * What a stall needs: where each vCPU is (a running one's RIP is the one at its last
+ * exit, read without stopping it), what its vLAPIC holds and when its timer fires.
+ */
+static void show_vcpu(struct vcpu *v, uint64_t now)
+{
+	struct vlapic *l = &v->lapic;
+	char irr[64], isr[64], timer[32];
+	uint64_t exits = 0;
+
+	for (int k = 0; k < VM_EXIT_NR_KINDS; k++)
+		exits += v->exits[k];
+	printk("  vcpu%u: %s%s on cpu%u, %lu ms, %lu switches, %lu moves, "
+	       "credit %ld us, %lu exits, %lu timer irqs\n",
+	       v->id, state_names[v->state], wait_names[v->wait], v->cpu, ms(v->run_ns),
+	       v->switches, v->migrations, v->credit / 1000, exits, l->timer_fired);
+	vectors_format(irr, sizeof(irr), l->irr);
+	vectors_format(isr, sizeof(isr), l->isr);
+	timer_format(timer, sizeof(timer), l, now);
+	printk("    rip %#lx%s, irr %s, isr %s, tpr %#x, timer %s%s%s\n",
+	       __atomic_load_n(&v->exit_rip, __ATOMIC_RELAXED),
+	       v->state == VCPU_RUNNING ? " (last exit)" : "", irr, isr, l->tpr, timer,
+	       l->pending_nmi ? ", nmi pending" : "", l->pending_init ? ", init pending" : "");
+}
+
 static void show_domains(void)
 {
-	uint64_t flags = sched_lock_all();
+	uint64_t flags = sched_lock_all(), now = rdtsc();
 
 	for (unsigned int i = 0; sched_domain(i); i++) {
 		struct domain *d = sched_domain(i);
@@ -47,24 +98,8 @@ static void show_domains(void)
 		printk("dom%u %s: %s, %u vcpus, weight %u, cap %u, cpus %#lx, progress %lu\n",
 		       d->id, d->name, d->paused ? "paused" : "running", d->nvcpus, d->weight,
 		       d->cap, d->affinity, d->progress);
-		for (unsigned int j = 0; j < d->nvcpus; j++) {
-			struct vcpu *v = d->vcpus[j];
-			uint64_t exits = 0;
-
-			for (int k = 0; k < VM_EXIT_NR_KINDS; k++)
-				exits += v->exits[k];
-			printk("  vcpu%u: %s%s on cpu%u, %lu ms, %lu switches, %lu moves, "
-			       "credit %ld us, %lu exits, %lu timer irqs\n",
-			       v->id, state_names[v->state], wait_names[v->wait], v->cpu,
-			       ms(v->run_ns), v->switches, v->migrations, v->credit / 1000, exits,
-			       v->lapic.timer_fired);
-			/* off every CPU, its registers may be read here (not while it runs) */
-			if (v->state != VCPU_RUNNING && v->state != VCPU_DEAD)
-				printk("    rip %#lx rflags %#lx, irr %08x%08x isr %08x%08x\n",
-				       vcpu_get_reg(v, VM_REG_RIP), vcpu_get_reg(v, VM_REG_RFLAGS),
-				       v->lapic.irr[1], v->lapic.irr[0], v->lapic.isr[1],
-				       v->lapic.isr[0]);
-		}
+		for (unsigned int j = 0; j < d->nvcpus; j++)
+			show_vcpu(d->vcpus[j], now);
 	}
 	sched_unlock_all(flags);
 }

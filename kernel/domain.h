@@ -46,6 +46,7 @@ struct vcpu {
 	void *arch; /* the backend's per-vCPU state (VMCB or VMCS and registers) */
 	struct vlapic lapic;
 	uint64_t exits[VM_EXIT_NR_KINDS];
+	uint64_t exit_rip; /* guest RIP at its last exit, for the debug console */
 	uint64_t run_ns;   /* CPU time it has used */
 	uint64_t switches; /* times it was put on a CPU */
 	uint64_t migrations;

@@ -281,6 +281,7 @@ void exit_dispatch(struct vcpu *v, const struct vm_exit *e)
 	exit_handler_t h = e->kind < VM_EXIT_NR_KINDS ? handlers[e->kind] : NULL;
 
 	v->exits[e->kind < VM_EXIT_NR_KINDS ? e->kind : VM_EXIT_UNKNOWN]++;
+	__atomic_store_n(&v->exit_rip, vcpu_get_reg(v, VM_REG_RIP), __ATOMIC_RELAXED);
 	if (!h) {
 		domain_crash(v->dom, v, "unhandled exit: %s (hardware reason %#lx, info %#lx %#lx)",
 			     exit_kind_name(e->kind), e->hw_reason, e->raw.info1, e->raw.info2);

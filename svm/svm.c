@@ -2,7 +2,7 @@
  * svm/svm.c: the AMD SVM backend (AMD APM vol. 2 chapter 15): enabling SVM
  * on each CPU (15.4 EFER.SVME, VM_HSAVE_PA), one VMCB per vCPU whose
  * intercepts come from a table (15.9-15.13), ASIDs with TLB control (15.16),
- * register and segment access, event injection (15.20) and the run loop.
+ * registers, segments, events (15.20; interrupts as V_IRQ, 15.21.4), the run loop.
  */
 #include "arch/x86/percpu.h"
 #include "arch/x86/x86.h"
@@ -166,6 +166,62 @@ static void svm_vcpu_destroy(struct vcpu *v)
 }
 
 /*
+ * External interrupts go in through V_IRQ (APM 15.21.4), never EVENTINJ: the
+ * guest takes the vector at its first instruction boundary with IF set, and the
+ * VMCB says when it did (V_IRQ clear). QEMU's TCG delivers an EVENTINJ interrupt
+ * inside VMRUN but leaves it latched as a pending exception of the emulated CPU;
+ * when its loop is left for another emulated CPU (every switch under
+ * -accel tcg,thread=single) it delivers it a second time, with IF clear, before
+ * the handler's first instruction: Linux then runs its entry code without the
+ * SWAPGS and faults on %gs until its exception stack overflows. A V_IRQ without
+ * the VINTR intercept is "posted": acknowledged in the vLAPIC, not yet taken.
+ */
+static int virq_posted(const struct vmcb_control *c)
+{
+	return (c->vintr & VINTR_IRQ) && !(c->intercept_misc1 & INTERCEPT_VINTR);
+}
+
+static void virq_post(struct vmcb_control *c, uint8_t vector)
+{
+	c->vintr &= ~(VINTR_IRQ_BITS | VINTR_VECTOR_MASK);
+	c->vintr |= VINTR_IRQ_BITS | ((uint64_t)vector << VINTR_VECTOR_SHIFT);
+	c->intercept_misc1 &= ~INTERCEPT_VINTR;
+}
+
+/* An event whose delivery the exit cut short is delivered again (APM 15.7.2);
+ * an external interrupt as a posted V_IRQ, like any other. */
+static void svm_redeliver(struct vmcb_control *c)
+{
+	uint64_t info = c->exit_int_info;
+
+	c->event_inj = 0;
+	if (!(info & EVENTINJ_VALID))
+		return;
+	if ((info & EVENTINJ_TYPE_MASK) == EVENTINJ_TYPE_INTR)
+		virq_post(c, (uint8_t)info);
+	else
+		c->event_inj = info;
+}
+
+/* V_IRQ as an interrupt-window request: its VINTR intercept fires once the guest
+ * could take it (APM 15.21.4), before the guest ever sees it. A posted V_IRQ is
+ * left alone: the next vector waits for the exit after it is taken. */
+static void svm_intr_window(struct vcpu *v, int on)
+{
+	struct vmcb_control *c = &((struct svm_vcpu *)v->arch)->vmcb->ctl;
+
+	if (virq_posted(c))
+		return;
+	if (on) {
+		c->vintr |= VINTR_IRQ_BITS;
+		c->intercept_misc1 |= INTERCEPT_VINTR;
+	} else {
+		c->vintr &= ~VINTR_IRQ_BITS;
+		c->intercept_misc1 &= ~INTERCEPT_VINTR;
+	}
+}
+
+/*
  * Called with interrupts off; returns with them on. The TLB is flushed when the
  * vCPU comes to a CPU other than the one it last ran on: that CPU may hold stale
  * entries of its ASID from an earlier visit (APM 15.16.1).
@@ -181,36 +237,18 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	sv->last_cpu = cpu;
 	svm_vmrun(sv->vmcb_pa, sv->gprs, host_area[cpu]);
 	sv->launched = 1;
-	/* an event whose delivery the exit cut short is delivered again (APM 15.7.2) */
-	c->event_inj = c->exit_int_info & EVENTINJ_VALID ? c->exit_int_info : 0;
 	svm_decode_exit(v, exit);
-	if (exit->kind == VM_EXIT_INTR_WINDOW) { /* stop asking: the next entry injects */
-		c->vintr &= ~VINTR_IRQ_BITS;
-		c->intercept_misc1 &= ~INTERCEPT_VINTR;
-	}
+	if (exit->kind == VM_EXIT_INTR_WINDOW) /* stop asking: the next entry injects */
+		svm_intr_window(v, 0);
+	svm_redeliver(c);
 }
 
 static int svm_intr_ready(struct vcpu *v)
 {
-	struct svm_vcpu *sv = v->arch;
+	struct vmcb *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
 
-	return (sv->vmcb->save.rflags & RFLAGS_IF) && !(sv->vmcb->ctl.int_shadow & 1) &&
-	       !(sv->vmcb->ctl.event_inj & EVENTINJ_VALID);
-}
-
-/* A virtual interrupt (V_IRQ) that ignores V_TPR: its VINTR intercept fires once the
- * guest could take it (APM 15.21.4), before the guest ever sees it. */
-static void svm_intr_window(struct vcpu *v, int on)
-{
-	struct vmcb_control *c = &((struct svm_vcpu *)v->arch)->vmcb->ctl;
-
-	if (on) {
-		c->vintr |= VINTR_IRQ_BITS;
-		c->intercept_misc1 |= INTERCEPT_VINTR;
-	} else {
-		c->vintr &= ~VINTR_IRQ_BITS;
-		c->intercept_misc1 &= ~INTERCEPT_VINTR;
-	}
+	return (vmcb->save.rflags & RFLAGS_IF) && !(vmcb->ctl.int_shadow & 1) &&
+	       !(vmcb->ctl.event_inj & EVENTINJ_VALID) && !virq_posted(&vmcb->ctl);
 }
 
 static void svm_vcpu_unload(struct vcpu *v)
@@ -313,6 +351,12 @@ static int svm_inject(struct vcpu *v, const struct vm_event *ev)
 
 	if (sv->vmcb->ctl.event_inj & EVENTINJ_VALID)
 		return -EBUSY; /* one event per entry */
+	if (ev->type == VM_EVENT_EXTINT) {
+		if (virq_posted(&sv->vmcb->ctl))
+			return -EBUSY;
+		virq_post(&sv->vmcb->ctl, ev->vector);
+		return 0;
+	}
 	if (ev->type == VM_EVENT_EXCEPTION)
 		inj |= EVENTINJ_TYPE_EXC;
 	else if (ev->type == VM_EVENT_NMI)
@@ -331,6 +375,8 @@ static void svm_dump(struct vcpu *v)
 
 	printk("  VMCB %#lx: exit code %#lx info1 %#lx info2 %#lx exit_int_info %#lx\n",
 	       sv->vmcb_pa, c->exit_code, c->exit_info1, c->exit_info2, c->exit_int_info);
+	printk("  V_INTR %#lx event_inj %#lx int_shadow %#lx\n", c->vintr, c->event_inj,
+	       c->int_shadow);
 	printk("  CS %04x attr %03x base %#lx limit %#x CPL %u EFER %#lx\n", s->cs.selector,
 	       s->cs.attrib, s->cs.base, s->cs.limit, s->cpl, s->efer);
 	printk("  GDTR %#lx/%#x IDTR %#lx/%#x ASID %u N_CR3 %#lx\n", s->gdtr.base, s->gdtr.limit,

@@ -139,13 +139,17 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "APM B-2");
 #define SVM_EXIT_NPF 0x400
 #define SVM_EXIT_INVALID ((uint64_t)-1)
 
-/* VINTR (APM 15.21.4): V_IRQ, priority 15 and V_IGN_TPR, for the interrupt window */
-#define VINTR_IRQ_BITS ((1ull << 8) | (0xfull << 16) | (1ull << 20))
+/* VINTR (APM 15.21.4): V_IRQ, priority 15 and V_IGN_TPR; the vector in V_INTR_VECTOR */
+#define VINTR_IRQ (1ull << 8)
+#define VINTR_IRQ_BITS (VINTR_IRQ | (0xfull << 16) | (1ull << 20))
+#define VINTR_VECTOR_SHIFT 32
+#define VINTR_VECTOR_MASK (0xffull << VINTR_VECTOR_SHIFT)
 
 /* EVENTINJ (APM 15.20) */
 #define EVENTINJ_VALID (1ull << 31)
 #define EVENTINJ_ERR_VALID (1ull << 11)
 #define EVENTINJ_TYPE_INTR (0ull << 8)
+#define EVENTINJ_TYPE_MASK (7ull << 8)
 #define EVENTINJ_TYPE_NMI (2ull << 8)
 #define EVENTINJ_TYPE_EXC (3ull << 8)
 
