@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 
+import docrefs
 import emulator
 import lab_batch
 import platforms
@@ -483,7 +484,17 @@ def run_unit(binary):
 def unit_job(pattern):
     binaries = sorted(os.path.join(BUILD, "unit", f) for f in os.listdir(os.path.join(
         BUILD, "unit")) if f.startswith("test_"))
-    return [r for b in binaries for r in run_unit(b) if pattern in r.name]
+    return [r for r in [doc_references()] + [r for b in binaries for r in run_unit(b)]
+            if pattern in r.name]
+
+
+def doc_references():
+    """Every `path:function` the docs name exists (tests/docrefs.py)."""
+    start = time.monotonic()
+    bad = docrefs.problems()
+    return Result("unit/doc-references", not bad, time.monotonic() - start,
+                  "%d names in the docs are not in the code: %s" % (len(bad), bad[0])
+                  if bad else "", bad)
 
 
 def not_run(test, probe):
