@@ -1,9 +1,10 @@
 /*
  * hosted/bvm.c: `bvm`, the hosted VMM: the command line, then the order of a
- * run: every input checked (hosted/inputs.c), the VM on /dev/kvm (KVM API,
- * Documentation/virt/kvm/api.rst 4.2-4.7), the devices, the guest loaded
- * with the loaders of drivers/firmware/ (the same code the Type-1 kernel
- * uses), the run (hosted/run.c). `bvm doctor` is hosted/doctor.c.
+ * run: every input checked (hosted/inputs.c), the VM on the accelerator
+ * --accel names (hosted/accel.h; kvm: hosted/kvm.c) with bvm's memory, the
+ * devices, the guest loaded with the loaders of drivers/firmware/ (the same
+ * code the Type-1 kernel uses), the run (hosted/run.c). `bvm doctor` is
+ * hosted/doctor.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "hosted/bvm.h"
 #include "kernel/version.h"
 
+#define RAM_ALIGN (2ull << 20)
 #define MIN_MEM (4ull << 20)
 #define MAX_MEM (3ull << 30) /* one slot below the PCI hole */
 #define MAX_WATCHDOG 86400u  /* a day */
@@ -24,14 +27,15 @@ static void usage(FILE *f)
 	fprintf(f, "usage: bvm run --kernel FILE [--initrd FILE] [--cmdline STR] [--mem SIZE]\n"
 		   "               [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME|socket=FD]...\n"
 		   "               [--console stdio|file=PATH] [--vconsole file=PATH|socket=FD]\n"
-		   "               [--watchdog SECONDS]\n"
+		   "               [--watchdog SECONDS] [--accel kvm]\n"
 		   "       bvm doctor\n"
 		   "       bvm --help | --version\n"
 		   "run: runs a guest (Multiboot 1/2, ELF64 or Linux bzImage) on /dev/kvm with\n"
 		   "bivisor's device models. SIZE takes K, M or G (default 256M). --vconsole adds\n"
 		   "a virtio console on that stream (default: none). SIGQUIT prints every vCPU's\n"
 		   "registers and exits and the device counters; the guest goes on. --watchdog:\n"
-		   "after SECONDS, the same dump, then the guest is ended.\n"
+		   "after SECONDS, the same dump, then the guest is ended. --accel: what runs\n"
+		   "the guest: kvm (/dev/kvm, the default).\n"
 		   "doctor: checks what this host offers bvm, one line each ([ok], [missing],\n"
 		   "[broken], [info]), the last one 'kvm: usable|absent|broken (...)'.\n"
 		   "Exit status of run: the guest's own (written to port 0xf4; 0 after a halt or\n"
@@ -95,6 +99,29 @@ static int parse_mem(const char *arg, uint64_t *mem)
 	return 0;
 }
 
+/* The accelerators bvm is built with; the first is the default. */
+static const struct accel_ops *const accels[] = { &accel_kvm_ops };
+
+static int parse_accel(const char *arg, const struct accel_ops **out)
+{
+	for (size_t i = 0; i < sizeof(accels) / sizeof(accels[0]); i++) {
+		if (!strcmp(arg, accels[i]->name)) {
+			*out = accels[i];
+			return 0;
+		}
+	}
+	if (!strcmp(arg, "bivisor")) {
+		fprintf(stderr,
+			"bvm: --accel bivisor: not built yet (the service guest's module)\n");
+		return -1;
+	}
+	fprintf(stderr, "bvm: --accel %s: unknown accelerator; give one of:", arg);
+	for (size_t i = 0; i < sizeof(accels) / sizeof(accels[0]); i++)
+		fprintf(stderr, " %s", accels[i]->name);
+	fputc('\n', stderr);
+	return -1;
+}
+
 static int add_spec(const char *opt, const char **list, unsigned int *n, unsigned int max,
 		    const char *arg)
 {
@@ -135,6 +162,8 @@ static int parse_option(int ch, const char *arg, struct bvm_options *o)
 		return parse_count("--cpus", arg, BVM_MAX_CPUS, &o->cpus);
 	case 'w':
 		return parse_count("--watchdog", arg, MAX_WATCHDOG, &o->watchdog);
+	case 'a':
+		return parse_accel(arg, &o->accel);
 	}
 	return -1;
 }
@@ -152,6 +181,7 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		{ "net", required_argument, NULL, 'e' },
 		{ "vconsole", required_argument, NULL, 'v' },
 		{ "watchdog", required_argument, NULL, 'w' },
+		{ "accel", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -160,7 +190,8 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 				   .mem = 256ull << 20,
 				   .cpus = 1,
 				   .console = "stdio",
-				   .vconsole = "none" };
+				   .vconsole = "none",
+				   .accel = accels[0] };
 	opterr = 0; /* our own one-line messages */
 	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		if (ch == '?' || ch == ':') {
@@ -194,17 +225,76 @@ static int load_guest(struct vm *vm, const struct bvm_options *o, const struct b
 	struct fw_boot_cpu boot;
 	char err[160];
 
-	if (inputs_load(&vm->env, o, in, vm->nvirtio, kvm_tsc_khz(vm), &boot, err, sizeof(err))) {
+	uint32_t tsc_khz = vm->accel->tsc_khz(vm->acc);
+	int rc;
+
+	if (inputs_load(&vm->env, o, in, vm->nvirtio, tsc_khz, &boot, err, sizeof(err))) {
 		fprintf(stderr, "bvm: kernel '%s': %s\n", o->kernel, err);
 		return -1;
 	}
 	for (unsigned int i = 0; i < o->cpus; i++) {
-		if (kvm_vcpu_setup(vm, i, &boot)) {
-			fprintf(stderr, "bvm: cannot set up vcpu %u: %s\n", i, strerror(errno));
+		rc = vm_vcpu_create(vm, i, &boot);
+		if (rc < 0) {
+			fprintf(stderr, "bvm: cannot set up vcpu %u: %s\n", i, strerror(-rc));
 			return -1;
 		}
 	}
 	return 0;
+}
+
+/*
+ * Guest RAM on a 2 MiB boundary, as transparent huge pages: KVM maps a 2 MiB
+ * page of the guest with one large nested page-table entry only when the host
+ * page behind it is huge and equally aligned. Otherwise every 4 KiB of the
+ * guest costs a nested page fault, which in the nested-KVM lab (PLATFORMS.md
+ * §4) made Linux's boot seconds slower.
+ */
+static uint8_t *ram_map(uint64_t mem)
+{
+	uint64_t len = mem + RAM_ALIGN, head;
+	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	head = (RAM_ALIGN - (uintptr_t)p % RAM_ALIGN) % RAM_ALIGN;
+	if (head)
+		munmap(p, head);
+	munmap(p + head + mem, RAM_ALIGN - head);
+	p += head;
+	madvise(p, mem, MADV_HUGEPAGE); /* a hint: without it the guest still runs */
+	return p;
+}
+
+/* The accelerator's VM, and bvm's memory as its RAM from guest-physical 0. */
+static int vm_create(struct vm *vm, const struct bvm_options *o)
+{
+	char err[160];
+	int rc;
+
+	vm->accel = o->accel;
+	vm->ncpus = o->cpus;
+	if (vm->accel->vm_create(&vm->acc, o->cpus, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bvm: %s\n", err);
+		return -1;
+	}
+	vm->ram = ram_map(o->mem);
+	if (!vm->ram) {
+		fprintf(stderr, "bvm: cannot map guest memory: %s\n", strerror(errno));
+		return -1;
+	}
+	vm->ram_size = o->mem;
+	rc = vm->accel->mem_add(vm->acc, 0, o->mem, vm->ram);
+	if (rc < 0)
+		fprintf(stderr, "bvm: %s: guest memory: %s\n", vm->accel->name, strerror(-rc));
+	return rc;
+}
+
+static void vm_destroy(struct vm *vm)
+{
+	vm->accel->vm_destroy(vm->acc);
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
 }
 
 /* The devices on the guest's buses: COM1 on the console stream, then those of devices.c. */
@@ -227,7 +317,6 @@ static int cmd_run(int argc, char **argv)
 	static struct vm vm;
 	struct bvm_options o;
 	struct bvm_inputs in;
-	char err[160];
 	int status;
 
 	if (parse_options(argc, argv, &o) || inputs_open(&vm, &o, &in))
@@ -235,17 +324,13 @@ static int cmd_run(int argc, char **argv)
 	/* A stream or packet peer that went away makes writes fail; it does not end bvm. */
 	signal(SIGPIPE, SIG_IGN);
 	pthread_mutex_init(&vm.dev_lock, NULL);
-	if (kvm_vm_create(&vm, o.mem, o.cpus, err, sizeof(err))) {
-		fprintf(stderr, "bvm: %s\n", err);
-		return BVM_EXIT_ENV;
-	}
-	if (vm_build(&vm, &o) || load_guest(&vm, &o, &in))
+	if (vm_create(&vm, &o) || vm_build(&vm, &o) || load_guest(&vm, &o, &in))
 		return BVM_EXIT_ENV;
 	free(in.image);
 	free(in.initrd);
 	inputs_start_streams(&vm);
 	status = vm_run(&vm, o.watchdog);
-	kvm_vm_destroy(&vm);
+	vm_destroy(&vm);
 	return status;
 }
 

@@ -1,7 +1,8 @@
 /*
- * hosted/bvm.h: the hosted VMM. A struct vm is one guest on /dev/kvm: its
- * memory, its vCPU threads, and the address-range registry that sends every
- * port and MMIO access to a device model of drivers/ (DESIGN.md seam 5).
+ * hosted/bvm.h: the hosted VMM. A struct vm is one guest: its accelerator
+ * (hosted/accel.h), its memory, its vCPU threads, and the address-range
+ * registry that sends every port and MMIO access to a device model of
+ * drivers/ (DESIGN.md seam 5).
  */
 #ifndef HOSTED_BVM_H
 #define HOSTED_BVM_H
@@ -18,6 +19,7 @@
 #include "drivers/virtio_console.h"
 #include "drivers/virtio_net.h"
 #include "drivers/virtio_rng.h"
+#include "hosted/accel.h"
 #include "hosted/backends.h"
 
 #define BVM_MAX_CPUS 16
@@ -49,23 +51,23 @@ struct bvm_options {
 	unsigned int ndisks;
 	const char *nets[BVM_MAX_NETS];
 	unsigned int nnets;
-	const char *vconsole;  /* "none", "file=PATH" or "socket=FD" */
-	unsigned int watchdog; /* seconds until the guest is dumped and ended; 0: never */
+	const char *vconsole;	       /* "none", "file=PATH" or "socket=FD" */
+	unsigned int watchdog;	       /* seconds until the guest is dumped and ended; 0: never */
+	const struct accel_ops *accel; /* --accel (default: kvm) */
 };
 
 /* bvm's exit statuses besides the guest's own (README.md "The hosted mode: bvm"). */
-#define BVM_EXIT_ENV 1	      /* no usable /dev/kvm, or an internal failure */
+#define BVM_EXIT_ENV 1	      /* no usable accelerator (/dev/kvm), or an internal failure */
 #define BVM_EXIT_BAD_INPUT 2  /* a bad option or file, found before /dev/kvm is opened */
 #define BVM_EXIT_WATCHDOG 124 /* --watchdog ran out (as timeout(1)) */
-#define BVM_EXIT_CRASH 255    /* the guest crashed: triple fault, KVM could not run it */
-#define BVM_EXIT_SIGNAL 128   /* plus the signal's number: SIGINT, SIGTERM, SIGHUP */
+#define BVM_EXIT_CRASH 255  /* the guest crashed: triple fault, the accelerator could not run it */
+#define BVM_EXIT_SIGNAL 128 /* plus the signal's number: SIGINT, SIGTERM, SIGHUP */
 
 /* What a vCPU thread counts of its exits (hosted/diag.c prints it). */
-#define BVM_EXIT_REASONS 64
 struct bvm_vcpu_stats {
 	uint64_t exits;
-	uint64_t by_reason[BVM_EXIT_REASONS]; /* KVM_EXIT_*, the rest in the last slot */
-	uint32_t last_reason;
+	uint64_t by_kind[ACCEL_EXIT_KINDS];
+	enum accel_exit_kind last_kind;
 	uint64_t last_addr; /* the port or guest-physical address of the last I/O exit */
 	uint32_t last_size;
 	uint32_t last_write;
@@ -73,13 +75,11 @@ struct bvm_vcpu_stats {
 
 struct vm;
 
-/* One vCPU: its KVM fd and kvm_run page, its thread, what it counted. */
+/* One vCPU: the accelerator's vCPU, its thread, what it counted. */
 struct bvm_vcpu {
 	struct vm *vm;
 	unsigned int id;
-	int fd;
-	struct kvm_run *run;
-	size_t run_size;
+	struct accel_vcpu *acc; /* NULL: not created */
 	pthread_t thread;
 	int started;
 	unsigned int diag_done; /* the last dump request it answered (vm->diag_gen) */
@@ -99,7 +99,8 @@ struct bvm_stream {
 };
 
 struct vm {
-	int kvm_fd, vm_fd;
+	const struct accel_ops *accel;
+	struct accel_vm *acc;
 	struct bvm_vcpu vcpu[BVM_MAX_CPUS];
 	unsigned int ncpus;
 	uint8_t *ram;
@@ -136,7 +137,7 @@ struct vm {
 	char diag_text[BVM_MAX_CPUS][1024];
 };
 
-/* What hosted/inputs.c read and checked before /dev/kvm is opened. */
+/* What hosted/inputs.c read and checked before the accelerator is opened. */
 struct bvm_inputs {
 	void *image, *initrd;
 	size_t image_len, initrd_len;
@@ -146,7 +147,8 @@ struct bvm_inputs {
 /*
  * Reads the kernel and initrd, loads them into a dry-run guest memory,
  * opens the disks, network ports and console streams into vm: every bad
- * file or option gets one line on stderr and -1, before /dev/kvm is touched.
+ * file or option gets one line on stderr and -1, before the accelerator (/dev/kvm)
+ * is touched.
  */
 int inputs_open(struct vm *vm, const struct bvm_options *o, struct bvm_inputs *in);
 /* Empties the --console and --vconsole files, once the guest is about to run. */
@@ -156,15 +158,9 @@ int inputs_load(const struct dm_env *env, const struct bvm_options *o, const str
 		unsigned int nvirtio, uint32_t tsc_khz, struct fw_boot_cpu *boot, char *err,
 		size_t errlen);
 
-/* hosted/kvm.c */
-int kvm_vm_create(struct vm *vm, uint64_t mem, unsigned int cpus, char *err, size_t errlen);
-int kvm_vcpu_setup(struct vm *vm, unsigned int id, const struct fw_boot_cpu *boot);
-uint32_t kvm_tsc_khz(struct vm *vm);
-/* Handles the exit that KVM_RUN left in v->run; returns 1 when v must stop. */
-int kvm_vcpu_exit(struct bvm_vcpu *v);
-void kvm_vm_destroy(struct vm *vm);
-
 /* hosted/run.c */
+/* Creates vCPU id; the boot vCPU (0) gets the loader's state, the others wait for INIT. */
+int vm_vcpu_create(struct vm *vm, unsigned int id, const struct fw_boot_cpu *boot);
 /*
  * Runs every vCPU on its own thread, and the I/O thread, until the guest
  * ends; SIGQUIT dumps the vCPUs and devices, a watchdog (seconds, 0: none)
@@ -173,15 +169,15 @@ void kvm_vm_destroy(struct vm *vm);
 int vm_run(struct vm *vm, unsigned int watchdog);
 /* The guest is over, with this status (the first caller wins): every thread stops. */
 void vm_guest_ends(struct vm *vm, int status);
-/* Kicks every vCPU out of KVM_RUN (it goes on if the guest is not over). */
+/* Kicks every vCPU out of its run (it goes on if the guest is not over). */
 void vm_kick_vcpus(struct vm *vm);
 
 /* hosted/diag.c */
-/* Counts the exit KVM_RUN just left in v->run. */
-void diag_count_exit(struct bvm_vcpu *v);
+/* Counts the exit v's run just ended with. */
+void diag_count_exit(struct bvm_vcpu *v, const struct accel_exit *e);
 /* On a vCPU's own thread: answers a pending dump request, if any. */
 void diag_answer(struct bvm_vcpu *v);
-/* On a vCPU's own thread, out of KVM_RUN: prints its state now (a crash). */
+/* On a vCPU's own thread, out of its run: prints its state now (a crash). */
 void diag_print_vcpu(struct bvm_vcpu *v);
 /* Asks every vCPU for its state, waits for the answers, prints them and the devices. */
 void diag_dump(struct vm *vm, const char *why);

@@ -1,55 +1,33 @@
 /*
  * hosted/diag.c: what bvm tells about a guest that stopped making progress
  * (on SIGQUIT, at the --watchdog deadline, and when a vCPU crashes): each
- * vCPU's registers (KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_MP_STATE:
- * Documentation/virt/kvm/api.rst 4.11, 4.13, 4.38), read by the vCPU's own
- * thread once it is kicked out of KVM_RUN, its exits by reason and the last
- * one, and the accesses of every device range that hosted/io.c counts.
+ * vCPU's registers and what it waits for (the accelerator's get_regs,
+ * hosted/accel.h), read by the vCPU's own thread once it is kicked out of its
+ * run, its exits by kind and the last one, and the accesses of every device
+ * range that hosted/io.c counts.
  */
 #include <errno.h>
-#include <linux/kvm.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 
 #include "hosted/bvm.h"
 
-#define ANSWER_WAIT_S 1 /* a vCPU busy outside KVM_RUN longer than this is reported so */
+#define ANSWER_WAIT_S 1 /* a vCPU busy outside its run longer than this is reported so */
 
-static const char *const exit_names[] = {
-	[KVM_EXIT_UNKNOWN] = "unknown",
-	[KVM_EXIT_EXCEPTION] = "exception",
-	[KVM_EXIT_IO] = "io",
-	[KVM_EXIT_HYPERCALL] = "hypercall",
-	[KVM_EXIT_DEBUG] = "debug",
-	[KVM_EXIT_HLT] = "hlt",
-	[KVM_EXIT_MMIO] = "mmio",
-	[KVM_EXIT_IRQ_WINDOW_OPEN] = "irq-window-open",
-	[KVM_EXIT_SHUTDOWN] = "shutdown",
-	[KVM_EXIT_FAIL_ENTRY] = "fail-entry",
-	[KVM_EXIT_INTR] = "intr",
-	[KVM_EXIT_SET_TPR] = "set-tpr",
-	[KVM_EXIT_TPR_ACCESS] = "tpr-access",
-	[KVM_EXIT_NMI] = "nmi",
-	[KVM_EXIT_INTERNAL_ERROR] = "internal-error",
-	[KVM_EXIT_SYSTEM_EVENT] = "system-event",
-	[KVM_EXIT_IOAPIC_EOI] = "ioapic-eoi",
-	[KVM_EXIT_HYPERV] = "hyperv",
-	[KVM_EXIT_X86_RDMSR] = "rdmsr",
-	[KVM_EXIT_X86_WRMSR] = "wrmsr",
-	[KVM_EXIT_X86_BUS_LOCK] = "bus-lock",
-	[KVM_EXIT_NOTIFY] = "notify",
+static const char *const exit_names[ACCEL_EXIT_KINDS] = {
+	[ACCEL_EXIT_OTHER] = "other",
+	[ACCEL_EXIT_IO] = "io",
+	[ACCEL_EXIT_MMIO] = "mmio",
+	[ACCEL_EXIT_HALT] = "hlt",
+	[ACCEL_EXIT_SHUTDOWN] = "shutdown",
+	[ACCEL_EXIT_FAIL_ENTRY] = "fail-entry",
+	[ACCEL_EXIT_INTERNAL] = "internal-error",
+	[ACCEL_EXIT_SYSTEM] = "system-event",
+	[ACCEL_EXIT_INTERRUPTED] = "intr",
 };
 
-static const char *exit_name(uint32_t reason)
-{
-	if (reason >= BVM_EXIT_REASONS - 1)
-		return "other";
-	if (reason < sizeof(exit_names) / sizeof(exit_names[0]) && exit_names[reason])
-		return exit_names[reason];
-	return "other";
-}
+#define U(x) ((unsigned long long)(x))
 
 static void stat_inc(uint64_t *c)
 {
@@ -57,23 +35,21 @@ static void stat_inc(uint64_t *c)
 	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
 }
 
-void diag_count_exit(struct bvm_vcpu *v)
+void diag_count_exit(struct bvm_vcpu *v, const struct accel_exit *e)
 {
 	struct bvm_vcpu_stats *s = &v->stats;
-	const struct kvm_run *r = v->run;
-	uint32_t reason = r->exit_reason;
 
 	stat_inc(&s->exits);
-	stat_inc(&s->by_reason[reason < BVM_EXIT_REASONS ? reason : BVM_EXIT_REASONS - 1]);
-	s->last_reason = reason;
-	if (reason == KVM_EXIT_IO) {
-		s->last_addr = r->io.port;
-		s->last_size = r->io.size;
-		s->last_write = r->io.direction == KVM_EXIT_IO_OUT;
-	} else if (reason == KVM_EXIT_MMIO) {
-		s->last_addr = r->mmio.phys_addr;
-		s->last_size = r->mmio.len;
-		s->last_write = r->mmio.is_write;
+	stat_inc(&s->by_kind[e->kind]);
+	s->last_kind = e->kind;
+	if (e->kind == ACCEL_EXIT_IO) {
+		s->last_addr = e->io.port;
+		s->last_size = e->io.size;
+		s->last_write = e->io.write;
+	} else if (e->kind == ACCEL_EXIT_MMIO) {
+		s->last_addr = e->mmio.addr;
+		s->last_size = e->mmio.size;
+		s->last_write = e->mmio.write;
 	}
 }
 
@@ -85,12 +61,12 @@ static int format_exits(const struct bvm_vcpu *v, char *buf, size_t len)
 	int n = snprintf(buf, len, "bvm: vcpu %u: %llu exits", v->id, (unsigned long long)total);
 	const char *sep = ": ";
 
-	for (uint32_t i = 0; i < BVM_EXIT_REASONS && (size_t)n < len; i++) {
-		uint64_t c = __atomic_load_n(&s->by_reason[i], __ATOMIC_RELAXED);
+	for (uint32_t i = 0; i < ACCEL_EXIT_KINDS && (size_t)n < len; i++) {
+		uint64_t c = __atomic_load_n(&s->by_kind[i], __ATOMIC_RELAXED);
 
 		if (!c)
 			continue;
-		n += snprintf(buf + n, len - n, "%s%s %llu", sep, exit_name(i),
+		n += snprintf(buf + n, len - n, "%s%s %llu", sep, exit_names[i],
 			      (unsigned long long)c);
 		sep = ", ";
 	}
@@ -98,40 +74,37 @@ static int format_exits(const struct bvm_vcpu *v, char *buf, size_t len)
 		return n;
 	if (!total)
 		return n + snprintf(buf + n, len - n, "; last: none\n");
-	if (s->last_reason == KVM_EXIT_IO || s->last_reason == KVM_EXIT_MMIO)
+	if (s->last_kind == ACCEL_EXIT_IO || s->last_kind == ACCEL_EXIT_MMIO)
 		return n + snprintf(buf + n, len - n, "; last: %s %s %s %#llx (%u bytes)\n",
-				    exit_name(s->last_reason), s->last_write ? "write" : "read",
-				    s->last_reason == KVM_EXIT_IO ? "port" : "address",
+				    exit_names[s->last_kind], s->last_write ? "write" : "read",
+				    s->last_kind == ACCEL_EXIT_IO ? "port" : "address",
 				    (unsigned long long)s->last_addr, s->last_size);
-	return n + snprintf(buf + n, len - n, "; last: %s\n", exit_name(s->last_reason));
+	return n + snprintf(buf + n, len - n, "; last: %s\n", exit_names[s->last_kind]);
 }
 
-static const char *mp_state_name(int ok, uint32_t state)
+static const char *state_name(enum accel_vcpu_state state)
 {
 	static const char *const names[] = {
-		[KVM_MP_STATE_RUNNABLE] = "runnable",
-		[KVM_MP_STATE_UNINITIALIZED] = "waiting for INIT",
-		[KVM_MP_STATE_INIT_RECEIVED] = "waiting for SIPI",
-		[KVM_MP_STATE_HALTED] = "halted",
-		[KVM_MP_STATE_SIPI_RECEIVED] = "SIPI received",
+		[ACCEL_VCPU_UNKNOWN] = "state unknown",
+		[ACCEL_VCPU_RUNNABLE] = "runnable",
+		[ACCEL_VCPU_WAIT_INIT] = "waiting for INIT",
+		[ACCEL_VCPU_WAIT_SIPI] = "waiting for SIPI",
+		[ACCEL_VCPU_HALTED] = "halted",
 	};
 
-	if (!ok)
-		return "state unknown";
-	return state < sizeof(names) / sizeof(names[0]) && names[state] ? names[state] : "other";
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "other";
 }
 
-static const char *cpu_mode(const struct kvm_sregs *sr)
+static const char *cpu_mode(const struct accel_regs *r)
 {
-	if (!(sr->cr0 & 1))
+	if (!(r->cr0 & 1))
 		return "real mode";
-	if (sr->cs.l)
+	if (r->cs.l)
 		return "64-bit";
-	return sr->cs.db ? "32-bit" : "16-bit";
+	return r->cs.db ? "32-bit" : "16-bit";
 }
 
-static int format_regs(unsigned int id, const struct kvm_regs *r, const struct kvm_sregs *sr,
-		       const char *state, char *buf, size_t len)
+static int format_regs(unsigned int id, const struct accel_regs *r, char *buf, size_t len)
 {
 	return snprintf(
 		buf, len,
@@ -140,24 +113,24 @@ static int format_regs(unsigned int id, const struct kvm_regs *r, const struct k
 		"bvm: vcpu %u: rax %#llx rbx %#llx rcx %#llx rdx %#llx\n"
 		"bvm: vcpu %u: rsi %#llx rdi %#llx rbp %#llx r8 %#llx r9 %#llx\n"
 		"bvm: vcpu %u: r10 %#llx r11 %#llx r12 %#llx r13 %#llx r14 %#llx r15 %#llx\n",
-		id, state, cpu_mode(sr), r->rip, r->rsp, r->rflags, sr->cs.selector, id, sr->cr0,
-		sr->cr2, sr->cr3, sr->cr4, sr->efer, id, r->rax, r->rbx, r->rcx, r->rdx, id, r->rsi,
-		r->rdi, r->rbp, r->r8, r->r9, id, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15);
+		id, state_name(r->state), cpu_mode(r), U(r->rip), U(r->rsp), U(r->rflags),
+		r->cs.selector, id, U(r->cr0), U(r->cr2), U(r->cr3), U(r->cr4), U(r->efer), id,
+		U(r->rax), U(r->rbx), U(r->rcx), U(r->rdx), id, U(r->rsi), U(r->rdi), U(r->rbp),
+		U(r->r8), U(r->r9), id, U(r->r10), U(r->r11), U(r->r12), U(r->r13), U(r->r14),
+		U(r->r15));
 }
 
-/* On v's own thread, out of KVM_RUN: its registers, then its exits. */
+/* On v's own thread, out of its run: its registers, then its exits. */
 static void format_vcpu(struct bvm_vcpu *v, char *buf, size_t len)
 {
-	struct kvm_regs r;
-	struct kvm_sregs sr;
-	struct kvm_mp_state mp;
-	int n, mp_ok = ioctl(v->fd, KVM_GET_MP_STATE, &mp) == 0;
+	struct accel_regs r;
+	int n, rc = v->vm->accel->get_regs(v->acc, &r);
 
-	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+	if (rc < 0)
 		n = snprintf(buf, len, "bvm: vcpu %u: cannot read its registers: %s\n", v->id,
-			     strerror(errno));
+			     strerror(-rc));
 	else
-		n = format_regs(v->id, &r, &sr, mp_state_name(mp_ok, mp.mp_state), buf, len);
+		n = format_regs(v->id, &r, buf, len);
 	if (n >= 0 && (size_t)n < len)
 		format_exits(v, buf + n, len - n);
 }
@@ -244,7 +217,7 @@ void diag_dump(struct vm *vm, const char *why)
 			fputs(vm->diag_text[i], stderr);
 			continue;
 		}
-		fprintf(stderr, "bvm: vcpu %u: no answer in %d s (busy outside KVM_RUN)\n", i,
+		fprintf(stderr, "bvm: vcpu %u: no answer in %d s (busy outside its run)\n", i,
 			ANSWER_WAIT_S);
 		format_exits(v, buf, sizeof(buf));
 		fputs(buf, stderr);

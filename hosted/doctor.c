@@ -3,9 +3,10 @@
  * thing ([ok], [missing], [broken], [info]) and a last line "kvm: ..." for
  * scripts. It follows the KVM API (Documentation/virt/kvm/api.rst 4.1
  * KVM_GET_API_VERSION, 4.2 KVM_CREATE_VM, 4.4 KVM_CHECK_EXTENSION, 4.24
- * KVM_CREATE_IRQCHIP) and then runs a probe guest (hosted/probe.asm) that
- * enters long mode and runs `lock cmpxchg16b`, which tells hardware KVM from
- * a paravirtual one (PVM) that cannot run Linux (PLATFORMS.md §3).
+ * KVM_CREATE_IRQCHIP) itself, and then runs a probe guest (hosted/probe.asm)
+ * on bvm's kvm accelerator (hosted/kvm.c, as `bvm run` does) that enters long
+ * mode and runs `lock cmpxchg16b`, which tells hardware KVM from a
+ * paravirtual one (PVM) that cannot run Linux (PLATFORMS.md §3).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,7 +45,8 @@ enum probe_result {
 struct doctor {
 	const char *state; /* "usable", "absent", "broken" */
 	char why[160];
-	struct vm vm;
+	int kvm_fd, vm_fd; /* the checks' own, on /dev/kvm */
+	struct vm vm;	   /* the probe's, on bvm's kvm accelerator */
 };
 
 static void say(const char *tag, const char *fmt, ...)
@@ -134,7 +136,7 @@ static int doctor_open(struct doctor *d)
 
 	if (fd >= 0) {
 		say("ok", "/dev/kvm: opened for reading and writing");
-		d->vm.kvm_fd = fd;
+		d->kvm_fd = fd;
 		return 0;
 	}
 	if (err == ENOENT || err == ENODEV || err == ENXIO) {
@@ -162,7 +164,7 @@ static int doctor_api(struct doctor *d)
 		{ KVM_CAP_PIT2, "KVM_CAP_PIT2", "the in-kernel 8254 timer" },
 		{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT", "stopping vCPUs" },
 	};
-	int v = ioctl(d->vm.kvm_fd, KVM_GET_API_VERSION, 0), bad = 0;
+	int v = ioctl(d->kvm_fd, KVM_GET_API_VERSION, 0), bad = 0;
 
 	if (v != KVM_API_VERSION) {
 		say("broken", "KVM_GET_API_VERSION: %d, bvm speaks %d", v, KVM_API_VERSION);
@@ -172,7 +174,7 @@ static int doctor_api(struct doctor *d)
 	}
 	say("ok", "KVM_GET_API_VERSION: %d", v);
 	for (unsigned int i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-		int has = ioctl(d->vm.kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) > 0;
+		int has = ioctl(d->kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) > 0;
 
 		say(has ? "ok" : "missing", "%s: %s (bvm needs it for %s)", caps[i].name,
 		    has ? "offered" : "not offered", caps[i].use);
@@ -203,15 +205,15 @@ static int doctor_create(struct doctor *d)
 {
 	int err;
 
-	d->vm.vm_fd = ioctl(d->vm.kvm_fd, KVM_CREATE_VM, 0);
-	if (d->vm.vm_fd < 0) {
+	d->vm_fd = ioctl(d->kvm_fd, KVM_CREATE_VM, 0);
+	if (d->vm_fd < 0) {
 		err = errno;
 		say("broken", "KVM_CREATE_VM: %s: %s", strerror(err), create_vm_hint(err));
 		return verdict(d, "broken", "KVM_CREATE_VM", err);
 	}
 	say("ok", "KVM_CREATE_VM: a VM was created");
-	ioctl(d->vm.vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul); /* as kvm_vm_create does */
-	if (ioctl(d->vm.vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+	ioctl(d->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul); /* as hosted/kvm.c does */
+	if (ioctl(d->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
 		err = errno;
 		say("broken", "KVM_CREATE_IRQCHIP: %s: bvm needs the in-kernel irqchip",
 		    strerror(err));
@@ -221,17 +223,17 @@ static int doctor_create(struct doctor *d)
 	return 0;
 }
 
-static struct kvm_run *volatile probe_kvm_run;
+static struct accel_vcpu *volatile probe_vcpu;
 
-/* KVM_RUN returns -EINTR; immediate_exit covers an alarm that comes just before it. */
+/* The run returns INTERRUPTED; the kick covers an alarm that comes just before it. */
 static void probe_alarm(int sig)
 {
 	(void)sig;
-	if (probe_kvm_run)
-		probe_kvm_run->immediate_exit = 1;
+	if (probe_vcpu)
+		accel_kvm_ops.vcpu_kick(probe_vcpu);
 }
 
-/* Guest RAM with the probe image in it, and vCPU 0 set up by bvm's own kvm_vcpu_setup. */
+/* Guest RAM with the probe image in it, and vCPU 0 set up as `bvm run` sets it up. */
 static int probe_setup(struct doctor *d)
 {
 	struct fw_boot_cpu boot = { .mode = FW_CPU_PROT32,
@@ -240,36 +242,41 @@ static int probe_setup(struct doctor *d)
 				    .gdt_limit = PROBE_GDT_LIMIT,
 				    .code_sel = 0x08,
 				    .data_sel = 0x10 };
-	struct kvm_userspace_memory_region slot = { .memory_size = PROBE_RAM };
+	struct vm *vm = &d->vm;
 	uint8_t *ram =
 		mmap(NULL, PROBE_RAM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int rc;
 
 	if (ram == MAP_FAILED)
 		return verdict(d, "broken", "probe guest memory", errno);
 	memcpy(ram + PROBE_BASE, probe_code, sizeof(probe_code));
-	slot.userspace_addr = (uintptr_t)ram;
-	if (ioctl(d->vm.vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
-		return verdict(d, "broken", "KVM_SET_USER_MEMORY_REGION", errno);
-	d->vm.ncpus = 1;
-	if (kvm_vcpu_setup(&d->vm, 0, &boot))
-		return verdict(d, "broken", "probe vcpu", errno);
+	vm->accel = &accel_kvm_ops;
+	vm->ncpus = 1;
+	rc = vm->accel->vm_create(&vm->acc, 1, d->why, sizeof(d->why));
+	if (rc < 0)
+		return verdict(d, "broken", "probe VM", -rc);
+	rc = vm->accel->mem_add(vm->acc, 0, PROBE_RAM, ram);
+	if (rc < 0)
+		return verdict(d, "broken", "probe guest memory", -rc);
+	rc = vm_vcpu_create(vm, 0, &boot);
+	if (rc < 0)
+		return verdict(d, "broken", "probe vcpu", -rc);
 	return 0;
 }
 
 /* The byte the probe wrote to its port, or -1 for any other exit. */
-static int probe_byte(const struct kvm_run *run)
+static int probe_byte(const struct accel_exit *e)
 {
-	if (run->exit_reason != KVM_EXIT_IO || run->io.port != PROBE_PORT ||
-	    run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 1)
+	if (e->kind != ACCEL_EXIT_IO || e->io.port != PROBE_PORT || !e->io.write || e->io.size != 1)
 		return -1;
-	return *((const uint8_t *)run + run->io.data_offset);
+	return e->io.data[0];
 }
 
 /* One exit of the probe: 1 to go on, 0 when it has a result in *res. */
-static int probe_exit(struct doctor *d, int *long_mode, enum probe_result *res)
+static int probe_exit(struct doctor *d, const struct accel_exit *e, int *long_mode,
+		      enum probe_result *res)
 {
-	const struct kvm_run *run = d->vm.vcpu[0].run;
-	int v = probe_byte(run);
+	int v = probe_byte(e);
 
 	if (v == 'L') {
 		say("ok", "probe: the guest entered long mode");
@@ -278,16 +285,16 @@ static int probe_exit(struct doctor *d, int *long_mode, enum probe_result *res)
 	*res = PROBE_FAILED;
 	if (v == 'P')
 		*res = PROBE_PASSED;
-	else if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR && *long_mode &&
-		 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
+	else if (e->kind == ACCEL_EXIT_INTERNAL && *long_mode &&
+		 e->error.code == KVM_INTERNAL_ERROR_EMULATION)
 		*res = PROBE_PARAVIRTUAL;
 	else if (v == 'W')
 		snprintf(d->why, sizeof(d->why),
 			 "probe guest: lock cmpxchg16b gave a wrong result");
 	else
-		snprintf(d->why, sizeof(d->why), "probe guest: %s, exit reason %u",
-			 *long_mode ? "lock cmpxchg16b failed" : "did not reach long mode",
-			 run->exit_reason);
+		snprintf(d->why, sizeof(d->why), "probe guest: %s, exit kind %u (code %llu)",
+			 *long_mode ? "lock cmpxchg16b failed" : "did not reach long mode", e->kind,
+			 (unsigned long long)e->error.code);
 	return 0;
 }
 
@@ -296,24 +303,23 @@ static enum probe_result probe_run(struct doctor *d)
 	struct sigaction sa = { .sa_handler = probe_alarm };
 	struct itimerval t = { .it_value = { PROBE_TIMEOUT_S, 0 } };
 	enum probe_result res = PROBE_FAILED;
-	int long_mode = 0;
+	struct accel_exit e;
+	int long_mode = 0, rc = 0;
 
-	probe_kvm_run = d->vm.vcpu[0].run;
+	probe_vcpu = d->vm.vcpu[0].acc;
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &t, NULL);
 	snprintf(d->why, sizeof(d->why), "probe guest: no result in %d s", PROBE_TIMEOUT_S);
 	for (int n = 0; n < PROBE_MAX_EXITS; n++) {
-		if (ioctl(d->vm.vcpu[0].fd, KVM_RUN, 0) < 0) {
-			if (errno != EINTR)
-				snprintf(d->why, sizeof(d->why), "probe guest: KVM_RUN: %s",
-					 strerror(errno));
-			break;
-		}
-		if (!probe_exit(d, &long_mode, &res))
+		rc = d->vm.accel->vcpu_run(probe_vcpu, &e);
+		if (rc < 0)
+			snprintf(d->why, sizeof(d->why), "probe guest: KVM_RUN: %s", strerror(-rc));
+		if (rc < 0 || e.kind == ACCEL_EXIT_INTERRUPTED ||
+		    !probe_exit(d, &e, &long_mode, &res))
 			break;
 	}
 	setitimer(ITIMER_REAL, &(struct itimerval){ 0 }, NULL);
-	probe_kvm_run = NULL;
+	probe_vcpu = NULL;
 	return res;
 }
 
@@ -346,7 +352,7 @@ static void doctor_probe(struct doctor *d)
 
 int doctor_main(void)
 {
-	static struct doctor d = { .state = "broken", .vm = { .kvm_fd = -1, .vm_fd = -1 } };
+	static struct doctor d = { .state = "broken", .kvm_fd = -1, .vm_fd = -1 };
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	doctor_cpu();

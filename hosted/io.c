@@ -1,16 +1,14 @@
 /*
  * hosted/io.c: bvm's guest environment. The dm_env the device models and
- * loaders see (guest RAM is one mmap'ed range, interrupts are KVM_IRQ_LINE on
- * the in-kernel irqchip), and the one address-range registry through which
+ * loaders see (guest RAM is one mmap'ed range, interrupts are the
+ * accelerator's irq_line, hosted/accel.h), and the one address-range registry through which
  * every port and MMIO exit reaches a model (as kvmtool's kvm__register_mmio),
  * counting the accesses of each range and those nobody claims (hosted/diag.c
  * prints them).
  */
 #include <errno.h>
-#include <linux/kvm.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 
 #include "drivers/dm_ram.h"
@@ -40,10 +38,11 @@ static int env_write(void *ctx, gpa_t gpa, const void *buf, size_t len)
 static void env_set_irq(void *ctx, unsigned int line, int level)
 {
 	struct vm *vm = ctx;
-	struct kvm_irq_level irq = { .irq = line, .level = level };
+	int rc = vm->accel->irq_line(vm->acc, line, level);
 
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-		fprintf(stderr, "bvm: KVM_IRQ_LINE %u: %s\n", line, strerror(errno));
+	if (rc < 0)
+		fprintf(stderr, "bvm: %s: interrupt line %u: %s\n", vm->accel->name, line,
+			strerror(-rc));
 }
 
 static uint64_t env_clock(void *ctx)

@@ -1,13 +1,14 @@
 /*
- * hosted/kvm.c: a guest on /dev/kvm (the KVM API, Documentation/virt/kvm/
- * api.rst in Linux): the VM with its in-kernel irqchip and PIT, one memory slot for
- * guest RAM, a vCPU per thread with the CPUID bivisor gives its guests, the
- * boot vCPU's state from the loader, and the handling of one exit, which hands
- * port and MMIO accesses to the registry (api.rst 5 "The kvm_run structure"). Port
- * 0xf4 ends the guest with its status; hosted/run.c runs the vCPU threads.
+ * hosted/kvm.c: the KVM accelerator of bvm (hosted/accel.h), on /dev/kvm
+ * (Documentation/virt/kvm/api.rst in Linux): the VM with its in-kernel
+ * irqchip and PIT (4.2, 4.24, 4.41), memory slots over bvm's RAM (4.35), a
+ * vCPU with the CPUID bivisor gives its guests (4.46), KVM_RUN and the
+ * kvm_run page decoded into a neutral struct accel_exit (4.10, 5 "The kvm_run
+ * structure"), registers (4.11-4.14, 4.38) and interrupt lines (4.25).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,16 +17,29 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "hosted/bvm.h"
+#include "hosted/accel.h"
 
-#define TEST_EXIT_PORT 0xf4
 #define CPUID_MAX_ENTRIES 128
-#define RAM_ALIGN (2ull << 20)
+#define KVM_MAX_CPUS 64
+#define KVM_MAX_SLOTS 8
+
+struct accel_vcpu {
+	struct accel_vm *vm;
+	int fd;
+	struct kvm_run *run; /* NULL: not created */
+	size_t run_size;
+};
+
+struct accel_vm {
+	int kvm_fd, vm_fd;
+	unsigned int nslots;
+	struct accel_vcpu vcpu[KVM_MAX_CPUS];
+};
 
 static int fail(char *err, size_t errlen, const char *what)
 {
 	snprintf(err, errlen, "%s: %s", what, strerror(errno));
-	return -1;
+	return -errno;
 }
 
 /*
@@ -63,40 +77,12 @@ static int set_gsi_routing(int vm_fd)
 	return ioctl(vm_fd, KVM_SET_GSI_ROUTING, &rt.r);
 }
 
-/*
- * Guest RAM on a 2 MiB boundary, as transparent huge pages: KVM maps a 2 MiB
- * page of the guest with one large nested page-table entry only when the host
- * page behind it is huge and equally aligned. Otherwise every 4 KiB of the
- * guest costs a nested page fault, which in the nested-KVM lab (PLATFORMS.md
- * §4) made Linux's boot seconds slower.
- */
-static uint8_t *ram_map(uint64_t mem)
+/* The VM and its in-kernel devices on a /dev/kvm already open in vm->kvm_fd. */
+static int kvm_vm_setup(struct accel_vm *vm, char *err, size_t errlen)
 {
-	uint64_t len = mem + RAM_ALIGN, head;
-	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	head = (RAM_ALIGN - (uintptr_t)p % RAM_ALIGN) % RAM_ALIGN;
-	if (head)
-		munmap(p, head);
-	munmap(p + head + mem, RAM_ALIGN - head);
-	p += head;
-	madvise(p, mem, MADV_HUGEPAGE); /* a hint: without it the guest still runs */
-	return p;
-}
-
-int kvm_vm_create(struct vm *vm, uint64_t mem, unsigned int cpus, char *err, size_t errlen)
-{
-	struct kvm_userspace_memory_region slot;
-
-	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (vm->kvm_fd < 0)
-		return fail(err, errlen, "cannot open /dev/kvm");
 	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
 		snprintf(err, errlen, "/dev/kvm speaks an unknown KVM API version");
-		return -1;
+		return -EINVAL;
 	}
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
@@ -110,17 +96,56 @@ int kvm_vm_create(struct vm *vm, uint64_t mem, unsigned int cpus, char *err, siz
 		return fail(err, errlen, "KVM_CREATE_PIT2");
 	if (set_gsi_routing(vm->vm_fd) < 0)
 		return fail(err, errlen, "KVM_SET_GSI_ROUTING");
-	vm->ram = ram_map(mem);
-	if (!vm->ram)
-		return fail(err, errlen, "cannot map guest memory");
-	vm->ram_size = mem;
-	slot = (struct kvm_userspace_memory_region){ .slot = 0,
-						     .guest_phys_addr = 0,
-						     .memory_size = mem,
-						     .userspace_addr = (uintptr_t)vm->ram };
+	return 0;
+}
+
+static void kvm_vm_destroy(struct accel_vm *vm)
+{
+	if (!vm)
+		return;
+	for (unsigned int i = 0; i < KVM_MAX_CPUS; i++) {
+		if (!vm->vcpu[i].run)
+			continue;
+		munmap(vm->vcpu[i].run, vm->vcpu[i].run_size);
+		close(vm->vcpu[i].fd);
+	}
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	free(vm);
+}
+
+static int kvm_vm_create(struct accel_vm **out, unsigned int ncpus, char *err, size_t errlen)
+{
+	struct accel_vm *vm = calloc(1, sizeof(*vm));
+
+	*out = vm;
+	if (!vm)
+		return fail(err, errlen, "cannot allocate the VM");
+	vm->vm_fd = -1;
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0)
+		return fail(err, errlen, "cannot open /dev/kvm");
+	if (ncpus > KVM_MAX_CPUS) {
+		snprintf(err, errlen, "%u vcpus: at most %d on kvm", ncpus, KVM_MAX_CPUS);
+		return -EINVAL;
+	}
+	return kvm_vm_setup(vm, err, errlen);
+}
+
+static int kvm_mem_add(struct accel_vm *vm, gpa_t gpa, uint64_t len, void *hva)
+{
+	struct kvm_userspace_memory_region slot = { .slot = vm->nslots,
+						    .guest_phys_addr = gpa,
+						    .memory_size = len,
+						    .userspace_addr = (uintptr_t)hva };
+
+	if (vm->nslots == KVM_MAX_SLOTS)
+		return -ENOSPC;
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
-		return fail(err, errlen, "KVM_SET_USER_MEMORY_REGION");
-	vm->ncpus = cpus;
+		return -errno;
+	vm->nslots++;
 	return 0;
 }
 
@@ -151,14 +176,14 @@ static void cpuid_policy(struct kvm_cpuid2 *c, uint32_t tsc_khz, unsigned int ap
 }
 
 /* The guest's TSC rate in kHz, 0 when KVM does not know it. */
-uint32_t kvm_tsc_khz(struct vm *vm)
+static uint32_t kvm_tsc_khz(struct accel_vm *vm)
 {
 	int khz = ioctl(vm->vm_fd, KVM_GET_TSC_KHZ, 0);
 
 	return khz > 0 ? (uint32_t)khz : 0;
 }
 
-static int vcpu_set_cpuid(struct vm *vm, int fd, unsigned int id)
+static int vcpu_set_cpuid(struct accel_vm *vm, int fd, unsigned int id)
 {
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
 	int rc;
@@ -175,153 +200,252 @@ static int vcpu_set_cpuid(struct vm *vm, int fd, unsigned int id)
 	return rc;
 }
 
-static void set_seg(struct kvm_segment *s, uint16_t sel, int code, int long_mode)
+static int kvm_vcpu_create(struct accel_vm *vm, unsigned int id, struct accel_vcpu **out)
 {
-	*s = (struct kvm_segment){ .base = 0,
-				   .limit = 0xffffffff,
-				   .selector = sel,
-				   .type = code ? 11 : 3,
-				   .present = 1,
-				   .s = 1,
-				   .db = code && long_mode ? 0 : 1,
-				   .l = code && long_mode,
-				   .g = 1 };
-}
-
-static int vcpu_boot_state(int fd, const struct fw_boot_cpu *b)
-{
-	struct kvm_sregs sr;
-	struct kvm_regs r = { .rip = b->rip,
-			      .rsp = b->rsp,
-			      .rax = b->rax,
-			      .rbx = b->rbx,
-			      .rsi = b->rsi,
-			      .rdi = b->rdi,
-			      .rflags = 2 };
-	int lm = b->mode == FW_CPU_LONG64;
-
-	if (ioctl(fd, KVM_GET_SREGS, &sr) < 0)
-		return -1;
-	set_seg(&sr.cs, b->code_sel, 1, lm);
-	set_seg(&sr.ds, b->data_sel, 0, lm);
-	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
-	sr.gdt.base = b->gdt_base;
-	sr.gdt.limit = b->gdt_limit;
-	sr.cr0 = 0x11 | (lm ? 0x80000000u : 0);
-	sr.cr4 = lm ? 0x20 : 0;
-	sr.cr3 = lm ? b->cr3 : 0;
-	sr.efer = lm ? 0x500 : 0;
-	if (ioctl(fd, KVM_SET_SREGS, &sr) < 0)
-		return -1;
-	return ioctl(fd, KVM_SET_REGS, &r);
-}
-
-int kvm_vcpu_setup(struct vm *vm, unsigned int id, const struct fw_boot_cpu *boot)
-{
-	struct bvm_vcpu *v = &vm->vcpu[id];
-	int fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
 	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	struct accel_vcpu *v;
+	int fd, err;
 	void *run;
 
+	if (id >= KVM_MAX_CPUS || vm->vcpu[id].run)
+		return -EINVAL;
+	v = &vm->vcpu[id];
+	fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
 	if (fd < 0 || size <= 0)
-		return -1;
+		return fd < 0 ? -errno : -EINVAL;
 	run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	*v = (struct bvm_vcpu){ .vm = vm, .id = id, .fd = fd, .run = run };
 	if (run == MAP_FAILED || vcpu_set_cpuid(vm, fd, id) < 0) {
-		v->run = NULL;
-		return -1;
+		err = errno ? -errno : -EIO;
+		if (run != MAP_FAILED)
+			munmap(run, size);
+		close(fd);
+		return err;
 	}
-	v->run_size = (size_t)size;
-	return id == 0 ? vcpu_boot_state(fd, boot) : 0; /* APs wait for INIT-SIPI */
-}
-
-void kvm_vm_destroy(struct vm *vm)
-{
-	for (unsigned int i = 0; i < vm->ncpus; i++) {
-		if (!vm->vcpu[i].run)
-			continue;
-		munmap(vm->vcpu[i].run, vm->vcpu[i].run_size);
-		close(vm->vcpu[i].fd);
-	}
-	close(vm->vm_fd);
-	if (vm->ram)
-		munmap(vm->ram, vm->ram_size);
-	close(vm->kvm_fd);
-}
-
-static int handle_io(struct vm *vm, struct kvm_run *run)
-{
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	int is_write = run->io.direction == KVM_EXIT_IO_OUT;
-
-	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size) {
-		uint64_t v = 0;
-
-		memcpy(&v, data, run->io.size);
-		if (is_write && run->io.port == TEST_EXIT_PORT) {
-			vm_guest_ends(vm, (int)(v & 0xff));
-			return 1;
-		}
-		vm_io(vm, DM_SPACE_PIO, run->io.port, run->io.size, is_write, &v);
-		if (!is_write)
-			memcpy(data, &v, run->io.size);
-	}
+	*v = (struct accel_vcpu){ .vm = vm, .fd = fd, .run = run, .run_size = (size_t)size };
+	*out = v;
 	return 0;
 }
 
-static int handle_mmio(struct vm *vm, struct kvm_run *run)
+/* From any thread or a signal handler: KVM_RUN returns -EINTR now or at once next time. */
+static void kvm_vcpu_kick(struct accel_vcpu *v)
 {
-	uint64_t v = 0;
-
-	if (run->mmio.len > 8)
-		return 0;
-	memcpy(&v, run->mmio.data, run->mmio.len);
-	vm_io(vm, DM_SPACE_MMIO, run->mmio.phys_addr, run->mmio.len, run->mmio.is_write, &v);
-	if (!run->mmio.is_write)
-		memcpy(run->mmio.data, &v, run->mmio.len);
-	return 0;
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 }
 
-/* A guest or KVM failure: the vCPU's state goes with its message, the guest is ended. */
-static int vcpu_crash(struct bvm_vcpu *v)
+static void decode_io(struct kvm_run *run, struct accel_exit *e)
 {
-	diag_print_vcpu(v);
-	vm_guest_ends(v->vm, BVM_EXIT_CRASH);
-	return 1;
+	e->kind = ACCEL_EXIT_IO;
+	e->io.port = run->io.port;
+	e->io.size = run->io.size;
+	e->io.write = run->io.direction == KVM_EXIT_IO_OUT;
+	e->io.count = run->io.count;
+	e->io.data = (uint8_t *)run + run->io.data_offset;
 }
 
-int kvm_vcpu_exit(struct bvm_vcpu *v)
+static void decode_mmio(struct kvm_run *run, struct accel_exit *e)
 {
-	struct kvm_run *run = v->run;
+	e->kind = ACCEL_EXIT_MMIO;
+	e->mmio.addr = run->mmio.phys_addr;
+	e->mmio.size = run->mmio.len;
+	e->mmio.write = run->mmio.is_write;
+	e->mmio.data = run->mmio.data;
+}
 
-	diag_count_exit(v);
-	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		return handle_io(v->vm, run);
-	case KVM_EXIT_MMIO:
-		return handle_mmio(v->vm, run);
-	case KVM_EXIT_INTR:
-		return 0;
-	case KVM_EXIT_HLT:
-		fprintf(stderr, "bvm: vcpu %u halted\n", v->id);
-		vm_guest_ends(v->vm, 0);
-		return 1;
-	case KVM_EXIT_SHUTDOWN:
-		fprintf(stderr, "bvm: vcpu %u: triple fault (shutdown); the guest is ended\n",
-			v->id);
-		break;
-	case KVM_EXIT_FAIL_ENTRY:
-		fprintf(stderr, "bvm: vcpu %u: KVM refused to enter the guest (reason %#llx)\n",
-			v->id, (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		break;
-	case KVM_EXIT_INTERNAL_ERROR:
-		fprintf(stderr, "bvm: vcpu %u: KVM internal error, suberror %u\n", v->id,
-			run->internal.suberror);
-		break;
+static enum accel_system_event system_event(uint32_t type)
+{
+	switch (type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		return ACCEL_SYSTEM_POWEROFF;
+	case KVM_SYSTEM_EVENT_RESET:
+		return ACCEL_SYSTEM_RESET;
+	case KVM_SYSTEM_EVENT_CRASH:
+		return ACCEL_SYSTEM_CRASH;
 	default:
-		fprintf(stderr, "bvm: vcpu %u: unexpected exit reason %u\n", v->id,
-			run->exit_reason);
-		break;
+		return ACCEL_SYSTEM_OTHER;
 	}
-	return vcpu_crash(v);
 }
+
+/* The exit KVM_RUN left in run, as the kind that hosted/run.c dispatches on. */
+static void decode_exit(struct kvm_run *run, struct accel_exit *e)
+{
+	static const enum accel_exit_kind kinds[] = {
+		[KVM_EXIT_HLT] = ACCEL_EXIT_HALT,
+		[KVM_EXIT_SHUTDOWN] = ACCEL_EXIT_SHUTDOWN,
+		[KVM_EXIT_FAIL_ENTRY] = ACCEL_EXIT_FAIL_ENTRY,
+		[KVM_EXIT_INTERNAL_ERROR] = ACCEL_EXIT_INTERNAL,
+		[KVM_EXIT_INTR] = ACCEL_EXIT_INTERRUPTED,
+	};
+	uint32_t r = run->exit_reason;
+
+	*e = (struct accel_exit){ .kind = r < sizeof(kinds) / sizeof(kinds[0]) ? kinds[r] : 0,
+				  .error.code = r };
+	if (r == KVM_EXIT_IO)
+		decode_io(run, e);
+	else if (r == KVM_EXIT_MMIO)
+		decode_mmio(run, e);
+	else if (r == KVM_EXIT_SYSTEM_EVENT)
+		e->kind = ACCEL_EXIT_SYSTEM, e->system = system_event(run->system_event.type);
+	else if (r == KVM_EXIT_FAIL_ENTRY)
+		e->error.code = run->fail_entry.hardware_entry_failure_reason;
+	else if (r == KVM_EXIT_INTERNAL_ERROR)
+		e->error.code = run->internal.suberror;
+}
+
+/* A read's answer is already in kvm_run, where KVM_RUN takes it from. */
+static int kvm_vcpu_run(struct accel_vcpu *v, struct accel_exit *e)
+{
+	int err;
+
+	if (ioctl(v->fd, KVM_RUN, 0) == 0) {
+		decode_exit(v->run, e);
+		return 0;
+	}
+	err = errno;
+	if (err != EINTR && err != EAGAIN)
+		return -err;
+	/* kicked: the flag is cleared before the caller looks at what was asked */
+	__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	*e = (struct accel_exit){ .kind = ACCEL_EXIT_INTERRUPTED };
+	return 0;
+}
+
+static int kvm_irq_line(struct accel_vm *vm, unsigned int line, int level)
+{
+	struct kvm_irq_level irq = { .irq = line, .level = level };
+
+	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0 ? -errno : 0;
+}
+
+static void seg_get(struct accel_segment *s, const struct kvm_segment *k)
+{
+	*s = (struct accel_segment){ .base = k->base,
+				     .limit = k->limit,
+				     .selector = k->selector,
+				     .type = k->type,
+				     .present = k->present,
+				     .dpl = k->dpl,
+				     .s = k->s,
+				     .db = k->db,
+				     .l = k->l,
+				     .g = k->g };
+}
+
+static void seg_set(struct kvm_segment *k, const struct accel_segment *s)
+{
+	*k = (struct kvm_segment){ .base = s->base,
+				   .limit = s->limit,
+				   .selector = s->selector,
+				   .type = s->type,
+				   .present = s->present,
+				   .dpl = s->dpl,
+				   .s = s->s,
+				   .db = s->db,
+				   .l = s->l,
+				   .g = s->g,
+				   .unusable = !s->present };
+}
+
+static enum accel_vcpu_state vcpu_state(int fd)
+{
+	static const enum accel_vcpu_state states[] = {
+		[KVM_MP_STATE_RUNNABLE] = ACCEL_VCPU_RUNNABLE,
+		[KVM_MP_STATE_UNINITIALIZED] = ACCEL_VCPU_WAIT_INIT,
+		[KVM_MP_STATE_INIT_RECEIVED] = ACCEL_VCPU_WAIT_SIPI,
+		[KVM_MP_STATE_HALTED] = ACCEL_VCPU_HALTED,
+		[KVM_MP_STATE_SIPI_RECEIVED] = ACCEL_VCPU_RUNNABLE,
+	};
+	struct kvm_mp_state mp;
+
+	if (ioctl(fd, KVM_GET_MP_STATE, &mp) < 0 ||
+	    mp.mp_state >= sizeof(states) / sizeof(states[0]))
+		return ACCEL_VCPU_UNKNOWN;
+	return states[mp.mp_state];
+}
+
+static void sregs_get(struct accel_regs *r, const struct kvm_sregs *sr)
+{
+	seg_get(&r->cs, &sr->cs);
+	seg_get(&r->ds, &sr->ds);
+	seg_get(&r->es, &sr->es);
+	seg_get(&r->fs, &sr->fs);
+	seg_get(&r->gs, &sr->gs);
+	seg_get(&r->ss, &sr->ss);
+	r->gdt_base = sr->gdt.base;
+	r->gdt_limit = sr->gdt.limit;
+	r->cr0 = sr->cr0;
+	r->cr2 = sr->cr2;
+	r->cr3 = sr->cr3;
+	r->cr4 = sr->cr4;
+	r->efer = sr->efer;
+}
+
+static void sregs_set(struct kvm_sregs *sr, const struct accel_regs *r)
+{
+	seg_set(&sr->cs, &r->cs);
+	seg_set(&sr->ds, &r->ds);
+	seg_set(&sr->es, &r->es);
+	seg_set(&sr->fs, &r->fs);
+	seg_set(&sr->gs, &r->gs);
+	seg_set(&sr->ss, &r->ss);
+	sr->gdt.base = r->gdt_base;
+	sr->gdt.limit = r->gdt_limit;
+	sr->cr0 = r->cr0;
+	sr->cr2 = r->cr2;
+	sr->cr3 = r->cr3;
+	sr->cr4 = r->cr4;
+	sr->efer = r->efer;
+}
+
+/* Each general register's offset in struct kvm_regs and in struct accel_regs. */
+#define GPR(name)                                                                                  \
+	{                                                                                          \
+		offsetof(struct kvm_regs, name), offsetof(struct accel_regs, name)                 \
+	}
+static const struct {
+	size_t kvm, acc;
+} gprs[] = { GPR(rax), GPR(rbx), GPR(rcx), GPR(rdx), GPR(rsi), GPR(rdi),
+	     GPR(rsp), GPR(rbp), GPR(r8),  GPR(r9),  GPR(r10), GPR(r11),
+	     GPR(r12), GPR(r13), GPR(r14), GPR(r15), GPR(rip), GPR(rflags) };
+
+static int kvm_get_regs(struct accel_vcpu *v, struct accel_regs *r)
+{
+	struct kvm_regs k;
+	struct kvm_sregs sr;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &k) < 0 || ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+		return -errno;
+	for (size_t i = 0; i < sizeof(gprs) / sizeof(gprs[0]); i++)
+		memcpy((char *)r + gprs[i].acc, (char *)&k + gprs[i].kvm, sizeof(uint64_t));
+	sregs_get(r, &sr);
+	r->state = vcpu_state(v->fd);
+	return 0;
+}
+
+static int kvm_set_regs(struct accel_vcpu *v, const struct accel_regs *r)
+{
+	struct kvm_regs k;
+	struct kvm_sregs sr;
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+		return -errno;
+	sregs_set(&sr, r);
+	if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0)
+		return -errno;
+	for (size_t i = 0; i < sizeof(gprs) / sizeof(gprs[0]); i++)
+		memcpy((char *)&k + gprs[i].kvm, (const char *)r + gprs[i].acc, sizeof(uint64_t));
+	return ioctl(v->fd, KVM_SET_REGS, &k) < 0 ? -errno : 0;
+}
+
+const struct accel_ops accel_kvm_ops = {
+	.name = "kvm",
+	.vm_create = kvm_vm_create,
+	.mem_add = kvm_mem_add,
+	.tsc_khz = kvm_tsc_khz,
+	.vcpu_create = kvm_vcpu_create,
+	.vcpu_run = kvm_vcpu_run,
+	.get_regs = kvm_get_regs,
+	.set_regs = kvm_set_regs,
+	.vcpu_kick = kvm_vcpu_kick,
+	.irq_line = kvm_irq_line,
+	.vm_destroy = kvm_vm_destroy,
+};

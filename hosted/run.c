@@ -1,36 +1,36 @@
 /*
- * hosted/run.c: the threads of a running guest. One thread per vCPU loops on
- * KVM_RUN (Documentation/virt/kvm/api.rst 4.10); the I/O thread polls the
- * devices' backends; the main thread waits for signals and the watchdog.
- * When the guest ends, every vCPU is kicked out of KVM_RUN by a signal and
- * kvm_run.immediate_exit (api.rst 5, "immediate_exit"), so that a kick that
- * comes just before KVM_RUN is not lost, and every thread is joined.
+ * hosted/run.c: the threads of a running guest, above the accelerator seam
+ * (hosted/accel.h). One thread per vCPU loops on the accelerator's vcpu_run
+ * and dispatches each neutral exit by its kind through a table: port I/O and
+ * MMIO go to the registry of hosted/io.c, port 0xf4 ends the guest with its
+ * status. The I/O thread polls the devices' backends; the main thread waits
+ * for signals and the watchdog. When the guest ends, every vCPU is kicked
+ * (the accelerator's vcpu_kick, then a signal), and every thread is joined.
  */
 #define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <errno.h>
-#include <linux/kvm.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 
 #include "hosted/bvm.h"
 
 #define SIG_KICK SIGUSR1
 #define JOIN_RETRY_NS 50000000l /* a thread not gone in 50 ms is kicked again */
+#define TEST_EXIT_PORT 0xf4
 
 static void kick_handler(int sig)
 {
-	(void)sig; /* its only work: KVM_RUN returns -EINTR */
+	(void)sig; /* its only work: the accelerator's run returns (KVM_RUN: -EINTR) */
 }
 
-/* Makes v leave KVM_RUN now, or return at once from its next one. */
+/* Makes v's run return now, or at once the next time. */
 static void vcpu_kick(struct bvm_vcpu *v)
 {
-	if (!v->run)
+	if (!v->acc)
 		return;
-	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	v->vm->accel->vcpu_kick(v->acc);
 	if (v->started)
 		pthread_kill(v->thread, SIG_KICK);
 }
@@ -57,30 +57,187 @@ void vm_guest_ends(struct vm *vm, int status)
 		fprintf(stderr, "bvm: guest exited with status %d\n", status);
 }
 
+static int exit_io(struct bvm_vcpu *v, const struct accel_exit *e)
+{
+	uint8_t *data = e->io.data;
+
+	for (uint32_t i = 0; i < e->io.count; i++, data += e->io.size) {
+		uint64_t val = 0;
+
+		memcpy(&val, data, e->io.size);
+		if (e->io.write && e->io.port == TEST_EXIT_PORT) {
+			vm_guest_ends(v->vm, (int)(val & 0xff));
+			return 1;
+		}
+		vm_io(v->vm, DM_SPACE_PIO, e->io.port, e->io.size, e->io.write, &val);
+		if (!e->io.write)
+			memcpy(data, &val, e->io.size);
+	}
+	return 0;
+}
+
+static int exit_mmio(struct bvm_vcpu *v, const struct accel_exit *e)
+{
+	uint64_t val = 0;
+
+	if (e->mmio.size > 8)
+		return 0;
+	memcpy(&val, e->mmio.data, e->mmio.size);
+	vm_io(v->vm, DM_SPACE_MMIO, e->mmio.addr, e->mmio.size, e->mmio.write, &val);
+	if (!e->mmio.write)
+		memcpy(e->mmio.data, &val, e->mmio.size);
+	return 0;
+}
+
+static int exit_halt(struct bvm_vcpu *v, const struct accel_exit *e)
+{
+	(void)e;
+	fprintf(stderr, "bvm: vcpu %u halted\n", v->id);
+	vm_guest_ends(v->vm, 0);
+	return 1;
+}
+
+static int exit_interrupted(struct bvm_vcpu *v, const struct accel_exit *e)
+{
+	(void)e;
+	diag_answer(v); /* kicked: a dump may have asked */
+	return 0;
+}
+
+/* A guest or accelerator failure: the vCPU's state goes with its message, the guest is ended. */
+static int exit_crash(struct bvm_vcpu *v, const struct accel_exit *e)
+{
+	const char *accel = v->vm->accel->name;
+	unsigned long long code = e->error.code;
+
+	if (e->kind == ACCEL_EXIT_SHUTDOWN)
+		fprintf(stderr, "bvm: vcpu %u: triple fault (shutdown); the guest is ended\n",
+			v->id);
+	else if (e->kind == ACCEL_EXIT_FAIL_ENTRY)
+		fprintf(stderr, "bvm: vcpu %u: %s refused to enter the guest (reason %#llx)\n",
+			v->id, accel, code);
+	else if (e->kind == ACCEL_EXIT_INTERNAL)
+		fprintf(stderr, "bvm: vcpu %u: %s internal error, suberror %llu\n", v->id, accel,
+			code);
+	else
+		fprintf(stderr, "bvm: vcpu %u: unexpected exit, %s reason %llu\n", v->id, accel,
+			code);
+	diag_print_vcpu(v);
+	vm_guest_ends(v->vm, BVM_EXIT_CRASH);
+	return 1;
+}
+
+/* Power-off (S5) ends the guest as the ACPI PM device does; bvm does not reset a guest. */
+static int exit_system(struct bvm_vcpu *v, const struct accel_exit *e)
+{
+	static const char *const what[] = { [ACCEL_SYSTEM_RESET] = "a reset (bvm has none)",
+					    [ACCEL_SYSTEM_CRASH] = "a crash",
+					    [ACCEL_SYSTEM_OTHER] = "an unknown system event" };
+
+	if (e->system == ACCEL_SYSTEM_POWEROFF) {
+		vm_guest_ends(v->vm, 0);
+		return 1;
+	}
+	fprintf(stderr, "bvm: vcpu %u: the guest asked for %s; it is ended\n", v->id,
+		what[e->system]);
+	diag_print_vcpu(v);
+	vm_guest_ends(v->vm, BVM_EXIT_CRASH);
+	return 1;
+}
+
+/* One handler per exit kind; returns 1 when the vCPU must stop. */
+typedef int exit_handler_fn(struct bvm_vcpu *v, const struct accel_exit *e);
+static exit_handler_fn *const exit_handlers[ACCEL_EXIT_KINDS] = {
+	[ACCEL_EXIT_OTHER] = exit_crash,
+	[ACCEL_EXIT_IO] = exit_io,
+	[ACCEL_EXIT_MMIO] = exit_mmio,
+	[ACCEL_EXIT_HALT] = exit_halt,
+	[ACCEL_EXIT_SHUTDOWN] = exit_crash,
+	[ACCEL_EXIT_FAIL_ENTRY] = exit_crash,
+	[ACCEL_EXIT_INTERNAL] = exit_crash,
+	[ACCEL_EXIT_SYSTEM] = exit_system,
+	[ACCEL_EXIT_INTERRUPTED] = exit_interrupted,
+};
+
 static void *vcpu_loop(void *arg)
 {
 	struct bvm_vcpu *v = arg;
+	const struct accel_ops *accel = v->vm->accel;
+	struct accel_exit e;
 	sigset_t kick;
+	int rc;
 
 	sigemptyset(&kick);
 	sigaddset(&kick, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 	while (v->vm->exit_status < 0) {
-		if (ioctl(v->fd, KVM_RUN, 0) == 0) {
-			if (kvm_vcpu_exit(v))
-				break;
-			continue;
-		}
-		if (errno != EINTR && errno != EAGAIN) {
-			fprintf(stderr, "bvm: vcpu %u: KVM_RUN: %s\n", v->id, strerror(errno));
+		rc = accel->vcpu_run(v->acc, &e);
+		if (rc < 0) {
+			fprintf(stderr, "bvm: vcpu %u: %s cannot run it: %s\n", v->id, accel->name,
+				strerror(-rc));
 			vm_guest_ends(v->vm, BVM_EXIT_CRASH);
 			break;
 		}
-		/* kicked: clear the flag first, then look at what was asked */
-		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
-		diag_answer(v);
+		if (e.kind != ACCEL_EXIT_INTERRUPTED)
+			diag_count_exit(v, &e);
+		if (exit_handlers[e.kind](v, &e))
+			break;
 	}
 	return NULL;
+}
+
+static void boot_segment(struct accel_segment *s, uint16_t sel, int code, int long_mode)
+{
+	*s = (struct accel_segment){ .base = 0,
+				     .limit = 0xffffffff,
+				     .selector = sel,
+				     .type = code ? 11 : 3,
+				     .present = 1,
+				     .s = 1,
+				     .db = code && long_mode ? 0 : 1,
+				     .l = code && long_mode,
+				     .g = 1 };
+}
+
+/* The loader's state of the boot vCPU, over the registers it has after reset. */
+static void boot_regs(struct accel_regs *r, const struct fw_boot_cpu *b)
+{
+	int lm = b->mode == FW_CPU_LONG64;
+
+	*r = (struct accel_regs){ .rip = b->rip,
+				  .rsp = b->rsp,
+				  .rax = b->rax,
+				  .rbx = b->rbx,
+				  .rsi = b->rsi,
+				  .rdi = b->rdi,
+				  .rflags = 2,
+				  .cr2 = r->cr2,
+				  .cr0 = 0x11 | (lm ? 0x80000000u : 0),
+				  .cr4 = lm ? 0x20 : 0,
+				  .cr3 = lm ? b->cr3 : 0,
+				  .efer = lm ? 0x500 : 0,
+				  .gdt_base = b->gdt_base,
+				  .gdt_limit = b->gdt_limit };
+	boot_segment(&r->cs, b->code_sel, 1, lm);
+	boot_segment(&r->ds, b->data_sel, 0, lm);
+	r->es = r->fs = r->gs = r->ss = r->ds;
+}
+
+int vm_vcpu_create(struct vm *vm, unsigned int id, const struct fw_boot_cpu *boot)
+{
+	struct bvm_vcpu *v = &vm->vcpu[id];
+	struct accel_regs r;
+	int rc;
+
+	*v = (struct bvm_vcpu){ .vm = vm, .id = id };
+	rc = vm->accel->vcpu_create(vm->acc, id, &v->acc);
+	if (rc < 0 || id != 0) /* APs wait for INIT-SIPI */
+		return rc;
+	rc = vm->accel->get_regs(v->acc, &r);
+	if (rc < 0)
+		return rc;
+	boot_regs(&r, boot);
+	return vm->accel->set_regs(v->acc, &r);
 }
 
 /* The I/O thread: console input, network frames and waiting requests. */
@@ -96,7 +253,7 @@ static void *io_loop(void *arg)
 /*
  * The signals the main thread takes with sigtimedwait. Blocked before any
  * thread starts, so every thread inherits the mask; vCPU threads unblock
- * only SIG_KICK, whose handler does nothing (no SA_RESTART: KVM_RUN returns).
+ * only SIG_KICK, whose handler does nothing (no SA_RESTART: the run returns).
  */
 static void run_signals(sigset_t *set)
 {
