@@ -52,6 +52,39 @@ void domain_frames_free(struct domain *d, hpa_t pa, uint64_t n)
 	__atomic_sub_fetch(&d->frames, n, __ATOMIC_RELAXED);
 }
 
+static hpa_t gpt_frame_alloc(void *ctx)
+{
+	return domain_frame_alloc(ctx);
+}
+
+static void gpt_frame_free(void *ctx, hpa_t pa)
+{
+	domain_frames_free(ctx, pa, 1);
+}
+
+int domain_gpt_init(struct domain *d, const struct gpt_format *fmt)
+{
+	d->gpt = (struct gpt){
+		.fmt = fmt, .alloc = gpt_frame_alloc, .free = gpt_frame_free, .ctx = d
+	};
+	return gpt_init(&d->gpt);
+}
+
+int domain_gpt_map(struct domain *d, gpa_t gpa, hpa_t hpa, uint64_t len, unsigned int prot)
+{
+	return gpt_map(&d->gpt, gpa, hpa, len, prot);
+}
+
+int domain_gpt_unmap(struct domain *d, gpa_t gpa, uint64_t len)
+{
+	return gpt_unmap(&d->gpt, gpa, len);
+}
+
+int domain_gpt_protect(struct domain *d, gpa_t gpa, uint64_t len, unsigned int prot)
+{
+	return gpt_protect(&d->gpt, gpa, len, prot);
+}
+
 /* dm_env for the domain's device models and loaders: guest RAM is [0, ram_size). */
 static void *env_translate(void *ctx, gpa_t gpa, size_t len)
 {
@@ -140,7 +173,7 @@ static int domain_alloc_ram(struct domain *d)
 	d->ram_hpa = domain_frames_alloc(d, n, SZ_2M / PAGE_SIZE);
 	if (!d->ram_hpa)
 		return -ENOMEM;
-	return virt->map(d, 0, d->ram_hpa, d->ram_size, VM_PROT_RWX);
+	return domain_map(d, 0, d->ram_hpa, d->ram_size, VM_PROT_RWX);
 }
 
 static int domain_add_vcpu(struct domain *d)

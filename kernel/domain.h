@@ -11,6 +11,7 @@
 
 #include "drivers/dm_env.h"
 #include "drivers/uart16550.h"
+#include "kernel/gpt.h"
 #include "kernel/spinlock.h"
 #include "kernel/vlapic.h"
 #include "kernel/virt.h"
@@ -73,7 +74,8 @@ struct domain {
 	hpa_t ram_hpa; /* contiguous, 2 MiB aligned */
 	uint64_t ram_size;
 	uint64_t frames; /* frames this domain holds (RAM, nested tables, control blocks) */
-	void *arch;	 /* the backend's per-domain state (nested page table root) */
+	void *arch;	 /* the backend's per-domain state, if it needs any */
+	struct gpt gpt;	 /* guest-physical tables in the backend's format (kernel/gpt.c) */
 	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
 	unsigned int nvcpus;
 	unsigned int weight, cap; /* cap 0: none */
@@ -130,6 +132,12 @@ const struct dm_io_region *domain_find_io(struct domain *d, enum dm_space space,
 hpa_t domain_frame_alloc(struct domain *d);
 hpa_t domain_frames_alloc(struct domain *d, uint64_t n, uint64_t align);
 void domain_frames_free(struct domain *d, hpa_t pa, uint64_t n);
+/* Sets up d->gpt in a backend's format with frames counted to the domain; the
+ * backends' virt_ops map, unmap and protect are the three functions after it. */
+int __must_check domain_gpt_init(struct domain *d, const struct gpt_format *fmt);
+int domain_gpt_map(struct domain *d, gpa_t gpa, hpa_t hpa, uint64_t len, unsigned int prot);
+int domain_gpt_unmap(struct domain *d, gpa_t gpa, uint64_t len);
+int domain_gpt_protect(struct domain *d, gpa_t gpa, uint64_t len, unsigned int prot);
 
 struct fw_boot_cpu;
 /* Puts the vCPU in the state a loader asked for (kernel/vcpu.c). */

@@ -186,6 +186,12 @@ struct virt_ops {
 	void (*vcpu_unload)(struct vcpu *v);
 	/* Maps [gpa, gpa+len) to host frames at hpa (page-aligned) in the nested tables. */
 	int (*map)(struct domain *d, gpa_t gpa, hpa_t hpa, uint64_t len, unsigned int prot);
+	/* Unmaps [gpa, gpa+len) (page-aligned; absent pages are skipped). */
+	int (*unmap)(struct domain *d, gpa_t gpa, uint64_t len);
+	/* Sets the permissions (enum vm_prot, with READ) of the mapped pages in range.
+	 * After map, unmap or protect each vCPU flushes what its TLB holds of the
+	 * domain before its next entry; a vCPU in the guest sees it after its next exit. */
+	int (*protect)(struct domain *d, gpa_t gpa, uint64_t len, unsigned int prot);
 	/* Prints the backend's view of a vCPU (control block fields) for a crash dump. */
 	void (*dump)(struct vcpu *v);
 };
@@ -218,6 +224,22 @@ static inline void vcpu_set_seg(struct vcpu *v, enum vm_seg s, const struct vm_s
 static inline int vcpu_inject(struct vcpu *v, const struct vm_event *ev)
 {
 	return virt->inject(v, ev);
+}
+
+static inline int domain_map(struct domain *d, gpa_t gpa, hpa_t hpa, uint64_t len,
+			     unsigned int prot)
+{
+	return virt->map(d, gpa, hpa, len, prot);
+}
+
+static inline int domain_unmap(struct domain *d, gpa_t gpa, uint64_t len)
+{
+	return virt->unmap(d, gpa, len);
+}
+
+static inline int domain_protect(struct domain *d, gpa_t gpa, uint64_t len, unsigned int prot)
+{
+	return virt->protect(d, gpa, len, prot);
 }
 
 static inline void vcpu_advance_rip(struct vcpu *v, unsigned int len)

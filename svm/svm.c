@@ -122,7 +122,6 @@ static void vmcb_init_state(struct vmcb *vmcb)
 static int svm_vcpu_init(struct vcpu *v)
 {
 	struct svm_vcpu *sv = kzalloc(sizeof(*sv));
-	struct svm_domain *sd = v->dom->arch;
 	struct vmcb_control *c;
 
 	if (!sv)
@@ -148,7 +147,7 @@ static int svm_vcpu_init(struct vcpu *v)
 	c->asid = sv->asid;
 	c->vintr = 1ull << 24; /* V_INTR_MASKING: the guest's IF does not mask host interrupts */
 	c->np_enable = 1;
-	c->n_cr3 = sd->npt_root;
+	c->n_cr3 = v->dom->gpt.root; /* nested paging (APM 15.25.3) */
 	vmcb_init_state(sv->vmcb);
 	v->arch = sv;
 	return 0;
@@ -224,7 +223,8 @@ static void svm_intr_window(struct vcpu *v, int on)
 /*
  * Called with interrupts off; returns with them on. The TLB is flushed when the
  * vCPU comes to a CPU other than the one it last ran on: that CPU may hold stale
- * entries of its ASID from an earlier visit (APM 15.16.1).
+ * entries of its ASID from an earlier visit (APM 15.16.1), and when the nested
+ * tables changed since its last flush (unmap, protect, a remap).
  */
 static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 {
@@ -232,7 +232,8 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	struct vmcb_control *c = &sv->vmcb->ctl;
 	unsigned int cpu = this_cpu()->id;
 
-	c->tlb_control = !sv->launched || asid_wrapped || sv->last_cpu != cpu;
+	c->tlb_control = gpt_tlb_stale(&v->dom->gpt, &sv->npt_gen) | !sv->launched | asid_wrapped |
+			 (sv->last_cpu != cpu);
 	c->clean = 0;
 	sv->last_cpu = cpu;
 	svm_vmrun(sv->vmcb_pa, sv->gprs, host_area[cpu]);
@@ -399,6 +400,8 @@ const struct virt_ops svm_ops = {
 	.intr_ready = svm_intr_ready,
 	.intr_window = svm_intr_window,
 	.vcpu_unload = svm_vcpu_unload,
-	.map = svm_npt_map,
+	.map = domain_gpt_map,
+	.unmap = domain_gpt_unmap,
+	.protect = domain_gpt_protect,
 	.dump = svm_dump,
 };

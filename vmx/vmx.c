@@ -230,7 +230,6 @@ static void vmcs_write_host(void)
 static void vmcs_write_controls(struct vcpu *v)
 {
 	struct vmx_vcpu *xv = v->arch;
-	struct vmx_domain *xd = v->dom->arch;
 	const struct {
 		uint32_t field;
 		uint64_t value;
@@ -245,7 +244,7 @@ static void vmcs_write_controls(struct vcpu *v)
 		{ VMCS_IO_BITMAP_A, io_bitmaps },
 		{ VMCS_IO_BITMAP_B, io_bitmaps + PAGE_SIZE },
 		{ VMCS_MSR_BITMAP, msr_bitmap },
-		{ VMCS_EPT_POINTER, xd->eptp },
+		{ VMCS_EPT_POINTER, vmx_eptp(v->dom) },
 		{ VMCS_LINK_POINTER, ~0ull },
 		{ VMCS_EXIT_MSR_STORE, xv->msr_area_pa },
 		{ VMCS_EXIT_MSR_STORE_COUNT, VMX_GUEST_MSRS },
@@ -335,11 +334,10 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 
 static void invept_invvpid(struct vcpu *v)
 {
-	struct vmx_domain *xd = v->dom->arch;
 	struct vmx_vcpu *xv = v->arch;
 	struct {
 		uint64_t a, b;
-	} ept = { xd->eptp, 0 }, vpid = { xv->vpid, 0 };
+	} ept = { vmx_eptp(v->dom), 0 }, vpid = { xv->vpid, 0 };
 	uint8_t fail;
 
 	asm volatile("invept %1, %2; setna %0"
@@ -347,7 +345,7 @@ static void invept_invvpid(struct vcpu *v)
 		     : "m"(ept), "r"(1ull)
 		     : "cc", "memory");
 	if (fail)
-		vmx_fail("INVEPT", xd->eptp);
+		vmx_fail("INVEPT", ept.a);
 	if (!(caps.proc2 & PROC2_VPID))
 		return;
 	asm volatile("invvpid %1, %2; setna %0"
@@ -379,13 +377,13 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 {
 	struct vmx_vcpu *xv = v->arch;
 	uint64_t entry = caps.entry;
-	int rc;
+	int stale = gpt_tlb_stale(&v->dom->gpt, &xv->ept_gen), rc;
 
 	vmcs_load(xv); /* before the first launch it is clear: any CPU may load it */
-	if (!xv->launched) {
+	if (!xv->launched)
 		vmcs_write_host();
+	if (!xv->launched || stale) /* a new CPU, or the EPT tables changed */
 		invept_invvpid(v);
-	}
 	if (vmread(VMCS_GUEST_EFER) & EFER_LMA)
 		entry |= ENTRY_IA32E_GUEST;
 	vmwrite(VMCS_ENTRY_CTLS, entry);
@@ -475,6 +473,8 @@ const struct virt_ops vmx_ops = {
 	.intr_ready = vmx_intr_ready,
 	.intr_window = vmx_intr_window,
 	.vcpu_unload = vmx_vcpu_unload,
-	.map = vmx_ept_map,
+	.map = domain_gpt_map,
+	.unmap = domain_gpt_unmap,
+	.protect = domain_gpt_protect,
 	.dump = vmx_dump,
 };

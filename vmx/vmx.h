@@ -27,12 +27,8 @@ struct vmx_vcpu {
 	uint64_t gprs[16]; /* indexed by enum vm_reg; RSP lives in the VMCS */
 	uint64_t cr2;	   /* the guest's CR2 while another vCPU or the host runs */
 	uint16_t vpid;
+	uint64_t ept_gen; /* the EPT tables' generation at its last INVEPT */
 	int launched;
-};
-
-struct vmx_domain {
-	hpa_t ept_root;
-	uint64_t eptp;
 };
 
 extern const struct virt_ops vmx_ops;
@@ -69,7 +65,8 @@ void vmx_access_begin(struct vmx_vcpu *xv);
 void vmx_access_end(struct vmx_vcpu *xv);
 int vmx_domain_init(struct domain *d);
 void vmx_domain_destroy(struct domain *d);
-int vmx_ept_map(struct domain *d, gpa_t gpa, hpa_t hpa, uint64_t len, unsigned int prot);
+/* The EPT pointer of a domain's tables (SDM 25.6.11). */
+uint64_t vmx_eptp(struct domain *d);
 void vmx_decode_exit(struct vcpu *v, struct vm_exit *e);
 uint64_t vmx_get_reg(struct vcpu *v, enum vm_reg r);
 void vmx_set_reg(struct vcpu *v, enum vm_reg r, uint64_t value);

@@ -7,3 +7,4 @@ UNIT_DEPS_test_acpi := arch/x86/acpi.c kernel/format.c tests/unit/dump.c
 UNIT_DEPS_test_vlapic := kernel/vlapic.c kernel/vlapic_timer.c kernel/string.c
 UNIT_DEPS_test_vlapic_timer := kernel/vlapic.c kernel/vlapic_timer.c kernel/string.c
 UNIT_DEPS_test_vioapic := kernel/vioapic.c kernel/vlapic.c kernel/vlapic_timer.c kernel/string.c
+UNIT_DEPS_test_gpt := kernel/gpt.c
