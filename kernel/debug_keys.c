@@ -78,7 +78,7 @@ static void show_vcpu(struct vcpu *v, uint64_t now)
 	printk("  vcpu%u: %s%s on cpu%u, %lu ms, %lu switches, %lu moves, "
 	       "credit %ld us, %lu exits, %lu timer irqs\n",
 	       v->id, state_names[v->state], wait_names[v->wait], v->cpu, ms(v->run_ns),
-	       v->switches, v->migrations, v->credit / 1000, exits, l->timer_fired);
+	       v->switches, v->migrations, sched_credit_balance(v) / 1000, exits, l->timer_fired);
 	vectors_format(irr, sizeof(irr), l->irr);
 	vectors_format(isr, sizeof(isr), l->isr);
 	timer_format(timer, sizeof(timer), l, now);

@@ -3,8 +3,7 @@
  * contiguous, 2 MiB-aligned run of host frames mapped at guest-physical 0;
  * every frame a domain takes (RAM, nested tables, control blocks) is counted,
  * and domain_destroy checks that the count returns to zero. The guest's COM1
- * is drivers/uart16550.c; its output lines reach the host console prefixed
- * with the domain's name.
+ * and its output lines are kernel/guest_console.c.
  */
 #include <stdarg.h>
 
@@ -15,10 +14,12 @@
 #include "kernel/domain.h"
 #include "kernel/exit.h"
 #include "kernel/format.h"
+#include "kernel/guest_console.h"
 #include "kernel/mm.h"
 #include "kernel/panic.h"
 #include "kernel/platform.h"
 #include "kernel/printk.h"
+#include "kernel/run.h"
 #include "kernel/sched.h"
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
@@ -123,30 +124,6 @@ static void env_log(void *ctx, int level, const char *msg)
 	log_msg(level, "%s: %s\n", ((struct domain *)ctx)->name, msg);
 }
 
-/* Guest console output: whole lines, prefixed with the domain's name. */
-static size_t console_write_guest(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct domain *d = ctx;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = (char)buf[i];
-
-		if (c == '\r')
-			continue;
-		if (c != '\n' && d->line_len < CONSOLE_LINE - 1) {
-			d->line[d->line_len++] = (c >= ' ' && c < 127) || c == '\t' ? c : '?';
-			continue;
-		}
-		d->line[d->line_len] = '\0';
-		printk("[%s] %s\n", d->name, d->line);
-		memcpy(d->last[d->nlast++ % CONSOLE_LAST], d->line, d->line_len + 1);
-		d->line_len = 0;
-		if (c != '\n')
-			d->line[d->line_len++] = c;
-	}
-	return len;
-}
-
 static void domain_setup_env(struct domain *d)
 {
 	d->env = (struct dm_env){
@@ -159,11 +136,10 @@ static void domain_setup_env(struct domain *d)
 		.clock_ns = env_clock,
 		.log = env_log,
 	};
-	d->com1_out = (struct dm_stream){ .ctx = d, .write = console_write_guest };
-	uart16550_init(&d->com1, &d->env, &d->com1_out, 4);
+	guest_console_init(&d->console, d->name, &d->env);
 	domain_register_io(d, &(struct dm_io_region){ "com1", DM_SPACE_PIO, 0x3f8,
 						      UART16550_REGION_LEN, uart16550_io_read,
-						      uart16550_io_write, &d->com1 });
+						      uart16550_io_write, &d->console.com1 });
 }
 
 static int domain_alloc_ram(struct domain *d)
@@ -294,7 +270,8 @@ const struct dm_io_region *domain_find_io(struct domain *d, enum dm_space space,
 
 static void domain_stop_vcpus(struct domain *d)
 {
-	sched_domain_stop(d);
+	if (sched_domain_stop(d))
+		run_domain_finished(d);
 }
 
 void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
@@ -308,11 +285,7 @@ void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
 	fmt_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	printk("domain %s crashed: %s\n", d->name, why);
-	if (d->nlast)
-		printk("  its last console lines:\n");
-	for (unsigned int i = d->nlast > CONSOLE_LAST ? d->nlast - CONSOLE_LAST : 0; i < d->nlast;
-	     i++)
-		printk("  | %s\n", d->last[i % CONSOLE_LAST]);
+	guest_console_print_last(&d->console);
 	if (v)
 		vcpu_dump(v);
 	d->state = DOMAIN_CRASHED;

@@ -12,6 +12,8 @@
 #include "drivers/dm_env.h"
 #include "drivers/uart16550.h"
 #include "kernel/gpt.h"
+#include "kernel/guest_console.h"
+#include "kernel/sched.h"
 #include "kernel/spinlock.h"
 #include "kernel/vlapic.h"
 #include "kernel/virt.h"
@@ -20,8 +22,6 @@
 #define DOMAIN_MAX_VCPUS 16
 #define DOMAIN_MAX_IO 16
 #define MAX_DOMAINS 16
-#define CONSOLE_LINE 160
-#define CONSOLE_LAST 6
 
 enum vcpu_state {
 	VCPU_RUNNABLE, /* on a run queue */
@@ -51,9 +51,8 @@ struct vcpu {
 	uint64_t run_ns;   /* CPU time it has used */
 	uint64_t switches; /* times it was put on a CPU */
 	uint64_t migrations;
-	int64_t credit;	   /* the credit scheduler's balance, in ns */
-	int boost;	   /* credit: woken from a wait, runs before the others */
-	struct vcpu *next; /* in its run queue */
+	union sched_vcpu_priv sched; /* the scheduling policy's own state */
+	struct vcpu *next;	     /* in its run queue */
 };
 
 /* Scheduling parameters (Xen's credit scheduler: weight 1-65535, cap in percent of one CPU). */
@@ -81,10 +80,10 @@ struct domain {
 	unsigned int weight, cap; /* cap 0: none */
 	uint64_t affinity;	  /* host CPUs its vCPUs may run on (cpus=) */
 	int paused;
-	int destroying;		    /* its last vCPU stopped: one CPU is destroying it */
-	uint64_t period_ns;	    /* CPU time in this accounting period (credit caps) */
-	volatile uint64_t progress; /* writes to the progress port 0xf5 */
-	uint64_t progress_at_pause; /* when its last vCPU left its CPU after a pause */
+	int destroying;		       /* its last vCPU stopped: one CPU is destroying it */
+	union sched_domain_priv sched; /* the scheduling policy's own state */
+	volatile uint64_t progress;    /* writes to the progress port 0xf5 */
+	uint64_t progress_at_pause;    /* when its last vCPU left its CPU after a pause */
 	struct vlapic_env lapic_env;
 	struct platform *plat; /* a Linux domain's PC devices (kernel/platform.c), or NULL */
 	spinlock_t dev_lock;   /* held around every device model call */
@@ -95,12 +94,7 @@ struct domain {
 	uint64_t io_hits[DOMAIN_MAX_IO]; /* accesses each region answered */
 	uint64_t open_bus[2];		 /* port and MMIO accesses nobody claimed */
 	uint64_t lapic_hits;		 /* xAPIC page accesses */
-	struct uart16550 com1;
-	struct dm_stream com1_out;
-	char line[CONSOLE_LINE]; /* console output waiting for its newline */
-	unsigned int line_len;
-	char last[CONSOLE_LAST][CONSOLE_LINE]; /* its last console lines, for a crash report */
-	unsigned int nlast;
+	struct guest_console console;	 /* COM1 and its lines (kernel/guest_console.c) */
 };
 
 struct domain_config {

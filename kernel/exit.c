@@ -1,6 +1,7 @@
 /*
  * kernel/exit.c: handling a neutral struct vm_exit (DESIGN.md seam 2). One
- * handler per kind, dispatched through a table; an empty slot or a handler
+ * handler per kind, in the table exit_handlers that the run loop (run_slice in
+ * kernel/run.c) calls through; an empty slot or a handler
  * that cannot go on crashes the domain with a register dump, never the
  * hypervisor (docs/error-handling.md). Port and MMIO accesses go to the
  * domain's I/O registry; addresses nobody claims read as all ones and
@@ -17,8 +18,6 @@
 
 #define TEST_PORT 0xf4
 #define PROGRESS_PORT 0xf5 /* a guest's work counter (scheduler tests and benchmarks) */
-
-typedef void (*exit_handler_t)(struct vcpu *v, const struct vm_exit *e);
 
 static uint64_t mask_of(unsigned int size)
 {
@@ -249,7 +248,7 @@ static void handle_invalid(struct vcpu *v, const struct vm_exit *e)
 	domain_crash(v->dom, v, "the CPU refused the guest state (exit %#lx)", e->hw_reason);
 }
 
-static const exit_handler_t handlers[VM_EXIT_NR_KINDS] = {
+const exit_handler_t exit_handlers[VM_EXIT_NR_KINDS] = {
 	[VM_EXIT_NONE] = handle_nothing,
 	[VM_EXIT_IO] = handle_io,
 	[VM_EXIT_MMIO] = handle_mmio,
@@ -274,18 +273,4 @@ static const char *const kind_names[VM_EXIT_NR_KINDS] = {
 const char *exit_kind_name(enum vm_exit_kind k)
 {
 	return k < VM_EXIT_NR_KINDS ? kind_names[k] : "?";
-}
-
-void exit_dispatch(struct vcpu *v, const struct vm_exit *e)
-{
-	exit_handler_t h = e->kind < VM_EXIT_NR_KINDS ? handlers[e->kind] : NULL;
-
-	v->exits[e->kind < VM_EXIT_NR_KINDS ? e->kind : VM_EXIT_UNKNOWN]++;
-	__atomic_store_n(&v->exit_rip, vcpu_get_reg(v, VM_REG_RIP), __ATOMIC_RELAXED);
-	if (!h) {
-		domain_crash(v->dom, v, "unhandled exit: %s (hardware reason %#lx, info %#lx %#lx)",
-			     exit_kind_name(e->kind), e->hw_reason, e->raw.info1, e->raw.info2);
-		return;
-	}
-	h(v, e);
 }

@@ -1,13 +1,17 @@
 /*
- * kernel/exit.h: exit dispatch and the policies that answer exits (CPUID,
- * MSRs). Every handler is one function; kernel/exit.c holds the table.
+ * kernel/exit.h: the exit handlers and the policies that answer exits (CPUID,
+ * MSRs). Every handler is one function; kernel/exit.c holds the table, which
+ * the run loop (kernel/run.c) calls through.
  */
 #ifndef KERNEL_EXIT_H
 #define KERNEL_EXIT_H
 
 #include "kernel/domain.h"
 
-void exit_dispatch(struct vcpu *v, const struct vm_exit *e);
+typedef void (*exit_handler_t)(struct vcpu *v, const struct vm_exit *e);
+
+/* One handler per kind; NULL: the domain is crashed (unhandled exit). */
+extern const exit_handler_t exit_handlers[VM_EXIT_NR_KINDS];
 const char *exit_kind_name(enum vm_exit_kind k);
 
 void handle_cpuid(struct vcpu *v, const struct vm_exit *e);

@@ -17,6 +17,7 @@
 #include "kernel/mm.h"
 #include "kernel/platform.h"
 #include "kernel/printk.h"
+#include "kernel/run.h"
 #include "kernel/sched.h"
 #include "kernel/string.h"
 
@@ -302,6 +303,6 @@ unsigned int guests_create(const struct boot_info *bi)
 	}
 	pr_info("sched: %s policy\n", sched_policy_name());
 	for (unsigned int i = 0; i < n; i++)
-		sched_add_domain(doms[i]);
+		run_add_domain(doms[i]);
 	return n;
 }

@@ -177,14 +177,14 @@ static void start_guests(void)
 		       virt->name);
 		return;
 	}
-	smp_run_on_aps(sched_loop);
+	smp_run_on_aps(run_loop);
 	run_wait_enabled();
 	if (!guests_create(&boot)) {
 		printk("no domain could be created; nothing to run\n");
 		return;
 	}
-	sched_start();
-	sched_loop();
+	run_start();
+	run_loop();
 }
 
 void kmain(uint32_t magic, uint64_t mbi_phys)

@@ -1,9 +1,11 @@
 /*
- * kernel/sched.c: the scheduler's core. Every host CPU runs sched_loop():
- * pick a vCPU from its run queue (or take one from another CPU's queue when
- * its own is empty), run it until its slice ends, it waits, or its domain
- * stops, then put it back. The policy (sched_rr.c, sched_credit.c) only
- * orders the queue and sizes slices.
+ * kernel/sched.c: the scheduler's core. It only decides: which vCPU a CPU runs
+ * next (from its own run queue, or from another CPU's when its own is empty),
+ * where a vCPU goes after its slice (kept, queued, blocked, paused or dead),
+ * which CPU a woken vCPU is queued on, and the CPU time each one used. The run
+ * loop that enters the guest and takes its exits is kernel/run.c; the policy
+ * (sched_rr.c, sched_credit.c) orders a queue, sizes slices and keeps its own
+ * per-vCPU and per-domain state (union sched_vcpu_priv, sched_domain_priv).
  *
  * Rules that keep this small:
  * - one lock (sched_lock) guards every run queue and every vCPU state change;
@@ -11,23 +13,14 @@
  *   vcpu_unload ran), so any CPU its domain's affinity allows may run it next;
  * - only the CPU running a vCPU touches its registers and its vLAPIC's state;
  *   others set pending bits in the vLAPIC and call sched_kick().
- * The host LAPIC timer ticks at 1 kHz on every CPU; a tick makes a running
- * guest exit, so slices end and vLAPIC timers fire within a millisecond. CPU 0
- * also wakes waiting vCPUs whose vLAPIC timer (or their domain's PIT) is due.
  */
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/x86.h"
-#include "kernel/debug_keys.h"
 #include "kernel/domain.h"
-#include "kernel/exit.h"
-#include "kernel/mm.h"
-#include "kernel/panic.h"
-#include "kernel/platform.h"
 #include "kernel/printk.h"
-#include "kernel/run.h"
 #include "kernel/sched.h"
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
@@ -37,11 +30,8 @@ static spinlock_t sched_lock;
 static struct run_queue queues[MAX_CPUS];
 static const struct sched_policy *policy = &sched_credit;
 static struct domain *domains[MAX_DOMAINS];
-static unsigned int ndomains, domains_live;
-static volatile int started;
-static uint64_t next_account, last_account, next_housekeeping;
-
-#define HOUSEKEEPING_NS 1000000ull /* CPU 0 looks for due vLAPIC timers every 1 ms */
+static unsigned int ndomains;
+static uint64_t next_account, last_account;
 
 int sched_set_policy(const char *name)
 {
@@ -84,7 +74,8 @@ unsigned int sched_ndomains(void)
 	return ndomains;
 }
 
-/* Switching the policy: every queued vCPU is queued again under the new one. */
+/* Switching the policy: every queued vCPU forgets the old policy's state and is queued
+ * again under the new one. */
 void sched_switch_policy(void)
 {
 	uint64_t flags = spin_lock_irqsave(&sched_lock);
@@ -100,7 +91,7 @@ void sched_switch_policy(void)
 			struct vcpu *v = list;
 
 			list = v->next;
-			v->credit = 0;
+			memset(&v->sched, 0, sizeof(v->sched)); /* the old policy's state */
 			policy->enqueue(rq, v, 0);
 		}
 	}
@@ -198,7 +189,6 @@ void sched_add_domain(struct domain *d)
 	uint64_t flags = spin_lock_irqsave(&sched_lock);
 
 	domains[ndomains++] = d;
-	__atomic_add_fetch(&domains_live, 1, __ATOMIC_ACQ_REL);
 	for (unsigned int i = 0; i < d->nvcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
 
@@ -235,9 +225,17 @@ static void stop_vcpus(struct domain *d)
 	}
 }
 
-/* Takes a stopped domain off the list and destroys it; the CPU that destroys the last
- * one (counted after its frames are back) checks the whole pool. */
-static void domain_gone(struct domain *d)
+/* Lock held: 1 if d just became finished (stopped, every vCPU dead) and the caller, the
+ * one CPU to see it, must destroy it (run_domain_finished). */
+static int claim_finished(struct domain *d)
+{
+	if (!all_stopped(d) || d->state == DOMAIN_RUNNING || d->destroying)
+		return 0;
+	d->destroying = 1;
+	return 1;
+}
+
+void sched_remove_domain(struct domain *d)
 {
 	uint64_t flags = spin_lock_irqsave(&sched_lock);
 
@@ -248,23 +246,17 @@ static void domain_gone(struct domain *d)
 		}
 	}
 	spin_unlock_irqrestore(&sched_lock, flags);
-	domain_destroy(d);
-	if (!__atomic_sub_fetch(&domains_live, 1, __ATOMIC_ACQ_REL))
-		run_all_ended();
 }
 
-void sched_domain_stop(struct domain *d)
+int sched_domain_stop(struct domain *d)
 {
 	uint64_t flags = spin_lock_irqsave(&sched_lock);
-	int gone;
+	int finished;
 
 	stop_vcpus(d);
-	gone = all_stopped(d) && d->state != DOMAIN_RUNNING && !d->destroying;
-	if (gone)
-		d->destroying = 1;
+	finished = claim_finished(d);
 	spin_unlock_irqrestore(&sched_lock, flags);
-	if (gone)
-		domain_gone(d);
+	return finished;
 }
 
 /* Lock held: 1 if a vCPU of d is on a CPU now. */
@@ -392,143 +384,75 @@ static int put(struct vcpu *v, unsigned int cpu)
 	return 0;
 }
 
-/* CPU 0: waiting vCPUs whose vLAPIC timer is due become runnable; the policy's accounting. */
-static void housekeeping(uint64_t now)
+void sched_wake_locked(struct vcpu *v)
 {
-	uint64_t flags, now_ns;
+	make_runnable(v, 1);
+}
 
-	if (now < next_housekeeping) /* the exit path: one compare */
+void sched_account_locked(uint64_t now)
+{
+	uint64_t period;
+
+	if (now < next_account)
 		return;
-	next_housekeeping = now + tsc_from_ns(HOUSEKEEPING_NS);
-	debug_keys_poll();
-	now_ns = tsc_ns();
-	flags = spin_lock_irqsave(&sched_lock);
+	period = tsc_to_ns(now - last_account);
+	last_account = now;
+	next_account = now + tsc_from_ns(SCHED_PERIOD_NS);
+	if (policy->account)
+		policy->account(period);
+}
 
-	for (unsigned int i = 0; i < ndomains; i++) {
-		struct domain *d = domains[i];
-		uint64_t pit = platform_next_event_ns(d);
-		struct vcpu *bsp = d->vcpus[0];
+/* Lock held: kept keeps the CPU, or the policy picks; NULL marks the CPU idle. */
+static struct vcpu *choose(struct run_queue *rq, unsigned int cpu, struct vcpu *kept)
+{
+	struct vcpu *v = kept ? kept : pick(cpu);
 
-		if (pit && pit <= now_ns && bsp->state == VCPU_BLOCKED && bsp->wait == WAIT_HLT)
-			make_runnable(bsp, 1); /* it raises the PIT's interrupt before its entry */
-		for (unsigned int j = 0; j < d->nvcpus; j++) {
-			struct vcpu *v = d->vcpus[j];
-			uint64_t due = vlapic_timer_next(&v->lapic);
-
-			if (v->state == VCPU_BLOCKED && v->wait == WAIT_HLT && due && due <= now)
-				make_runnable(v, 1);
-		}
+	if (v && !kept) {
+		v->state = VCPU_RUNNING;
+		v->switches++;
+		rq->curr = v;
+		rq->switches++;
+	} else if (!v) {
+		rq->idle = 1;
 	}
-	if (now >= next_account) {
-		uint64_t period = tsc_to_ns(now - last_account);
+	rq->need_resched = 0;
+	return v;
+}
 
-		last_account = now;
-		next_account = now + tsc_from_ns(SCHED_PERIOD_NS);
-		if (policy->account)
-			policy->account(period);
+struct vcpu *sched_pick_next(unsigned int cpu, struct vcpu *kept)
+{
+	uint64_t flags = spin_lock_irqsave(&sched_lock);
+	struct vcpu *v = choose(&queues[cpu], cpu, kept);
+
+	if (!v) {
+		spin_unlock(&sched_lock); /* interrupts stay off until the idle HLT */
+		return NULL;
 	}
 	spin_unlock_irqrestore(&sched_lock, flags);
+	return v;
 }
 
-/* Runs v until its slice ends, it waits, or its domain stops or pauses. */
-static void run_slice(struct vcpu *v, struct run_queue *rq, uint64_t end)
+uint64_t sched_slice_ns(const struct vcpu *v)
 {
-	struct vm_exit e;
-
-	for (;;) {
-		irq_disable();
-		if (!vcpu_prepare_entry(v)) {
-			irq_enable();
-			return;
-		}
-		virt->vcpu_run(v, &e); /* returns with interrupts on */
-		exit_dispatch(v, &e);
-		if (this_cpu()->id == 0)
-			housekeeping(rdtsc());
-		if (v->dom->state != DOMAIN_RUNNING || v->dom->paused || rq->need_resched ||
-		    rdtsc() >= end)
-			return;
-	}
+	return policy->slice(v);
 }
 
-/* Entered with interrupts off, so a kick sent after the queue was found empty still
- * ends the HLT (STI's shadow covers it). */
-static void idle(struct run_queue *rq)
+enum sched_put sched_put(struct vcpu *v, unsigned int cpu, uint64_t ran_ns)
 {
-	uint64_t t0 = rdtsc();
+	uint64_t flags = spin_lock_irqsave(&sched_lock);
+	enum sched_put r = SCHED_PUT_OFF;
 
-	asm volatile("sti; hlt" ::: "memory"); /* a tick or a kick ends it */
-	rq->idle_ns += tsc_to_ns(rdtsc() - t0);
-	rq->idle = 0;
-}
-
-static void ipi_kick(struct trap_frame *f)
-{
-	(void)f; /* the interrupt itself made the guest exit or the idle CPU wake */
-	lapic_eoi();
-}
-
-void sched_loop(void)
-{
-	unsigned int cpu = this_cpu()->id;
-	struct run_queue *rq = &queues[cpu];
-	struct vcpu *v = NULL;
-	uint64_t flags, t0, t1;
-	int keep = 0;
-
-	if (run_enable_cpu()) /* the BSP enabled it first, so this is a broken CPU */
-		panic("%s: cannot enable it on cpu%u", virt->name, cpu);
-	while (!started)
-		cpu_relax();
-	for (;;) {
-		t0 = rdtsc();
-		if (cpu == 0)
-			housekeeping(t0);
-		flags = spin_lock_irqsave(&sched_lock);
-		if (!keep) {
-			v = pick(cpu);
-			if (v) {
-				v->state = VCPU_RUNNING;
-				v->switches++;
-				rq->curr = v;
-				rq->switches++;
-			} else {
-				rq->idle = 1;
-			}
-		}
-		rq->need_resched = 0;
-		if (!v) {
-			spin_unlock(&sched_lock);
-			idle(rq);
-			continue;
-		}
-		spin_unlock_irqrestore(&sched_lock, flags);
-		t1 = rdtsc();
-		rq->switch_ns += tsc_to_ns(t1 - t0);
-		run_slice(v, rq, t1 + tsc_from_ns(policy->slice(v)));
-		t0 = rdtsc();
-		flags = spin_lock_irqsave(&sched_lock);
-		v->run_ns += tsc_to_ns(t0 - t1);
-		policy->charge(v, tsc_to_ns(t0 - t1));
-		keep = put(v, cpu);
-		if (!keep && v->state == VCPU_DEAD && all_stopped(v->dom) && !v->dom->destroying) {
-			struct domain *d = v->dom;
-
-			d->destroying = 1;
-			spin_unlock_irqrestore(&sched_lock, flags);
-			domain_gone(d);
-		} else {
-			spin_unlock_irqrestore(&sched_lock, flags);
-		}
-		rq->switch_ns += tsc_to_ns(rdtsc() - t0);
-		if (!keep)
-			v = NULL;
-	}
+	v->run_ns += ran_ns;
+	policy->charge(v, ran_ns);
+	if (put(v, cpu))
+		r = SCHED_PUT_KEEP;
+	else if (v->state == VCPU_DEAD && claim_finished(v->dom))
+		r = SCHED_PUT_FINISHED;
+	spin_unlock_irqrestore(&sched_lock, flags);
+	return r;
 }
 
 void sched_start(void)
 {
-	trap_register(VEC_IPI, ipi_kick);
 	next_account = last_account = rdtsc();
-	__atomic_store_n(&started, 1, __ATOMIC_RELEASE);
 }

@@ -1,8 +1,9 @@
 /*
  * kernel/sched.h: the vCPU scheduler. Each host CPU has a run queue; a policy
  * (struct sched_policy: round-robin or credit) decides the order and the
- * length of a slice; the core (kernel/sched.c) runs the chosen vCPU, moves
- * vCPUs between states and CPUs, and charges the CPU time they use.
+ * length of a slice; the core (kernel/sched.c) picks the vCPU a CPU runs next,
+ * moves vCPUs between states and CPUs, and charges the CPU time they use. The
+ * run loop that calls it (sched_pick_next, sched_put) is kernel/run.c.
  */
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
@@ -11,6 +12,28 @@
 
 struct vcpu;
 struct domain;
+
+/*
+ * A policy's own state of a vCPU and of a domain: only that policy's file reads or
+ * writes it, and a policy switch clears a queued vCPU's (the round-robin policy has
+ * none).
+ */
+struct credit_vcpu {
+	int64_t credit; /* balance, in ns */
+	int boost;	/* woken from a wait, runs before the others */
+};
+
+struct credit_domain {
+	uint64_t period_ns; /* CPU time in this accounting period (for its cap) */
+};
+
+union sched_vcpu_priv {
+	struct credit_vcpu credit;
+};
+
+union sched_domain_priv {
+	struct credit_domain credit;
+};
 
 struct run_queue {
 	struct vcpu *head, *tail;
@@ -56,15 +79,36 @@ void sched_add_domain(struct domain *d);
 /* Something is pending for v (an interrupt, INIT, SIPI): wakes it if it waits, or makes
  * the CPU running it exit so that the next entry sees it. Any CPU, any context but NMI. */
 void sched_kick(struct vcpu *v);
-/* The domain ended or crashed: its vCPUs stop, and the last CPU to drop one destroys it. */
-void sched_domain_stop(struct domain *d);
+/* The domain ended or crashed: its vCPUs stop (the running ones when their CPU puts
+ * them). Returns 1 if none runs any more: the caller then destroys the domain. */
+int sched_domain_stop(struct domain *d);
 int sched_domain_pause(struct domain *d, int pause);
-/* Every CPU enters here once guests exist; it never returns. */
-void sched_loop(void) __attribute__((noreturn));
-/* Lets the CPUs start running their vCPUs. */
+/* Takes a domain that is being destroyed off the list. */
+void sched_remove_domain(struct domain *d);
+/* Starts the accounting clock, before the CPUs run vCPUs. */
 void sched_start(void);
 
-/* For the debug console (kernel/debug_keys.c): call with the lock held. */
+/* For the run loop (kernel/run.c). The vCPU this CPU runs next: kept (it keeps the
+ * CPU) or the policy's pick. NULL: nothing to run, and interrupts are left off, so a
+ * kick sent after the queue was found empty still ends the idle HLT. */
+struct vcpu *sched_pick_next(unsigned int cpu, struct vcpu *kept);
+/* How long v may run now, in ns. */
+uint64_t sched_slice_ns(const struct vcpu *v);
+
+enum sched_put {
+	SCHED_PUT_OFF,	    /* v left the CPU (queued, blocked, paused or dead) */
+	SCHED_PUT_KEEP,	    /* v keeps the CPU for another slice */
+	SCHED_PUT_FINISHED, /* v was its domain's last vCPU to stop: destroy the domain */
+};
+
+/* After a slice of ran_ns: charges v and decides where it goes. */
+enum sched_put sched_put(struct vcpu *v, unsigned int cpu, uint64_t ran_ns);
+/* Lock held (sched_lock_all): a halted vCPU whose timer is due becomes runnable. */
+void sched_wake_locked(struct vcpu *v);
+/* Lock held, on CPU 0: the policy's accounting, when a period has passed since the last. */
+void sched_account_locked(uint64_t now);
+
+/* For the run loop's housekeeping and the debug console: call with the lock held. */
 uint64_t sched_lock_all(void);
 void sched_unlock_all(uint64_t flags);
 struct run_queue *sched_queue(unsigned int cpu);
@@ -73,5 +117,7 @@ void sched_switch_policy(void);
 
 /* The policies' view of all domains (credit accounting). */
 unsigned int sched_ndomains(void);
+/* The credit policy's balance of v in ns, for the debug console. */
+int64_t sched_credit_balance(const struct vcpu *v);
 
 #endif

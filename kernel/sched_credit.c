@@ -18,10 +18,21 @@
 #define CREDIT_MIN (-2 * (int64_t)SCHED_PERIOD_NS) /* nor owe more */
 #define SLICE_MIN 1000000ull			   /* 1 ms */
 
+/* This policy's state of a vCPU and of a domain (union sched_vcpu_priv, sched_domain_priv). */
+static struct credit_vcpu *cv(struct vcpu *v)
+{
+	return &v->sched.credit;
+}
+
+static const struct credit_vcpu *cv_const(const struct vcpu *v)
+{
+	return &v->sched.credit;
+}
+
 /* Lock held. Runs this period? A capped domain that used its cap does not. */
 static int capped(const struct domain *d)
 {
-	return d->cap && d->period_ns * 100 >= (uint64_t)d->cap * SCHED_PERIOD_NS;
+	return d->cap && d->sched.credit.period_ns * 100 >= (uint64_t)d->cap * SCHED_PERIOD_NS;
 }
 
 /* The first eligible vCPU of the best class: boosted, then under, then over. */
@@ -31,28 +42,31 @@ static struct vcpu *credit_pick(struct run_queue *rq, unsigned int cpu)
 	int best_class = 3;
 
 	for (struct vcpu *v = rq->head; v && best_class; v = v->next) {
-		int class = v->boost ? 0 : v->credit > 0 ? 1 : 2;
+		int class = cv(v)->boost ? 0 : cv(v)->credit > 0 ? 1 : 2;
 
 		if (((v->dom->affinity >> cpu) & 1) && !capped(v->dom) && class < best_class)
 			best = v, best_class = class;
 	}
 	if (best) {
 		runq_remove(rq, best);
-		best->boost = 0;
+		cv(best)->boost = 0;
 	}
 	return best;
 }
 
 static void credit_enqueue(struct run_queue *rq, struct vcpu *v, int woken)
 {
-	v->boost = woken && v->credit > 0;
-	runq_add(rq, v, v->boost);
+	struct credit_vcpu *c = cv(v);
+
+	c->boost = woken && c->credit > 0;
+	runq_add(rq, v, c->boost);
 }
 
 /* Runs its credit out (at least 1 ms), at most one slice. */
 static uint64_t credit_slice(const struct vcpu *v)
 {
-	uint64_t left = v->credit > 0 ? (uint64_t)v->credit : SCHED_SLICE_NS;
+	int64_t credit = cv_const(v)->credit;
+	uint64_t left = credit > 0 ? (uint64_t)credit : SCHED_SLICE_NS;
 
 	if (left > SCHED_SLICE_NS)
 		left = SCHED_SLICE_NS;
@@ -61,10 +75,12 @@ static uint64_t credit_slice(const struct vcpu *v)
 
 static void credit_charge(struct vcpu *v, uint64_t ns)
 {
-	v->credit -= (int64_t)ns;
-	if (v->credit < CREDIT_MIN)
-		v->credit = CREDIT_MIN;
-	v->dom->period_ns += ns;
+	struct credit_vcpu *c = cv(v);
+
+	c->credit -= (int64_t)ns;
+	if (c->credit < CREDIT_MIN)
+		c->credit = CREDIT_MIN;
+	v->dom->sched.credit.period_ns += ns;
 }
 
 static unsigned int active_vcpus(const struct domain *d)
@@ -134,17 +150,22 @@ static void credit_account(uint64_t period)
 	for (unsigned int i = 0; i < n; i++) {
 		struct domain *d = sched_domain(i);
 
-		d->period_ns = 0;
+		d->sched.credit.period_ns = 0;
 		for (unsigned int j = 0; active[i] && j < d->nvcpus; j++) {
 			struct vcpu *v = d->vcpus[j];
 
 			if (v->state != VCPU_RUNNING && v->state != VCPU_RUNNABLE)
 				continue;
-			v->credit += (int64_t)(share[i] / active[i]);
-			if (v->credit > CREDIT_MAX)
-				v->credit = CREDIT_MAX;
+			cv(v)->credit += (int64_t)(share[i] / active[i]);
+			if (cv(v)->credit > CREDIT_MAX)
+				cv(v)->credit = CREDIT_MAX;
 		}
 	}
+}
+
+int64_t sched_credit_balance(const struct vcpu *v)
+{
+	return cv_const(v)->credit;
 }
 
 const struct sched_policy sched_credit = {
