@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "drivers/cpu_policy.h"
 #include "hosted/accel.h"
 
 #define CPUID_MAX_ENTRIES 128
@@ -32,7 +33,7 @@ struct accel_vcpu {
 
 struct accel_vm {
 	int kvm_fd, vm_fd;
-	unsigned int nslots;
+	unsigned int nslots, ncpus;
 	struct accel_vcpu vcpu[KVM_MAX_CPUS];
 };
 
@@ -131,6 +132,7 @@ static int kvm_vm_create(struct accel_vm **out, unsigned int ncpus, char *err, s
 		snprintf(err, errlen, "%u vcpus: at most %d on kvm", ncpus, KVM_MAX_CPUS);
 		return -EINVAL;
 	}
+	vm->ncpus = ncpus;
 	return kvm_vm_setup(vm, err, errlen);
 }
 
@@ -149,30 +151,54 @@ static int kvm_mem_add(struct accel_vm *vm, gpa_t gpa, uint64_t len, void *hva)
 	return 0;
 }
 
-/* bivisor's CPUID policy, as kernel/cpuid.c applies it in the Type-1 kernel. */
-static void cpuid_policy(struct kvm_cpuid2 *c, uint32_t tsc_khz, unsigned int apic_id)
+/*
+ * bivisor's CPUID policy, drivers/cpu_policy.c:cpu_policy_cpuid as the Type-1
+ * kernel applies it, on what KVM offers. The LAPIC timer is KVM's in-kernel
+ * one, which counts at 1 GHz (APIC_BUS_CYCLE_NS_DEFAULT of 1 ns in Linux's
+ * arch/x86/kvm/lapic.h; KVM_CAP_X86_APIC_BUS_CYCLES_NS in api.rst changes it,
+ * and bvm does not). Hypervisor leaves KVM offers are replaced by bivisor's.
+ */
+static void cpuid_policy(struct kvm_cpuid2 *c, const struct cpu_policy_vcpu *pv)
 {
-	for (uint32_t i = 0; i < c->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &c->entries[i];
+	uint32_t n = 0, basic = 0;
+	struct kvm_cpuid_entry2 add[2 * CPU_POLICY_TOPOLOGY_SUBLEAVES + 2];
+	uint32_t nadd = 0;
 
-		if (e->function == 1) {
-			e->ecx = (e->ecx & ~(1u << 5)) | (1u << 31); /* no VMX; hypervisor */
-			e->ebx = (e->ebx & 0x00ffffff) | (apic_id << 24);
-		}
-		if (e->function == 0xb || e->function == 0x1f)
-			e->edx = apic_id; /* x2APIC id */
-		if (e->function == 0x80000001)
-			e->ecx &= ~(1u << 2); /* no SVM */
-		if ((e->function & 0xffffff00) == 0x40000000)
-			e->function = 0xffffffff; /* replaced below */
+	for (uint32_t i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 e = c->entries[i];
+		struct cpu_policy_regs r = { e.eax, e.ebx, e.ecx, e.edx };
+
+		if (e.function == 0)
+			basic = e.eax;
+		/* Left out: what the policy gives whole (appended below) and the hidden leaves,
+		 * which KVM would otherwise update as the guest runs (0xD's EBX from XCR0). */
+		if ((e.function & 0xffffff00) == CPU_POLICY_HV_LEAF || e.function == 0xb ||
+		    e.function == 0x1f || cpu_policy_leaf_is_hidden(e.function))
+			continue;
+		r = cpu_policy_cpuid(e.function, e.index, r, pv);
+		e.eax = r.eax, e.ebx = r.ebx, e.ecx = r.ecx, e.edx = r.edx;
+		c->entries[n++] = e;
 	}
-	c->entries[c->nent++] = (struct kvm_cpuid_entry2){
-		.function = 0x40000000,
-		.eax = 0x40000010,
-		.ebx = 'b' | 'i' << 8 | 'v' << 16 | 'i' << 24,
-		.ecx = 's' | 'o' << 8 | 'r' << 16,
-	};
-	c->entries[c->nent++] = (struct kvm_cpuid_entry2){ .function = 0x40000010, .eax = tsc_khz };
+	for (uint32_t t = 0; t < 2; t++) { /* the topology leaves 0xB and 0x1F */
+		uint32_t f = t ? 0x1f : 0xb;
+
+		for (uint32_t sub = 0; f <= basic && sub < CPU_POLICY_TOPOLOGY_SUBLEAVES; sub++)
+			add[nadd++] = (struct kvm_cpuid_entry2){
+				.function = f,
+				.index = sub,
+				.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX
+			};
+	}
+	add[nadd++] = (struct kvm_cpuid_entry2){ .function = CPU_POLICY_HV_LEAF };
+	add[nadd++] = (struct kvm_cpuid_entry2){ .function = CPU_POLICY_HV_TIMING };
+	for (uint32_t i = 0; i < nadd; i++) {
+		struct cpu_policy_regs r = cpu_policy_cpuid(add[i].function, add[i].index,
+							    (struct cpu_policy_regs){ 0 }, pv);
+
+		add[i].eax = r.eax, add[i].ebx = r.ebx, add[i].ecx = r.ecx, add[i].edx = r.edx;
+		c->entries[n++] = add[i];
+	}
+	c->nent = n;
 }
 
 /* The guest's TSC rate in kHz, 0 when KVM does not know it. */
@@ -186,14 +212,18 @@ static uint32_t kvm_tsc_khz(struct accel_vm *vm)
 static int vcpu_set_cpuid(struct accel_vm *vm, int fd, unsigned int id)
 {
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
+	struct cpu_policy_vcpu pv = { .apic_id = id,
+				      .nvcpus = vm->ncpus ? vm->ncpus : 1,
+				      .tsc_khz = kvm_tsc_khz(vm),
+				      .lapic_timer_khz = CPU_POLICY_LAPIC_TIMER_KHZ };
 	int rc;
 
 	if (!c)
 		return -1;
-	c->nent = CPUID_MAX_ENTRIES - 2;
+	c->nent = CPUID_MAX_ENTRIES - 8; /* room for the entries cpuid_policy adds */
 	rc = ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c);
 	if (rc == 0) {
-		cpuid_policy(c, kvm_tsc_khz(vm), id);
+		cpuid_policy(c, &pv);
 		rc = ioctl(fd, KVM_SET_CPUID2, c);
 	}
 	free(c);

@@ -2,42 +2,28 @@
  * kernel/msr.c: the MSRs a guest may touch (an allowlist; Intel SDM vol. 4,
  * AMD APM vol. 2 appendix A). Architectural state MSRs read and write the
  * vCPU's own copy through virt_ops; a few identification MSRs read as
- * constants; the APIC's MSRs (IA32_APIC_BASE, TSC_DEADLINE, x2APIC) go to
- * the vCPU's vLAPIC; anything else raises #GP in the guest, as a CPU does for
- * an MSR it does not have.
+ * the constants of drivers/cpu_policy.c (shared with bvm); the APIC's MSRs (IA32_APIC_BASE,
+ * TSC_DEADLINE, x2APIC) go to the vCPU's vLAPIC; anything else raises #GP in the guest, as a CPU
+ * does for an MSR it does not have.
  */
 #include "arch/x86/x86.h"
+#include "drivers/cpu_policy.h"
 #include "kernel/exit.h"
 
 #define EFER_ALLOWED 0x0000000000000d01ull /* SCE, LME, LMA, NXE */
 
 struct msr_rule {
 	uint32_t index;
-	int reg;	/* enum vm_reg backing it, or -1 */
-	uint64_t value; /* read value when reg < 0 */
-	int writable;	/* 1: stored (reg) or ignored (constant) */
+	int reg; /* enum vm_reg backing it */
 };
 
 static const struct msr_rule rules[] = {
-	{ 0xc0000080, VM_REG_EFER, 0, 1 },
-	{ 0xc0000081, VM_REG_STAR, 0, 1 },
-	{ 0xc0000082, VM_REG_LSTAR, 0, 1 },
-	{ 0xc0000083, VM_REG_CSTAR, 0, 1 },
-	{ 0xc0000084, VM_REG_SFMASK, 0, 1 },
-	{ 0xc0000100, VM_REG_FS_BASE, 0, 1 },
-	{ 0xc0000101, VM_REG_GS_BASE, 0, 1 },
-	{ 0xc0000102, VM_REG_KERNEL_GS_BASE, 0, 1 },
-	{ 0x174, VM_REG_SYSENTER_CS, 0, 1 },
-	{ 0x175, VM_REG_SYSENTER_ESP, 0, 1 },
-	{ 0x176, VM_REG_SYSENTER_EIP, 0, 1 },
-	{ 0x277, VM_REG_PAT, 0, 1 },
-	{ 0x17, -1, 0, 0 },	  /* IA32_PLATFORM_ID */
-	{ 0x8b, -1, 0, 1 },	  /* IA32_BIOS_SIGN_ID */
-	{ 0xfe, -1, 0, 0 },	  /* IA32_MTRRCAP: no MTRRs */
-	{ 0x2ff, -1, 0, 1 },	  /* IA32_MTRR_DEF_TYPE */
-	{ 0x3b, -1, 0, 1 },	  /* IA32_TSC_ADJUST: the TSC is the host's, never adjusted */
-	{ 0x1a0, -1, 1, 0 },	  /* IA32_MISC_ENABLE: fast strings */
-	{ 0xc0010055, -1, 0, 1 }, /* AMD interrupt pending message: no C1E (Linux reads it) */
+	{ 0xc0000080, VM_REG_EFER },	{ 0xc0000081, VM_REG_STAR },
+	{ 0xc0000082, VM_REG_LSTAR },	{ 0xc0000083, VM_REG_CSTAR },
+	{ 0xc0000084, VM_REG_SFMASK },	{ 0xc0000100, VM_REG_FS_BASE },
+	{ 0xc0000101, VM_REG_GS_BASE }, { 0xc0000102, VM_REG_KERNEL_GS_BASE },
+	{ 0x174, VM_REG_SYSENTER_CS },	{ 0x175, VM_REG_SYSENTER_ESP },
+	{ 0x176, VM_REG_SYSENTER_EIP }, { 0x277, VM_REG_PAT },
 };
 
 static const struct msr_rule *find_rule(uint32_t index)
@@ -58,6 +44,7 @@ static void inject_gp(struct vcpu *v)
 void handle_msr_read(struct vcpu *v, const struct vm_exit *e)
 {
 	const struct msr_rule *r = find_rule(e->msr.index);
+	const struct cpu_policy_msr *c = cpu_policy_msr_find(e->msr.index);
 	uint64_t value;
 
 	int apic = vlapic_msr_read(&v->lapic, e->msr.index, &value);
@@ -70,11 +57,13 @@ void handle_msr_read(struct vcpu *v, const struct vm_exit *e)
 		/* the vLAPIC answered */
 	} else if (e->msr.index == 0x10) { /* IA32_TIME_STAMP_COUNTER */
 		value = rdtsc();
-	} else if (!r) {
+	} else if (r) {
+		value = vcpu_get_reg(v, r->reg);
+	} else if (c) {
+		value = c->value;
+	} else {
 		inject_gp(v);
 		return;
-	} else {
-		value = r->reg >= 0 ? vcpu_get_reg(v, r->reg) : r->value;
 	}
 	vcpu_set_reg(v, VM_REG_RAX, (uint32_t)value);
 	vcpu_set_reg(v, VM_REG_RDX, value >> 32);
@@ -84,6 +73,7 @@ void handle_msr_read(struct vcpu *v, const struct vm_exit *e)
 void handle_msr_write(struct vcpu *v, const struct vm_exit *e)
 {
 	const struct msr_rule *r = find_rule(e->msr.index);
+	const struct cpu_policy_msr *c = cpu_policy_msr_find(e->msr.index);
 	uint64_t value =
 		(vcpu_get_reg(v, VM_REG_RDX) << 32) | (uint32_t)vcpu_get_reg(v, VM_REG_RAX);
 	int apic = vlapic_msr_write(&v->lapic, e->msr.index, value);
@@ -95,13 +85,16 @@ void handle_msr_write(struct vcpu *v, const struct vm_exit *e)
 			vcpu_advance_rip(v, e->insn_len);
 		return;
 	}
-	if (!r || !r->writable || (r->reg == VM_REG_EFER && (value & ~EFER_ALLOWED))) {
+	if (!r && c && c->writable) { /* a constant: the write is ignored */
+		vcpu_advance_rip(v, e->insn_len);
+		return;
+	}
+	if (!r || (r->reg == VM_REG_EFER && (value & ~EFER_ALLOWED))) {
 		inject_gp(v);
 		return;
 	}
 	if (r->reg == VM_REG_EFER) /* LMA is the CPU's to set: keep the current one */
 		value = (value & ~(1ull << 10)) | (vcpu_get_reg(v, VM_REG_EFER) & (1ull << 10));
-	if (r->reg >= 0)
-		vcpu_set_reg(v, r->reg, value);
+	vcpu_set_reg(v, r->reg, value);
 	vcpu_advance_rip(v, e->insn_len);
 }

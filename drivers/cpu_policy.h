@@ -1,0 +1,51 @@
+/*
+ * drivers/cpu_policy.h: the CPUID and MSR policy of bivisor's guests, one for
+ * both modes. The Type-1 kernel (kernel/cpuid.c, kernel/msr.c) and bvm on KVM
+ * (hosted/kvm.c) are thin adapters around it. Plain C types only.
+ */
+#ifndef DRIVERS_CPU_POLICY_H
+#define DRIVERS_CPU_POLICY_H
+
+#include <stdint.h>
+
+#define CPU_POLICY_HV_LEAF 0x40000000u	    /* "bivisor", highest hypervisor leaf */
+#define CPU_POLICY_HV_TIMING 0x40000010u    /* EAX: TSC kHz; EBX: LAPIC timer kHz */
+#define CPU_POLICY_LAPIC_TIMER_KHZ 1000000u /* both vLAPICs count at 1 GHz (see .c) */
+
+struct cpu_policy_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+/* What the policy needs to know of the vCPU and of its machine. */
+struct cpu_policy_vcpu {
+	uint32_t apic_id;	  /* this vCPU's (x2)APIC id */
+	uint32_t nvcpus;	  /* vCPUs of the guest, 1..255 */
+	uint32_t tsc_khz;	  /* the guest's TSC rate, 0 if unknown */
+	uint32_t lapic_timer_khz; /* the LAPIC timer's input clock, before its divider */
+};
+
+/*
+ * The guest's CPUID leaf.sub, given the host's answer to it (in bvm: the
+ * entry KVM_GET_SUPPORTED_CPUID offers, zeros if it offers none).
+ */
+struct cpu_policy_regs cpu_policy_cpuid(uint32_t leaf, uint32_t sub, struct cpu_policy_regs host,
+					const struct cpu_policy_vcpu *v);
+
+/* Leaves the policy gives as zeros whatever the host has (bvm leaves them out). */
+int cpu_policy_leaf_is_hidden(uint32_t leaf);
+
+/* The subleaves of the topology leaves 0xB and 0x1F the policy defines: the
+ * levels SMT and core, then the invalid level that ends the list. */
+#define CPU_POLICY_TOPOLOGY_SUBLEAVES 3
+
+/* An MSR that reads as a constant (identification and "not present" MSRs). */
+struct cpu_policy_msr {
+	uint32_t index;
+	uint64_t value;
+	int writable; /* 1: a write is accepted and ignored; 0: #GP */
+};
+
+/* The constant MSR with this index, or NULL. */
+const struct cpu_policy_msr *cpu_policy_msr_find(uint32_t index);
+
+#endif

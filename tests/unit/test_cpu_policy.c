@@ -1,0 +1,167 @@
+/*
+ * tests/unit/test_cpu_policy.c: drivers/cpu_policy.c, the CPUID and MSR
+ * policy both modes share, fed host leaves with every bit set (what a host
+ * could offer at most) and with none, as kernel/cpuid.c and hosted/kvm.c do.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "drivers/cpu_policy.h"
+
+#define ALL ((struct cpu_policy_regs){ ~0u, ~0u, ~0u, ~0u })
+#define NONE ((struct cpu_policy_regs){ 0, 0, 0, 0 })
+
+static const struct cpu_policy_vcpu vcpu2of4 = {
+	.apic_id = 2, .nvcpus = 4, .tsc_khz = 2500000, .lapic_timer_khz = 1000000
+};
+
+static struct cpu_policy_regs leaf(uint32_t l, uint32_t sub, struct cpu_policy_regs host)
+{
+	return cpu_policy_cpuid(l, sub, host, &vcpu2of4);
+}
+
+static void hides_xsave_avx_monitor_vmx(void **state)
+{
+	struct cpu_policy_regs r = leaf(1, 0, ALL);
+
+	(void)state;
+	assert_int_equal(r.ecx & (1u << 26), 0);	       /* XSAVE */
+	assert_int_equal(r.ecx & (1u << 27), 0);	       /* OSXSAVE */
+	assert_int_equal(r.ecx & (1u << 28), 0);	       /* AVX */
+	assert_int_equal(r.ecx & (1u << 3), 0);		       /* MONITOR */
+	assert_int_equal(r.ecx & (1u << 5), 0);		       /* VMX */
+	assert_int_equal(r.ecx & (1u << 12), 0);	       /* FMA */
+	assert_int_equal(r.ecx & (1u << 29), 0);	       /* F16C */
+	assert_int_equal(leaf(7, 0, ALL).ebx & (1u << 5), 0);  /* AVX2 */
+	assert_int_equal(leaf(7, 0, ALL).ebx & (1u << 16), 0); /* AVX-512F */
+	assert_int_equal(leaf(7, 0, ALL).eax, 0);	       /* no subleaves */
+	assert_int_equal(leaf(7, 1, ALL).eax, 0);	       /* AVX-VNNI, AMX... */
+}
+
+static void hides_whole_leaves(void **state)
+{
+	static const uint32_t hidden[] = { 5, 6, 0xa, 0xd, 0x80000005, 0x8000000a };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+		struct cpu_policy_regs r = leaf(hidden[i], 0, ALL);
+
+		assert_true(cpu_policy_leaf_is_hidden(hidden[i]));
+		assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	}
+	assert_false(cpu_policy_leaf_is_hidden(1));
+	assert_int_equal(leaf(0xd, 1, ALL).eax, 0); /* every subleaf of 0xD */
+}
+
+static void hides_rdtscp_svm_and_speculation_msrs(void **state)
+{
+	struct cpu_policy_regs r = leaf(0x80000001, 0, ALL);
+
+	(void)state;
+	assert_int_equal(r.edx & (1u << 27), 0);	       /* RDTSCP */
+	assert_int_equal(r.ecx & (1u << 2), 0);		       /* SVM */
+	assert_int_equal(r.ecx & (1u << 29), 0);	       /* MONITORX */
+	assert_int_equal(leaf(7, 0, ALL).ecx & (1u << 22), 0); /* RDPID */
+	assert_int_equal(leaf(7, 0, ALL).edx & (1u << 26), 0); /* IBRS/IBPB: SPEC_CTRL */
+	assert_int_equal(leaf(7, 0, ALL).edx & (1u << 29), 0); /* ARCH_CAPABILITIES */
+	assert_int_equal(leaf(7, 0, ALL).ebx & (1u << 1), 0);  /* TSC_ADJUST */
+	assert_int_equal(leaf(0x80000008, 0, ALL).ebx, 0);     /* IBPB, SSBD... */
+	assert_int_equal(leaf(0x80000008, 0, ALL).eax, ~0u);   /* address sizes pass */
+}
+
+static void sets_hypervisor_apic_and_invariant_tsc(void **state)
+{
+	struct cpu_policy_regs r = leaf(1, 0, NONE);
+
+	(void)state;
+	assert_int_equal(r.ecx, (1u << 31) | (1u << 24) | (1u << 21)); /* HV TSC-deadline x2APIC */
+	assert_int_equal(r.edx, (1u << 9) | (1u << 28));	       /* APIC HTT */
+	assert_int_equal(r.ebx, (2u << 24) | (4u << 16)); /* APIC id 2, 4 logical CPUs */
+	assert_int_equal(leaf(0x80000007, 0, NONE).edx, 1u << 8);
+}
+
+static void hypervisor_leaves_ignore_the_host(void **state)
+{
+	struct cpu_policy_regs r = leaf(0x40000000, 0, ALL);
+
+	(void)state;
+	assert_int_equal(r.eax, 0x40000010);
+	assert_int_equal(r.ebx, 0x69766962); /* "bivi" */
+	assert_int_equal(r.ecx, 0x00726f73); /* "sor\0" */
+	assert_int_equal(r.edx, 0);
+	r = leaf(0x40000010, 0, ALL);
+	assert_int_equal(r.eax, 2500000); /* TSC kHz */
+	assert_int_equal(r.ebx, 1000000); /* LAPIC timer kHz: 1 GHz in both modes */
+	assert_int_equal(r.ecx | r.edx, 0);
+	r = leaf(0x40000001, 0, ALL);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+}
+
+static void topology_is_one_package_of_single_thread_cores(void **state)
+{
+	struct cpu_policy_regs r;
+
+	(void)state;
+	r = leaf(0xb, 0, ALL);
+	assert_int_equal(r.eax, 0);
+	assert_int_equal(r.ebx, 1);
+	assert_int_equal(r.ecx, 0x100); /* SMT level */
+	assert_int_equal(r.edx, 2);	/* x2APIC id */
+	r = leaf(0xb, 1, NONE);
+	assert_int_equal(r.eax, 2); /* 4 cores: 2 bits */
+	assert_int_equal(r.ebx, 4);
+	assert_int_equal(r.ecx, 0x201);
+	r = leaf(0x1f, 2, ALL);
+	assert_int_equal(r.ecx, 2); /* the invalid level ends the list */
+	assert_int_equal(r.edx, 2);
+	r = leaf(4, 0, (struct cpu_policy_regs){ 0xffffc121, 0, 0, 0 });
+	assert_int_equal(r.eax, (3u << 26) | 0x0121); /* 4 cores, caches per core */
+	assert_int_equal(leaf(4, 1, NONE).eax, 0);    /* a null cache type stays null */
+	assert_int_equal(leaf(0x80000008, 0, ALL).ecx, ~0xf0ffu | 3u);
+}
+
+static void timing_leaves_follow_the_tsc_and_the_timer(void **state)
+{
+	struct cpu_policy_regs r = leaf(0x15, 0, ALL);
+
+	(void)state;
+	assert_int_equal(r.eax, 1000);
+	assert_int_equal(r.ebx, 2500);	     /* TSC MHz */
+	assert_int_equal(r.ecx, 1000000000); /* crystal Hz: the LAPIC timer's */
+	r = leaf(0x16, 0, ALL);
+	assert_int_equal(r.eax, 2500);
+	assert_int_equal(r.ecx, 1000);
+	r = leaf(0x15, 0, NONE); /* the host has no such leaf: neither has the guest */
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+}
+
+static void constant_msrs(void **state)
+{
+	(void)state;
+	assert_int_equal(cpu_policy_msr_find(0x1a0)->value, 1); /* MISC_ENABLE: fast strings */
+	assert_int_equal(cpu_policy_msr_find(0xfe)->value, 0);	/* MTRRCAP: none */
+	assert_false(cpu_policy_msr_find(0xfe)->writable);
+	assert_true(cpu_policy_msr_find(0x8b)->writable);
+	assert_null(cpu_policy_msr_find(0x10)); /* the TSC is not a constant */
+	assert_null(cpu_policy_msr_find(0x48)); /* SPEC_CTRL: none */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(hides_xsave_avx_monitor_vmx),
+		cmocka_unit_test(hides_whole_leaves),
+		cmocka_unit_test(hides_rdtscp_svm_and_speculation_msrs),
+		cmocka_unit_test(sets_hypervisor_apic_and_invariant_tsc),
+		cmocka_unit_test(hypervisor_leaves_ignore_the_host),
+		cmocka_unit_test(topology_is_one_package_of_single_thread_cores),
+		cmocka_unit_test(timing_leaves_follow_the_tsc_and_the_timer),
+		cmocka_unit_test(constant_msrs),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
