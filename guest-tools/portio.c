@@ -2,7 +2,8 @@
  * guest-tools/portio.c: port I/O through the hypervisor. The COM1 model
  * keeps what is written to its scratch register and shows its line status;
  * a port no device claims reads as all ones at every width and ignores
- * writes (the PC's open bus).
+ * writes (the PC's open bus), also to string I/O: REP OUTSB runs its count
+ * and REP INSW stores open-bus words.
  */
 #include "guest-tools/lib/guest.h"
 
@@ -15,6 +16,36 @@ static inline uint16_t inw(uint16_t port)
 
 	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
+}
+
+/* REP OUTSB of n bytes to port: returns the RCX left (0 when the count ran out). */
+static unsigned long rep_outsb(uint16_t port, const uint8_t **src, unsigned long n)
+{
+	asm volatile("cld; rep outsb" : "+S"(*src), "+c"(n) : "d"(port) : "memory");
+	return n;
+}
+
+static unsigned long rep_insw(uint16_t port, uint16_t **dst, unsigned long n)
+{
+	asm volatile("cld; rep insw" : "+D"(*dst), "+c"(n) : "d"(port) : "memory");
+	return n;
+}
+
+static int string_io(void)
+{
+	static const uint8_t bytes[5] = { 1, 2, 3, 4, 5 };
+	static uint16_t words[6];
+	const uint8_t *src = bytes;
+	uint16_t *dst = words + 1;
+	int ok;
+
+	ok = rep_outsb(UNCLAIMED, &src, 5) == 0 && src == bytes + 5;
+	report(ok, "rep outsb to an unclaimed port runs its count");
+	ok = rep_insw(UNCLAIMED, &dst, 4) == 0 && dst == words + 5 && !words[0] && !words[5];
+	for (int i = 1; i < 5; i++)
+		ok &= words[i] == 0xffff;
+	report(ok, "rep insw from an unclaimed port stores 0xffff words");
+	return ok;
 }
 
 int guest_main(void)
@@ -31,5 +62,6 @@ int guest_main(void)
 	report(inb(UNCLAIMED) == 0xff, "an unclaimed port reads 0xff after a write");
 	report(inw(UNCLAIMED) == 0xffff, "an unclaimed port reads 0xffff as a word");
 	report(inl(UNCLAIMED) == 0xffffffffu, "an unclaimed port reads all ones as a dword");
+	string_io();
 	return report_summary();
 }

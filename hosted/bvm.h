@@ -13,6 +13,7 @@
 #include "drivers/dm_env.h"
 #include "drivers/firmware/loader.h"
 #include "drivers/acpi_pm.h"
+#include "drivers/iobus.h"
 #include "drivers/rtc_cmos.h"
 #include "drivers/uart16550.h"
 #include "drivers/virtio_blk.h"
@@ -23,7 +24,6 @@
 #include "hosted/backends.h"
 
 #define BVM_MAX_CPUS 16
-#define BVM_MAX_IO 32
 #define BVM_MAX_DISKS 4
 #define BVM_MAX_NETS 2
 /* virtio-mmio windows as on QEMU's microvm machine, so test guests find them alike */
@@ -86,11 +86,6 @@ struct bvm_vcpu {
 	struct bvm_vcpu_stats stats;
 };
 
-/* Per-region access counts, in the order of vm->io (hosted/io.c). */
-struct bvm_io_count {
-	uint64_t reads, writes;
-};
-
 /* A byte stream on file descriptors: in < 0 gives no input, out < 0 takes no output. */
 struct bvm_stream {
 	int in, out;
@@ -106,10 +101,7 @@ struct vm {
 	uint8_t *ram;
 	uint64_t ram_size;
 	struct dm_env env;
-	struct dm_io_region io[BVM_MAX_IO];
-	struct bvm_io_count io_count[BVM_MAX_IO];
-	uint64_t unclaimed[2]; /* accesses nobody claims: [0] ports, [1] MMIO */
-	unsigned int nio;
+	struct iobus bus;	  /* its ports and MMIO ranges, with counts (drivers/iobus.c) */
 	pthread_mutex_t dev_lock; /* device models are not thread-safe: one access at a time */
 	struct uart16550 com1;
 	struct bvm_stream console; /* COM1's */
@@ -188,10 +180,9 @@ int vm_add_devices(struct vm *vm, const struct bvm_options *o);
 void vm_poll_devices(struct vm *vm);
 
 /* hosted/io.c */
+/* Puts a device on the guest's I/O bus; an overlap is refused with both names on stderr. */
 int vm_register_io(struct vm *vm, const struct dm_io_region *r);
-/* Dispatches one access; unclaimed reads give all ones, unclaimed writes are dropped. */
-void vm_io(struct vm *vm, enum dm_space space, uint64_t addr, unsigned int size, int is_write,
-	   uint64_t *value);
+/* The guest's dm_env and its empty I/O bus, whose device calls take dev_lock. */
 void vm_env_init(struct vm *vm);
 
 /* hosted/doctor.c: `bvm doctor`, what this host offers bvm; always returns 0. */

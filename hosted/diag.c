@@ -188,20 +188,20 @@ static unsigned int request_answers(struct vm *vm)
 
 static void print_devices(struct vm *vm)
 {
-	for (unsigned int i = 0; i < vm->nio; i++) {
-		const struct dm_io_region *r = &vm->io[i];
+	for (unsigned int i = 0; i < vm->bus.ndev; i++) {
+		const struct iobus_dev *d = &vm->bus.dev[i];
 
 		fprintf(stderr, "bvm: device %s at %s %#llx+%#llx: %llu reads, %llu writes\n",
-			r->name, r->space == DM_SPACE_PIO ? "port" : "mmio",
-			(unsigned long long)r->base, (unsigned long long)r->len,
-			(unsigned long long)__atomic_load_n(&vm->io_count[i].reads,
-							    __ATOMIC_RELAXED),
-			(unsigned long long)__atomic_load_n(&vm->io_count[i].writes,
-							    __ATOMIC_RELAXED));
+			d->r.name, d->r.space == DM_SPACE_PIO ? "port" : "mmio",
+			(unsigned long long)d->r.base, (unsigned long long)d->r.len,
+			(unsigned long long)__atomic_load_n(&d->reads, __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(&d->writes, __ATOMIC_RELAXED));
 	}
 	fprintf(stderr, "bvm: unclaimed accesses: %llu port, %llu mmio\n",
-		(unsigned long long)__atomic_load_n(&vm->unclaimed[0], __ATOMIC_RELAXED),
-		(unsigned long long)__atomic_load_n(&vm->unclaimed[1], __ATOMIC_RELAXED));
+		(unsigned long long)__atomic_load_n(&vm->bus.unclaimed[DM_SPACE_PIO],
+						    __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&vm->bus.unclaimed[DM_SPACE_MMIO],
+						    __ATOMIC_RELAXED));
 }
 
 void diag_dump(struct vm *vm, const char *why)

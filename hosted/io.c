@@ -1,10 +1,9 @@
 /*
  * hosted/io.c: bvm's guest environment. The dm_env the device models and
  * loaders see (guest RAM is one mmap'ed range, interrupts are the
- * accelerator's irq_line, hosted/accel.h), and the one address-range registry through which
- * every port and MMIO exit reaches a model (as kvmtool's kvm__register_mmio),
- * counting the accesses of each range and those nobody claims (hosted/diag.c
- * prints them).
+ * accelerator's irq_line, hosted/accel.h), and the guest's I/O bus
+ * (drivers/iobus.c, shared with the Type-1 kernel) through which every port
+ * and MMIO exit reaches a model; hosted/diag.c prints its counts.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -63,6 +62,18 @@ static void env_log(void *ctx, int level, const char *msg)
 		fprintf(stderr, "bvm: %s: %s\n", names[level > 0 && level < 5 ? level : 0], msg);
 }
 
+static uint64_t bus_lock(void *ctx)
+{
+	pthread_mutex_lock(&((struct vm *)ctx)->dev_lock);
+	return 0;
+}
+
+static void bus_unlock(void *ctx, uint64_t flags)
+{
+	(void)flags;
+	pthread_mutex_unlock(&((struct vm *)ctx)->dev_lock);
+}
+
 void vm_env_init(struct vm *vm)
 {
 	vm->env = (struct dm_env){
@@ -75,48 +86,19 @@ void vm_env_init(struct vm *vm)
 		.clock_ns = env_clock,
 		.log = env_log,
 	};
+	iobus_init(&vm->bus, vm, bus_lock, bus_unlock);
 }
 
 int vm_register_io(struct vm *vm, const struct dm_io_region *r)
 {
-	for (unsigned int i = 0; i < vm->nio; i++) {
-		const struct dm_io_region *o = &vm->io[i];
+	const struct dm_io_region *o = NULL;
+	int rc = iobus_register(&vm->bus, r, &o);
 
-		if (o->space == r->space && r->base < o->base + o->len &&
-		    o->base < r->base + r->len)
-			return -EBUSY;
-	}
-	if (vm->nio == BVM_MAX_IO)
-		return -ENOSPC;
-	vm->io[vm->nio++] = *r;
-	return 0;
-}
-
-void vm_io(struct vm *vm, enum dm_space space, uint64_t addr, unsigned int size, int is_write,
-	   uint64_t *value)
-{
-	uint64_t mask = size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
-
-	for (unsigned int i = 0; i < vm->nio; i++) {
-		const struct dm_io_region *r = &vm->io[i];
-		int err;
-
-		if (r->space != space || addr < r->base || addr - r->base >= r->len)
-			continue;
-		__atomic_fetch_add(is_write ? &vm->io_count[i].writes : &vm->io_count[i].reads, 1,
-				   __ATOMIC_RELAXED);
-		pthread_mutex_lock(&vm->dev_lock);
-		if (is_write)
-			err = r->write ? r->write(r->dev, addr - r->base, size, *value & mask) : 0;
-		else
-			err = r->read ? r->read(r->dev, addr - r->base, size, value) : -EINVAL;
-		pthread_mutex_unlock(&vm->dev_lock);
-		if (!is_write && err)
-			*value = ~0ull;
-		*value &= mask;
-		return;
-	}
-	__atomic_fetch_add(&vm->unclaimed[space == DM_SPACE_MMIO], 1, __ATOMIC_RELAXED);
-	if (!is_write)
-		*value = mask; /* nobody claims it: an open bus */
+	if (rc == -EBUSY)
+		fprintf(stderr,
+			"bvm: device %s at %s %#llx+%#llx overlaps device %s at %#llx+%#llx\n",
+			r->name, r->space == DM_SPACE_PIO ? "port" : "mmio",
+			(unsigned long long)r->base, (unsigned long long)r->len, o->name,
+			(unsigned long long)o->base, (unsigned long long)o->len);
+	return rc;
 }

@@ -69,9 +69,12 @@ static int exit_io(struct bvm_vcpu *v, const struct accel_exit *e)
 			vm_guest_ends(v->vm, (int)(val & 0xff));
 			return 1;
 		}
-		vm_io(v->vm, DM_SPACE_PIO, e->io.port, e->io.size, e->io.write, &val);
-		if (!e->io.write)
+		if (e->io.write) {
+			iobus_write(&v->vm->bus, DM_SPACE_PIO, e->io.port, e->io.size, val);
+		} else {
+			val = iobus_read(&v->vm->bus, DM_SPACE_PIO, e->io.port, e->io.size);
 			memcpy(data, &val, e->io.size);
+		}
 	}
 	return 0;
 }
@@ -83,9 +86,12 @@ static int exit_mmio(struct bvm_vcpu *v, const struct accel_exit *e)
 	if (e->mmio.size > 8)
 		return 0;
 	memcpy(&val, e->mmio.data, e->mmio.size);
-	vm_io(v->vm, DM_SPACE_MMIO, e->mmio.addr, e->mmio.size, e->mmio.write, &val);
-	if (!e->mmio.write)
+	if (e->mmio.write) {
+		iobus_write(&v->vm->bus, DM_SPACE_MMIO, e->mmio.addr, e->mmio.size, val);
+	} else {
+		val = iobus_read(&v->vm->bus, DM_SPACE_MMIO, e->mmio.addr, e->mmio.size);
 		memcpy(e->mmio.data, &val, e->mmio.size);
+	}
 	return 0;
 }
 

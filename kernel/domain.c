@@ -124,6 +124,16 @@ static void env_log(void *ctx, int level, const char *msg)
 	log_msg(level, "%s: %s\n", ((struct domain *)ctx)->name, msg);
 }
 
+static uint64_t bus_lock(void *ctx)
+{
+	return spin_lock_irqsave(&((struct domain *)ctx)->dev_lock);
+}
+
+static void bus_unlock(void *ctx, uint64_t flags)
+{
+	spin_unlock_irqrestore(&((struct domain *)ctx)->dev_lock, flags);
+}
+
 static void domain_setup_env(struct domain *d)
 {
 	d->env = (struct dm_env){
@@ -136,6 +146,8 @@ static void domain_setup_env(struct domain *d)
 		.clock_ns = env_clock,
 		.log = env_log,
 	};
+	iobus_init(&d->bus, d, bus_lock, bus_unlock);
+	d->lapic_counter = iobus_add_counter(&d->bus, "lapic-page");
 	guest_console_init(&d->console, d->name, &d->env);
 	domain_register_io(d, &(struct dm_io_region){ "com1", DM_SPACE_PIO, 0x3f8,
 						      UART16550_REGION_LEN, uart16550_io_read,
@@ -219,13 +231,17 @@ void domain_print_exits(struct domain *d)
 	line[n] = '\0';
 	if (n)
 		printk("domain %s: exits:%s\n", d->name, line);
-	n = fmt_snprintf(line, sizeof(line), " lapic-page %lu", d->lapic_hits);
-	for (unsigned int i = 0; i < d->nio && n < (int)sizeof(line) - 32; i++)
-		if (d->io_hits[i])
-			n += fmt_snprintf(line + n, sizeof(line) - n, " %s %lu", d->io[i].name,
-					  d->io_hits[i]);
+	n = 0;
+	for (unsigned int i = 0; i < d->bus.ndev && n < (int)sizeof(line) - 32; i++) {
+		const struct iobus_dev *dev = &d->bus.dev[i];
+
+		if (dev->reads + dev->writes || (int)i == d->lapic_counter)
+			n += fmt_snprintf(line + n, sizeof(line) - n, " %s %lu", dev->r.name,
+					  dev->reads + dev->writes);
+	}
+	line[n] = '\0';
 	printk("domain %s: accesses by device:%s, open bus: ports %lu, mmio %lu\n", d->name, line,
-	       d->open_bus[0], d->open_bus[1]);
+	       d->bus.unclaimed[DM_SPACE_PIO], d->bus.unclaimed[DM_SPACE_MMIO]);
 }
 
 void domain_destroy(struct domain *d)
@@ -251,21 +267,14 @@ void domain_destroy(struct domain *d)
 
 int domain_register_io(struct domain *d, const struct dm_io_region *r)
 {
-	if (d->nio == DOMAIN_MAX_IO)
-		return -ENOSPC;
-	d->io[d->nio++] = *r;
-	return 0;
-}
+	const struct dm_io_region *o = NULL;
+	int rc = iobus_register(&d->bus, r, &o);
 
-const struct dm_io_region *domain_find_io(struct domain *d, enum dm_space space, uint64_t addr)
-{
-	for (unsigned int i = 0; i < d->nio; i++) {
-		const struct dm_io_region *r = &d->io[i];
-
-		if (r->space == space && addr >= r->base && addr - r->base < r->len)
-			return r;
-	}
-	return NULL;
+	if (rc == -EBUSY)
+		pr_err("domain %s: device %s at %s %#lx+%#lx overlaps device %s at %#lx+%#lx\n",
+		       d->name, r->name, r->space == DM_SPACE_PIO ? "port" : "mmio", r->base,
+		       r->len, o->name, o->base, o->len);
+	return rc;
 }
 
 static void domain_stop_vcpus(struct domain *d)

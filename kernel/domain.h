@@ -1,7 +1,7 @@
 /*
  * kernel/domain.h: a domain (a guest) and its vCPUs. A domain owns its
  * guest-physical RAM (host frames from the frame pool), its vCPUs, its I/O
- * handler registry and a name; everything it owns returns to the pool when it
+ * bus (drivers/iobus.c) and a name; everything it owns returns to the pool when it
  * is destroyed.
  */
 #ifndef KERNEL_DOMAIN_H
@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "drivers/dm_env.h"
+#include "drivers/iobus.h"
 #include "drivers/uart16550.h"
 #include "kernel/gpt.h"
 #include "kernel/guest_console.h"
@@ -20,7 +21,6 @@
 
 #define DOMAIN_NAME_LEN 32
 #define DOMAIN_MAX_VCPUS 16
-#define DOMAIN_MAX_IO 16
 #define MAX_DOMAINS 16
 
 enum vcpu_state {
@@ -89,12 +89,9 @@ struct domain {
 	spinlock_t dev_lock;   /* held around every device model call */
 	int reset_requested;   /* the guest wrote the reset register */
 	struct dm_env env;
-	struct dm_io_region io[DOMAIN_MAX_IO];
-	unsigned int nio;
-	uint64_t io_hits[DOMAIN_MAX_IO]; /* accesses each region answered */
-	uint64_t open_bus[2];		 /* port and MMIO accesses nobody claimed */
-	uint64_t lapic_hits;		 /* xAPIC page accesses */
-	struct guest_console console;	 /* COM1 and its lines (kernel/guest_console.c) */
+	struct iobus bus;	      /* its ports and MMIO ranges, with counts (drivers/iobus.c) */
+	int lapic_counter;	      /* the bus counter of xAPIC page accesses */
+	struct guest_console console; /* COM1 and its lines (kernel/guest_console.c) */
 };
 
 struct domain_config {
@@ -119,8 +116,8 @@ void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
 void domain_end(struct domain *d, int status);
 /* One line of exit counts per reason, summed over its vCPUs (at its end, debug key e). */
 void domain_print_exits(struct domain *d);
+/* Puts a device on the domain's I/O bus; an overlap is refused and logged with both names. */
 int domain_register_io(struct domain *d, const struct dm_io_region *r);
-const struct dm_io_region *domain_find_io(struct domain *d, enum dm_space space, uint64_t addr);
 
 /* Frames allocated on behalf of a domain are counted, so their return can be checked. */
 hpa_t domain_frame_alloc(struct domain *d);
@@ -138,6 +135,8 @@ struct fw_boot_cpu;
 void vcpu_set_boot_state(struct vcpu *v, const struct fw_boot_cpu *c);
 /* Reads guest memory at a guest-virtual address through the guest's page tables. */
 int vcpu_read_gva(struct vcpu *v, gva_t gva, void *buf, unsigned int len);
+/* Writes guest memory at a guest-virtual address (string port I/O's INS). */
+int vcpu_write_gva(struct vcpu *v, gva_t gva, const void *buf, unsigned int len);
 void vcpu_dump(struct vcpu *v);
 /* The architectural state after INIT (SDM 10.1.1 table 10-1): real mode at F000:FFF0. */
 void vcpu_reset_state(struct vcpu *v);

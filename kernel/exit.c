@@ -4,9 +4,10 @@
  * kernel/run.c) calls through; an empty slot or a handler
  * that cannot go on crashes the domain with a register dump, never the
  * hypervisor (docs/error-handling.md). Port and MMIO accesses go to the
- * domain's I/O registry; addresses nobody claims read as all ones and
- * ignore writes, like an open bus. Device models run under the domain's
- * dev_lock, since several vCPUs may reach the same device at once.
+ * domain's I/O bus (drivers/iobus.c); addresses nobody claims read as all
+ * ones and ignore writes, like an open bus. Device models run under the
+ * domain's dev_lock (the bus takes it), since several vCPUs may reach the
+ * same device at once.
  */
 #include "arch/x86/x86.h"
 #include "kernel/domain.h"
@@ -24,78 +25,59 @@ static uint64_t mask_of(unsigned int size)
 	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
 }
 
-/* Per-device counts for the debug console and a domain's end (racy by design: statistics). */
-static void count_access(struct domain *d, enum dm_space space, const struct dm_io_region *r)
+/* An OUT's special ports first (the test exit ends the domain), then the bus. */
+static void port_write(struct vcpu *v, uint16_t port, unsigned int size, uint64_t value)
 {
-	if (r)
-		d->io_hits[r - d->io]++;
-	else
-		d->open_bus[space == DM_SPACE_MMIO]++;
-}
-
-static uint64_t io_read(struct domain *d, enum dm_space space, uint64_t addr, unsigned int size)
-{
-	const struct dm_io_region *r = domain_find_io(d, space, addr);
-	uint64_t value = ~0ull, flags;
-
-	count_access(d, space, r);
-	if (r && r->read) {
-		flags = spin_lock_irqsave(&d->dev_lock);
-		if (r->read(r->dev, addr - r->base, size, &value))
-			value = ~0ull;
-		spin_unlock_irqrestore(&d->dev_lock, flags);
+	if (port == TEST_PORT) {
+		domain_end(v->dom, (int)(value & 0xff));
+		return;
 	}
-	return value & mask_of(size);
+	if (port == PROGRESS_PORT)
+		__atomic_add_fetch(&v->dom->progress, 1, __ATOMIC_RELAXED);
+	iobus_write(&v->dom->bus, DM_SPACE_PIO, port, size, value);
 }
 
-static void io_write(struct domain *d, enum dm_space space, uint64_t addr, unsigned int size,
-		     uint64_t value)
+/* After a port write: a reset the guest asked for ends it. Returns 1 if it did. */
+static int reset_asked(struct vcpu *v, uint16_t port)
 {
-	const struct dm_io_region *r = domain_find_io(d, space, addr);
-	uint64_t flags;
-
-	count_access(d, space, r);
-	if (r && r->write) {
-		flags = spin_lock_irqsave(&d->dev_lock);
-		r->write(r->dev, addr - r->base, size, value & mask_of(size));
-		spin_unlock_irqrestore(&d->dev_lock, flags);
-	}
+	if (!v->dom->reset_requested)
+		return 0;
+	domain_crash(v->dom, v,
+		     "the guest reset itself (ACPI reset register %#x); "
+		     "bivisor does not restart domains",
+		     port);
+	return 1;
 }
+
+static void handle_string_io(struct vcpu *v, const struct vm_exit *e);
 
 static void handle_io(struct vcpu *v, const struct vm_exit *e)
 {
 	uint64_t rax = vcpu_get_reg(v, VM_REG_RAX), mask = mask_of(e->io.size);
 
 	if (e->io.is_string) {
-		domain_crash(v->dom, v, "string port I/O (INS/OUTS) on port %#x is not supported",
-			     e->io.port);
+		handle_string_io(v, e);
 		return;
 	}
 	if (e->io.is_write && e->io.port == TEST_PORT) {
 		domain_end(v->dom, (int)(rax & 0xff));
 		return;
 	}
-	if (e->io.is_write && e->io.port == PROGRESS_PORT)
-		__atomic_add_fetch(&v->dom->progress, 1, __ATOMIC_RELAXED);
 	if (!e->io.is_write && e->io.size == 4) /* a 32-bit register write clears 63:32 */
-		vcpu_set_reg(v, VM_REG_RAX, io_read(v->dom, DM_SPACE_PIO, e->io.port, 4));
+		vcpu_set_reg(v, VM_REG_RAX, iobus_read(&v->dom->bus, DM_SPACE_PIO, e->io.port, 4));
 	else if (!e->io.is_write)
 		vcpu_set_reg(v, VM_REG_RAX,
-			     (rax & ~mask) | io_read(v->dom, DM_SPACE_PIO, e->io.port, e->io.size));
+			     (rax & ~mask) | iobus_read(&v->dom->bus, DM_SPACE_PIO, e->io.port,
+							e->io.size));
 	else
-		io_write(v->dom, DM_SPACE_PIO, e->io.port, e->io.size, rax & mask);
-	if (v->dom->reset_requested) {
-		domain_crash(v->dom, v,
-			     "the guest reset itself (ACPI reset register %#x); "
-			     "bivisor does not restart domains",
-			     e->io.port);
+		port_write(v, e->io.port, e->io.size, rax & mask);
+	if (reset_asked(v, e->io.port))
 		return;
-	}
 	vcpu_advance_rip(v, e->insn_len);
 }
 
 /* The vCPU's own xAPIC page comes first (each vCPU sees its own LAPIC at the same
- * address), then the domain's registry. */
+ * address), then the domain's I/O bus. */
 static int lapic_offset(struct vcpu *v, uint64_t gpa, uint32_t *off)
 {
 	uint64_t base = vlapic_mmio_base(&v->lapic);
@@ -112,10 +94,10 @@ static int mmio_read(void *ctx, uint64_t gpa, unsigned int size, uint64_t *value
 	uint32_t off;
 
 	if (lapic_offset(v, gpa, &off)) {
-		v->dom->lapic_hits++;
+		iobus_count(&v->dom->bus, v->dom->lapic_counter, 0);
 		return vlapic_mmio_read(&v->lapic, off, size, value);
 	}
-	*value = io_read(v->dom, DM_SPACE_MMIO, gpa, size);
+	*value = iobus_read(&v->dom->bus, DM_SPACE_MMIO, gpa, size);
 	return 0;
 }
 
@@ -125,10 +107,10 @@ static int mmio_write(void *ctx, uint64_t gpa, unsigned int size, uint64_t value
 	uint32_t off;
 
 	if (lapic_offset(v, gpa, &off)) {
-		v->dom->lapic_hits++;
+		iobus_count(&v->dom->bus, v->dom->lapic_counter, 1);
 		return vlapic_mmio_write(&v->lapic, off, size, value);
 	}
-	io_write(v->dom, DM_SPACE_MMIO, gpa, size, value);
+	iobus_write(&v->dom->bus, DM_SPACE_MMIO, gpa, size, value);
 	return 0;
 }
 
@@ -218,6 +200,124 @@ static void handle_mmio(struct vcpu *v, const struct vm_exit *e)
 		return;
 	}
 	store_regs(v, &regs);
+}
+
+/*
+ * INS and OUTS (SDM vol. 2 "INS/INSB/INSW/INSD", "OUTS/OUTSB/OUTSW/OUTSD"; AMD
+ * APM vol. 2 15.10.2): the exit gives the port, the width, the direction and
+ * REP; the instruction's prefixes give its address size and, for OUTS, a
+ * segment override. INS writes ES:rDI, OUTS reads DS:rSI (segment bases are
+ * 0 in long mode but for FS and GS), both step by the width, backwards when
+ * RFLAGS.DF is set; REP repeats rCX times. Up to STRING_IO_BATCH elements per
+ * exit: the rest is done by the same instruction, which exits again.
+ */
+#define STRING_IO_BATCH 4096
+#define RFLAGS_DF (1ull << 10)
+
+struct string_io {
+	unsigned int len;	/* the instruction's length */
+	unsigned int addr_size; /* 2, 4 or 8 bytes */
+	enum vm_seg seg;	/* OUTS's source segment */
+};
+
+static int string_io_decode(const uint8_t *code, unsigned int n, enum insn_mode mode,
+			    struct string_io *s)
+{
+	static const enum vm_seg segs[] = { VM_SEG_ES, VM_SEG_CS, VM_SEG_SS, VM_SEG_DS };
+	unsigned int i;
+	int a67 = 0;
+
+	s->seg = VM_SEG_DS;
+	for (i = 0; i < n; i++) {
+		uint8_t b = code[i];
+
+		if (b == 0x67)
+			a67 = 1;
+		else if ((b & 0xe7) == 0x26) /* 26 2e 36 3e: ES CS SS DS */
+			s->seg = segs[(b >> 3) & 3];
+		else if (b == 0x64 || b == 0x65)
+			s->seg = b == 0x64 ? VM_SEG_FS : VM_SEG_GS;
+		else if (!(b == 0x66 || b == 0xf2 || b == 0xf3 ||
+			   (mode == INSN_MODE_64 && (b & 0xf0) == 0x40)))
+			break;
+	}
+	if (i == n || code[i] < 0x6c || code[i] > 0x6f)
+		return -EINVAL;
+	s->len = i + 1;
+	if (mode == INSN_MODE_64)
+		s->addr_size = a67 ? 4 : 8;
+	else
+		s->addr_size = (mode == INSN_MODE_32) != a67 ? 4 : 2;
+	return 0;
+}
+
+/* A register that holds an address of addr_size bytes, after it changed. */
+static uint64_t merge_reg(uint64_t old, uint64_t val, unsigned int addr_size)
+{
+	if (addr_size == 4) /* a 32-bit result clears 63:32, as in 64-bit mode */
+		return val & 0xffffffff;
+	return addr_size == 8 ? val : (old & ~0xffffull) | (val & 0xffff);
+}
+
+/* One element of the string: 0, or -EFAULT if its memory is not guest RAM. */
+static int string_io_one(struct vcpu *v, const struct vm_exit *e, gva_t gva)
+{
+	uint64_t val = 0;
+
+	if (!e->io.is_write) {
+		val = iobus_read(&v->dom->bus, DM_SPACE_PIO, e->io.port, e->io.size);
+		return vcpu_write_gva(v, gva, &val, e->io.size);
+	}
+	if (vcpu_read_gva(v, gva, &val, e->io.size))
+		return -EFAULT;
+	port_write(v, e->io.port, e->io.size, val);
+	return 0;
+}
+
+static void handle_string_io(struct vcpu *v, const struct vm_exit *e)
+{
+	enum insn_mode mode = vcpu_mode(v);
+	int reg = e->io.is_write ? VM_REG_RSI : VM_REG_RDI;
+	uint64_t rcx = vcpu_get_reg(v, VM_REG_RCX), idx = vcpu_get_reg(v, reg), amask, count;
+	uint64_t step =
+		vcpu_get_reg(v, VM_REG_RFLAGS) & RFLAGS_DF ? -(uint64_t)e->io.size : e->io.size;
+	uint8_t code[INSN_MAX_LEN];
+	struct vm_segment seg;
+	struct string_io s;
+	enum vm_seg sreg;
+	unsigned int len = fetch_insn(v, mode, code);
+
+	if (!len || string_io_decode(code, len, mode, &s)) {
+		domain_crash(v->dom, v,
+			     "string port I/O on port %#x by an instruction bivisor "
+			     "cannot decode",
+			     e->io.port);
+		return;
+	}
+	amask = mask_of(s.addr_size);
+	count = e->io.rep ? rcx & amask : 1;
+	sreg = e->io.is_write ? s.seg : VM_SEG_ES; /* INS has no segment override */
+	vcpu_get_seg(v, sreg, &seg);
+	if (mode == INSN_MODE_64 && sreg != VM_SEG_FS && sreg != VM_SEG_GS)
+		seg.base = 0;
+	for (unsigned int n = 0; count && n < STRING_IO_BATCH; n++, count--) {
+		gva_t gva = seg.base + (idx & amask);
+
+		if (string_io_one(v, e, mode == INSN_MODE_64 ? gva : gva & 0xffffffff)) {
+			domain_crash(v->dom, v, "string port I/O on port %#x at %#lx, not RAM",
+				     e->io.port, gva);
+			return;
+		}
+		idx = merge_reg(idx, idx + step, s.addr_size);
+		if (v->dom->state != DOMAIN_RUNNING)
+			return;
+	}
+	vcpu_set_reg(v, reg, idx);
+	if (e->io.rep)
+		vcpu_set_reg(v, VM_REG_RCX, merge_reg(rcx, count, s.addr_size));
+	if (reset_asked(v, e->io.port) || count)
+		return; /* REP not done: the instruction runs on from where it is */
+	vcpu_advance_rip(v, s.len);
 }
 
 static void handle_hlt(struct vcpu *v, const struct vm_exit *e)

@@ -173,6 +173,23 @@ int vcpu_read_gva(struct vcpu *v, gva_t gva, void *buf, unsigned int len)
 	return 0;
 }
 
+int vcpu_write_gva(struct vcpu *v, gva_t gva, const void *buf, unsigned int len)
+{
+	const uint8_t *in = buf;
+	gpa_t gpa;
+
+	while (len) {
+		unsigned int chunk = 4096 - (gva & 4095);
+
+		if (chunk > len)
+			chunk = len;
+		if (vcpu_gva_to_gpa(v, gva, &gpa) || v->dom->env.mem_write(v->dom, gpa, in, chunk))
+			return -EFAULT;
+		gva += chunk, in += chunk, len -= chunk;
+	}
+	return 0;
+}
+
 void vcpu_dump(struct vcpu *v)
 {
 	static const char *const names[16] = { "RAX", "RCX", "RDX", "RBX", "RSP", "RBP",
