@@ -8,6 +8,11 @@
 
 #include "drivers/dm_env.h"
 
+/* The register blocks' sizes (the FADT's PM1_EVT_LEN, PM1_CNT_LEN, PM_TMR_LEN). */
+#define ACPI_PM1A_EVT_LEN 4
+#define ACPI_PM1A_CNT_LEN 2
+#define ACPI_PM_TMR_LEN 4
+
 struct acpi_pm {
 	const struct dm_env *env;
 	void (*poweroff)(void *ctx); /* called when the guest enters S5 */

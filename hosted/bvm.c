@@ -302,9 +302,7 @@ static int vm_build(struct vm *vm, const struct bvm_options *o)
 {
 	vm_env_init(vm);
 	uart16550_init(&vm->com1, &vm->env, &vm->console.ops, 4);
-	if (vm_register_io(vm, &(struct dm_io_region){ "com1", DM_SPACE_PIO, 0x3f8,
-						       UART16550_REGION_LEN, uart16550_io_read,
-						       uart16550_io_write, &vm->com1 }) ||
+	if (vm_register_pc(vm, &(struct pc_platform){ .com1 = &vm->com1 }) ||
 	    vm_add_devices(vm, o)) {
 		fprintf(stderr, "bvm: cannot set up the guest's devices\n");
 		return -1;

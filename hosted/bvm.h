@@ -14,6 +14,7 @@
 #include "drivers/firmware/loader.h"
 #include "drivers/acpi_pm.h"
 #include "drivers/iobus.h"
+#include "drivers/pc_platform.h"
 #include "drivers/rtc_cmos.h"
 #include "drivers/uart16550.h"
 #include "drivers/virtio_blk.h"
@@ -182,6 +183,8 @@ void vm_poll_devices(struct vm *vm);
 /* hosted/io.c */
 /* Puts a device on the guest's I/O bus; an overlap is refused with both names on stderr. */
 int vm_register_io(struct vm *vm, const struct dm_io_region *r);
+/* Puts the PC devices p names at their ports (drivers/pc_platform.c). */
+int vm_register_pc(struct vm *vm, const struct pc_platform *p);
 /* The guest's dm_env and its empty I/O bus, whose device calls take dev_lock. */
 void vm_env_init(struct vm *vm);
 

@@ -46,28 +46,13 @@ static void poweroff(void *ctx)
 	vm_guest_ends(ctx, 0);
 }
 
-/* ACPI fixed hardware at the ports the FADT of drivers/firmware/acpi.c names. */
-static int add_acpi_pm(struct vm *vm)
+/* ACPI fixed hardware at the ports the FADT of drivers/firmware/acpi.c names, and the
+ * CMOS clock at 0x70 showing the host's time (UTC) when bvm starts. */
+static int add_pc_devices(struct vm *vm)
 {
 	acpi_pm_init(&vm->pm, &vm->env, poweroff, vm);
-	if (vm_register_io(vm, &(struct dm_io_region){ "pm1a-evt", DM_SPACE_PIO, FW_PM1A_EVT_PORT,
-						       4, acpi_pm_evt_read, acpi_pm_evt_write,
-						       &vm->pm }) ||
-	    vm_register_io(vm,
-			   &(struct dm_io_region){ "pm1a-cnt", DM_SPACE_PIO, FW_PM1A_CNT_PORT, 2,
-						   acpi_pm_cnt_read, acpi_pm_cnt_write, &vm->pm }))
-		return -1;
-	return vm_register_io(vm, &(struct dm_io_region){ "pm-timer", DM_SPACE_PIO, FW_PM_TMR_PORT,
-							  4, acpi_pm_tmr_read, NULL, &vm->pm });
-}
-
-/* The CMOS clock at 0x70, showing the host's time (UTC) when bvm starts. */
-static int add_rtc(struct vm *vm)
-{
 	rtc_cmos_init(&vm->rtc, &vm->env, (int64_t)time(NULL));
-	return vm_register_io(vm, &(struct dm_io_region){ "rtc", DM_SPACE_PIO, RTC_CMOS_PORT,
-							  RTC_CMOS_REGION_LEN, rtc_cmos_io_read,
-							  rtc_cmos_io_write, &vm->rtc });
+	return vm_register_pc(vm, &(struct pc_platform){ .rtc = &vm->rtc, .pm = &vm->pm });
 }
 
 int vm_add_devices(struct vm *vm, const struct bvm_options *o)
@@ -75,7 +60,7 @@ int vm_add_devices(struct vm *vm, const struct bvm_options *o)
 	static const uint8_t mac_base[6] = { 0x52, 0x54, 0x00, 0xb1, 0x00, 0x00 };
 	uint8_t mac[6];
 
-	if (add_acpi_pm(vm) || add_rtc(vm))
+	if (add_pc_devices(vm))
 		return -1;
 	bvm_entropy_init(&vm->entropy);
 	if (virtio_rng_init(&vm->rng, &vm->env, &vm->entropy, next_irq(vm)) ||

@@ -102,3 +102,14 @@ int vm_register_io(struct vm *vm, const struct dm_io_region *r)
 			(unsigned long long)o->base, (unsigned long long)o->len);
 	return rc;
 }
+
+int vm_register_pc(struct vm *vm, const struct pc_platform *p)
+{
+	struct dm_io_region r[PC_PLATFORM_MAX_REGIONS];
+	unsigned int n = pc_platform_regions(p, r);
+
+	for (unsigned int i = 0; i < n; i++)
+		if (vm_register_io(vm, &r[i]))
+			return -1;
+	return 0;
+}

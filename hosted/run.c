@@ -18,7 +18,6 @@
 
 #define SIG_KICK SIGUSR1
 #define JOIN_RETRY_NS 50000000l /* a thread not gone in 50 ms is kicked again */
-#define TEST_EXIT_PORT 0xf4
 
 static void kick_handler(int sig)
 {
@@ -65,7 +64,7 @@ static int exit_io(struct bvm_vcpu *v, const struct accel_exit *e)
 		uint64_t val = 0;
 
 		memcpy(&val, data, e->io.size);
-		if (e->io.write && e->io.port == TEST_EXIT_PORT) {
+		if (e->io.write && e->io.port == PC_TEST_EXIT_PORT) {
 			vm_guest_ends(v->vm, (int)(val & 0xff));
 			return 1;
 		}

@@ -11,6 +11,7 @@
 
 #include "drivers/dm_env.h"
 #include "drivers/iobus.h"
+#include "drivers/pc_platform.h"
 #include "drivers/uart16550.h"
 #include "kernel/gpt.h"
 #include "kernel/guest_console.h"
@@ -118,6 +119,8 @@ void domain_end(struct domain *d, int status);
 void domain_print_exits(struct domain *d);
 /* Puts a device on the domain's I/O bus; an overlap is refused and logged with both names. */
 int domain_register_io(struct domain *d, const struct dm_io_region *r);
+/* Puts the PC devices p names at their ports (drivers/pc_platform.c). */
+int domain_register_pc(struct domain *d, const struct pc_platform *p);
 
 /* Frames allocated on behalf of a domain are counted, so their return can be checked. */
 hpa_t domain_frame_alloc(struct domain *d);

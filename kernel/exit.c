@@ -17,9 +17,6 @@
 #include "kernel/printk.h"
 #include "kernel/vcpu_irq.h"
 
-#define TEST_PORT 0xf4
-#define PROGRESS_PORT 0xf5 /* a guest's work counter (scheduler tests and benchmarks) */
-
 static uint64_t mask_of(unsigned int size)
 {
 	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
@@ -28,11 +25,11 @@ static uint64_t mask_of(unsigned int size)
 /* An OUT's special ports first (the test exit ends the domain), then the bus. */
 static void port_write(struct vcpu *v, uint16_t port, unsigned int size, uint64_t value)
 {
-	if (port == TEST_PORT) {
+	if (port == PC_TEST_EXIT_PORT) {
 		domain_end(v->dom, (int)(value & 0xff));
 		return;
 	}
-	if (port == PROGRESS_PORT)
+	if (port == PC_PROGRESS_PORT)
 		__atomic_add_fetch(&v->dom->progress, 1, __ATOMIC_RELAXED);
 	iobus_write(&v->dom->bus, DM_SPACE_PIO, port, size, value);
 }
@@ -59,7 +56,7 @@ static void handle_io(struct vcpu *v, const struct vm_exit *e)
 		handle_string_io(v, e);
 		return;
 	}
-	if (e->io.is_write && e->io.port == TEST_PORT) {
+	if (e->io.is_write && e->io.port == PC_TEST_EXIT_PORT) {
 		domain_end(v->dom, (int)(rax & 0xff));
 		return;
 	}

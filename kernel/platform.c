@@ -30,9 +30,6 @@
 #include "kernel/string.h"
 #include "kernel/vioapic.h"
 
-#define RESET_PORT 0xcf9 /* the PC's reset control register */
-#define RESET_VALUE 0x06 /* full reset */
-
 struct platform {
 	struct vioapic ioapic;
 	struct i8254 pit;
@@ -81,7 +78,7 @@ static int reset_write(void *dev, uint64_t off, unsigned int size, uint64_t valu
 	struct domain *d = dev;
 
 	(void)off, (void)size;
-	if ((value & 0xff) == RESET_VALUE)
+	if ((value & 0xff) == PC_RESET_VALUE)
 		d->reset_requested = 1;
 	return 0;
 }
@@ -119,21 +116,13 @@ static int64_t host_time(void)
 int platform_create(struct domain *d)
 {
 	struct platform *p = kzalloc(sizeof(*p));
-	const struct dm_io_region regions[] = {
-		{ "ioapic", DM_SPACE_MMIO, VIOAPIC_BASE, VIOAPIC_SIZE, ioapic_read, ioapic_write,
-		  &p->ioapic },
-		{ "pit", DM_SPACE_PIO, I8254_PORT, I8254_REGION_LEN, i8254_io_read, i8254_io_write,
-		  &p->pit },
-		{ "port61", DM_SPACE_PIO, I8254_PORT61, I8254_PORT61_REGION_LEN, i8254_port61_read,
-		  i8254_port61_write, &p->pit },
-		{ "rtc", DM_SPACE_PIO, RTC_CMOS_PORT, RTC_CMOS_REGION_LEN, rtc_cmos_io_read,
-		  rtc_cmos_io_write, &p->rtc },
-		{ "pm1a-evt", DM_SPACE_PIO, FW_PM1A_EVT_PORT, 4, acpi_pm_evt_read,
-		  acpi_pm_evt_write, &p->pm },
-		{ "pm1a-cnt", DM_SPACE_PIO, FW_PM1A_CNT_PORT, 2, acpi_pm_cnt_read,
-		  acpi_pm_cnt_write, &p->pm },
-		{ "pm-timer", DM_SPACE_PIO, FW_PM_TMR_PORT, 4, acpi_pm_tmr_read, NULL, &p->pm },
-		{ "reset", DM_SPACE_PIO, RESET_PORT, 1, reset_read, reset_write, d },
+	const struct pc_platform pc = {
+		.pit = &p->pit,
+		.rtc = &p->rtc,
+		.pm = &p->pm,
+		.reset_read = reset_read,
+		.reset_write = reset_write,
+		.reset_dev = d,
 	};
 
 	if (!p)
@@ -145,9 +134,11 @@ int platform_create(struct domain *d)
 	i8254_init(&p->pit, &d->env);
 	rtc_cmos_init(&p->rtc, &d->env, host_time());
 	acpi_pm_init(&p->pm, &d->env, poweroff, d);
-	for (unsigned int i = 0; i < sizeof(regions) / sizeof(regions[0]); i++)
-		if (domain_register_io(d, &regions[i]))
-			return -ENOSPC;
+	if (domain_register_io(d, &(struct dm_io_region){ "ioapic", DM_SPACE_MMIO, VIOAPIC_BASE,
+							  VIOAPIC_SIZE, ioapic_read, ioapic_write,
+							  &p->ioapic }) ||
+	    domain_register_pc(d, &pc))
+		return -ENOSPC;
 	return 0;
 }
 
@@ -224,8 +215,8 @@ int domain_load_linux(struct domain *d, const void *bzimage, uint64_t len, const
 	}
 	fw_platform_init(&plat, d->nvcpus);
 	plat.flags = FW_PLAT_RTC; /* no 8259 (no PCAT_COMPAT), no 8042, no virtio */
-	plat.reset_port = RESET_PORT;
-	plat.reset_value = RESET_VALUE;
+	plat.reset_port = PC_RESET_PORT;
+	plat.reset_value = PC_RESET_VALUE;
 	linux_cmdline(line, sizeof(line), cmdline);
 	rc = fw_load_linux(&d->env, bzimage, len, initrd, initrd_len, line, &plat, &cpu, err,
 			   sizeof(err));

@@ -156,9 +156,10 @@ static int vcpu_gva_to_gpa(struct vcpu *v, gva_t gva, gpa_t *gpa)
 	return walk_wide(v, pdpte & PTE_ADDR, gva & 0x3fffffff, 2, gpa);
 }
 
-int vcpu_read_gva(struct vcpu *v, gva_t gva, void *buf, unsigned int len)
+/* Copies between buf and guest memory at gva, page by page through the guest's tables. */
+static int gva_copy(struct vcpu *v, gva_t gva, uint8_t *buf, unsigned int len, int is_write)
 {
-	uint8_t *out = buf;
+	struct dm_env *env = &v->dom->env;
 	gpa_t gpa;
 
 	while (len) {
@@ -166,28 +167,23 @@ int vcpu_read_gva(struct vcpu *v, gva_t gva, void *buf, unsigned int len)
 
 		if (chunk > len)
 			chunk = len;
-		if (vcpu_gva_to_gpa(v, gva, &gpa) || v->dom->env.mem_read(v->dom, gpa, out, chunk))
+		if (vcpu_gva_to_gpa(v, gva, &gpa) ||
+		    (is_write ? env->mem_write(v->dom, gpa, buf, chunk)
+			      : env->mem_read(v->dom, gpa, buf, chunk)))
 			return -EFAULT;
-		gva += chunk, out += chunk, len -= chunk;
+		gva += chunk, buf += chunk, len -= chunk;
 	}
 	return 0;
 }
 
+int vcpu_read_gva(struct vcpu *v, gva_t gva, void *buf, unsigned int len)
+{
+	return gva_copy(v, gva, buf, len, 0);
+}
+
 int vcpu_write_gva(struct vcpu *v, gva_t gva, const void *buf, unsigned int len)
 {
-	const uint8_t *in = buf;
-	gpa_t gpa;
-
-	while (len) {
-		unsigned int chunk = 4096 - (gva & 4095);
-
-		if (chunk > len)
-			chunk = len;
-		if (vcpu_gva_to_gpa(v, gva, &gpa) || v->dom->env.mem_write(v->dom, gpa, in, chunk))
-			return -EFAULT;
-		gva += chunk, in += chunk, len -= chunk;
-	}
-	return 0;
+	return gva_copy(v, gva, (uint8_t *)buf, len, 1);
 }
 
 void vcpu_dump(struct vcpu *v)

@@ -1,0 +1,48 @@
+/*
+ * drivers/pc_platform.c: the port map of a PC's legacy devices, shared by
+ * the Type-1 kernel (kernel/domain.c, kernel/platform.c) and bvm
+ * (hosted/bvm.c, hosted/devices.c), so both put each model at the same ports
+ * with the same sizes: COM1 0x3f8 (8), PIT 0x40 (4), port 0x61 (1), CMOS
+ * 0x70 (2), PM1a event 0x600 (4), PM1a control 0x604 (2), PM timer 0x608
+ * (4, read-only), reset 0xcf9 (1). ACPI 6.4 4.8.3 for the PM blocks.
+ */
+#include "drivers/firmware/loader.h"
+#include "drivers/pc_platform.h"
+
+static struct dm_io_region *add(struct dm_io_region *r, const char *name, uint64_t port,
+				uint64_t len, dm_io_read_fn read, dm_io_write_fn write, void *dev)
+{
+	*r = (struct dm_io_region){ name, DM_SPACE_PIO, port, len, read, write, dev };
+	return r + 1;
+}
+
+unsigned int pc_platform_regions(const struct pc_platform *p,
+				 struct dm_io_region r[PC_PLATFORM_MAX_REGIONS])
+{
+	struct dm_io_region *end = r;
+
+	if (p->com1)
+		end = add(end, "com1", PC_COM1_PORT, UART16550_REGION_LEN, uart16550_io_read,
+			  uart16550_io_write, p->com1);
+	if (p->pit) {
+		end = add(end, "pit", I8254_PORT, I8254_REGION_LEN, i8254_io_read, i8254_io_write,
+			  p->pit);
+		end = add(end, "port61", I8254_PORT61, I8254_PORT61_REGION_LEN, i8254_port61_read,
+			  i8254_port61_write, p->pit);
+	}
+	if (p->rtc)
+		end = add(end, "rtc", RTC_CMOS_PORT, RTC_CMOS_REGION_LEN, rtc_cmos_io_read,
+			  rtc_cmos_io_write, p->rtc);
+	if (p->pm) {
+		end = add(end, "pm1a-evt", FW_PM1A_EVT_PORT, ACPI_PM1A_EVT_LEN, acpi_pm_evt_read,
+			  acpi_pm_evt_write, p->pm);
+		end = add(end, "pm1a-cnt", FW_PM1A_CNT_PORT, ACPI_PM1A_CNT_LEN, acpi_pm_cnt_read,
+			  acpi_pm_cnt_write, p->pm);
+		end = add(end, "pm-timer", FW_PM_TMR_PORT, ACPI_PM_TMR_LEN, acpi_pm_tmr_read, NULL,
+			  p->pm);
+	}
+	if (p->reset_write)
+		end = add(end, "reset", PC_RESET_PORT, PC_RESET_LEN, p->reset_read, p->reset_write,
+			  p->reset_dev);
+	return (unsigned int)(end - r);
+}

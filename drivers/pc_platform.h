@@ -1,0 +1,40 @@
+/*
+ * drivers/pc_platform.h: the PC's legacy port devices as one list of I/O
+ * regions, so that both modes put the same ports with the same sizes on a
+ * guest's bus (drivers/iobus.c): COM1, the 8254 PIT and port 0x61, the CMOS
+ * clock, the ACPI PM registers at the FADT's ports and the reset register.
+ * Also the two test ports a host serves itself, before the bus.
+ */
+#ifndef DRIVERS_PC_PLATFORM_H
+#define DRIVERS_PC_PLATFORM_H
+
+#include "drivers/acpi_pm.h"
+#include "drivers/dm_env.h"
+#include "drivers/i8254.h"
+#include "drivers/rtc_cmos.h"
+#include "drivers/uart16550.h"
+
+#define PC_COM1_PORT 0x3f8
+#define PC_RESET_PORT 0xcf9 /* the reset control register the FADT names */
+#define PC_RESET_LEN 1
+#define PC_RESET_VALUE 0x06    /* full reset */
+#define PC_TEST_EXIT_PORT 0xf4 /* a write ends the guest with AL (QEMU's isa-debug-exit) */
+#define PC_PROGRESS_PORT 0xf5  /* a guest's work counter (scheduler tests, benchmarks) */
+#define PC_PLATFORM_MAX_REGIONS 8
+
+/* The devices a guest has; NULL (reset_write NULL) for those it has not. */
+struct pc_platform {
+	struct uart16550 *com1;
+	struct i8254 *pit; /* its counters and port 0x61 */
+	struct rtc_cmos *rtc;
+	struct acpi_pm *pm;
+	dm_io_read_fn reset_read; /* the reset register is the host's: it ends the guest */
+	dm_io_write_fn reset_write;
+	void *reset_dev;
+};
+
+/* Fills r with the regions of the devices p has, in a fixed order; returns how many. */
+unsigned int pc_platform_regions(const struct pc_platform *p,
+				 struct dm_io_region r[PC_PLATFORM_MAX_REGIONS]);
+
+#endif

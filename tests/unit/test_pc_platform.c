@@ -1,0 +1,77 @@
+/*
+ * tests/unit/test_pc_platform.c: drivers/pc_platform.c, the PC's legacy
+ * port map both modes use: every device at its port with its size, none
+ * overlapping on a bus, and only the devices a guest has.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "drivers/iobus.h"
+#include "drivers/pc_platform.h"
+
+static struct uart16550 com1;
+static struct i8254 pit;
+static struct rtc_cmos rtc;
+static struct acpi_pm pm;
+
+static int reset_write(void *dev, uint64_t off, unsigned int size, uint64_t value)
+{
+	(void)dev, (void)off, (void)size, (void)value;
+	return 0;
+}
+
+static void every_device_at_its_port_with_its_size(void **state)
+{
+	static const struct {
+		const char *name;
+		uint64_t port, len;
+	} want[] = {
+		{ "com1", 0x3f8, 8 },	  { "pit", 0x40, 4 },	    { "port61", 0x61, 1 },
+		{ "rtc", 0x70, 2 },	  { "pm1a-evt", 0x600, 4 }, { "pm1a-cnt", 0x604, 2 },
+		{ "pm-timer", 0x608, 4 }, { "reset", 0xcf9, 1 },
+	};
+	const struct pc_platform p = { &com1, &pit, &rtc, &pm, NULL, reset_write, NULL };
+	struct dm_io_region r[PC_PLATFORM_MAX_REGIONS];
+	struct iobus bus;
+
+	(void)state;
+	iobus_init(&bus, NULL, NULL, NULL);
+	assert_int_equal(pc_platform_regions(&p, r), 8);
+	for (unsigned int i = 0; i < 8; i++) {
+		assert_string_equal(r[i].name, want[i].name);
+		assert_int_equal(r[i].space, DM_SPACE_PIO);
+		assert_int_equal(r[i].base, want[i].port);
+		assert_int_equal(r[i].len, want[i].len);
+		assert_int_equal(iobus_register(&bus, &r[i], NULL), 0);
+	}
+	assert_ptr_equal(iobus_find(&bus, DM_SPACE_PIO, 0x3ff)->r.dev, &com1);
+	assert_null(r[6].write); /* the PM timer is read-only */
+}
+
+static void only_the_devices_a_guest_has(void **state)
+{
+	struct dm_io_region r[PC_PLATFORM_MAX_REGIONS];
+
+	(void)state;
+	assert_int_equal(pc_platform_regions(&(struct pc_platform){ .com1 = &com1 }, r), 1);
+	assert_int_equal(pc_platform_regions(&(struct pc_platform){ .rtc = &rtc, .pm = &pm }, r),
+			 4);
+	assert_string_equal(r[0].name, "rtc");
+	assert_int_equal(pc_platform_regions(&(struct pc_platform){ 0 }, r), 0);
+}
+
+#define T(f) cmocka_unit_test(f)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(every_device_at_its_port_with_its_size),
+		T(only_the_devices_a_guest_has),
+	};
+
+	return cmocka_run_group_tests_name("test_pc_platform", tests, NULL, NULL);
+}
