@@ -3,7 +3,7 @@
  * keeps what is written to its scratch register and shows its line status;
  * a port no device claims reads as all ones at every width and ignores
  * writes (the PC's open bus), also to string I/O: REP OUTSB runs its count
- * and REP INSW stores open-bus words.
+ * in either direction, REP INSW stores open-bus words.
  */
 #include "guest-tools/lib/guest.h"
 
@@ -18,10 +18,13 @@ static inline uint16_t inw(uint16_t port)
 	return v;
 }
 
-/* REP OUTSB of n bytes to port: returns the RCX left (0 when the count ran out). */
-static unsigned long rep_outsb(uint16_t port, const uint8_t **src, unsigned long n)
+/* REP OUTSB of n bytes to port, backwards when down (RFLAGS.DF): returns the RCX left. */
+static unsigned long rep_outsb(uint16_t port, const uint8_t **src, unsigned long n, int down)
 {
-	asm volatile("cld; rep outsb" : "+S"(*src), "+c"(n) : "d"(port) : "memory");
+	if (down)
+		asm volatile("std; rep outsb; cld" : "+S"(*src), "+c"(n) : "d"(port) : "memory");
+	else
+		asm volatile("cld; rep outsb" : "+S"(*src), "+c"(n) : "d"(port) : "memory");
 	return n;
 }
 
@@ -39,8 +42,12 @@ static int string_io(void)
 	uint16_t *dst = words + 1;
 	int ok;
 
-	ok = rep_outsb(UNCLAIMED, &src, 5) == 0 && src == bytes + 5;
-	report(ok, "rep outsb to an unclaimed port runs its count");
+	ok = rep_outsb(UNCLAIMED, &src, 5, 0) == 0 && src == bytes + 5;
+	src = bytes;
+	ok &= rep_outsb(COM1 + 7, &src, 5, 0) == 0 && inb(COM1 + 7) == 5;
+	src = bytes + 4;
+	ok &= rep_outsb(COM1 + 7, &src, 4, 1) == 0 && inb(COM1 + 7) == 2 && src == bytes;
+	report(ok, "rep outsb runs its count, forwards and backwards (DF)");
 	ok = rep_insw(UNCLAIMED, &dst, 4) == 0 && dst == words + 5 && !words[0] && !words[5];
 	for (int i = 1; i < 5; i++)
 		ok &= words[i] == 0xffff;
