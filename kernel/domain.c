@@ -13,7 +13,7 @@
 #include "drivers/firmware/loader.h"
 #include "kernel/domain.h"
 #include "kernel/exit.h"
-#include "kernel/format.h"
+#include "lib/format.h"
 #include "kernel/guest_console.h"
 #include "kernel/mm.h"
 #include "kernel/panic.h"
@@ -22,7 +22,7 @@
 #include "kernel/run.h"
 #include "kernel/sched.h"
 #include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 #include "kernel/vcpu_irq.h"
 
 #define SZ_2M (2ull << 20)

@@ -15,9 +15,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/vcpu_irq.h"
-
-#define TEST_PORT 0xf4
-#define PROGRESS_PORT 0xf5 /* a guest's work counter (scheduler tests and benchmarks) */
+#include "lib/test_abi.h"
 
 static uint64_t mask_of(unsigned int size)
 {
@@ -71,11 +69,11 @@ static void handle_io(struct vcpu *v, const struct vm_exit *e)
 			     e->io.port);
 		return;
 	}
-	if (e->io.is_write && e->io.port == TEST_PORT) {
+	if (e->io.is_write && e->io.port == TEST_EXIT_PORT) {
 		domain_end(v->dom, (int)(rax & 0xff));
 		return;
 	}
-	if (e->io.is_write && e->io.port == PROGRESS_PORT)
+	if (e->io.is_write && e->io.port == TEST_PROGRESS_PORT)
 		__atomic_add_fetch(&v->dom->progress, 1, __ATOMIC_RELAXED);
 	if (!e->io.is_write && e->io.size == 4) /* a 32-bit register write clears 63:32 */
 		vcpu_set_reg(v, VM_REG_RAX, io_read(v->dom, DM_SPACE_PIO, e->io.port, 4));

@@ -8,8 +8,8 @@
 #include "boot/efi/kimage.h"
 #include "drivers/firmware/elf.h"
 #include "kernel/errno.h"
-#include "kernel/format.h"
-#include "kernel/string.h"
+#include "lib/format.h"
+#include "lib/string.h"
 
 #define MB2_HEADER_MAGIC 0xe85250d6u
 #define MB2_SEARCH 32768

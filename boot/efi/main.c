@@ -14,7 +14,7 @@
 #include "boot/efi/esp.h"
 #include "boot/efi/kimage.h"
 #include "boot/efi/mbi.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 #define CFG_FILE "\\EFI\\bivisor\\bivisor.cfg"
 #define BELOW_4G 0xffffffffull	      /* highest address AllocateMaxAddress may use */

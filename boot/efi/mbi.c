@@ -7,7 +7,7 @@
  */
 #include "boot/efi/mbi.h"
 #include "kernel/errno.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 enum {
 	TAG_END = 0,

@@ -8,11 +8,10 @@
 
 #include "guest-tools/lib/guest.h"
 #include "guest-tools/lib/smp.h"
-#include "kernel/format.h"
+#include "lib/format.h"
+#include "lib/test_abi.h"
 
 #define COM1 0x3f8
-#define EXIT_PORT 0xf4
-#define PROGRESS_PORT 0xf5
 
 extern uint32_t boot_magic, boot_info;
 
@@ -136,14 +135,14 @@ uint64_t guest_ram_top(void)
 
 void guest_exit(int status)
 {
-	outb(EXIT_PORT, (uint8_t)status);
+	outb(TEST_EXIT_PORT, (uint8_t)status);
 	for (;;)
 		asm volatile("cli; hlt");
 }
 
 void guest_progress(uint32_t units)
 {
-	asm volatile("outl %0, %1" : : "a"(units), "Nd"((uint16_t)PROGRESS_PORT));
+	asm volatile("outl %0, %1" : : "a"(units), "Nd"((uint16_t)TEST_PROGRESS_PORT));
 }
 
 void guest_start64(void)
