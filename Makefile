@@ -95,7 +95,7 @@ include boot/efi/efi.mk
 
 # bvm, the hosted VMM: a Linux program built with the host compiler from
 # hosted/ and the same drivers/ sources the kernel compiles.
-BVM_SRC := $(wildcard hosted/*.c) $(wildcard drivers/*.c drivers/firmware/*.c)
+BVM_SRC := $(wildcard hosted/*.c) $(wildcard drivers/*.c drivers/firmware/*.c) lib/format.c
 BVM_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -pthread -MMD -MP
 $(B)/bvm: $(patsubst %.c,$(B)/host/%.o,$(BVM_SRC))
 	$(CC) -pthread $^ -o $@
