@@ -299,7 +299,7 @@ start_kernel(struct loader *l, void *map, UINTN map_size, UINTN dsize, UINT32 dv
 		halt();
 	}
 	asm volatile("cli");
-	((void (*)(uint32_t, uint64_t))l->k.entry64)(MBI_MAGIC, (uint64_t)(UINTN)info);
+	((void (*)(uint32_t, uint64_t))l->k.entry64)(MB2_BOOT_MAGIC, (uint64_t)(UINTN)info);
 	halt();
 }
 

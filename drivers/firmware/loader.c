@@ -10,10 +10,8 @@
 #include "drivers/firmware/loader_internal.h"
 #include "drivers/firmware/multiboot.h"
 #include "lib/format.h"
+#include "lib/sizes.h"
 
-#define KIB (1ull << 10)
-#define MIB (1ull << 20)
-#define GIB (1ull << 30)
 #define PAGE_SIZE 4096ull
 
 #define PTE_PRESENT (1ull << 0)

@@ -1,8 +1,8 @@
 /*
  * guest-tools/lib/guest.c: console output on COM1 (a 16550 at 0x3f8),
  * report() counting and the exit through port 0xf4 (QEMU's isa-debug-exit,
- * bvm's and bivisor's test exit). Uses the kernel's formatter. Output from
- * several CPUs is serialised by a lock held for one guest_printf call.
+ * bvm's and bivisor's test exit; lib/test_abi.h). Formats with lib/format.c.
+ * Output from several CPUs is serialised by a lock held for one guest_printf call.
  */
 #include <stdarg.h>
 
