@@ -46,7 +46,7 @@ static int linux_fail_version(struct fw_load *ld, uint16_t v)
 	return fw_fail(ld, -EINVAL,
 		       "Linux boot protocol %u.%u%u is older than 2.12, the first with the "
 		       "xloadflags that tell a 64-bit entry",
-		       (v >> 8), (v & 0xff) / 10, (v & 0xff) % 10);
+		       v >> 8, (v & 0xff) / 10, (v & 0xff) % 10);
 }
 
 /* The setup header: a bzImage of protocol 2.12 or later with the 64-bit entry. */
