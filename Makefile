@@ -7,7 +7,7 @@ MAKEFLAGS += --no-print-directory
 NASM := nasm
 B := build
 
-KERNEL_C := $(wildcard kernel/*.c arch/x86/*.c svm/*.c vmx/*.c drivers/*.c drivers/firmware/*.c)
+KERNEL_C := $(wildcard kernel/*.c lib/*.c arch/x86/*.c svm/*.c vmx/*.c drivers/*.c drivers/firmware/*.c)
 KERNEL_ASM := boot/entry.asm boot/blobs.asm arch/x86/isr.asm svm/svm_entry.asm vmx/vmx_entry.asm
 KERNEL_OBJ := $(patsubst %.c,$(B)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(B)/%.o,$(KERNEL_ASM))
 
@@ -95,7 +95,7 @@ include boot/efi/efi.mk
 
 # bvm, the hosted VMM: a Linux program built with the host compiler from
 # hosted/ and the same drivers/ sources the kernel compiles.
-BVM_SRC := $(wildcard hosted/*.c) $(wildcard drivers/*.c drivers/firmware/*.c)
+BVM_SRC := $(wildcard hosted/*.c) $(wildcard drivers/*.c drivers/firmware/*.c) lib/format.c
 BVM_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -pthread -MMD -MP
 $(B)/bvm: $(patsubst %.c,$(B)/host/%.o,$(BVM_SRC))
 	$(CC) -pthread $^ -o $@
@@ -142,7 +142,7 @@ $(B)/lab/netpeer: tests/lab/netpeer.c
 # The raw KVM_RUN loop that `make bench` measures bvm's exit cost against.
 $(B)/kvm_raw: tests/bench/kvm_raw.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 $(WARN) $< -o $@
+	$(CC) -std=gnu11 -O2 $(WARN) -I. $< -o $@
 
 # The guest's DSDT: drivers/firmware/dsdt.asl compiled by iasl (acpica-tools)
 # into a C array that drivers/firmware/acpi.c includes, in the kernel's, bvm's

@@ -13,13 +13,15 @@
 #include "drivers/i8254.h"
 #include "drivers/rtc_cmos.h"
 #include "drivers/uart16550.h"
+#include "lib/test_abi.h"
 
 #define PC_COM1_PORT 0x3f8
 #define PC_RESET_PORT 0xcf9 /* the reset control register the FADT names */
 #define PC_RESET_LEN 1
-#define PC_RESET_VALUE 0x06    /* full reset */
-#define PC_TEST_EXIT_PORT 0xf4 /* a write ends the guest with AL (QEMU's isa-debug-exit) */
-#define PC_PROGRESS_PORT 0xf5  /* a guest's work counter (scheduler tests, benchmarks) */
+#define PC_RESET_VALUE 0x06		 /* full reset */
+#define PC_TEST_EXIT_PORT TEST_EXIT_PORT /* a write ends the guest with AL (lib/test_abi.h) */
+#define PC_PROGRESS_PORT                                                                           \
+	TEST_PROGRESS_PORT /* a guest's work counter (scheduler tests, benchmarks) */
 #define PC_PLATFORM_MAX_REGIONS 8
 
 /* The devices a guest has; NULL (reset_write NULL) for those it has not. */

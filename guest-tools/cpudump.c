@@ -7,7 +7,7 @@
  * the host CPU or its clock print as `x` (docs/design.md lists them).
  */
 #include "guest-tools/lib/guest.h"
-#include "kernel/format.h"
+#include "lib/format.h"
 
 #define FNV_BASIS 0x811c9dc5u
 #define FNV_PRIME 0x01000193u

@@ -7,12 +7,13 @@ GUESTS := $(patsubst %,$(B)/guests/%.elf,$(GUEST_NAMES))
 GUEST_LIB := $(B)/guest-tools/lib/entry.o $(B)/guest-tools/lib/guest.o $(B)/guest-tools/lib/virtio.o \
 	$(B)/guest-tools/lib/idt.o $(B)/guest-tools/lib/isr.o $(B)/guest-tools/lib/apic.o \
 	$(B)/guest-tools/lib/timing.o $(B)/guest-tools/lib/smp.o $(B)/guest-tools/lib/trampoline.o \
-	$(B)/guest-tools/format.o
+	$(B)/guest-tools/lib-format.o $(B)/guest-tools/lib-string.o
 
 # Modules of the ISO that `make run` boots (FILE:MODULE-CMDLINE).
 ISO_MODULES := $(B)/guests/hello.elf:name=hello
 
-$(B)/guest-tools/format.o: kernel/format.c
+# lib/ (the formatter, and mem*/str* for what the compiler emits) built for the guests.
+$(B)/guest-tools/lib-%.o: lib/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
 

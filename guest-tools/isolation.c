@@ -7,8 +7,8 @@
  * banner.
  */
 #include "guest-tools/lib/guest.h"
+#include "lib/sizes.h"
 
-#define SZ_2M (2ull << 20)
 #define TOP (4ull << 30)
 
 static unsigned int scan_beyond_ram(uint64_t ram_top)

@@ -6,7 +6,7 @@
  */
 #include "guest-tools/lib/guest.h"
 #include "guest-tools/lib/virtio.h"
-#include "kernel/format.h"
+#include "lib/format.h"
 
 #define RXQ 0
 #define TXQ 1

@@ -7,7 +7,7 @@
  */
 #include "guest-tools/lib/guest.h"
 #include "guest-tools/lib/virtio.h"
-#include "kernel/format.h"
+#include "lib/format.h"
 
 #define F_MAC (1ull << 5)
 #define RXQ 0

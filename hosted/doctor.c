@@ -21,13 +21,13 @@
 #include <unistd.h>
 
 #include "hosted/bvm.h"
+#include "lib/test_abi.h"
 
 /* The probe image's layout and results, as hosted/probe.asm defines them. */
 #define PROBE_BASE 0x10000
 #define PROBE_ENTRY (PROBE_BASE + 0x20)
 #define PROBE_GDT_LIMIT 31
 #define PROBE_RAM (2ull << 20)
-#define PROBE_PORT 0xf4
 #define PROBE_TIMEOUT_S 5
 #define PROBE_MAX_EXITS 64
 
@@ -267,7 +267,8 @@ static int probe_setup(struct doctor *d)
 /* The byte the probe wrote to its port, or -1 for any other exit. */
 static int probe_byte(const struct accel_exit *e)
 {
-	if (e->kind != ACCEL_EXIT_IO || e->io.port != PROBE_PORT || !e->io.write || e->io.size != 1)
+	if (e->kind != ACCEL_EXIT_IO || e->io.port != TEST_EXIT_PORT || !e->io.write ||
+	    e->io.size != 1)
 		return -1;
 	return e->io.data[0];
 }

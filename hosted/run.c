@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "hosted/bvm.h"
+#include "lib/test_abi.h"
 
 #define SIG_KICK SIGUSR1
 #define JOIN_RETRY_NS 50000000l /* a thread not gone in 50 ms is kicked again */

@@ -5,7 +5,7 @@
  */
 #include "kernel/cmdline.h"
 #include "kernel/errno.h"
-#include "kernel/format.h"
+#include "lib/format.h"
 
 static int streq(const char *a, const char *b)
 {

@@ -11,7 +11,7 @@
 #include "kernel/debug_keys.h"
 #include "kernel/domain.h"
 #include "kernel/exit.h"
-#include "kernel/format.h"
+#include "lib/format.h"
 #include "kernel/mm.h"
 #include "kernel/options.h"
 #include "kernel/printk.h"

@@ -13,7 +13,6 @@
 #include "drivers/firmware/loader.h"
 #include "kernel/domain.h"
 #include "kernel/exit.h"
-#include "kernel/format.h"
 #include "kernel/guest_console.h"
 #include "kernel/mm.h"
 #include "kernel/panic.h"
@@ -22,10 +21,10 @@
 #include "kernel/run.h"
 #include "kernel/sched.h"
 #include "kernel/spinlock.h"
-#include "kernel/string.h"
 #include "kernel/vcpu_irq.h"
-
-#define SZ_2M (2ull << 20)
+#include "lib/format.h"
+#include "lib/sizes.h"
+#include "lib/string.h"
 
 static unsigned int next_domain_id;
 

@@ -6,7 +6,7 @@
  */
 #include "kernel/guest_console.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 /* A finished line: printed, and kept among the last ones. */
 static void line_end(struct guest_console *c)

@@ -12,14 +12,14 @@
 #include "drivers/firmware/loader.h"
 #include "kernel/cmdline.h"
 #include "kernel/domain.h"
-#include "kernel/format.h"
+#include "lib/format.h"
 #include "kernel/guests.h"
 #include "kernel/mm.h"
 #include "kernel/platform.h"
 #include "kernel/printk.h"
 #include "kernel/run.h"
 #include "kernel/sched.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 #define DEFAULT_MEM (16ull << 20)
 #define MIN_MEM (2ull << 20)

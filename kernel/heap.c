@@ -7,7 +7,7 @@
 #include "kernel/mm.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 #define HEAP_MAGIC_SMALL 0x68656170736d6c6cull /* "heapsmll" */
 #define HEAP_MAGIC_LARGE 0x686561706c617267ull /* "heaplarg" */

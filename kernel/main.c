@@ -23,7 +23,7 @@
 #include "kernel/run.h"
 #include "kernel/sched.h"
 #include "kernel/selftest.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 #include "kernel/version.h"
 #include "kernel/virt.h"
 

@@ -9,16 +9,6 @@
 
 #include <stddef.h>
 
-enum {
-	TAG_END = 0,
-	TAG_CMDLINE = 1,
-	TAG_LOADER = 2,
-	TAG_MODULE = 3,
-	TAG_MMAP = 6,
-	TAG_ACPI_OLD = 14,
-	TAG_ACPI_NEW = 15,
-};
-
 struct tag {
 	uint32_t type;
 	uint32_t size;
@@ -91,21 +81,21 @@ static int parse_module(const struct tag *t, struct boot_info *bi)
 static int parse_tag(const struct tag *t, struct boot_info *bi)
 {
 	switch (t->type) {
-	case TAG_CMDLINE:
+	case MB2_IT_CMDLINE:
 		bi->cmdline = tag_string(t, 8);
 		return bi->cmdline ? 0 : -EINVAL;
-	case TAG_LOADER:
+	case MB2_IT_LOADER_NAME:
 		bi->loader = tag_string(t, 8);
 		return bi->loader ? 0 : -EINVAL;
-	case TAG_MODULE:
+	case MB2_IT_MODULE:
 		return parse_module(t, bi);
-	case TAG_MMAP:
+	case MB2_IT_MMAP:
 		return parse_mmap(t, bi);
-	case TAG_ACPI_NEW:
+	case MB2_IT_ACPI_NEW:
 		if (t->size >= 8 + 36)
 			bi->rsdp = (const uint8_t *)t + 8;
 		return 0;
-	case TAG_ACPI_OLD:
+	case MB2_IT_ACPI_OLD:
 		if (t->size >= 8 + 20 && !bi->rsdp)
 			bi->rsdp = (const uint8_t *)t + 8;
 		return 0;
@@ -121,7 +111,7 @@ int mb2_parse(uint32_t magic, const void *mbi, uint64_t mbi_phys, struct boot_in
 	int err;
 
 	*bi = (struct boot_info){ .loader = "unknown", .cmdline = "" };
-	if (magic != MB2_BOOTLOADER_MAGIC || !mbi || (uintptr_t)mbi % 8)
+	if (magic != MB2_BOOT_MAGIC || !mbi || (uintptr_t)mbi % 8)
 		return -EINVAL;
 	total = *(const uint32_t *)base;
 	if (total < 16)
@@ -131,7 +121,7 @@ int mb2_parse(uint32_t magic, const void *mbi, uint64_t mbi_phys, struct boot_in
 	for (uint32_t off = 8; off + sizeof(struct tag) <= total;) {
 		const struct tag *t = (const void *)(base + off);
 
-		if (t->type == TAG_END)
+		if (t->type == MB2_IT_END)
 			return 0;
 		if (t->size < sizeof(struct tag) || t->size > total - off)
 			return -EINVAL;

@@ -9,7 +9,7 @@
 
 #include "kernel/bootinfo.h"
 
-#define MB2_BOOTLOADER_MAGIC 0x36d76289u
+#include "lib/mb2.h"
 
 /*
  * Parses the information block at mbi (whose physical address is mbi_phys).

@@ -7,7 +7,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 extern char _kernel_start[], _kernel_end[];
 

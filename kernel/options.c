@@ -11,7 +11,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 struct options opts = {
 	.apic_mode = APIC_AUTO,

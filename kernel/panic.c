@@ -8,7 +8,7 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/x86.h"
-#include "kernel/format.h"
+#include "lib/format.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 

@@ -8,7 +8,8 @@
 
 #include <stdint.h>
 
-#define TEST_EXIT_PORT 0xf4
+#include "lib/test_abi.h"
+
 #define BOCHS_SHUTDOWN_PORT 0x8900
 /* Values written to the test exit port (QEMU exits with value * 2 + 1). */
 enum test_exit_code {

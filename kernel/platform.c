@@ -23,11 +23,11 @@
 #include "drivers/rtc_cmos.h"
 #include "kernel/cmdline.h"
 #include "kernel/domain.h"
-#include "kernel/format.h"
+#include "lib/format.h"
 #include "kernel/mm.h"
 #include "kernel/platform.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 #include "kernel/vioapic.h"
 
 struct platform {

@@ -1,5 +1,5 @@
 /*
- * kernel/printk.c: formats log lines with kernel/format.c and writes them to
+ * kernel/printk.c: formats log lines with lib/format.c and writes them to
  * the console serial port under a lock, so lines from several CPUs do not
  * interleave. A line looks like "[    1.234567] cpu1: text".
  */
@@ -7,7 +7,7 @@
 
 #include "arch/x86/serial.h"
 #include "arch/x86/tsc.h"
-#include "kernel/format.h"
+#include "lib/format.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
 

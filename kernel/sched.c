@@ -23,7 +23,7 @@
 #include "kernel/printk.h"
 #include "kernel/sched.h"
 #include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 #include "kernel/vcpu_irq.h"
 
 static spinlock_t sched_lock;

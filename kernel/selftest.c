@@ -6,7 +6,7 @@
  */
 #include "kernel/selftest.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 static const char rodata_probe[] = "read-only";
 static unsigned char data_probe[16] = { 0xc3 }; /* ret */

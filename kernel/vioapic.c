@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "kernel/vioapic.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 /* The two registers of the page (82093AA 3.1); only 32-bit accesses reach them. */
 #define IOREGSEL 0x00

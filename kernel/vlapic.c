@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "kernel/vlapic.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 #include "kernel/errno.h"
 #include "kernel/vlapic_regs.h"
 

@@ -9,7 +9,7 @@
 #include "kernel/domain.h"
 #include "kernel/mm.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 #include "svm/svm.h"
 
 #define MSR_VM_HSAVE_PA 0xc0010117

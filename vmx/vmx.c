@@ -13,7 +13,7 @@
 #include "kernel/mm.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 #include "vmx/vmx.h"
 
 #define MSR_FEATURE_CONTROL 0x3a

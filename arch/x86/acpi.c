@@ -9,7 +9,7 @@
 
 #include "arch/x86/acpi.h"
 #include "kernel/errno.h"
-#include "kernel/format.h"
+#include "lib/format.h"
 
 struct sdt_header {
 	char sig[4];

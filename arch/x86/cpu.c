@@ -7,7 +7,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/x86.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 #define MSR_FEATURE_CONTROL 0x3a
 #define MSR_VMX_PROCBASED 0x482

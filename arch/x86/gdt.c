@@ -9,7 +9,7 @@
 
 #include "arch/x86/gdt.h"
 #include "arch/x86/x86.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 struct idt_entry {
 	uint16_t offset0;

@@ -10,11 +10,10 @@
 #include "kernel/mm.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "lib/sizes.h"
 
 extern char _kernel_start[], _text_end[], _rodata_end[], _kernel_end[];
 
-#define SZ_2M (2ull << 20)
-#define SZ_1G (1ull << 30)
 #define APIC_REGION 0xfec00000ull
 
 static uint64_t pml4[512] __attribute__((aligned(4096)));

@@ -14,7 +14,7 @@
 #include "kernel/mm.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 #define TRAMP_ADDR 0x8000ull
 #define TRAMP_PARAMS 0xf00

@@ -5,8 +5,8 @@
  */
 #include "boot/efi/config.h"
 #include "kernel/errno.h"
-#include "kernel/format.h"
-#include "kernel/string.h"
+#include "lib/format.h"
+#include "lib/string.h"
 
 struct cursor {
 	char *text;

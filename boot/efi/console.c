@@ -10,7 +10,7 @@
 
 #include "arch/x86/x86.h"
 #include "boot/efi/console.h"
-#include "kernel/format.h"
+#include "lib/format.h"
 
 #define COM1 0x3f8
 #define LINE_MAX 512 /* bytes of one message line */

@@ -5,7 +5,7 @@
 
 GNUEFI_LIB := /usr/lib
 EFI_SRC := boot/efi/main.c boot/efi/console.c boot/efi/esp.c boot/efi/config.c \
-	boot/efi/mbi.c boot/efi/kimage.c kernel/format.c kernel/string.c
+	boot/efi/mbi.c boot/efi/kimage.c lib/format.c lib/string.c
 EFI_OBJ := $(patsubst %.c,$(B)/efi/%.o,$(EFI_SRC))
 
 # What gnu-efi needs (position-independent, 16-bit wchar_t, no red zone, the

@@ -8,11 +8,9 @@
 #include "boot/efi/kimage.h"
 #include "drivers/firmware/elf.h"
 #include "kernel/errno.h"
-#include "kernel/format.h"
-#include "kernel/string.h"
-
-#define MB2_HEADER_MAGIC 0xe85250d6u
-#define MB2_SEARCH 32768
+#include "lib/format.h"
+#include "lib/mb2.h"
+#include "lib/string.h"
 
 struct entry_record {
 	char sig[8];	/* +0: "ENTRY64\0" */
@@ -65,7 +63,7 @@ static int add_segment(struct kimage *k, const struct elf64_phdr *ph, size_t len
 /* The 64-bit entry: the record after the Multiboot2 header, pointing into a segment. */
 static int find_entry64(const uint8_t *f, size_t len, struct kimage *k, char *err, size_t errlen)
 {
-	size_t lim = len < MB2_SEARCH ? len : MB2_SEARCH;
+	size_t lim = len < MB2_SEARCH_END ? len : MB2_SEARCH_END;
 
 	for (size_t off = 0; off + 16 <= lim; off += 8) {
 		const uint32_t *h = (const void *)(f + off);

@@ -14,7 +14,7 @@
 #include "boot/efi/esp.h"
 #include "boot/efi/kimage.h"
 #include "boot/efi/mbi.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 #define CFG_FILE "\\EFI\\bivisor\\bivisor.cfg"
 #define BELOW_4G 0xffffffffull	      /* highest address AllocateMaxAddress may use */
@@ -299,7 +299,7 @@ start_kernel(struct loader *l, void *map, UINTN map_size, UINTN dsize, UINT32 dv
 		halt();
 	}
 	asm volatile("cli");
-	((void (*)(uint32_t, uint64_t))l->k.entry64)(MBI_MAGIC, (uint64_t)(UINTN)info);
+	((void (*)(uint32_t, uint64_t))l->k.entry64)(MB2_BOOT_MAGIC, (uint64_t)(UINTN)info);
 	halt();
 }
 

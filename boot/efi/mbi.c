@@ -7,19 +7,7 @@
  */
 #include "boot/efi/mbi.h"
 #include "kernel/errno.h"
-#include "kernel/string.h"
-
-enum {
-	TAG_END = 0,
-	TAG_CMDLINE = 1,
-	TAG_LOADER = 2,
-	TAG_MODULE = 3,
-	TAG_MMAP = 6,
-	TAG_EFI64 = 12,
-	TAG_ACPI_OLD = 14,
-	TAG_ACPI_NEW = 15,
-	TAG_EFI_MMAP = 17,
-};
+#include "lib/string.h"
 
 /* Multiboot2 3.6.8: one memory map entry */
 struct mmap_entry {
@@ -73,7 +61,7 @@ static void tag_module(struct writer *w, const struct mbi_module *m)
 		w->err = -EINVAL; /* the tag has 32-bit addresses */
 		return;
 	}
-	t = tag_begin(w, TAG_MODULE, 16 + n);
+	t = tag_begin(w, MB2_IT_MODULE, 16 + n);
 	if (!t)
 		return;
 	((uint32_t *)t)[2] = (uint32_t)m->start;
@@ -106,7 +94,7 @@ static void tag_mmap(struct writer *w, const struct mbi_input *in)
 {
 	size_t n = in->efi_map_size / in->efi_desc_size, used = 0;
 	struct mmap_entry *e;
-	uint8_t *t = tag_begin(w, TAG_MMAP, 16 + n * sizeof(*e));
+	uint8_t *t = tag_begin(w, MB2_IT_MMAP, 16 + n * sizeof(*e));
 
 	if (!t)
 		return;
@@ -133,11 +121,11 @@ static void tag_mmap(struct writer *w, const struct mbi_input *in)
 
 static void tag_efi(struct writer *w, const struct mbi_input *in)
 {
-	uint8_t *t = tag_begin(w, TAG_EFI64, 16);
+	uint8_t *t = tag_begin(w, MB2_IT_EFI64, 16);
 
 	if (t)
 		*(uint64_t *)(t + 8) = in->efi_systab;
-	t = tag_begin(w, TAG_EFI_MMAP, 16 + in->efi_map_size);
+	t = tag_begin(w, MB2_IT_EFI_MMAP, 16 + in->efi_map_size);
 	if (!t)
 		return;
 	((uint32_t *)t)[2] = (uint32_t)in->efi_desc_size;
@@ -165,20 +153,20 @@ long mbi_build(void *buf, size_t size, const struct mbi_input *in)
 	if (size < 16 || (uintptr_t)buf % 8 || !in->efi_desc_size ||
 	    in->efi_desc_size < sizeof(struct efi_mem_desc))
 		return -EINVAL;
-	tag_string(&w, TAG_CMDLINE, in->cmdline);
-	tag_string(&w, TAG_LOADER, in->loader);
+	tag_string(&w, MB2_IT_CMDLINE, in->cmdline);
+	tag_string(&w, MB2_IT_LOADER_NAME, in->loader);
 	for (unsigned int i = 0; i < in->nmods; i++)
 		tag_module(&w, &in->mods[i]);
 	tag_mmap(&w, in);
 	if (in->rsdp) {
-		uint8_t *t =
-			tag_begin(&w, in->rsdp_new ? TAG_ACPI_NEW : TAG_ACPI_OLD, 8 + in->rsdp_len);
+		uint8_t *t = tag_begin(&w, in->rsdp_new ? MB2_IT_ACPI_NEW : MB2_IT_ACPI_OLD,
+				       8 + in->rsdp_len);
 
 		if (t)
 			memcpy(t + 8, in->rsdp, in->rsdp_len);
 	}
 	tag_efi(&w, in);
-	tag_begin(&w, TAG_END, 8);
+	tag_begin(&w, MB2_IT_END, 8);
 	if (w.err)
 		return w.err;
 	((uint32_t *)buf)[0] = (uint32_t)w.pos;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/mb2.h"
+
 /*
  * One UEFI memory descriptor (UEFI 2.10, 7.2 EFI_MEMORY_DESCRIPTOR). In a
  * map they are desc_size bytes apart, which the firmware may make larger.
@@ -39,8 +41,6 @@ enum efi_mem_type {
 	EFI_ACPI_RECLAIM = 9,
 	EFI_ACPI_NVS = 10,
 };
-
-#define MBI_MAGIC 0x36d76289u /* what the kernel's entry gets in EDI */
 
 struct mbi_module {
 	uint64_t start, end; /* physical, [start, end), below 4 GiB */

@@ -67,7 +67,7 @@ static void copy_str(char *dst, const char *src, size_t n)
 static void out_put(struct table_out *o, const void *data, size_t n)
 {
 	if (!o->ret && o->pos + n > FW_HIGH_RAM)
-		o->ret = fw_fail(o->ld, -E2BIG, "ACPI tables run past %x", FW_HIGH_RAM);
+		o->ret = fw_fail(o->ld, -E2BIG, "ACPI tables run past 0x%llx", FW_HIGH_RAM);
 	if (!o->ret)
 		o->ret = fw_write(o->ld, o->pos, data, n);
 	o->sum += byte_sum(data, n);
@@ -390,20 +390,21 @@ static int check_virtio(struct fw_load *ld, const struct fw_platform *plat, unsi
 
 	fw_name(ld, "virtio-mmio device", (int)i);
 	if (!d->size || d->base + d->size < d->base)
-		return fw_fail(ld, -EINVAL, "%s at %x has a bad size %x", d->base, d->size);
+		return fw_fail(ld, -EINVAL, "%s at 0x%lx has a bad size 0x%lx", fw_what(ld),
+			       d->base, d->size);
 	if (d->base < ld->env->ram_size)
-		return fw_fail(ld, -EINVAL, "%s at %x lies in guest RAM (%m)", d->base,
-			       ld->env->ram_size);
+		return fw_fail(ld, -EINVAL, "%s at 0x%lx lies in guest RAM (%s)", fw_what(ld),
+			       d->base, FW_SIZE(ld->env->ram_size));
 	if ((plat->flags & FW_PLAT_VIRTIO_ACPI) && d->base + d->size > FW_4G)
 		return fw_fail(ld, -EINVAL,
-			       "%s at %x ends above 4 GiB, beyond an ACPI Memory32Fixed", d->base);
+			       "%s at 0x%lx ends above 4 GiB, beyond an ACPI Memory32Fixed",
+			       fw_what(ld), d->base);
 	if (d->irq >= FW_IOAPIC_PINS || d->irq == TIMER_IRQ || d->irq == TIMER_GSI ||
 	    d->irq == plat->sci_irq)
 		return fw_fail(ld, -EINVAL,
 			       "%s has IRQ %u: not an IOAPIC input (0-%u) free of the timer (0, "
 			       "2) and the SCI (%u)",
-			       (uint64_t)d->irq, (uint64_t)FW_IOAPIC_PINS - 1,
-			       (uint64_t)plat->sci_irq);
+			       fw_what(ld), d->irq, FW_IOAPIC_PINS - 1, plat->sci_irq);
 	return 0;
 }
 
@@ -414,19 +415,19 @@ int fw_acpi_check(struct fw_load *ld, const struct fw_platform *plat)
 	if (!plat)
 		return fw_fail(ld, -EINVAL, "no platform to describe in ACPI");
 	if (ld->env->ram_size < FW_HIGH_RAM)
-		return fw_fail(ld, -ENOMEM, "guest RAM (%m) does not cover the ACPI area at %x",
-			       ld->env->ram_size, FW_BIOS_AREA);
+		return fw_fail(ld, -ENOMEM, "guest RAM (%s) does not cover the ACPI area at 0x%llx",
+			       FW_SIZE(ld->env->ram_size), FW_BIOS_AREA);
 	if (!plat->ncpus || plat->ncpus > FW_MAX_CPUS)
-		return fw_fail(ld, -EINVAL, "%u vCPUs: the MADT takes 1 to %u",
-			       (uint64_t)plat->ncpus, (uint64_t)FW_MAX_CPUS);
+		return fw_fail(ld, -EINVAL, "%u vCPUs: the MADT takes 1 to %u", plat->ncpus,
+			       FW_MAX_CPUS);
 	if (!plat->pm1a_evt_port || !plat->pm1a_cnt_port)
 		return fw_fail(ld, -EINVAL, "the FADT needs PM1a event and control ports");
 	if (!plat->sci_irq || plat->sci_irq == TIMER_GSI || plat->sci_irq >= ISA_IRQS)
 		return fw_fail(ld, -EINVAL, "SCI on IRQ %u: it must be an ISA IRQ 1-15 but 2",
-			       (uint64_t)plat->sci_irq);
+			       plat->sci_irq);
 	if (plat->nvirtio > FW_VIRTIO_MAX || (plat->nvirtio && !plat->virtio))
 		return fw_fail(ld, -EINVAL, "%u virtio-mmio devices: up to %u, in an array",
-			       (uint64_t)plat->nvirtio, (uint64_t)FW_VIRTIO_MAX);
+			       plat->nvirtio, FW_VIRTIO_MAX);
 	for (unsigned int i = 0; !ret && i < plat->nvirtio; i++)
 		ret = check_virtio(ld, plat, i);
 	fw_name(ld, NULL, -1);
@@ -446,9 +447,7 @@ void fw_platform_init(struct fw_platform *plat, unsigned int ncpus)
 int fw_build_acpi(const struct dm_env *env, const struct fw_platform *plat, uint64_t *rsdp_gpa,
 		  char *err, size_t errlen)
 {
-	struct fw_load ld = {
-		.env = env, .cmdline = "", .err = err, .errlen = errlen, .what_index = -1
-	};
+	struct fw_load ld = { .env = env, .cmdline = "", .err = err, .errlen = errlen };
 	int ret;
 
 	if (err && errlen)

@@ -57,8 +57,8 @@ static int elf_read_class(struct fw_load *ld, unsigned int cls, struct elf_file 
 	if (cls == ELF_CLASS32) {
 		if (fw_read(ld, 0, &e32, sizeof(e32)))
 			return fw_fail(ld, -EINVAL,
-				       "ELF32 header truncated: the image has %u of its 52 bytes",
-				       (uint64_t)ld->len);
+				       "ELF32 header truncated: the image has %zu of its 52 bytes",
+				       ld->len);
 		*f = (struct elf_file){ .cls = cls,
 					.type = e32.e_type,
 					.machine = e32.e_machine,
@@ -70,8 +70,8 @@ static int elf_read_class(struct fw_load *ld, unsigned int cls, struct elf_file 
 	}
 	if (fw_read(ld, 0, &e64, sizeof(e64)))
 		return fw_fail(ld, -EINVAL,
-			       "ELF64 header truncated: the image has %u of its 64 bytes",
-			       (uint64_t)ld->len);
+			       "ELF64 header truncated: the image has %zu of its 64 bytes",
+			       ld->len);
 	*f = (struct elf_file){ .cls = cls,
 				.type = e64.e_type,
 				.machine = e64.e_machine,
@@ -119,13 +119,13 @@ static int elf_check_file(struct fw_load *ld, const struct elf_file *f, int prot
 			       f->phnum);
 	if (f->phentsize < phsize)
 		return fw_fail(ld, -EINVAL,
-			       "ELF e_phentsize %u is smaller than a program header (%u bytes)",
+			       "ELF e_phentsize %u is smaller than a program header (%lu bytes)",
 			       f->phentsize, phsize);
 	if (f->phoff > ld->len || (uint64_t)f->phnum * f->phentsize > ld->len - f->phoff)
 		return fw_fail(ld, -EINVAL,
-			       "ELF program headers at file offset %x (%u of %u bytes) run past "
-			       "the end of the image (%x bytes)",
-			       f->phoff, f->phnum, f->phentsize, (uint64_t)ld->len);
+			       "ELF program headers at file offset 0x%lx (%u of %u bytes) run past "
+			       "the end of the image (0x%zx bytes)",
+			       f->phoff, f->phnum, f->phentsize, ld->len);
 	return 0;
 }
 
@@ -189,8 +189,8 @@ static int elf_check_segs(struct fw_load *ld, const struct elf_file *f, int prot
 		loads++;
 		fw_name(ld, "ELF segment", i);
 		if (s.filesz > s.memsz)
-			return fw_fail(ld, -EINVAL, "%s has p_filesz %x > p_memsz %x", s.filesz,
-				       s.memsz);
+			return fw_fail(ld, -EINVAL, "%s has p_filesz 0x%lx > p_memsz 0x%lx",
+				       fw_what(ld), s.filesz, s.memsz);
 		fs = elf_fw_segment(&s);
 		ret = fw_check_segment(ld, &fs, prot32 ? FW_4G : UINT64_MAX);
 		if (ret)
@@ -201,7 +201,8 @@ static int elf_check_segs(struct fw_load *ld, const struct elf_file *f, int prot
 	if (!loads)
 		return fw_fail(ld, -EINVAL, "ELF image has no PT_LOAD segment");
 	if (!entry_found)
-		return fw_fail(ld, -EINVAL, "entry point %x lies outside every ELF PT_LOAD segment",
+		return fw_fail(ld, -EINVAL,
+			       "entry point 0x%lx lies outside every ELF PT_LOAD segment",
 			       have_entry ? *entry : f->entry);
 	return 0;
 }

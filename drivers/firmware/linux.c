@@ -46,7 +46,7 @@ static int linux_fail_version(struct fw_load *ld, uint16_t v)
 	return fw_fail(ld, -EINVAL,
 		       "Linux boot protocol %u.%u%u is older than 2.12, the first with the "
 		       "xloadflags that tell a 64-bit entry",
-		       (uint64_t)(v >> 8), (uint64_t)(v & 0xff) / 10, (uint64_t)(v & 0xff) % 10);
+		       v >> 8, (v & 0xff) / 10, (v & 0xff) % 10);
 }
 
 /* The setup header: a bzImage of protocol 2.12 or later with the 64-bit entry. */
@@ -55,27 +55,28 @@ static int linux_read_header(struct fw_load *ld, struct linux_plan *p)
 	uint64_t end;
 
 	if (!fw_linux_has_header(ld))
-		return fw_fail(ld, -EINVAL,
-			       "not a Linux bzImage: no boot flag 0xaa55 at 0x1fe and \"HdrS\" at "
-			       "0x202");
+		return fw_fail(
+			ld, -EINVAL,
+			"not a Linux bzImage: no boot flag 0xaa55 at 0x1fe and \"HdrS\" at 0x202");
 	end = 0x202 + (uint64_t)ld->image[0x201];
 	if (end > ld->len)
 		return fw_fail(ld, -EINVAL,
-			       "Linux setup header ends at %x, past the image's end %x", end,
-			       (uint64_t)ld->len);
+			       "Linux setup header ends at 0x%lx, past the image's end 0x%zx", end,
+			       ld->len);
 	p->hdr_len = (end < HDR_AREA_END ? end : HDR_AREA_END) - LINUX_HDR_OFFSET;
 	fw_read(ld, LINUX_HDR_OFFSET, &p->hdr,
 		p->hdr_len < sizeof(p->hdr) ? p->hdr_len : sizeof(p->hdr));
 	if (p->hdr.version < FW_LINUX_MIN_VERSION)
 		return linux_fail_version(ld, p->hdr.version);
 	if (end < HDR_NEEDED_END)
-		return fw_fail(ld, -EINVAL, "Linux setup header ends at %x, before init_size at %x",
-			       end, (uint64_t)HDR_NEEDED_END - 4);
+		return fw_fail(ld, -EINVAL,
+			       "Linux setup header ends at 0x%lx, before init_size at 0x%x", end,
+			       HDR_NEEDED_END - 4);
 	if (!(p->hdr.xloadflags & LINUX_XLF_KERNEL_64))
 		return fw_fail(
 			ld, -EINVAL,
-			"Linux kernel has no 64-bit entry (xloadflags %x lacks XLF_KERNEL_64)",
-			(uint64_t)p->hdr.xloadflags);
+			"Linux kernel has no 64-bit entry (xloadflags 0x%x lacks XLF_KERNEL_64)",
+			p->hdr.xloadflags);
 	if (!(p->hdr.loadflags & LINUX_LOADED_HIGH))
 		return fw_fail(ld, -EINVAL,
 			       "Linux image is a zImage (loaded at 0x10000), not a bzImage");
@@ -91,15 +92,14 @@ static int linux_find_kernel(struct fw_load *ld, struct linux_plan *p)
 	p->kernel_off = (sects + 1) * LINUX_SECTOR;
 	if (p->kernel_off >= ld->len)
 		return fw_fail(ld, -EINVAL,
-			       "Linux setup of %u sectors runs to the image's end (%x bytes)",
-			       sects, (uint64_t)ld->len);
+			       "Linux setup of %lu sectors runs to the image's end (0x%zx bytes)",
+			       sects, ld->len);
 	rest = ld->len - p->kernel_off;
 	if (!size || size > rest + 15) /* syssize rounds up; a signature may follow */
-		return fw_fail(
-			ld, -EINVAL,
-			"Linux protected-mode kernel of %x bytes (syssize) does not match the "
-			"%x bytes after the setup",
-			size, rest);
+		return fw_fail(ld, -EINVAL,
+			       "Linux protected-mode kernel of 0x%lx bytes (syssize) does not "
+			       "match the 0x%lx bytes after the setup",
+			       size, rest);
 	p->kernel_len = size < rest ? size : rest;
 	return 0;
 }
@@ -127,24 +127,25 @@ static int linux_place_kernel(struct fw_load *ld, struct linux_plan *p)
 	} else if (!p->hdr.relocatable_kernel) {
 		if (pref < FW_HIGH_RAM)
 			return fw_fail(ld, -EINVAL,
-				       "Linux kernel is not relocatable and its pref_address %x is "
-				       "below 1 MiB",
+				       "Linux kernel is not relocatable and its pref_address 0x%lx "
+				       "is below 1 MiB",
 				       pref);
 		return fw_fail(ld, -E2BIG,
-			       "Linux kernel needs %m from %x (init_size at pref_address; not "
-			       "relocatable), beyond guest RAM (%m)",
-			       size, pref, ld->env->ram_size);
+			       "Linux kernel needs %s from 0x%lx (init_size at pref_address; not "
+			       "relocatable), beyond guest RAM (%s)",
+			       FW_SIZE(size), pref, FW_SIZE(ld->env->ram_size));
 	} else if (align < PAGE_SIZE || (align & (align - 1))) {
-		return fw_fail(ld, -EINVAL,
-			       "Linux kernel_alignment %x is not a power of two of 4 KiB or more",
-			       align);
+		return fw_fail(
+			ld, -EINVAL,
+			"Linux kernel_alignment 0x%lx is not a power of two of 4 KiB or more",
+			align);
 	} else {
 		p->load = (FW_HIGH_RAM + align - 1) & ~(align - 1);
 		if (!linux_fits(ld, p->load, size))
 			return fw_fail(ld, -E2BIG,
-				       "Linux kernel needs %m of RAM (init_size) from %x, beyond "
-				       "guest RAM (%m)",
-				       size, p->load, ld->env->ram_size);
+				       "Linux kernel needs %s of RAM (init_size) from 0x%lx, "
+				       "beyond guest RAM (%s)",
+				       FW_SIZE(size), p->load, FW_SIZE(ld->env->ram_size));
 	}
 	p->end = p->load + size;
 	return 0;
@@ -164,9 +165,9 @@ static int linux_place_initrd(struct fw_load *ld, struct linux_plan *p)
 		top = FW_4G;
 	if (p->initrd_len > top || ((top - p->initrd_len) & ~(PAGE_SIZE - 1)) < low)
 		return fw_fail(ld, -E2BIG,
-			       "initrd of %m does not fit in guest RAM between the kernel's end %x "
-			       "and %x (the lowest of RAM, initrd_addr_max and 4 GiB)",
-			       p->initrd_len, low, top);
+			       "initrd of %s does not fit in guest RAM between the kernel's end "
+			       "0x%lx and 0x%lx (the lowest of RAM, initrd_addr_max and 4 GiB)",
+			       FW_SIZE(p->initrd_len), low, top);
 	p->initrd_gpa = (top - p->initrd_len) & ~(PAGE_SIZE - 1);
 	return 0;
 }
@@ -277,11 +278,12 @@ static int linux_check_cmdline(struct fw_load *ld, struct linux_plan *p)
 	if (p->cmdline_len <= limit)
 		cmdline_emit(&c, p);
 	if (p->cmdline_len > limit || c.pos > limit)
-		return fw_fail(ld, -E2BIG,
-			       "command line of %u bytes (with %u virtio_mmio.device= parameters) "
-			       "is longer than the %u bytes the kernel takes (cmdline_size %u)",
-			       p->cmdline_len > limit ? p->cmdline_len : c.pos,
-			       (uint64_t)cmdline_devices(p), limit, (uint64_t)p->hdr.cmdline_size);
+		return fw_fail(
+			ld, -E2BIG,
+			"command line of %lu bytes (with %u virtio_mmio.device= parameters) is "
+			"longer than the %lu bytes the kernel takes (cmdline_size %u)",
+			p->cmdline_len > limit ? p->cmdline_len : c.pos, cmdline_devices(p), limit,
+			p->hdr.cmdline_size);
 	return 0;
 }
 
@@ -377,14 +379,15 @@ int fw_load_linux(const struct dm_env *env, const void *bzimage, size_t len, con
 		  size_t initrd_len, const char *cmdline, const struct fw_platform *plat,
 		  struct fw_boot_cpu *cpu, char *err, size_t errlen)
 {
-	struct fw_load ld = { .env = env,
-			      .image = bzimage,
-			      .len = len,
-			      .cmdline = "",
-			      .cpu = cpu,
-			      .err = err,
-			      .errlen = errlen,
-			      .what_index = -1 };
+	struct fw_load ld = {
+		.env = env,
+		.image = bzimage,
+		.len = len,
+		.cmdline = "",
+		.cpu = cpu,
+		.err = err,
+		.errlen = errlen,
+	};
 	struct linux_plan p = { .initrd = initrd, .initrd_len = initrd_len, .plat = plat };
 	int ret;
 
@@ -396,8 +399,8 @@ int fw_load_linux(const struct dm_env *env, const void *bzimage, size_t len, con
 	p.cmdline = cmdline ? cmdline : "";
 	p.cmdline_len = fw_strnlen(p.cmdline, FW_CMDLINE_MAX);
 	if (env->ram_size <= FW_HIGH_RAM)
-		return fw_fail(&ld, -ENOMEM, "guest RAM (%m) does not reach above 1 MiB",
-			       env->ram_size);
+		return fw_fail(&ld, -ENOMEM, "guest RAM (%s) does not reach above 1 MiB",
+			       FW_SIZE(env->ram_size));
 	if (!len)
 		return fw_fail(&ld, -EINVAL, "empty image");
 	ret = linux_check(&ld, &p);

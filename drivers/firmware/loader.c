@@ -4,13 +4,14 @@
  * the checks and copies every loader shares; and the 64-bit entry of a plain ELF64 image: identity
  * page tables with 2 MiB pages (Intel SDM vol. 3A 4.5) and a flat GDT (3.4.5).
  */
+#include <stdarg.h>
+
 #include "drivers/firmware/linux_boot.h"
 #include "drivers/firmware/loader_internal.h"
 #include "drivers/firmware/multiboot.h"
+#include "lib/format.h"
+#include "lib/sizes.h"
 
-#define KIB (1ull << 10)
-#define MIB (1ull << 20)
-#define GIB (1ull << 30)
 #define PAGE_SIZE 4096ull
 
 #define PTE_PRESENT (1ull << 0)
@@ -28,96 +29,48 @@ static const uint8_t fw_zeros[4096];
 #define GDT_DATA 0x00cf93000000ffffull	 /* read/write */
 #define GDT_ENTRIES 4			 /* room for FW_SEL_CODE to FW_SEL_BOOT_DS */
 
-/* The message builder behind fw_fail(): bounded, always NUL-terminated. */
-struct fw_msg {
-	char *buf;
-	size_t size;
-	size_t pos;
-};
-
-static void msg_putc(struct fw_msg *m, char c)
+int fw_fail(struct fw_load *ld, int error, const char *fmt, ...)
 {
-	if (m->pos + 1 < m->size)
-		m->buf[m->pos++] = c;
+	va_list ap;
+
+	if (!ld->err || !ld->errlen)
+		return error;
+	va_start(ap, fmt);
+	fmt_vsnprintf(ld->err, ld->errlen, fmt, ap);
+	va_end(ap);
+	return error;
 }
 
-static void msg_puts(struct fw_msg *m, const char *s)
+void fw_name(struct fw_load *ld, const char *what, int index)
 {
-	while (*s)
-		msg_putc(m, *s++);
+	if (!what)
+		ld->name[0] = '\0';
+	else if (index < 0)
+		fmt_snprintf(ld->name, sizeof(ld->name), "%s", what);
+	else
+		fmt_snprintf(ld->name, sizeof(ld->name), "%s %d", what, index);
 }
 
-static void msg_putu(struct fw_msg *m, uint64_t v, unsigned int base)
+const char *fw_what(const struct fw_load *ld)
 {
-	char digits[24];
-	int n = 0;
-
-	if (base == 16)
-		msg_puts(m, "0x");
-	do {
-		digits[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	while (n)
-		msg_putc(m, digits[--n]);
+	return ld->name[0] ? ld->name : "image";
 }
 
-static void msg_put_size(struct fw_msg *m, uint64_t v)
+const char *fw_size(char buf[FW_SIZE_LEN], uint64_t v)
 {
 	static const struct {
 		uint64_t unit;
 		const char *name;
-	} units[] = { { GIB, " GiB" }, { MIB, " MiB" }, { KIB, " KiB" } };
+	} units[] = { { GIB, "GiB" }, { MIB, "MiB" }, { KIB, "KiB" } };
 
 	for (unsigned int i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (v && v % units[i].unit == 0) {
-			msg_putu(m, v / units[i].unit, 10);
-			msg_puts(m, units[i].name);
-			return;
+			fmt_snprintf(buf, FW_SIZE_LEN, "%lu %s", v / units[i].unit, units[i].name);
+			return buf;
 		}
 	}
-	msg_putu(m, v, 10);
-	msg_puts(m, " bytes");
-}
-
-static void msg_directive(struct fw_msg *m, char d, const struct fw_load *ld, const uint64_t **arg)
-{
-	switch (d) {
-	case 'x':
-		msg_putu(m, *(*arg)++, 16);
-		break;
-	case 'u':
-		msg_putu(m, *(*arg)++, 10);
-		break;
-	case 'm':
-		msg_put_size(m, *(*arg)++);
-		break;
-	case 's':
-		msg_puts(m, ld->what ? ld->what : "image");
-		if (ld->what_index >= 0) {
-			msg_putc(m, ' ');
-			msg_putu(m, (uint64_t)ld->what_index, 10);
-		}
-		break;
-	default:
-		msg_putc(m, d);
-	}
-}
-
-int fw_fail_args(struct fw_load *ld, int error, const char *fmt, const uint64_t *args)
-{
-	struct fw_msg m = { ld->err, ld->errlen, 0 };
-
-	if (!ld->err || !ld->errlen)
-		return error;
-	for (; *fmt; fmt++) {
-		if (*fmt == '%' && fmt[1])
-			msg_directive(&m, *++fmt, ld, &args);
-		else
-			msg_putc(&m, *fmt);
-	}
-	m.buf[m.pos] = '\0';
-	return error;
+	fmt_snprintf(buf, FW_SIZE_LEN, "%lu bytes", v);
+	return buf;
 }
 
 int fw_read(const struct fw_load *ld, uint64_t off, void *buf, size_t size)
@@ -135,13 +88,14 @@ int fw_read(const struct fw_load *ld, uint64_t off, void *buf, size_t size)
 static int fw_check_areas(struct fw_load *ld, uint64_t start, uint64_t end)
 {
 	if (start < FW_BOOTINFO_LIMIT && end > FW_BOOTINFO_BASE)
-		return fw_fail(
-			ld, -EINVAL,
-			"%s [%x, %x) overlaps the boot information and page tables at [%x, %x)",
-			start, end, FW_BOOTINFO_BASE, FW_BOOTINFO_LIMIT);
+		return fw_fail(ld, -EINVAL,
+			       "%s [0x%lx, 0x%lx) overlaps the boot information and page tables at "
+			       "[0x%llx, 0x%llx)",
+			       fw_what(ld), start, end, FW_BOOTINFO_BASE, FW_BOOTINFO_LIMIT);
 	if (start < FW_HIGH_RAM && end > FW_LOW_RAM_END)
-		return fw_fail(ld, -EINVAL, "%s [%x, %x) overlaps the reserved area [%x, %x)",
-			       start, end, FW_LOW_RAM_END, FW_HIGH_RAM);
+		return fw_fail(ld, -EINVAL,
+			       "%s [0x%lx, 0x%lx) overlaps the reserved area [0x%llx, 0x%llx)",
+			       fw_what(ld), start, end, FW_LOW_RAM_END, FW_HIGH_RAM);
 	return 0;
 }
 
@@ -150,24 +104,27 @@ int fw_check_segment(struct fw_load *ld, const struct fw_segment *s, uint64_t li
 	uint64_t end = s->gpa + s->memsz;
 
 	if (s->filesz > s->memsz)
-		return fw_fail(ld, -EINVAL, "%s has %x file bytes for only %x bytes of memory",
-			       s->filesz, s->memsz);
+		return fw_fail(ld, -EINVAL,
+			       "%s has 0x%lx file bytes for only 0x%lx bytes of memory",
+			       fw_what(ld), s->filesz, s->memsz);
 	if (s->offset > ld->len || s->filesz > ld->len - s->offset)
 		return fw_fail(ld, -EINVAL,
-			       "%s data at file offset %x (%x bytes) runs past the end of the "
-			       "image (%x bytes)",
-			       s->offset, s->filesz, (uint64_t)ld->len);
+			       "%s data at file offset 0x%lx (0x%lx bytes) runs past the end of "
+			       "the image (0x%zx bytes)",
+			       fw_what(ld), s->offset, s->filesz, ld->len);
 	if (!s->memsz)
 		return 0;
 	if (end < s->gpa)
-		return fw_fail(ld, -EINVAL, "%s at %x (%x bytes) wraps around the address space",
-			       s->gpa, s->memsz);
+		return fw_fail(ld, -EINVAL,
+			       "%s at 0x%lx (0x%lx bytes) wraps around the address space",
+			       fw_what(ld), s->gpa, s->memsz);
 	if (end > limit)
-		return fw_fail(ld, -EINVAL, "%s ends at %x, above the 4 GiB a 32-bit entry reaches",
-			       end);
+		return fw_fail(ld, -EINVAL,
+			       "%s ends at 0x%lx, above the 4 GiB a 32-bit entry reaches",
+			       fw_what(ld), end);
 	if (end > ld->env->ram_size)
-		return fw_fail(ld, -E2BIG, "%s ends at %x, beyond guest RAM (%m)", end,
-			       ld->env->ram_size);
+		return fw_fail(ld, -E2BIG, "%s ends at 0x%lx, beyond guest RAM (%s)", fw_what(ld),
+			       end, FW_SIZE(ld->env->ram_size));
 	return fw_check_areas(ld, s->gpa, end);
 }
 
@@ -176,8 +133,9 @@ int fw_write(struct fw_load *ld, gpa_t gpa, const void *buf, size_t size)
 	int ret = ld->env->mem_write(ld->env->ctx, gpa, buf, size);
 
 	if (ret)
-		return fw_fail(ld, ret, "writing %x bytes at guest address %x failed (error %u)",
-			       (uint64_t)size, gpa, (uint64_t)-ret);
+		return fw_fail(ld, ret,
+			       "writing 0x%zx bytes at guest address 0x%lx failed (error %u)", size,
+			       gpa, -ret);
 	return 0;
 }
 
@@ -215,7 +173,7 @@ int fw_setup_low_memory(struct fw_load *ld, enum fw_cpu_mode mode, uint16_t code
 	int ret;
 
 	if (!code || !data || code == data || n > GDT_ENTRIES)
-		return fw_fail(ld, -EINVAL, "selectors %x and %x do not fit the loader's GDT",
+		return fw_fail(ld, -EINVAL, "selectors 0x%x and 0x%x do not fit the loader's GDT",
 			       code_sel, data_sel);
 	ret = fw_zero(ld, FW_BOOTINFO_BASE, FW_BOOTINFO_LIMIT - FW_BOOTINFO_BASE);
 	if (ret)
@@ -286,9 +244,9 @@ int fw_check_identity_map(struct fw_load *ld)
 
 	if (gib > PT_MAX_PDS)
 		return fw_fail(ld, -E2BIG,
-			       "guest RAM of %m needs %u GiB of identity map, more than the %u the "
-			       "page tables below %x can hold",
-			       ld->env->ram_size, gib, PT_MAX_PDS, FW_BOOTINFO_LIMIT);
+			       "guest RAM of %s needs %lu GiB of identity map, more than the %llu "
+			       "the page tables below 0x%llx can hold",
+			       FW_SIZE(ld->env->ram_size), gib, PT_MAX_PDS, FW_BOOTINFO_LIMIT);
 	return 0;
 }
 
@@ -370,7 +328,10 @@ static int fw_dispatch(struct fw_load *ld)
 
 enum fw_image_kind fw_image_probe(const void *image, size_t len)
 {
-	struct fw_load ld = { .image = image, .len = image ? len : 0, .what_index = -1 };
+	struct fw_load ld = {
+		.image = image,
+		.len = image ? len : 0,
+	};
 	size_t off;
 	int ret2, ret1;
 
@@ -399,13 +360,14 @@ size_t fw_strnlen(const char *s, size_t max)
 int fw_load_image(const struct dm_env *env, const void *image, size_t len, const char *cmdline,
 		  struct fw_boot_cpu *cpu, char *err, size_t errlen)
 {
-	struct fw_load ld = { .env = env,
-			      .image = image,
-			      .len = len,
-			      .cpu = cpu,
-			      .err = err,
-			      .errlen = errlen,
-			      .what_index = -1 };
+	struct fw_load ld = {
+		.env = env,
+		.image = image,
+		.len = len,
+		.cpu = cpu,
+		.err = err,
+		.errlen = errlen,
+	};
 	int ret;
 
 	if (err && errlen)
@@ -420,8 +382,8 @@ int fw_load_image(const struct dm_env *env, const void *image, size_t len, const
 			       "command line longer than the %u bytes the boot information holds",
 			       FW_CMDLINE_MAX - 1);
 	if (env->ram_size <= FW_HIGH_RAM)
-		return fw_fail(&ld, -ENOMEM, "guest RAM (%m) does not reach above 1 MiB",
-			       env->ram_size);
+		return fw_fail(&ld, -ENOMEM, "guest RAM (%s) does not reach above 1 MiB",
+			       FW_SIZE(env->ram_size));
 	if (!len)
 		return fw_fail(&ld, -EINVAL, "empty image");
 	ret = fw_dispatch(&ld);

@@ -13,6 +13,8 @@
 #include "drivers/firmware/loader.h"
 
 #define FW_4G (1ull << 32)
+#define FW_NAME_LEN 40 /* "virtio-mmio device 31", "Multiboot2 header" */
+#define FW_SIZE_LEN 32 /* a 20-digit number and " bytes" */
 
 struct fw_load {
 	const struct dm_env *env; /* NULL while probing: nothing is written */
@@ -23,8 +25,7 @@ struct fw_load {
 	struct fw_boot_cpu *cpu;
 	char *err; /* NULL while probing */
 	size_t errlen;
-	const char *what; /* what "%s" names in a message... */
-	int what_index;	  /* ...followed by this number when >= 0 */
+	char name[FW_NAME_LEN]; /* the part messages are about (fw_name); "" for the image */
 };
 
 /* File bytes [offset, offset + filesz) go to gpa; [gpa + filesz, gpa + memsz) is zeroed. */
@@ -36,19 +37,19 @@ struct fw_segment {
 };
 
 /*
- * Writes a one-line reason into ld->err and returns error. fmt takes %x (hex
- * with 0x), %u (decimal), %m (a size: "16 MiB") for the uint64_t arguments in
- * order, and %s for ld->what.
+ * Writes a one-line reason into ld->err (lib/format.c's conversions, checked
+ * by -Wformat) and returns error. A message names the part at fault with
+ * "%s" and fw_what(ld), and gives a size with "%s" and FW_SIZE(v).
  */
-int fw_fail_args(struct fw_load *ld, int error, const char *fmt, const uint64_t *args);
-#define fw_fail(ld, error, fmt, ...)                                                               \
-	fw_fail_args(ld, error, fmt, (const uint64_t[]){ 0, __VA_ARGS__ } + 1)
-
-static inline void fw_name(struct fw_load *ld, const char *what, int index)
-{
-	ld->what = what;
-	ld->what_index = index;
-}
+int fw_fail(struct fw_load *ld, int error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Names the part later messages are about: what, then index when >= 0 ("ELF segment 2"). */
+void fw_name(struct fw_load *ld, const char *what, int index);
+/* The name fw_name() gave, or "image" (fw_name(ld, NULL, -1)). */
+const char *fw_what(const struct fw_load *ld);
+/* v as a message gives a size: "16 MiB" when it is a whole number of a unit, else "4100 bytes". */
+const char *fw_size(char buf[FW_SIZE_LEN], uint64_t v);
+#define FW_SIZE(v) fw_size((char[FW_SIZE_LEN]){ 0 }, (v))
 
 /* Copies image bytes [off, off + size) to buf; -EINVAL (no message) if outside the image. */
 int fw_read(const struct fw_load *ld, uint64_t off, void *buf, size_t size);

@@ -60,7 +60,7 @@ static size_t mb_search_end(const struct fw_load *ld, const struct mb_search *ps
 static int mb_find(struct fw_load *ld, const struct mb_search *ps, size_t *off)
 {
 	size_t end = mb_search_end(ld, ps), bad = 0;
-	const char *broken = NULL;
+	enum { MB_OK, MB_CUT_OFF, MB_BAD_SUM } broken = MB_OK;
 
 	for (size_t o = 0; o + 4 <= end; o += ps->align) {
 		uint32_t sum = 0;
@@ -69,7 +69,7 @@ static int mb_find(struct fw_load *ld, const struct mb_search *ps, size_t *off)
 			continue;
 		if (o + 4 * ps->words > end) {
 			if (!broken) {
-				broken = "%s header at file offset %x is cut off at %x";
+				broken = MB_CUT_OFF;
 				bad = o;
 			}
 			continue;
@@ -81,12 +81,18 @@ static int mb_find(struct fw_load *ld, const struct mb_search *ps, size_t *off)
 			return 1;
 		}
 		if (!broken) {
-			broken = "%s header at file offset %x has a bad checksum";
+			broken = MB_BAD_SUM;
 			bad = o;
 		}
 	}
 	fw_name(ld, ps->name, -1);
-	return broken ? fw_fail(ld, -EINVAL, broken, bad, (uint64_t)end) : 0;
+	if (broken == MB_CUT_OFF)
+		return fw_fail(ld, -EINVAL, "%s header at file offset 0x%zx is cut off at 0x%zx",
+			       fw_what(ld), bad, end);
+	if (broken == MB_BAD_SUM)
+		return fw_fail(ld, -EINVAL, "%s header at file offset 0x%zx has a bad checksum",
+			       fw_what(ld), bad);
+	return 0;
 }
 
 int mb1_find(struct fw_load *ld, size_t *off)
@@ -110,22 +116,23 @@ static int mb_aout_segment(struct fw_load *ld, size_t hdr_off, const struct mb2_
 	uint64_t load = a->load_addr, delta = (uint64_t)a->header_addr - a->load_addr;
 
 	if (load > a->header_addr)
-		return fw_fail(ld, -EINVAL, "%s load_addr %x is above header_addr %x", load,
-			       a->header_addr);
+		return fw_fail(ld, -EINVAL, "%s load_addr 0x%lx is above header_addr 0x%x",
+			       fw_what(ld), load, a->header_addr);
 	if (delta > hdr_off)
 		return fw_fail(ld, -EINVAL,
-			       "%s load_addr %x lies before the start of the file (header at file "
-			       "offset %x, header_addr %x)",
-			       load, hdr_off, a->header_addr);
+			       "%s load_addr 0x%lx lies before the start of the file (header at "
+			       "file offset 0x%zx, header_addr 0x%x)",
+			       fw_what(ld), load, hdr_off, a->header_addr);
 	s->gpa = load;
 	s->offset = hdr_off - delta;
 	if (a->load_end_addr && a->load_end_addr < load)
-		return fw_fail(ld, -EINVAL, "%s load_end_addr %x is below load_addr %x",
-			       a->load_end_addr, load);
+		return fw_fail(ld, -EINVAL, "%s load_end_addr 0x%x is below load_addr 0x%lx",
+			       fw_what(ld), a->load_end_addr, load);
 	s->filesz = a->load_end_addr ? a->load_end_addr - load : ld->len - s->offset;
 	if (a->bss_end_addr && a->bss_end_addr < load + s->filesz)
-		return fw_fail(ld, -EINVAL, "%s bss_end_addr %x is below the end of its data %x",
-			       a->bss_end_addr, load + s->filesz);
+		return fw_fail(ld, -EINVAL,
+			       "%s bss_end_addr 0x%x is below the end of its data 0x%lx",
+			       fw_what(ld), a->bss_end_addr, load + s->filesz);
 	s->memsz = a->bss_end_addr ? a->bss_end_addr - load : s->filesz;
 	return fw_check_segment(ld, s, FW_4G);
 }
@@ -141,8 +148,8 @@ static int mb_load_aout(struct fw_load *ld, size_t hdr_off, const struct mb2_add
 		return ret;
 	if (entry < s.gpa || entry - s.gpa >= s.filesz)
 		return fw_fail(ld, -EINVAL,
-			       "%s entry address %x is outside its loaded bytes [%x, %x)", entry,
-			       s.gpa, s.gpa + s.filesz);
+			       "%s entry address 0x%lx is outside its loaded bytes [0x%lx, 0x%lx)",
+			       fw_what(ld), entry, s.gpa, s.gpa + s.filesz);
 	return fw_load_segment(ld, &s);
 }
 
@@ -216,10 +223,12 @@ static int mb1_check_flags(struct fw_load *ld, uint32_t flags)
 	if (unknown & MB1_HF_VIDEO)
 		return fw_fail(ld, -EINVAL,
 			       "%s header requires video mode information (flag 2); bivisor's "
-			       "guests have no display");
+			       "guests have no display",
+			       fw_what(ld));
 	if (unknown)
 		return fw_fail(ld, -EINVAL,
-			       "%s header requires flags %x that bivisor does not know", unknown);
+			       "%s header requires flags 0x%x that bivisor does not know",
+			       fw_what(ld), unknown);
 	return 0;
 }
 
@@ -236,10 +245,10 @@ int mb1_load(struct fw_load *ld, size_t off)
 		return ret;
 	if (h.flags & MB1_HF_ADDRESS) {
 		if (off + 32 > mb_search_end(ld, &mb1_search))
-			return fw_fail(
-				ld, -EINVAL,
-				"%s header at file offset %x is cut off before its address fields",
-				off);
+			return fw_fail(ld, -EINVAL,
+				       "%s header at file offset 0x%zx is cut off before its "
+				       "address fields",
+				       fw_what(ld), off);
 		fw_read(ld, off, &h, 32);
 		fw_name(ld, "Multiboot 1 image", -1);
 		entry = h.entry_addr;
@@ -253,7 +262,8 @@ int mb1_load(struct fw_load *ld, size_t off)
 		ret = elf_load(ld, 1, 0, &entry);
 	} else {
 		ret = fw_fail(ld, -EINVAL,
-			      "%s header has no address fields (flag 16) and the file is not ELF");
+			      "%s header has no address fields (flag 16) and the file is not ELF",
+			      fw_what(ld));
 	}
 	return ret ? ret : mb_boot(ld, MB1_BOOT_MAGIC, entry, mb1_write_info);
 }
@@ -274,7 +284,7 @@ static int mb2_info_request(struct fw_load *ld, size_t pos, const struct mb2_hea
 			return fw_fail(
 				ld, -EINVAL,
 				"%s requests boot information type %u, which bivisor does not know",
-				type);
+				fw_what(ld), type);
 	}
 	return 0;
 }
@@ -282,7 +292,7 @@ static int mb2_info_request(struct fw_load *ld, size_t pos, const struct mb2_hea
 static int mb2_tag_too_small(struct fw_load *ld, const struct mb2_header_tag *t, uint32_t min)
 {
 	return fw_fail(ld, -EINVAL, "%s tag type %u has size %u, below the %u bytes it needs",
-		       t->type, t->size, min);
+		       fw_what(ld), t->type, t->size, min);
 }
 
 static int mb2_address_tag(struct fw_load *ld, size_t pos, const struct mb2_header_tag *t,
@@ -316,12 +326,14 @@ static int mb2_demand_tag(struct fw_load *ld, size_t pos, const struct mb2_heade
 		if (mb_word(ld, pos + 8) & MB2_CONSOLE_REQUIRED)
 			return fw_fail(ld, -EINVAL,
 				       "%s requires a console described in the boot information, "
-				       "which bivisor does not give");
+				       "which bivisor does not give",
+				       fw_what(ld));
 		return 0;
 	case MB2_HT_FRAMEBUFFER:
-		return fw_fail(ld, -EINVAL,
-			       "%s requires a framebuffer (tag type 5); bivisor's guests have no "
-			       "display");
+		return fw_fail(
+			ld, -EINVAL,
+			"%s requires a framebuffer (tag type 5); bivisor's guests have no display",
+			fw_what(ld));
 	case MB2_HT_MODULE_ALIGN: /* no modules */
 	case MB2_HT_EFI_BS:	  /* the EFI tags matter only to an EFI loader */
 	case MB2_HT_EFI32_ENTRY:
@@ -330,7 +342,8 @@ static int mb2_demand_tag(struct fw_load *ld, size_t pos, const struct mb2_heade
 		return 0;
 	default:
 		return fw_fail(ld, -EINVAL,
-			       "%s has required tag type %u, which bivisor does not know", t->type);
+			       "%s has required tag type %u, which bivisor does not know",
+			       fw_what(ld), t->type);
 	}
 }
 
@@ -356,13 +369,14 @@ static int mb2_walk_tags(struct fw_load *ld, size_t pos, size_t end, struct mb2_
 
 	for (;;) {
 		if (pos > end || end - pos < sizeof(t))
-			return fw_fail(ld, -EINVAL, "%s tags run to its end without an end tag");
+			return fw_fail(ld, -EINVAL, "%s tags run to its end without an end tag",
+				       fw_what(ld));
 		fw_read(ld, pos, &t, sizeof(t));
 		if (t.size < sizeof(t) || t.size > end - pos)
 			return fw_fail(ld, -EINVAL,
-				       "%s tag at file offset %x (type %u) has size %u, outside "
+				       "%s tag at file offset 0x%zx (type %u) has size %u, outside "
 				       "the header",
-				       pos, t.type, t.size);
+				       fw_what(ld), pos, t.type, t.size);
 		if (t.type == MB2_HT_END)
 			return 0;
 		ret = mb2_header_tag(ld, pos, &t, r);
@@ -379,13 +393,13 @@ static int mb2_check_header(struct fw_load *ld, size_t off, struct mb2_request *
 	fw_read(ld, off, &h, sizeof(h));
 	if (h.architecture != MB2_ARCH_I386)
 		return fw_fail(ld, -EINVAL, "%s header is for architecture %u, not i386 (0)",
-			       h.architecture);
+			       fw_what(ld), h.architecture);
 	if (h.header_length < sizeof(h) + sizeof(struct mb2_header_tag) ||
 	    h.header_length > mb_search_end(ld, &mb2_search) - off)
 		return fw_fail(ld, -EINVAL,
-			       "%s header_length %u at file offset %x does not fit in the file's "
-			       "first 32 KiB",
-			       h.header_length, off);
+			       "%s header_length %u at file offset 0x%zx does not fit in the "
+			       "file's first 32 KiB",
+			       fw_what(ld), h.header_length, off);
 	fw_name(ld, "Multiboot2 header", -1);
 	return mb2_walk_tags(ld, off + sizeof(h), off + h.header_length, r);
 }
@@ -403,13 +417,15 @@ int mb2_load(struct fw_load *ld, size_t off)
 	fw_name(ld, "Multiboot2 image", -1);
 	entry = r.entry;
 	if (r.have_address && !r.have_entry)
-		return fw_fail(ld, -EINVAL, "%s has an address tag but no entry address tag");
+		return fw_fail(ld, -EINVAL, "%s has an address tag but no entry address tag",
+			       fw_what(ld));
 	if (r.have_address && r.address.load_addr == UINT32_MAX) {
 		/* -1: the file loads from its start, which puts the header at header_addr */
 		if (r.address.header_addr < off)
-			return fw_fail(ld, -EINVAL,
-				       "%s header_addr %x is below the header's file offset %x",
-				       r.address.header_addr, off);
+			return fw_fail(
+				ld, -EINVAL,
+				"%s header_addr 0x%x is below the header's file offset 0x%zx",
+				fw_what(ld), r.address.header_addr, off);
 		r.address.load_addr = r.address.header_addr - off;
 	}
 	if (r.have_address)
@@ -417,7 +433,8 @@ int mb2_load(struct fw_load *ld, size_t off)
 	else if (elf_has_magic(ld))
 		ret = elf_load(ld, 1, r.have_entry, &entry);
 	else
-		ret = fw_fail(ld, -EINVAL, "%s has no address tag and the file is not ELF");
+		ret = fw_fail(ld, -EINVAL, "%s has no address tag and the file is not ELF",
+			      fw_what(ld));
 	return ret ? ret : mb_boot(ld, MB2_BOOT_MAGIC, entry, mb2_write_info);
 }
 

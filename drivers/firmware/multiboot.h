@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "lib/mb2.h"
+
 /* Multiboot 1: the header (3.1.1-3.1.4) */
 #define MB1_HEADER_MAGIC 0x1badb002u
 #define MB1_BOOT_MAGIC 0x2badb002u /* in EAX at entry */
@@ -85,10 +87,6 @@ struct mb1_mmap_entry {
 _Static_assert(sizeof(struct mb1_mmap_entry) == 24, "Multiboot 1 mmap entry is 24 bytes");
 
 /* Multiboot2: the header and its tags (3.1) */
-#define MB2_HEADER_MAGIC 0xe85250d6u
-#define MB2_BOOT_MAGIC 0x36d76289u /* in EAX at entry */
-#define MB2_SEARCH_END 32768	   /* the header lies in the first 32 KiB... */
-#define MB2_ALIGN 8		   /* ...8-aligned, as are its tags and the info's */
 #define MB2_ARCH_I386 0
 #define MB2_TAG_OPTIONAL 1 /* header tag flags bit 0 */
 
@@ -133,15 +131,6 @@ struct mb2_address_tag {
 _Static_assert(sizeof(struct mb2_address_tag) == 24, "Multiboot2 address tag is 24 bytes");
 
 /* Multiboot2: the boot information (3.6) */
-enum mb2_info_tag_type {
-	MB2_IT_END = 0,
-	MB2_IT_CMDLINE = 1,
-	MB2_IT_LOADER_NAME = 2,
-	MB2_IT_MODULE = 3,
-	MB2_IT_MEMINFO = 4,
-	MB2_IT_MMAP = 6,
-	MB2_IT_LAST = 21, /* image load base: the last type the 1.0 spec defines */
-};
 
 struct mb2_info_header {
 	uint32_t total_size; /* 0x00 */

@@ -1,18 +1,17 @@
 /*
  * guest-tools/lib/guest.c: console output on COM1 (a 16550 at 0x3f8),
  * report() counting and the exit through port 0xf4 (QEMU's isa-debug-exit,
- * bvm's and bivisor's test exit). Uses the kernel's formatter. Output from
- * several CPUs is serialised by a lock held for one guest_printf call.
+ * bvm's and bivisor's test exit; lib/test_abi.h). Formats with lib/format.c.
+ * Output from several CPUs is serialised by a lock held for one guest_printf call.
  */
 #include <stdarg.h>
 
 #include "guest-tools/lib/guest.h"
 #include "guest-tools/lib/smp.h"
-#include "kernel/format.h"
+#include "lib/format.h"
+#include "lib/test_abi.h"
 
 #define COM1 0x3f8
-#define EXIT_PORT 0xf4
-#define PROGRESS_PORT 0xf5
 
 extern uint32_t boot_magic, boot_info;
 
@@ -136,14 +135,14 @@ uint64_t guest_ram_top(void)
 
 void guest_exit(int status)
 {
-	outb(EXIT_PORT, (uint8_t)status);
+	outb(TEST_EXIT_PORT, (uint8_t)status);
 	for (;;)
 		asm volatile("cli; hlt");
 }
 
 void guest_progress(uint32_t units)
 {
-	asm volatile("outl %0, %1" : : "a"(units), "Nd"((uint16_t)PROGRESS_PORT));
+	asm volatile("outl %0, %1" : : "a"(units), "Nd"((uint16_t)TEST_PROGRESS_PORT));
 }
 
 void guest_start64(void)

@@ -7,7 +7,7 @@
 #include "guest-tools/lib/guest.h"
 #include "guest-tools/lib/idt.h"
 #include "guest-tools/lib/smp.h"
-#include "kernel/format.h"
+#include "lib/format.h"
 
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 

@@ -20,19 +20,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/test_abi.h"
+
 #define LOOP_PORT 0x80
-#define END_PORT 0xf4
 #define GUEST_PAGE 0x1000
 #define DEFAULT_COUNT 1000000ul
 #define MAX_COUNT 0xfffffffful /* the loop counts in ECX */
 
 /* Real mode at 0:0, ECX = N: 1: out 0x80,al; dec ecx; jnz 1b; out 0xf4,al; hlt */
 static const uint8_t guest_code[] = {
-	0xe6, LOOP_PORT, /* out $0x80, %al */
-	0x66, 0x49,	 /* dec %ecx (operand-size prefix: 32 bits in real mode) */
-	0x75, 0xfa,	 /* jnz -6, back to the out */
-	0xe6, END_PORT,	 /* out $0xf4, %al */
-	0xf4,		 /* hlt */
+	0xe6, LOOP_PORT,      /* out $0x80, %al */
+	0x66, 0x49,	      /* dec %ecx (operand-size prefix: 32 bits in real mode) */
+	0x75, 0xfa,	      /* jnz -6, back to the out */
+	0xe6, TEST_EXIT_PORT, /* out $0xf4, %al */
+	0xf4,		      /* hlt */
 };
 
 struct raw_vm {
@@ -93,7 +94,7 @@ static int raw_vcpu_start(struct raw_vm *r, unsigned long count)
 	return 0;
 }
 
-/* Runs until the OUT to END_PORT; returns the number of LOOP_PORT exits, or -1. */
+/* Runs until the OUT to TEST_EXIT_PORT; returns the number of LOOP_PORT exits, or -1. */
 static long raw_run(struct raw_vm *r, unsigned long count)
 {
 	unsigned long exits = 0, other = 0;
@@ -112,7 +113,7 @@ static long raw_run(struct raw_vm *r, unsigned long count)
 				r->run->exit_reason, exits);
 			return -1;
 		}
-		if (r->run->io.port == END_PORT)
+		if (r->run->io.port == TEST_EXIT_PORT)
 			return (long)exits;
 		if (r->run->io.port == LOOP_PORT)
 			exits++;

@@ -3,8 +3,8 @@
 # array (the Makefile's iasl rule) that drivers/firmware/acpi.c includes.
 FW_LOADER_SRC := drivers/firmware/loader.c drivers/firmware/multiboot.c drivers/firmware/elf.c
 UNIT_DEPS_test_linux_loader := drivers/firmware/linux.c drivers/firmware/acpi.c \
-	$(FW_LOADER_SRC) arch/x86/acpi.c kernel/format.c
+	$(FW_LOADER_SRC) arch/x86/acpi.c lib/format.c
 UNIT_DEPS_test_acpi_build := drivers/firmware/acpi.c $(FW_LOADER_SRC) arch/x86/acpi.c \
-	kernel/format.c
+	lib/format.c
 $(B)/unit/obj/drivers/firmware/acpi.o: $(B)/firmware/dsdt_aml.h
 $(B)/unit/obj/drivers/firmware/acpi.o: UNIT_CFLAGS += -I$(B)/firmware

@@ -22,10 +22,7 @@
 #include "arch/x86/acpi.h"
 #include "drivers/dm_env.h"
 #include "drivers/firmware/loader.h"
-
-#define KIB (1ull << 10)
-#define MIB (1ull << 20)
-#define GIB (1ull << 30)
+#include "lib/sizes.h"
 
 struct guest {
 	uint8_t *ram;

@@ -184,7 +184,7 @@ static void mbi_block_reads_back_through_the_kernel_parser(void **state)
 	mbi_input_init(&in, test_map, sizeof(test_map), sizeof(test_map[0]));
 	n = mbi_build(buf, sizeof(buf), &in);
 	assert_true(n > 0 && (size_t)n <= mbi_size(&in, sizeof(test_map)));
-	assert_int_equal(mb2_parse(MBI_MAGIC, buf, 0x5000, &bi), 0);
+	assert_int_equal(mb2_parse(MB2_BOOT_MAGIC, buf, 0x5000, &bi), 0);
 	assert_string_equal(bi.loader, "bivisor.efi");
 	assert_string_equal(bi.cmdline, "loglevel=info testexit");
 	assert_int_equal(bi.info_end - bi.info_start, n);
@@ -225,7 +225,7 @@ static void mbi_follows_the_firmware_descriptor_size(void **state)
 		memcpy(map + i * 48, &test_map[i], 40);
 	mbi_input_init(&in, map, sizeof(map), 48);
 	assert_true(mbi_build(buf, sizeof(buf), &in) > 0);
-	assert_int_equal(mb2_parse(MBI_MAGIC, buf, 0x5000, &bi), 0);
+	assert_int_equal(mb2_parse(MB2_BOOT_MAGIC, buf, 0x5000, &bi), 0);
 	assert_int_equal(bi.nmem, 8);
 	assert_int_equal(bi.mem[3].len, 0x103000);
 }

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_format.c: kernel/format.c against the host C library's
+ * tests/unit/test_format.c: lib/format.c against the host C library's
  * snprintf (C11 7.21.6.1): every integer conversion over a grid of flags,
  * widths, precisions, length modifiers and edge values, then strings,
  * characters, pointers, '*' arguments and truncation at every buffer size.
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "kernel/format.h"
+#include "lib/format.h"
 
 #define BUF 160
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -281,7 +281,7 @@ static void nul_char_is_written_and_counted(void **state)
 	assert_memory_equal(buf, "  \0", 4);
 }
 
-/* Placed last: until kernel/format.c reads a %c past its byte, ASan stops here. */
+/* Placed last: until lib/format.c reads a %c past its byte, ASan stops here. */
 static void chars_match_libc(void **state)
 {
 	(void)state;

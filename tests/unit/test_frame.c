@@ -14,8 +14,8 @@
 #include <cmocka.h>
 
 #include "kernel/frame.h"
+#include "lib/sizes.h"
 
-#define MIB (1ull << 20)
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The bitmap's frames: one host buffer, large enough for 32 GiB of RAM. */

@@ -17,10 +17,8 @@
 #include "kernel/gpt.h"
 #include "svm/npt.h"
 #include "vmx/ept.h"
+#include "lib/sizes.h"
 
-#define SZ_4K 0x1000ull
-#define SZ_2M 0x200000ull
-#define SZ_1G 0x40000000ull
 #define HPA_2M 0x7f000000ull /* a host address for leaves: never dereferenced */
 
 struct rig {

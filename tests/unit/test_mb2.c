@@ -15,8 +15,7 @@
 #include "kernel/errno.h"
 #include "kernel/mb2.h"
 #include "tests/unit/dump.h"
-
-#define MIB (1ull << 20)
+#include "lib/sizes.h"
 
 static int parse_dump(const char *path, struct boot_info *bi, struct dump *d)
 {
@@ -25,7 +24,7 @@ static int parse_dump(const char *path, struct boot_info *bi, struct dump *d)
 	assert_int_equal(dump_load(path, d), 0);
 	mb2 = dump_find(d, "MB2");
 	assert_non_null(mb2);
-	return mb2_parse(MB2_BOOTLOADER_MAGIC, mb2->data, mb2->phys, bi);
+	return mb2_parse(MB2_BOOT_MAGIC, mb2->data, mb2->phys, bi);
 }
 
 static void check_grub_block(const char *path, uint64_t ram)
@@ -142,7 +141,7 @@ static int parse_block(const struct block *blk, struct boot_info *bi)
 	free(alloc);
 	copy = dump_alloc_like(0, blk->len, &alloc);
 	memcpy(copy, blk->b, blk->len);
-	return mb2_parse(MB2_BOOTLOADER_MAGIC, copy, 0x10000, bi);
+	return mb2_parse(MB2_BOOT_MAGIC, copy, 0x10000, bi);
 }
 
 static void minimal_block_parses_to_defaults(void **state)
@@ -168,10 +167,10 @@ static void wrong_magic_null_or_misaligned_block_is_rejected(void **state)
 	struct boot_info bi;
 
 	(void)state;
-	assert_int_equal(mb2_parse(MB2_BOOTLOADER_MAGIC, words, 0, &bi), 0);
+	assert_int_equal(mb2_parse(MB2_BOOT_MAGIC, words, 0, &bi), 0);
 	assert_int_equal(mb2_parse(0x2badb002, words, 0, &bi), -EINVAL); /* Multiboot 1 */
-	assert_int_equal(mb2_parse(MB2_BOOTLOADER_MAGIC, NULL, 0, &bi), -EINVAL);
-	assert_int_equal(mb2_parse(MB2_BOOTLOADER_MAGIC, &words[1], 0, &bi), -EINVAL);
+	assert_int_equal(mb2_parse(MB2_BOOT_MAGIC, NULL, 0, &bi), -EINVAL);
+	assert_int_equal(mb2_parse(MB2_BOOT_MAGIC, &words[1], 0, &bi), -EINVAL);
 }
 
 static void total_size_too_small_is_rejected(void **state)

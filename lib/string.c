@@ -1,8 +1,8 @@
 /*
- * kernel/string.c: byte-at-a-time implementations of the C library's memory
+ * lib/string.c: byte-at-a-time implementations of the C library's memory
  * and string functions (C11 7.24). Plain loops: the kernel copies little.
  */
-#include "kernel/string.h"
+#include "lib/string.h"
 
 void *memset(void *dst, int c, size_t n)
 {

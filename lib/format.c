@@ -1,10 +1,10 @@
 /*
- * kernel/format.c: a small vsnprintf for the kernel console (C11 7.21.6.1
+ * lib/format.c: a small vsnprintf for every program's output (C11 7.21.6.1
  * is the reference for the conversions it supports). No floating point, no
  * allocation, no global state; it is unit-tested on the host against the
  * behaviour of the C library's snprintf.
  */
-#include "kernel/format.h"
+#include "lib/format.h"
 
 #include <stdint.h>
 

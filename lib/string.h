@@ -1,10 +1,11 @@
 /*
- * kernel/string.h: the freestanding memory and string functions the kernel
- * uses (and that the compiler may emit calls to: memcpy, memset, memmove,
- * memcmp).
+ * lib/string.h: the freestanding memory and string functions the kernel,
+ * bivisor.efi and the test guests use (and that the compiler may emit calls
+ * to: memcpy, memset, memmove, memcmp). Hosted builds (bvm, the unit tests)
+ * get these from the C library and do not link lib/string.c.
  */
-#ifndef KERNEL_STRING_H
-#define KERNEL_STRING_H
+#ifndef LIB_STRING_H
+#define LIB_STRING_H
 
 #include <stddef.h>
 
