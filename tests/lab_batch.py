@@ -98,17 +98,22 @@ def batch_initrd(tests, path):
     return path
 
 
-def lab_command(initrd, socks):
-    """L1: Debian's kernel on one CPU under TCG, -cpu max (SVM for KVM).
-    LAB_TCG=multi|single, LAB_SMP=N and LAB_CPU=MODEL change them, for loops
-    that compare (docs/testing.md)."""
+def l1_command(initrd, serial, append):
+    """L1: Debian's kernel on one CPU under TCG, -cpu max (SVM for KVM), with
+    the serial options given. LAB_TCG=multi|single, LAB_SMP=N and LAB_CPU=MODEL
+    change the CPU side, for loops that compare (docs/testing.md)."""
     accel = "tcg,thread=%s" % os.environ.get("LAB_TCG", "single")
     return ["qemu-system-x86_64", "-accel", accel, "-cpu", os.environ.get("LAB_CPU", "max"),
             "-smp", os.environ.get("LAB_SMP", "1"),
-            "-m", "1G", "-display", "none", "-no-reboot", "-monitor", "none"] + \
-        socks.qemu_options(keys=False) + \
+            "-m", "1G", "-display", "none", "-no-reboot", "-monitor", "none"] + serial + \
         ["-kernel", os.path.join(BUILD, "guest", "bzImage"), "-initrd", initrd,
-         "-append", "console=ttyS0 quiet panic=-1 nokaslr lab=batch"]
+         "-append", append]
+
+
+def lab_command(initrd, socks):
+    """L1 running this batch, its serial port in the log, QMP for a stall."""
+    return l1_command(initrd, socks.qemu_options(keys=False),
+                      "console=ttyS0 quiet panic=-1 nokaslr lab=batch")
 
 
 BEGIN = re.compile(r"LAB: begin (\S+)$")

@@ -97,6 +97,7 @@ def probe_svm_qemu():
     return ok("%s, TCG with SVM and NPT" % base.why)
 
 
+@functools.lru_cache(maxsize=None)
 def probe_bochs():
     """Bochs built with VMX: its CPU model list has the Skylake-X model (PLATFORMS.md 2)."""
     if not shutil.which("bochs"):

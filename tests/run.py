@@ -184,16 +184,13 @@ def bvm_command(test, log):
 
 def lab_command(test, log):
     """The nested-KVM lab running one command (make bench; tests run in batches,
-    tests/lab_batch.py): Debian's kernel as L1 on one CPU of QEMU TCG runs bvm
-    on real KVM (one CPU: docs/testing.md)."""
+    tests/lab_batch.py:lab_command): the same L1 (tests/lab_batch.py:l1_command)
+    runs bvm on real KVM."""
     append = 'console=ttyS0 quiet panic=-1 lab="%s"' % test.get("lab", "")
     if test.get("guest"):  # the L2 guest's own command line
         append += ' guest="%s"' % test["guest"]
-    return ["qemu-system-x86_64", "-accel", "tcg,thread=single", "-cpu", "max", "-smp", "1",
-            "-m", "1G", "-display", "none",
-            "-no-reboot", "-monitor", "none", "-serial", "file:" + log,
-            "-kernel", os.path.join(BUILD, "guest", "bzImage"),
-            "-initrd", os.path.join(BUILD, "lab", "initrd.gz"), "-append", append]
+    return lab_batch.l1_command(os.path.join(BUILD, "lab", "initrd.gz"),
+                                ["-serial", "file:" + log], append)
 
 
 def check_quiet(lines, spec):
