@@ -25,7 +25,6 @@
 #define KVM_MAX_SLOTS 8
 
 struct accel_vcpu {
-	struct accel_vm *vm;
 	int fd;
 	struct kvm_run *run; /* NULL: not created */
 	size_t run_size;
@@ -251,7 +250,7 @@ static int kvm_vcpu_create(struct accel_vm *vm, unsigned int id, struct accel_vc
 		close(fd);
 		return err;
 	}
-	*v = (struct accel_vcpu){ .vm = vm, .fd = fd, .run = run, .run_size = (size_t)size };
+	*v = (struct accel_vcpu){ .fd = fd, .run = run, .run_size = (size_t)size };
 	*out = v;
 	return 0;
 }

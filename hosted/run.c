@@ -205,7 +205,7 @@ static void boot_segment(struct accel_segment *s, uint16_t sel, int code, int lo
 				     .g = 1 };
 }
 
-/* The loader's state of the boot vCPU, over the registers it has after reset. */
+/* The loader's state of the boot vCPU (set_regs keeps what this does not name). */
 static void boot_regs(struct accel_regs *r, const struct fw_boot_cpu *b)
 {
 	int lm = b->mode == FW_CPU_LONG64;
@@ -217,7 +217,6 @@ static void boot_regs(struct accel_regs *r, const struct fw_boot_cpu *b)
 				  .rsi = b->rsi,
 				  .rdi = b->rdi,
 				  .rflags = 2,
-				  .cr2 = r->cr2,
 				  .cr0 = 0x11 | (lm ? 0x80000000u : 0),
 				  .cr4 = lm ? 0x20 : 0,
 				  .cr3 = lm ? b->cr3 : 0,
@@ -238,9 +237,6 @@ int vm_vcpu_create(struct vm *vm, unsigned int id, const struct fw_boot_cpu *boo
 	*v = (struct bvm_vcpu){ .vm = vm, .id = id };
 	rc = vm->accel->vcpu_create(vm->acc, id, &v->acc);
 	if (rc < 0 || id != 0) /* APs wait for INIT-SIPI */
-		return rc;
-	rc = vm->accel->get_regs(v->acc, &r);
-	if (rc < 0)
 		return rc;
 	boot_regs(&r, boot);
 	return vm->accel->set_regs(v->acc, &r);
