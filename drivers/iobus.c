@@ -8,11 +8,6 @@
  */
 #include "drivers/iobus.h"
 
-static uint64_t width_mask(unsigned int size)
-{
-	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
-}
-
 void iobus_init(struct iobus *bus, void *lock_ctx, uint64_t (*lock)(void *ctx),
 		void (*unlock)(void *ctx, uint64_t flags))
 {
@@ -104,7 +99,7 @@ uint64_t iobus_read(struct iobus *bus, enum dm_space space, uint64_t addr, unsig
 		if (bus->unlock)
 			bus->unlock(bus->lock_ctx, flags);
 	}
-	return value & width_mask(size);
+	return value & iobus_width_mask(size);
 }
 
 void iobus_write(struct iobus *bus, enum dm_space space, uint64_t addr, unsigned int size,
@@ -117,7 +112,7 @@ void iobus_write(struct iobus *bus, enum dm_space space, uint64_t addr, unsigned
 		return;
 	if (bus->lock)
 		flags = bus->lock(bus->lock_ctx);
-	d->r.write(d->r.dev, addr - d->r.base, size, value & width_mask(size));
+	d->r.write(d->r.dev, addr - d->r.base, size, value & iobus_width_mask(size));
 	if (bus->unlock)
 		bus->unlock(bus->lock_ctx, flags);
 }

@@ -46,4 +46,10 @@ uint64_t iobus_read(struct iobus *bus, enum dm_space space, uint64_t addr, unsig
 void iobus_write(struct iobus *bus, enum dm_space space, uint64_t addr, unsigned int size,
 		 uint64_t value);
 
+/* The bits an access of size bytes (1, 2, 4 or 8) carries. */
+static inline uint64_t iobus_width_mask(unsigned int size)
+{
+	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
 #endif

@@ -74,7 +74,6 @@ struct domain {
 	hpa_t ram_hpa; /* contiguous, 2 MiB aligned */
 	uint64_t ram_size;
 	uint64_t frames; /* frames this domain holds (RAM, nested tables, control blocks) */
-	void *arch;	 /* the backend's per-domain state, if it needs any */
 	struct gpt gpt;	 /* guest-physical tables in the backend's format (kernel/gpt.c) */
 	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
 	unsigned int nvcpus;

@@ -17,21 +17,20 @@
 #include "kernel/printk.h"
 #include "kernel/vcpu_irq.h"
 
-static uint64_t mask_of(unsigned int size)
-{
-	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
-}
-
-/* An OUT's special ports first (the test exit ends the domain), then the bus. */
-static void port_write(struct vcpu *v, uint16_t port, unsigned int size, uint64_t value)
+/*
+ * An OUT's special ports first, then the bus. Returns 1 when it was the test
+ * exit, which ended the domain (there is no next instruction to go to).
+ */
+static int port_write(struct vcpu *v, uint16_t port, unsigned int size, uint64_t value)
 {
 	if (port == PC_TEST_EXIT_PORT) {
 		domain_end(v->dom, (int)(value & 0xff));
-		return;
+		return 1;
 	}
 	if (port == PC_PROGRESS_PORT)
 		__atomic_add_fetch(&v->dom->progress, 1, __ATOMIC_RELAXED);
 	iobus_write(&v->dom->bus, DM_SPACE_PIO, port, size, value);
+	return 0;
 }
 
 /* After a port write: a reset the guest asked for ends it. Returns 1 if it did. */
@@ -50,14 +49,10 @@ static void handle_string_io(struct vcpu *v, const struct vm_exit *e);
 
 static void handle_io(struct vcpu *v, const struct vm_exit *e)
 {
-	uint64_t rax = vcpu_get_reg(v, VM_REG_RAX), mask = mask_of(e->io.size);
+	uint64_t rax = vcpu_get_reg(v, VM_REG_RAX), mask = iobus_width_mask(e->io.size);
 
 	if (e->io.is_string) {
 		handle_string_io(v, e);
-		return;
-	}
-	if (e->io.is_write && e->io.port == PC_TEST_EXIT_PORT) {
-		domain_end(v->dom, (int)(rax & 0xff));
 		return;
 	}
 	if (!e->io.is_write && e->io.size == 4) /* a 32-bit register write clears 63:32 */
@@ -66,8 +61,8 @@ static void handle_io(struct vcpu *v, const struct vm_exit *e)
 		vcpu_set_reg(v, VM_REG_RAX,
 			     (rax & ~mask) | iobus_read(&v->dom->bus, DM_SPACE_PIO, e->io.port,
 							e->io.size));
-	else
-		port_write(v, e->io.port, e->io.size, rax & mask);
+	else if (port_write(v, e->io.port, e->io.size, rax & mask))
+		return;
 	if (reset_asked(v, e->io.port))
 		return;
 	vcpu_advance_rip(v, e->insn_len);
@@ -291,7 +286,7 @@ static void handle_string_io(struct vcpu *v, const struct vm_exit *e)
 			     e->io.port);
 		return;
 	}
-	amask = mask_of(s.addr_size);
+	amask = iobus_width_mask(s.addr_size);
 	count = e->io.rep ? rcx & amask : 1;
 	sreg = e->io.is_write ? s.seg : VM_SEG_ES; /* INS has no segment override */
 	vcpu_get_seg(v, sreg, &seg);
