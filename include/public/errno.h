@@ -1,6 +1,6 @@
 /*
  * include/public/errno.h: the error numbers bivisor's code returns negated:
- * the kernel, the device models and (later) hypercalls. They are Linux's
+ * the kernel, the device models and the hypercalls (include/public/hypercall.h). They are Linux's
  * values (asm-generic/errno-base.h, errno.h), so they match <errno.h> in a
  * hosted build and read the same to the service guest.
  */
