@@ -14,9 +14,9 @@
 #include <stdint.h>
 
 #define BV_PAGE_SIZE 4096u
-#define BV_NAME_LEN 32	      /* NUL-terminated; letters, digits, '-' and '_' */
-#define BV_MAX_VCPUS 16	      /* vCPUs of a domain */
-#define BV_POPULATE_MAX 512u  /* pages per BV_HC_MEMORY_POPULATE */
+#define BV_NAME_LEN 32	       /* NUL-terminated; letters, digits, '-' and '_' */
+#define BV_MAX_VCPUS 16	       /* vCPUs of a domain */
+#define BV_POPULATE_MAX 512u   /* pages per BV_HC_MEMORY_POPULATE */
 #define BV_COPY_MAX (1u << 20) /* bytes per BV_HC_MEMORY_READ / _WRITE */
 
 /* BV_HC_DOMAIN_CREATE: a paused domain with vcpus vCPUs and no RAM mapped yet. */
@@ -100,12 +100,12 @@ enum bv_domain_state {
 };
 
 struct bv_domain_info {
-	uint32_t domid;	      /*  0 */
-	uint32_t state;	      /*  4: enum bv_domain_state */
-	int32_t exit_status;  /*  8: BV_DOMAIN_ENDED: the guest's status; else -1 */
-	uint32_t vcpus;	      /* 12 */
-	uint64_t mem;	      /* 16 */
-	uint64_t populated;   /* 24: pages given so far */
+	uint32_t domid;		/*  0 */
+	uint32_t state;		/*  4: enum bv_domain_state */
+	int32_t exit_status;	/*  8: BV_DOMAIN_ENDED: the guest's status; else -1 */
+	uint32_t vcpus;		/* 12 */
+	uint64_t mem;		/* 16 */
+	uint64_t populated;	/* 24: pages given so far */
 	char name[BV_NAME_LEN]; /* 32 */
 };
 _Static_assert(sizeof(struct bv_domain_info) == 64, "bv_domain_info");

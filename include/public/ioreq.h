@@ -81,9 +81,9 @@ _Static_assert(sizeof(struct bv_ioreq_range) == 24, "bv_ioreq_range");
 
 /* BV_HC_IOREQ_SERVER: one per client domain; the page stays the service's. */
 struct bv_ioreq_server {
-	uint32_t domid;	    /*  0 */
-	uint32_t nranges;   /*  4: 1 to BV_IOREQ_RANGES */
-	uint64_t page_gpa;  /*  8: service gpa of a page-aligned struct bv_ioreq_page */
+	uint32_t domid;	   /*  0 */
+	uint32_t nranges;  /*  4: 1 to BV_IOREQ_RANGES */
+	uint64_t page_gpa; /*  8: service gpa of a page-aligned struct bv_ioreq_page */
 	struct bv_ioreq_range range[BV_IOREQ_RANGES]; /* 16 */
 };
 _Static_assert(sizeof(struct bv_ioreq_server) == 16 + 24 * BV_IOREQ_RANGES, "bv_ioreq_server");
