@@ -228,7 +228,7 @@ static int load_guest(struct vm *vm, const struct bvm_options *o, const struct b
 	uint32_t tsc_khz = vm->accel->tsc_khz(vm->acc);
 	int rc;
 
-	if (inputs_load(&vm->env, o, in, vm->nvirtio, tsc_khz, &boot, err, sizeof(err))) {
+	if (inputs_load(&vm->env, o, in, tsc_khz, &boot, err, sizeof(err))) {
 		fprintf(stderr, "bvm: kernel '%s': %s\n", o->kernel, err);
 		return -1;
 	}

@@ -134,6 +134,7 @@ struct vm {
 struct bvm_inputs {
 	void *image, *initrd;
 	size_t image_len, initrd_len;
+	enum fw_image_kind kind; /* the image's, probed once */
 };
 
 /* hosted/inputs.c */
@@ -148,8 +149,7 @@ int inputs_open(struct vm *vm, const struct bvm_options *o, struct bvm_inputs *i
 void inputs_start_streams(struct vm *vm);
 /* Loads the guest image into env; tsc_khz goes on a Linux command line (0: none). */
 int inputs_load(const struct dm_env *env, const struct bvm_options *o, const struct bvm_inputs *in,
-		unsigned int nvirtio, uint32_t tsc_khz, struct fw_boot_cpu *boot, char *err,
-		size_t errlen);
+		uint32_t tsc_khz, struct fw_boot_cpu *boot, char *err, size_t errlen);
 
 /* hosted/run.c */
 /* Creates vCPU id; the boot vCPU (0) gets the loader's state, the others wait for INIT. */
@@ -176,7 +176,10 @@ void diag_print_vcpu(struct bvm_vcpu *v);
 void diag_dump(struct vm *vm, const char *why);
 
 /* hosted/devices.c */
-unsigned int vm_virtio_irq(unsigned int n);
+/* How many virtio-mmio windows o asks for: the rng, the disks, the nets, the console. */
+unsigned int vm_virtio_count(const struct bvm_options *o);
+/* Window n's address, length and IRQ, as vm_add_devices gives it and Linux is told. */
+struct fw_virtio_mmio vm_virtio_window(unsigned int n);
 int vm_add_devices(struct vm *vm, const struct bvm_options *o);
 void vm_poll_devices(struct vm *vm);
 
