@@ -184,10 +184,6 @@ int vm_add_devices(struct vm *vm, const struct bvm_options *o);
 void vm_poll_devices(struct vm *vm);
 
 /* hosted/io.c */
-/* Puts a device on the guest's I/O bus; an overlap is refused with both names on stderr. */
-int vm_register_io(struct vm *vm, const struct dm_io_region *r);
-/* Puts the PC devices p names at their ports (drivers/pc_platform.c). */
-int vm_register_pc(struct vm *vm, const struct pc_platform *p);
 /* The guest's dm_env and its empty I/O bus, whose device calls take dev_lock. */
 void vm_env_init(struct vm *vm);
 

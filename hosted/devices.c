@@ -43,7 +43,7 @@ static int add_window(struct vm *vm, const char *name, struct virtio_mmio *t)
 				  t };
 
 	vm->nvirtio++;
-	return vm_register_io(vm, &r);
+	return iobus_attach(&vm->bus, &r, &vm->env);
 }
 
 static unsigned int next_irq(struct vm *vm)
@@ -62,7 +62,8 @@ static int add_pc_devices(struct vm *vm)
 {
 	acpi_pm_init(&vm->pm, &vm->env, poweroff, vm);
 	rtc_cmos_init(&vm->rtc, &vm->env, (int64_t)time(NULL));
-	return vm_register_pc(vm, &(struct pc_platform){ .rtc = &vm->rtc, .pm = &vm->pm });
+	return pc_platform_register(&(struct pc_platform){ .rtc = &vm->rtc, .pm = &vm->pm },
+				    &vm->bus, &vm->env);
 }
 
 int vm_add_devices(struct vm *vm, const struct bvm_options *o)

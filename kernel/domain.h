@@ -116,10 +116,6 @@ void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
 void domain_end(struct domain *d, int status);
 /* One line of exit counts per reason, summed over its vCPUs (at its end, debug key e). */
 void domain_print_exits(struct domain *d);
-/* Puts a device on the domain's I/O bus; an overlap is refused and logged with both names. */
-int domain_register_io(struct domain *d, const struct dm_io_region *r);
-/* Puts the PC devices p names at their ports (drivers/pc_platform.c). */
-int domain_register_pc(struct domain *d, const struct pc_platform *p);
 
 /* Frames allocated on behalf of a domain are counted, so their return can be checked. */
 hpa_t domain_frame_alloc(struct domain *d);

@@ -134,10 +134,12 @@ int platform_create(struct domain *d)
 	i8254_init(&p->pit, &d->env);
 	rtc_cmos_init(&p->rtc, &d->env, host_time());
 	acpi_pm_init(&p->pm, &d->env, poweroff, d);
-	if (domain_register_io(d, &(struct dm_io_region){ "ioapic", DM_SPACE_MMIO, VIOAPIC_BASE,
-							  VIOAPIC_SIZE, ioapic_read, ioapic_write,
-							  &p->ioapic }) ||
-	    domain_register_pc(d, &pc))
+	if (iobus_attach(&d->bus,
+			 &(struct dm_io_region){ "ioapic", DM_SPACE_MMIO, VIOAPIC_BASE,
+						 VIOAPIC_SIZE, ioapic_read, ioapic_write,
+						 &p->ioapic },
+			 &d->env) ||
+	    pc_platform_register(&pc, &d->bus, &d->env))
 		return -ENOSPC;
 	return 0;
 }
