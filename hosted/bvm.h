@@ -66,9 +66,9 @@ struct bvm_options {
 
 /* What a vCPU thread counts of its exits (hosted/diag.c prints it). */
 struct bvm_vcpu_stats {
-	uint64_t exits;
+	uint64_t exits; /* the guest's: not the kicks (ACCEL_EXIT_INTERRUPTED) */
 	uint64_t by_kind[ACCEL_EXIT_KINDS];
-	enum accel_exit_kind last_kind;
+	enum accel_exit_kind last_kind; /* likewise, the guest's last */
 	uint64_t last_addr; /* the port or guest-physical address of the last I/O exit */
 	uint32_t last_size;
 	uint32_t last_write;
@@ -166,7 +166,7 @@ void vm_guest_ends(struct vm *vm, int status);
 void vm_kick_vcpus(struct vm *vm);
 
 /* hosted/diag.c */
-/* Counts the exit v's run just ended with. */
+/* Counts the exit v's run just ended with; a kick only by its kind. */
 void diag_count_exit(struct bvm_vcpu *v, const struct accel_exit *e);
 /* On a vCPU's own thread: answers a pending dump request, if any. */
 void diag_answer(struct bvm_vcpu *v);

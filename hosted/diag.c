@@ -39,8 +39,10 @@ void diag_count_exit(struct bvm_vcpu *v, const struct accel_exit *e)
 {
 	struct bvm_vcpu_stats *s = &v->stats;
 
-	stat_inc(&s->exits);
 	stat_inc(&s->by_kind[e->kind]);
+	if (e->kind == ACCEL_EXIT_INTERRUPTED)
+		return; /* bvm's kick: "last" stays the guest's own exit */
+	stat_inc(&s->exits);
 	s->last_kind = e->kind;
 	if (e->kind == ACCEL_EXIT_IO) {
 		s->last_addr = e->io.port;

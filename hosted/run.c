@@ -184,8 +184,7 @@ static void *vcpu_loop(void *arg)
 			vm_guest_ends(v->vm, BVM_EXIT_CRASH);
 			break;
 		}
-		if (e.kind != ACCEL_EXIT_INTERRUPTED)
-			diag_count_exit(v, &e);
+		diag_count_exit(v, &e);
 		if (exit_handlers[e.kind](v, &e))
 			break;
 	}
