@@ -172,8 +172,3 @@ void lapic_stop_others(void)
 	if (ncpus_online > 1)
 		icr_send(0, ICR_NMI | ICR_ASSERT | ICR_ALL_BUT_SELF);
 }
-
-uint32_t lapic_timer_ticks_per_ms(void)
-{
-	return timer_per_ms;
-}

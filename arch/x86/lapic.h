@@ -28,6 +28,5 @@ void lapic_send_sipi(uint32_t apic_id, uint8_t vector_page);
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 /* Sends NMI to every other CPU (panic); safe before SMP bring-up. */
 void lapic_stop_others(void);
-uint32_t lapic_timer_ticks_per_ms(void);
 
 #endif

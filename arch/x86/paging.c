@@ -128,13 +128,6 @@ void paging_set_exec(uint64_t addr, int exec)
 	asm volatile("invlpg (%0)" : : "r"(addr) : "memory");
 }
 
-uint64_t paging_flags(uint64_t va)
-{
-	uint64_t *pte = pte_of(va);
-
-	return pte ? *pte & ~PTE_ADDR : 0;
-}
-
 static uint64_t count_wx(const uint64_t *t, int level)
 {
 	uint64_t n = 0;

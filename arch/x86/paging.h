@@ -27,7 +27,5 @@ uint64_t paging_root(void);
 void paging_set_exec(uint64_t addr, int exec);
 /* Walks the tables and counts pages mapped both writable and executable. */
 uint64_t paging_count_wx(void);
-/* Returns the PTE flags for a virtual address, or 0 if unmapped. */
-uint64_t paging_flags(uint64_t va);
 
 #endif
