@@ -37,7 +37,7 @@ hpa_t domain_frame_alloc(struct domain *d)
 	return pa;
 }
 
-hpa_t domain_frames_alloc(struct domain *d, uint64_t n, uint64_t align)
+static hpa_t domain_frames_alloc(struct domain *d, uint64_t n, uint64_t align)
 {
 	hpa_t pa = frame_alloc_contig(n, align);
 

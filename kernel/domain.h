@@ -119,7 +119,6 @@ void domain_print_exits(struct domain *d);
 
 /* Frames allocated on behalf of a domain are counted, so their return can be checked. */
 hpa_t domain_frame_alloc(struct domain *d);
-hpa_t domain_frames_alloc(struct domain *d, uint64_t n, uint64_t align);
 void domain_frames_free(struct domain *d, hpa_t pa, uint64_t n);
 /* Sets up d->gpt in a backend's format with frames counted to the domain; the
  * backends' virt_ops map, unmap and protect are the three functions after it. */

@@ -113,7 +113,8 @@ static int64_t host_time(void)
 	return days * 86400 + t[2] * 3600 + t[1] * 60 + t[0];
 }
 
-int platform_create(struct domain *d)
+/* Creates the devices and registers their ports and MMIO; -errno on failure. */
+static int platform_create(struct domain *d)
 {
 	struct platform *p = kzalloc(sizeof(*p));
 	const struct pc_platform pc = {

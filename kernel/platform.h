@@ -13,8 +13,6 @@ struct domain;
  * ACPI tables for the domain's vCPUs, after creating the devices; logs why on failure. */
 int domain_load_linux(struct domain *d, const void *bzimage, uint64_t len, const void *initrd,
 		      uint64_t initrd_len, const char *cmdline);
-/* Creates the devices and registers their ports and MMIO; -errno on failure. */
-int platform_create(struct domain *d);
 void platform_destroy(struct domain *d);
 /* Raises the PIT's interrupt if it is due; vCPU 0's CPU calls it before each entry. */
 void platform_update(struct domain *d);

@@ -27,7 +27,7 @@ void console_set_loglevel(int level)
 	console_level = level;
 }
 
-void console_write(const char *s, uint64_t len)
+static void console_write(const char *s, uint64_t len)
 {
 	if (!console_port)
 		return;
