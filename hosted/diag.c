@@ -4,7 +4,7 @@
  * vCPU's registers and what it waits for (the accelerator's get_regs,
  * hosted/accel.h), read by the vCPU's own thread once it is kicked out of its
  * run, its exits by kind and the last one, and the accesses of every device
- * range that hosted/io.c counts.
+ * range that the guest's I/O bus (drivers/iobus.c) counts.
  */
 #include <errno.h>
 #include <stdio.h>

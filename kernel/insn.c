@@ -4,6 +4,7 @@
  * Encoding from Intel SDM vol. 2A chapter 2 (prefixes, REX, ModRM/SIB, tables
  * 2-1 to 2-3) and the opcode maps of vol. 2D appendix A; what each instruction
  * does from its vol. 2 page (the arithmetic and RFLAGS are in insn_alu.c).
+ * The prefix decoder also serves the INS/OUTS exit (kernel/exit.c).
  */
 #include "kernel/insn.h"
 #include "kernel/errno.h"
