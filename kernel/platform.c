@@ -206,8 +206,7 @@ int domain_load_linux(struct domain *d, const void *bzimage, uint64_t len, const
 
 	/* A Type-1 guest's kernel must go where its RAM has room: refuse a fixed one
 	 * (boot.rst: relocatable_kernel at 0x234, protocol 2.05+). */
-	if (len > 0x234 && !((const uint8_t *)bzimage)[0x234] &&
-	    fw_image_probe(bzimage, len) == FW_IMAGE_LINUX) {
+	if (len > 0x234 && !((const uint8_t *)bzimage)[0x234]) {
 		pr_err("domain %s: not created: the Linux kernel is not relocatable\n", d->name);
 		return -EINVAL;
 	}
