@@ -7,6 +7,7 @@
  * atomics, read without a lock.
  */
 #include "drivers/iobus.h"
+#include "lib/format.h"
 
 void iobus_init(struct iobus *bus, void *lock_ctx, uint64_t (*lock)(void *ctx),
 		void (*unlock)(void *ctx, uint64_t flags))
@@ -48,6 +49,21 @@ int iobus_register(struct iobus *bus, const struct dm_io_region *r,
 	}
 	rc = iobus_add(bus, r);
 	return rc < 0 ? rc : 0;
+}
+
+int iobus_attach(struct iobus *bus, const struct dm_io_region *r, const struct dm_env *env)
+{
+	const struct dm_io_region *o = NULL;
+	int rc = iobus_register(bus, r, &o);
+	char msg[160];
+
+	if (rc != -EBUSY)
+		return rc;
+	fmt_snprintf(msg, sizeof(msg), "device %s at %s %#lx+%#lx overlaps device %s at %#lx+%#lx",
+		     r->name, r->space == DM_SPACE_PIO ? "port" : "mmio", r->base, r->len, o->name,
+		     o->base, o->len);
+	env->log(env->ctx, DM_LOG_ERR, msg);
+	return rc;
 }
 
 int iobus_add_counter(struct iobus *bus, const char *name)

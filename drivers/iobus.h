@@ -35,6 +35,8 @@ void iobus_init(struct iobus *bus, void *lock_ctx, uint64_t (*lock)(void *ctx),
  * a range already there (*clash, when clash is not NULL, is that range). */
 int iobus_register(struct iobus *bus, const struct dm_io_region *r,
 		   const struct dm_io_region **clash);
+/* iobus_register that logs an overlap through env, naming both devices. */
+int iobus_attach(struct iobus *bus, const struct dm_io_region *r, const struct dm_env *env);
 /* A named counter with no range (an access the host serves itself, like a vLAPIC
  * page): its index for iobus_count, or a negative errno. */
 int iobus_add_counter(struct iobus *bus, const char *name);

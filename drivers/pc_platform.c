@@ -46,3 +46,14 @@ unsigned int pc_platform_regions(const struct pc_platform *p,
 			  p->reset_dev);
 	return (unsigned int)(end - r);
 }
+
+int pc_platform_register(const struct pc_platform *p, struct iobus *bus, const struct dm_env *env)
+{
+	struct dm_io_region r[PC_PLATFORM_MAX_REGIONS];
+	unsigned int n = pc_platform_regions(p, r);
+	int rc = 0;
+
+	for (unsigned int i = 0; i < n && !rc; i++)
+		rc = iobus_attach(bus, &r[i], env);
+	return rc;
+}

@@ -11,6 +11,7 @@
 #include "drivers/acpi_pm.h"
 #include "drivers/dm_env.h"
 #include "drivers/i8254.h"
+#include "drivers/iobus.h"
 #include "drivers/rtc_cmos.h"
 #include "drivers/uart16550.h"
 #include "lib/test_abi.h"
@@ -38,5 +39,8 @@ struct pc_platform {
 /* Fills r with the regions of the devices p has, in a fixed order; returns how many. */
 unsigned int pc_platform_regions(const struct pc_platform *p,
 				 struct dm_io_region r[PC_PLATFORM_MAX_REGIONS]);
+/* Puts those regions on bus (iobus_attach: an overlap is logged through env); 0 or the first error.
+ */
+int pc_platform_register(const struct pc_platform *p, struct iobus *bus, const struct dm_env *env);
 
 #endif

@@ -181,8 +181,9 @@ static int blk_execute(struct virtio_blk *blk, struct virtq *vq, const struct vi
 }
 
 /* One chain: header, the work, then the status byte, then the used entry. */
-static int blk_request(struct virtio_blk *blk, struct virtq *vq)
+static int blk_request(void *dev, struct virtq *vq)
 {
+	struct virtio_blk *blk = dev;
 	struct virtq_chain *c = &blk->chain;
 	struct virtio_blk_req_hdr h;
 	uint32_t written = 0;
@@ -207,19 +208,8 @@ static int blk_request(struct virtio_blk *blk, struct virtq *vq)
 static void blk_queue_notify(void *dev, unsigned int q)
 {
 	struct virtio_blk *blk = dev;
-	struct virtq *vq = virtio_mmio_queue(&blk->mmio, q);
-	int ret;
 
-	if (!vq)
-		return;
-	while ((ret = virtq_pop(vq, &blk->chain, 0)) > 0) {
-		ret = blk_request(blk, vq);
-		if (ret)
-			break;
-	}
-	virtio_mmio_signal_used(&blk->mmio, q);
-	if (ret < 0)
-		virtio_mmio_needs_reset(&blk->mmio, q, NULL);
+	virtio_mmio_serve(&blk->mmio, q, &blk->chain, 0, blk_request);
 }
 
 static int blk_config_read(void *dev, uint64_t offset, unsigned int size, uint64_t *value)

@@ -80,8 +80,9 @@ static void con_write_out(struct virtio_console *con, const uint8_t *buf, size_t
 	}
 }
 
-static int con_tx_one(struct virtio_console *con, struct virtq *vq)
+static int con_tx_one(void *dev, struct virtq *vq)
 {
+	struct virtio_console *con = dev;
 	struct virtq_chain *c = &con->chain;
 	uint64_t off = 0;
 	int ret;
@@ -100,29 +101,12 @@ static int con_tx_one(struct virtio_console *con, struct virtq *vq)
 	return virtq_push(vq, c, 0);
 }
 
-static void con_tx(struct virtio_console *con)
-{
-	struct virtq *vq = virtio_mmio_queue(&con->mmio, VIRTIO_CONSOLE_TXQ);
-	int ret;
-
-	if (!vq)
-		return;
-	while ((ret = virtq_pop(vq, &con->chain, VIRTQ_ONLY_READABLE)) > 0) {
-		ret = con_tx_one(con, vq);
-		if (ret)
-			break;
-	}
-	virtio_mmio_signal_used(&con->mmio, VIRTIO_CONSOLE_TXQ);
-	if (ret < 0)
-		virtio_mmio_needs_reset(&con->mmio, VIRTIO_CONSOLE_TXQ, NULL);
-}
-
 static void con_queue_notify(void *dev, unsigned int q)
 {
 	struct virtio_console *con = dev;
 
 	if (q == VIRTIO_CONSOLE_TXQ)
-		con_tx(con);
+		virtio_mmio_serve(&con->mmio, q, &con->chain, VIRTQ_ONLY_READABLE, con_tx_one);
 	else
 		con_rx(con);
 }

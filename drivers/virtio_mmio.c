@@ -169,6 +169,24 @@ void virtio_mmio_needs_reset(struct virtio_mmio *t, unsigned int q, const char *
 		vm_raise(t, VIRTIO_MMIO_INT_CONFIG);
 }
 
+void virtio_mmio_serve(struct virtio_mmio *t, unsigned int q, struct virtq_chain *c,
+		       unsigned int flags, int (*serve)(void *dev, struct virtq *vq))
+{
+	struct virtq *vq = virtio_mmio_queue(t, q);
+	int ret;
+
+	if (!vq)
+		return;
+	while ((ret = virtq_pop(vq, c, flags)) > 0) {
+		ret = serve(t->dev, vq);
+		if (ret)
+			break;
+	}
+	virtio_mmio_signal_used(t, q);
+	if (ret < 0)
+		virtio_mmio_needs_reset(t, q, NULL);
+}
+
 void virtio_mmio_config_changed(struct virtio_mmio *t)
 {
 	t->config_generation++;

@@ -151,6 +151,15 @@ void virtio_mmio_signal_used(struct virtio_mmio *t, unsigned int q);
  * resets the device, its queues are not used.
  */
 void virtio_mmio_needs_reset(struct virtio_mmio *t, unsigned int q, const char *why);
+/*
+ * Serves every chain waiting in queue q, for a device that answers each at
+ * once: virtq_pop(vq, c, flags), then serve(t->dev, vq) (0: go on). Then
+ * signals the used ring; a negative errno from either stops and asks for a
+ * reset (virtio_mmio_needs_reset with the queue's error), a positive value
+ * just stops. Does nothing while the queue may not be used.
+ */
+void virtio_mmio_serve(struct virtio_mmio *t, unsigned int q, struct virtq_chain *c,
+		       unsigned int flags, int (*serve)(void *dev, struct virtq *vq));
 /* The configuration space changed: a new ConfigGeneration and, once DRIVER_OK, an interrupt. */
 void virtio_mmio_config_changed(struct virtio_mmio *t);
 /* Feature bit negotiated (offered, accepted, FEATURES_OK set). */

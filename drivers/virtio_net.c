@@ -72,8 +72,9 @@ static void net_rx(struct virtio_net *net)
 		virtio_mmio_needs_reset(&net->mmio, VIRTIO_NET_RXQ, NULL);
 }
 
-static int net_tx_one(struct virtio_net *net, struct virtq *vq)
+static int net_tx_one(void *dev, struct virtq *vq)
 {
+	struct virtio_net *net = dev;
 	struct virtq_chain *c = &net->chain;
 	uint64_t len;
 	int ret;
@@ -90,29 +91,12 @@ static int net_tx_one(struct virtio_net *net, struct virtq *vq)
 	return virtq_push(vq, c, 0);
 }
 
-static void net_tx(struct virtio_net *net)
-{
-	struct virtq *vq = virtio_mmio_queue(&net->mmio, VIRTIO_NET_TXQ);
-	int ret;
-
-	if (!vq)
-		return;
-	while ((ret = virtq_pop(vq, &net->chain, VIRTQ_ONLY_READABLE)) > 0) {
-		ret = net_tx_one(net, vq);
-		if (ret)
-			break;
-	}
-	virtio_mmio_signal_used(&net->mmio, VIRTIO_NET_TXQ);
-	if (ret < 0)
-		virtio_mmio_needs_reset(&net->mmio, VIRTIO_NET_TXQ, NULL);
-}
-
 static void net_queue_notify(void *dev, unsigned int q)
 {
 	struct virtio_net *net = dev;
 
 	if (q == VIRTIO_NET_TXQ)
-		net_tx(net);
+		virtio_mmio_serve(&net->mmio, q, &net->chain, VIRTQ_ONLY_READABLE, net_tx_one);
 	else
 		net_rx(net);
 }

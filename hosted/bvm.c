@@ -228,7 +228,7 @@ static int load_guest(struct vm *vm, const struct bvm_options *o, const struct b
 	uint32_t tsc_khz = vm->accel->tsc_khz(vm->acc);
 	int rc;
 
-	if (inputs_load(&vm->env, o, in, vm->nvirtio, tsc_khz, &boot, err, sizeof(err))) {
+	if (inputs_load(&vm->env, o, in, tsc_khz, &boot, err, sizeof(err))) {
 		fprintf(stderr, "bvm: kernel '%s': %s\n", o->kernel, err);
 		return -1;
 	}
@@ -302,7 +302,7 @@ static int vm_build(struct vm *vm, const struct bvm_options *o)
 {
 	vm_env_init(vm);
 	uart16550_init(&vm->com1, &vm->env, &vm->console.ops, 4);
-	if (vm_register_pc(vm, &(struct pc_platform){ .com1 = &vm->com1 }) ||
+	if (pc_platform_register(&(struct pc_platform){ .com1 = &vm->com1 }, &vm->bus, &vm->env) ||
 	    vm_add_devices(vm, o)) {
 		fprintf(stderr, "bvm: cannot set up the guest's devices\n");
 		return -1;

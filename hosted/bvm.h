@@ -66,9 +66,9 @@ struct bvm_options {
 
 /* What a vCPU thread counts of its exits (hosted/diag.c prints it). */
 struct bvm_vcpu_stats {
-	uint64_t exits;
+	uint64_t exits; /* the guest's: not the kicks (ACCEL_EXIT_INTERRUPTED) */
 	uint64_t by_kind[ACCEL_EXIT_KINDS];
-	enum accel_exit_kind last_kind;
+	enum accel_exit_kind last_kind; /* likewise, the guest's last */
 	uint64_t last_addr; /* the port or guest-physical address of the last I/O exit */
 	uint32_t last_size;
 	uint32_t last_write;
@@ -134,6 +134,7 @@ struct vm {
 struct bvm_inputs {
 	void *image, *initrd;
 	size_t image_len, initrd_len;
+	enum fw_image_kind kind; /* the image's, probed once */
 };
 
 /* hosted/inputs.c */
@@ -148,8 +149,7 @@ int inputs_open(struct vm *vm, const struct bvm_options *o, struct bvm_inputs *i
 void inputs_start_streams(struct vm *vm);
 /* Loads the guest image into env; tsc_khz goes on a Linux command line (0: none). */
 int inputs_load(const struct dm_env *env, const struct bvm_options *o, const struct bvm_inputs *in,
-		unsigned int nvirtio, uint32_t tsc_khz, struct fw_boot_cpu *boot, char *err,
-		size_t errlen);
+		uint32_t tsc_khz, struct fw_boot_cpu *boot, char *err, size_t errlen);
 
 /* hosted/run.c */
 /* Creates vCPU id; the boot vCPU (0) gets the loader's state, the others wait for INIT. */
@@ -166,7 +166,7 @@ void vm_guest_ends(struct vm *vm, int status);
 void vm_kick_vcpus(struct vm *vm);
 
 /* hosted/diag.c */
-/* Counts the exit v's run just ended with. */
+/* Counts the exit v's run just ended with; a kick only by its kind. */
 void diag_count_exit(struct bvm_vcpu *v, const struct accel_exit *e);
 /* On a vCPU's own thread: answers a pending dump request, if any. */
 void diag_answer(struct bvm_vcpu *v);
@@ -176,15 +176,14 @@ void diag_print_vcpu(struct bvm_vcpu *v);
 void diag_dump(struct vm *vm, const char *why);
 
 /* hosted/devices.c */
-unsigned int vm_virtio_irq(unsigned int n);
+/* How many virtio-mmio windows o asks for: the rng, the disks, the nets, the console. */
+unsigned int vm_virtio_count(const struct bvm_options *o);
+/* Window n's address, length and IRQ, as vm_add_devices gives it and Linux is told. */
+struct fw_virtio_mmio vm_virtio_window(unsigned int n);
 int vm_add_devices(struct vm *vm, const struct bvm_options *o);
 void vm_poll_devices(struct vm *vm);
 
 /* hosted/io.c */
-/* Puts a device on the guest's I/O bus; an overlap is refused with both names on stderr. */
-int vm_register_io(struct vm *vm, const struct dm_io_region *r);
-/* Puts the PC devices p names at their ports (drivers/pc_platform.c). */
-int vm_register_pc(struct vm *vm, const struct pc_platform *p);
 /* The guest's dm_env and its empty I/O bus, whose device calls take dev_lock. */
 void vm_env_init(struct vm *vm);
 

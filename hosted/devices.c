@@ -14,31 +14,41 @@
 
 #include "hosted/bvm.h"
 
+static unsigned int has_vconsole(const struct bvm_options *o)
+{
+	return strcmp(o->vconsole, "none") != 0;
+}
+
+unsigned int vm_virtio_count(const struct bvm_options *o)
+{
+	return 1 + o->ndisks + o->nnets + has_vconsole(o);
+}
+
+struct fw_virtio_mmio vm_virtio_window(unsigned int n)
+{
+	static const unsigned int irqs[BVM_MAX_VIRTIO] = BVM_VIRTIO_IRQS;
+
+	return (struct fw_virtio_mmio){ BVM_VIRTIO_BASE + (uint64_t)n * BVM_VIRTIO_STRIDE,
+					BVM_VIRTIO_STRIDE, irqs[n % BVM_MAX_VIRTIO] };
+}
+
 static int add_window(struct vm *vm, const char *name, struct virtio_mmio *t)
 {
-	uint64_t base = BVM_VIRTIO_BASE + (uint64_t)vm->nvirtio * BVM_VIRTIO_STRIDE;
 	struct dm_io_region r = { name,
 				  DM_SPACE_MMIO,
-				  base,
+				  vm_virtio_window(vm->nvirtio).base,
 				  VIRTIO_MMIO_REGION_LEN,
 				  virtio_mmio_io_read,
 				  virtio_mmio_io_write,
 				  t };
 
 	vm->nvirtio++;
-	return vm_register_io(vm, &r);
-}
-
-unsigned int vm_virtio_irq(unsigned int n)
-{
-	static const unsigned int irqs[BVM_MAX_VIRTIO] = BVM_VIRTIO_IRQS;
-
-	return irqs[n % BVM_MAX_VIRTIO];
+	return iobus_attach(&vm->bus, &r, &vm->env);
 }
 
 static unsigned int next_irq(struct vm *vm)
 {
-	return vm_virtio_irq(vm->nvirtio);
+	return vm_virtio_window(vm->nvirtio).irq;
 }
 
 static void poweroff(void *ctx)
@@ -52,7 +62,8 @@ static int add_pc_devices(struct vm *vm)
 {
 	acpi_pm_init(&vm->pm, &vm->env, poweroff, vm);
 	rtc_cmos_init(&vm->rtc, &vm->env, (int64_t)time(NULL));
-	return vm_register_pc(vm, &(struct pc_platform){ .rtc = &vm->rtc, .pm = &vm->pm });
+	return pc_platform_register(&(struct pc_platform){ .rtc = &vm->rtc, .pm = &vm->pm },
+				    &vm->bus, &vm->env);
 }
 
 int vm_add_devices(struct vm *vm, const struct bvm_options *o)
@@ -78,7 +89,7 @@ int vm_add_devices(struct vm *vm, const struct bvm_options *o)
 		    add_window(vm, "virtio-net", &vm->vnet[i].mmio))
 			return -1;
 	}
-	if (vm->vcon_stream.out >= 0 &&
+	if (has_vconsole(o) &&
 	    (virtio_console_init(&vm->vcon, &vm->env, &vm->vcon_stream.ops, next_irq(vm)) ||
 	     add_window(vm, "virtio-console", &vm->vcon.mmio)))
 		return -1;

@@ -4,7 +4,7 @@
  * vCPU's registers and what it waits for (the accelerator's get_regs,
  * hosted/accel.h), read by the vCPU's own thread once it is kicked out of its
  * run, its exits by kind and the last one, and the accesses of every device
- * range that hosted/io.c counts.
+ * range that the guest's I/O bus (drivers/iobus.c) counts.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,8 +39,10 @@ void diag_count_exit(struct bvm_vcpu *v, const struct accel_exit *e)
 {
 	struct bvm_vcpu_stats *s = &v->stats;
 
-	stat_inc(&s->exits);
 	stat_inc(&s->by_kind[e->kind]);
+	if (e->kind == ACCEL_EXIT_INTERRUPTED)
+		return; /* bvm's kick: "last" stays the guest's own exit */
+	stat_inc(&s->exits);
 	s->last_kind = e->kind;
 	if (e->kind == ACCEL_EXIT_IO) {
 		s->last_addr = e->io.port;

@@ -198,8 +198,8 @@ static char *linux_cmdline(uint32_t khz, const char *user)
 
 /* Linux: its initrd, ACPI tables for every vCPU, the virtio devices on its command line. */
 static int load_linux(const struct dm_env *env, const struct bvm_options *o,
-		      const struct bvm_inputs *in, unsigned int nvirtio, uint32_t khz,
-		      struct fw_boot_cpu *boot, char *err, size_t errlen)
+		      const struct bvm_inputs *in, uint32_t khz, struct fw_boot_cpu *boot,
+		      char *err, size_t errlen)
 {
 	struct fw_virtio_mmio dev[BVM_MAX_VIRTIO];
 	struct fw_platform plat;
@@ -211,10 +211,9 @@ static int load_linux(const struct dm_env *env, const struct bvm_options *o,
 		return -ENOMEM;
 	}
 	fw_platform_init(&plat, o->cpus);
-	for (unsigned int i = 0; i < nvirtio; i++)
-		dev[i] = (struct fw_virtio_mmio){ BVM_VIRTIO_BASE + i * BVM_VIRTIO_STRIDE,
-						  BVM_VIRTIO_STRIDE, vm_virtio_irq(i) };
-	plat.nvirtio = nvirtio;
+	plat.nvirtio = vm_virtio_count(o);
+	for (unsigned int i = 0; i < plat.nvirtio; i++)
+		dev[i] = vm_virtio_window(i);
 	/* besides the SSDT: for kernels that read them there */
 	plat.flags |= FW_PLAT_VIRTIO_CMDLINE | FW_PLAT_RTC;
 	plat.virtio = dev;
@@ -225,11 +224,10 @@ static int load_linux(const struct dm_env *env, const struct bvm_options *o,
 }
 
 int inputs_load(const struct dm_env *env, const struct bvm_options *o, const struct bvm_inputs *in,
-		unsigned int nvirtio, uint32_t tsc_khz, struct fw_boot_cpu *boot, char *err,
-		size_t errlen)
+		uint32_t tsc_khz, struct fw_boot_cpu *boot, char *err, size_t errlen)
 {
-	if (fw_image_probe(in->image, in->image_len) == FW_IMAGE_LINUX)
-		return load_linux(env, o, in, nvirtio, tsc_khz, boot, err, errlen);
+	if (in->kind == FW_IMAGE_LINUX)
+		return load_linux(env, o, in, tsc_khz, boot, err, errlen);
 	return fw_load_image(env, in->image, in->image_len, o->cmdline, boot, err, errlen);
 }
 
@@ -246,16 +244,15 @@ static int image_check(const struct bvm_options *o, const struct bvm_inputs *in)
 {
 	uint64_t size = o->mem;
 	struct dm_env env = { .ctx = &size, .mem_write = dry_write, .ram_size = o->mem };
-	unsigned int nvirtio = 1 + o->ndisks + o->nnets + !!strcmp(o->vconsole, "none");
 	struct fw_boot_cpu boot;
 	char err[160];
 
-	if (fw_image_probe(in->image, in->image_len) == FW_IMAGE_UNKNOWN) {
+	if (in->kind == FW_IMAGE_UNKNOWN) {
 		fprintf(stderr, "bvm: kernel '%s': not a Multiboot, ELF64 or Linux image\n",
 			o->kernel);
 		return -1;
 	}
-	if (inputs_load(&env, o, in, nvirtio, TSC_KHZ_PLACEHOLDER, &boot, err, sizeof(err))) {
+	if (inputs_load(&env, o, in, TSC_KHZ_PLACEHOLDER, &boot, err, sizeof(err))) {
 		fprintf(stderr, "bvm: kernel '%s': %s\n", o->kernel, err);
 		return -1;
 	}
@@ -267,9 +264,10 @@ static int images_read(const struct bvm_options *o, struct bvm_inputs *in)
 	in->image = read_file(o->kernel, &in->image_len, "kernel");
 	if (!in->image)
 		return -1;
+	in->kind = fw_image_probe(in->image, in->image_len);
 	if (!o->initrd)
 		return 0;
-	if (fw_image_probe(in->image, in->image_len) != FW_IMAGE_LINUX) {
+	if (in->kind != FW_IMAGE_LINUX) {
 		fprintf(stderr, "bvm: --initrd '%s': only a Linux bzImage takes an initrd\n",
 			o->initrd);
 		return -1;

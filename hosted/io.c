@@ -5,7 +5,6 @@
  * (drivers/iobus.c, shared with the Type-1 kernel) through which every port
  * and MMIO exit reaches a model; hosted/diag.c prints its counts.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -87,29 +86,4 @@ void vm_env_init(struct vm *vm)
 		.log = env_log,
 	};
 	iobus_init(&vm->bus, vm, bus_lock, bus_unlock);
-}
-
-int vm_register_io(struct vm *vm, const struct dm_io_region *r)
-{
-	const struct dm_io_region *o = NULL;
-	int rc = iobus_register(&vm->bus, r, &o);
-
-	if (rc == -EBUSY)
-		fprintf(stderr,
-			"bvm: device %s at %s %#llx+%#llx overlaps device %s at %#llx+%#llx\n",
-			r->name, r->space == DM_SPACE_PIO ? "port" : "mmio",
-			(unsigned long long)r->base, (unsigned long long)r->len, o->name,
-			(unsigned long long)o->base, (unsigned long long)o->len);
-	return rc;
-}
-
-int vm_register_pc(struct vm *vm, const struct pc_platform *p)
-{
-	struct dm_io_region r[PC_PLATFORM_MAX_REGIONS];
-	unsigned int n = pc_platform_regions(p, r);
-
-	for (unsigned int i = 0; i < n; i++)
-		if (vm_register_io(vm, &r[i]))
-			return -1;
-	return 0;
 }

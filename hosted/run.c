@@ -2,10 +2,11 @@
  * hosted/run.c: the threads of a running guest, above the accelerator seam
  * (hosted/accel.h). One thread per vCPU loops on the accelerator's vcpu_run
  * and dispatches each neutral exit by its kind through a table: port I/O and
- * MMIO go to the registry of hosted/io.c, port 0xf4 ends the guest with its
- * status. The I/O thread polls the devices' backends; the main thread waits
- * for signals and the watchdog. When the guest ends, every vCPU is kicked
- * (the accelerator's vcpu_kick, then a signal), and every thread is joined.
+ * MMIO go to the guest's I/O bus (drivers/iobus.c), port 0xf4 ends the guest
+ * with its status. The I/O thread polls the devices' backends; the main
+ * thread waits for signals and the watchdog. When the guest ends, every vCPU
+ * is kicked (the accelerator's vcpu_kick, then a signal), and every thread is
+ * joined.
  */
 #define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <errno.h>
@@ -184,8 +185,7 @@ static void *vcpu_loop(void *arg)
 			vm_guest_ends(v->vm, BVM_EXIT_CRASH);
 			break;
 		}
-		if (e.kind != ACCEL_EXIT_INTERRUPTED)
-			diag_count_exit(v, &e);
+		diag_count_exit(v, &e);
 		if (exit_handlers[e.kind](v, &e))
 			break;
 	}

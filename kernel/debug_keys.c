@@ -171,7 +171,8 @@ static void act(char action, unsigned int id)
 		       before, before - d->progress_at_pause);
 }
 
-void debug_key(char key)
+/* Runs one key (and the domain digit after p, u, x). */
+static void debug_key(char key)
 {
 	if (pending_action) {
 		char action = pending_action;

@@ -8,8 +8,6 @@
 
 /* CPU 0, between guest entries: reads typed keys and runs the script's due ones. */
 void debug_keys_poll(void);
-/* Runs one key (and the domain digit after p, u, x); used by the poller and tests. */
-void debug_key(char key);
 /* 0 if a keys= script is well formed: MS:KEYS joined by '/'. */
 int debug_keys_check_script(const char *script);
 

@@ -37,7 +37,7 @@ hpa_t domain_frame_alloc(struct domain *d)
 	return pa;
 }
 
-hpa_t domain_frames_alloc(struct domain *d, uint64_t n, uint64_t align)
+static hpa_t domain_frames_alloc(struct domain *d, uint64_t n, uint64_t align)
 {
 	hpa_t pa = frame_alloc_contig(n, align);
 
@@ -148,7 +148,7 @@ static void domain_setup_env(struct domain *d)
 	iobus_init(&d->bus, d, bus_lock, bus_unlock);
 	d->lapic_counter = iobus_add_counter(&d->bus, "lapic-page");
 	guest_console_init(&d->console, d->name, &d->env);
-	domain_register_pc(d, &(struct pc_platform){ .com1 = &d->console.com1 });
+	pc_platform_register(&(struct pc_platform){ .com1 = &d->console.com1 }, &d->bus, &d->env);
 }
 
 static int domain_alloc_ram(struct domain *d)
@@ -260,29 +260,6 @@ void domain_destroy(struct domain *d)
 	else if (before)
 		pr_info("domain %s: destroyed; all %lu frames returned\n", d->name, before);
 	kfree(d);
-}
-
-int domain_register_io(struct domain *d, const struct dm_io_region *r)
-{
-	const struct dm_io_region *o = NULL;
-	int rc = iobus_register(&d->bus, r, &o);
-
-	if (rc == -EBUSY)
-		pr_err("domain %s: device %s at %s %#lx+%#lx overlaps device %s at %#lx+%#lx\n",
-		       d->name, r->name, r->space == DM_SPACE_PIO ? "port" : "mmio", r->base,
-		       r->len, o->name, o->base, o->len);
-	return rc;
-}
-
-int domain_register_pc(struct domain *d, const struct pc_platform *p)
-{
-	struct dm_io_region r[PC_PLATFORM_MAX_REGIONS];
-	unsigned int n = pc_platform_regions(p, r);
-	int rc = 0;
-
-	for (unsigned int i = 0; i < n && !rc; i++)
-		rc = domain_register_io(d, &r[i]);
-	return rc;
 }
 
 static void domain_stop_vcpus(struct domain *d)

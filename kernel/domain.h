@@ -116,14 +116,9 @@ void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
 void domain_end(struct domain *d, int status);
 /* One line of exit counts per reason, summed over its vCPUs (at its end, debug key e). */
 void domain_print_exits(struct domain *d);
-/* Puts a device on the domain's I/O bus; an overlap is refused and logged with both names. */
-int domain_register_io(struct domain *d, const struct dm_io_region *r);
-/* Puts the PC devices p names at their ports (drivers/pc_platform.c). */
-int domain_register_pc(struct domain *d, const struct pc_platform *p);
 
 /* Frames allocated on behalf of a domain are counted, so their return can be checked. */
 hpa_t domain_frame_alloc(struct domain *d);
-hpa_t domain_frames_alloc(struct domain *d, uint64_t n, uint64_t align);
 void domain_frames_free(struct domain *d, hpa_t pa, uint64_t n);
 /* Sets up d->gpt in a backend's format with frames counted to the domain; the
  * backends' virt_ops map, unmap and protect are the three functions after it. */

@@ -206,41 +206,14 @@ static void handle_mmio(struct vcpu *v, const struct vm_exit *e)
 #define STRING_IO_BATCH 4096
 #define RFLAGS_DF (1ull << 10)
 
-struct string_io {
-	unsigned int len;	/* the instruction's length */
-	unsigned int addr_size; /* 2, 4 or 8 bytes */
-	enum vm_seg seg;	/* OUTS's source segment */
-};
-
-static int string_io_decode(const uint8_t *code, unsigned int n, enum insn_mode mode,
-			    struct string_io *s)
+/* OUTS's source segment: DS or the override of the prefix seg (kernel/insn.h). */
+static enum vm_seg string_io_seg(uint8_t seg)
 {
 	static const enum vm_seg segs[] = { VM_SEG_ES, VM_SEG_CS, VM_SEG_SS, VM_SEG_DS };
-	unsigned int i;
-	int a67 = 0;
 
-	s->seg = VM_SEG_DS;
-	for (i = 0; i < n; i++) {
-		uint8_t b = code[i];
-
-		if (b == 0x67)
-			a67 = 1;
-		else if ((b & 0xe7) == 0x26) /* 26 2e 36 3e: ES CS SS DS */
-			s->seg = segs[(b >> 3) & 3];
-		else if (b == 0x64 || b == 0x65)
-			s->seg = b == 0x64 ? VM_SEG_FS : VM_SEG_GS;
-		else if (!(b == 0x66 || b == 0xf2 || b == 0xf3 ||
-			   (mode == INSN_MODE_64 && (b & 0xf0) == 0x40)))
-			break;
-	}
-	if (i == n || code[i] < 0x6c || code[i] > 0x6f)
-		return -EINVAL;
-	s->len = i + 1;
-	if (mode == INSN_MODE_64)
-		s->addr_size = a67 ? 4 : 8;
-	else
-		s->addr_size = (mode == INSN_MODE_32) != a67 ? 4 : 2;
-	return 0;
+	if (seg == 0x64 || seg == 0x65)
+		return seg == 0x64 ? VM_SEG_FS : VM_SEG_GS;
+	return seg ? segs[(seg >> 3) & 3] : VM_SEG_DS;
 }
 
 /* A register that holds an address of addr_size bytes, after it changed. */
@@ -275,20 +248,20 @@ static void handle_string_io(struct vcpu *v, const struct vm_exit *e)
 		vcpu_get_reg(v, VM_REG_RFLAGS) & RFLAGS_DF ? -(uint64_t)e->io.size : e->io.size;
 	uint8_t code[INSN_MAX_LEN];
 	struct vm_segment seg;
-	struct string_io s;
+	struct insn_prefixes p;
 	enum vm_seg sreg;
 	unsigned int len = fetch_insn(v, mode, code);
 
-	if (!len || string_io_decode(code, len, mode, &s)) {
+	if (!len || insn_decode_prefixes(code, len, mode, &p) || (code[p.len] & 0xfc) != 0x6c) {
 		domain_crash(v->dom, v,
 			     "string port I/O on port %#x by an instruction bivisor "
 			     "cannot decode",
 			     e->io.port);
 		return;
 	}
-	amask = iobus_width_mask(s.addr_size);
+	amask = iobus_width_mask(p.addr_size);
 	count = e->io.rep ? rcx & amask : 1;
-	sreg = e->io.is_write ? s.seg : VM_SEG_ES; /* INS has no segment override */
+	sreg = e->io.is_write ? string_io_seg(p.seg) : VM_SEG_ES; /* INS has no override */
 	vcpu_get_seg(v, sreg, &seg);
 	if (mode == INSN_MODE_64 && sreg != VM_SEG_FS && sreg != VM_SEG_GS)
 		seg.base = 0;
@@ -300,16 +273,16 @@ static void handle_string_io(struct vcpu *v, const struct vm_exit *e)
 				     e->io.port, gva);
 			return;
 		}
-		idx = merge_reg(idx, idx + step, s.addr_size);
+		idx = merge_reg(idx, idx + step, p.addr_size);
 		if (v->dom->state != DOMAIN_RUNNING)
 			return;
 	}
 	vcpu_set_reg(v, reg, idx);
 	if (e->io.rep)
-		vcpu_set_reg(v, VM_REG_RCX, merge_reg(rcx, count, s.addr_size));
+		vcpu_set_reg(v, VM_REG_RCX, merge_reg(rcx, count, p.addr_size));
 	if (reset_asked(v, e->io.port) || count)
 		return; /* REP not done: the instruction runs on from where it is */
-	vcpu_advance_rip(v, s.len);
+	vcpu_advance_rip(v, p.len + 1);
 }
 
 static void handle_hlt(struct vcpu *v, const struct vm_exit *e)

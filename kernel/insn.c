@@ -4,9 +4,11 @@
  * Encoding from Intel SDM vol. 2A chapter 2 (prefixes, REX, ModRM/SIB, tables
  * 2-1 to 2-3) and the opcode maps of vol. 2D appendix A; what each instruction
  * does from its vol. 2 page (the arithmetic and RFLAGS are in insn_alu.c).
+ * The prefix decoder also serves the INS/OUTS exit (kernel/exit.c).
  */
 #include "kernel/insn.h"
 #include "kernel/errno.h"
+#include "drivers/iobus.h"
 
 #define REX_W 0x8
 #define REX_R 0x4
@@ -158,27 +160,20 @@ struct insn_dec {
 	unsigned int code_len;
 	unsigned int pos;
 	enum insn_mode mode;
-	uint8_t rex; /* the REX byte, 0 if none */
-	uint8_t lock, rep, opsize_pfx, addrsize_pfx;
+	struct insn_prefixes pfx;
 	const struct insn_opcode *opc;
-	unsigned int op;       /* enum insn_alu_op or enum insn_op */
-	unsigned int opsize;   /* operand size in bytes */
-	unsigned int addrsize; /* sets the length of ModRM addressing and moffs */
-	unsigned int memsize;  /* width of the MMIO access */
-	unsigned int reg;      /* register operand (ModRM.reg with REX.R), 0 for moffs */
-	uint64_t imm;	       /* sign-extended to 64 bits */
+	unsigned int op;      /* enum insn_alu_op or enum insn_op */
+	unsigned int opsize;  /* operand size in bytes */
+	unsigned int memsize; /* width of the MMIO access */
+	unsigned int reg;     /* register operand (ModRM.reg with REX.R), 0 for moffs */
+	uint64_t imm;	      /* sign-extended to 64 bits */
 };
-
-static uint64_t insn_mask(unsigned int size)
-{
-	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
-}
 
 static uint64_t insn_sext(uint64_t v, unsigned int size)
 {
 	uint64_t sign = 1ull << (8 * size - 1);
 
-	return ((v & insn_mask(size)) ^ sign) - sign;
+	return ((v & iobus_width_mask(size)) ^ sign) - sign;
 }
 
 /* Takes n little-endian bytes; -EFAULT past the code given, -EINVAL past 15 bytes. */
@@ -197,9 +192,18 @@ static int insn_fetch(struct insn_dec *d, unsigned int n, uint64_t *val)
 	return 0;
 }
 
-/* Legacy prefixes and REX (SDM vol. 2A 2.1.1, 2.2.1); returns the first opcode byte. */
-static int insn_decode_prefixes(struct insn_dec *d, uint8_t *opcode)
+/* The address size from the mode and 67 (SDM vol. 1 3.6, 3.6.1). */
+static unsigned int insn_addr_size(enum insn_mode mode, int addrsize_pfx)
 {
+	if (mode == INSN_MODE_64)
+		return addrsize_pfx ? 4 : 8;
+	return (mode == INSN_MODE_32) != !!addrsize_pfx ? 4 : 2;
+}
+
+/* Legacy prefixes and REX (SDM vol. 2A 2.1.1, 2.2.1); returns the first opcode byte. */
+static int insn_fetch_prefixes(struct insn_dec *d, uint8_t *opcode)
+{
+	struct insn_prefixes *p = &d->pfx;
 	uint64_t b;
 	int err;
 
@@ -208,23 +212,39 @@ static int insn_decode_prefixes(struct insn_dec *d, uint8_t *opcode)
 		if (err)
 			return err;
 		if (d->mode == INSN_MODE_64 && (b & 0xf0) == 0x40) {
-			d->rex = (uint8_t)b;
+			p->rex = (uint8_t)b;
 			continue;
 		}
 		if (b == 0x66)
-			d->opsize_pfx = 1;
+			p->opsize_pfx = 1;
 		else if (b == 0x67)
-			d->addrsize_pfx = 1;
+			p->addrsize_pfx = 1;
 		else if (b == 0xf0)
-			d->lock = 1;
+			p->lock = 1;
 		else if (b == 0xf2 || b == 0xf3)
-			d->rep = 1;
-		else if (b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e && b != 0x64 && b != 0x65)
+			p->rep = 1;
+		else if ((b & 0xe7) == 0x26 || b == 0x64 || b == 0x65) /* ES CS SS DS, FS GS */
+			p->seg = (uint8_t)b;
+		else
 			break;
-		d->rex = 0; /* a REX followed by a legacy prefix is ignored */
+		p->rex = 0; /* a REX followed by a legacy prefix is ignored */
 	}
 	*opcode = (uint8_t)b;
+	p->len = d->pos - 1;
+	p->addr_size = insn_addr_size(d->mode, p->addrsize_pfx);
 	return 0;
+}
+
+int insn_decode_prefixes(const uint8_t *code, unsigned int code_len, enum insn_mode mode,
+			 struct insn_prefixes *p)
+{
+	struct insn_dec d = { .code = code, .code_len = code_len, .mode = mode };
+	uint8_t opcode;
+	int err;
+
+	err = insn_fetch_prefixes(&d, &opcode);
+	*p = d.pfx;
+	return err;
 }
 
 static int insn_decode_opcode(struct insn_dec *d)
@@ -233,7 +253,7 @@ static int insn_decode_opcode(struct insn_dec *d)
 	uint8_t opcode;
 	int err;
 
-	err = insn_decode_prefixes(d, &opcode);
+	err = insn_fetch_prefixes(d, &opcode);
 	if (err)
 		return err;
 	d->opc = &insn_map1[opcode];
@@ -244,31 +264,26 @@ static int insn_decode_opcode(struct insn_dec *d)
 		d->opc = &insn_map2[b];
 	}
 	d->op = d->opc->op;
-	if (d->opc->form == INSN_FORM_NONE || d->rep)
+	if (d->opc->form == INSN_FORM_NONE || d->pfx.rep)
 		return -EINVAL;
 	if ((d->opc->flags & INSN_F_NO64) && d->mode == INSN_MODE_64)
 		return -EINVAL;
-	if ((d->opc->flags & INSN_F_REXW) && !(d->rex & REX_W))
+	if ((d->opc->flags & INSN_F_REXW) && !(d->pfx.rex & REX_W))
 		return -EINVAL;
 	return 0;
 }
 
-/* Operand and address size from the mode, 66, 67 and REX.W (SDM vol. 1 3.6, 3.6.1). */
+/* Operand size from the mode, 66 and REX.W (SDM vol. 1 3.6, 3.6.1). */
 static void insn_decode_sizes(struct insn_dec *d)
 {
 	unsigned int dflt = d->mode == INSN_MODE_16 ? 2 : 4;
 
 	if (d->opc->flags & INSN_F_BYTE)
 		d->opsize = 1;
-	else if (d->rex & REX_W)
+	else if (d->pfx.rex & REX_W)
 		d->opsize = 8;
 	else
-		d->opsize = d->opsize_pfx ? 6 - dflt : dflt;
-
-	if (d->mode == INSN_MODE_64)
-		d->addrsize = d->addrsize_pfx ? 4 : 8;
-	else
-		d->addrsize = d->addrsize_pfx ? 6 - dflt : dflt;
+		d->opsize = d->pfx.opsize_pfx ? 6 - dflt : dflt;
 	d->memsize = d->opc->src_size ? d->opc->src_size : d->opsize;
 }
 
@@ -279,7 +294,7 @@ static int insn_skip_address(struct insn_dec *d, uint8_t modrm)
 	uint64_t sib;
 	int err;
 
-	if (d->addrsize == 2) {
+	if (d->pfx.addr_size == 2) {
 		disp = mod == 1 ? 1 : (mod == 2 || (mod == 0 && rm == 6)) ? 2 : 0;
 		return insn_fetch(d, disp, &sib);
 	}
@@ -305,14 +320,14 @@ static int insn_decode_operands(struct insn_dec *d)
 	int err;
 
 	if (opc->flags & INSN_F_MOFFS)
-		return insn_fetch(d, d->addrsize, &skip);
+		return insn_fetch(d, d->pfx.addr_size, &skip);
 	err = insn_fetch(d, 1, &modrm);
 	if (err)
 		return err;
 	if ((modrm >> 6) == 3)
 		return -EINVAL; /* no memory operand: cannot have caused the exit */
 	ext = (modrm >> 3) & 7;
-	d->reg = (unsigned int)ext | (d->rex & REX_R ? 8 : 0);
+	d->reg = (unsigned int)ext | (d->pfx.rex & REX_R ? 8 : 0);
 	if (opc->flags & INSN_F_GROUP) {
 		if (ext < opc->grp_first || ext > opc->grp_last)
 			return -EINVAL;
@@ -355,7 +370,7 @@ static int insn_decode(struct insn_dec *d)
 	err = insn_decode_operands(d);
 	if (err)
 		return err;
-	if (d->lock && !insn_lock_ok(d))
+	if (d->pfx.lock && !insn_lock_ok(d))
 		return -EINVAL;
 	return 0;
 }
@@ -371,14 +386,14 @@ static uint64_t insn_reg_get(const struct insn_regs *regs, unsigned int idx, uns
 {
 	if (insn_is_high_byte(idx, size, rex))
 		return (regs->gpr[idx - 4] >> 8) & 0xff;
-	return regs->gpr[idx] & insn_mask(size);
+	return regs->gpr[idx] & iobus_width_mask(size);
 }
 
 /* 32-bit results zero bits 63:32; 8- and 16-bit results keep the rest (SDM vol. 1 3.4.1.1). */
 static void insn_reg_set(struct insn_regs *regs, unsigned int idx, unsigned int size, uint8_t rex,
 			 uint64_t val)
 {
-	uint64_t mask = insn_mask(size);
+	uint64_t mask = iobus_width_mask(size);
 
 	if (insn_is_high_byte(idx, size, rex)) {
 		idx -= 4;
@@ -404,25 +419,25 @@ static int insn_execute(const struct insn_dec *d, struct insn_regs *regs, uint64
 		err = ops->read(ops->ctx, gpa, d->memsize, &mem);
 		if (err)
 			return err;
-		mem &= insn_mask(d->memsize);
+		mem &= iobus_width_mask(d->memsize);
 		if (flags & INSN_OPF_SEXT)
 			mem = insn_sext(mem, d->memsize);
 	}
-	a = dst_mem ? mem : insn_reg_get(regs, d->reg, d->opsize, d->rex);
+	a = dst_mem ? mem : insn_reg_get(regs, d->reg, d->opsize, d->pfx.rex);
 	if (d->opc->form == INSN_FORM_MI)
-		b = d->imm & insn_mask(d->opsize);
+		b = d->imm & iobus_width_mask(d->opsize);
 	else
-		b = dst_mem ? insn_reg_get(regs, d->reg, d->opsize, d->rex) : mem;
+		b = dst_mem ? insn_reg_get(regs, d->reg, d->opsize, d->pfx.rex) : mem;
 	r = d->op < INSN_NR_ALU_OPS ? insn_alu((enum insn_alu_op)d->op, a, b, d->opsize, &fl) : b;
 	if ((flags & INSN_OPF_WRITE_DST) && dst_mem) {
-		err = ops->write(ops->ctx, gpa, d->memsize, r & insn_mask(d->memsize));
+		err = ops->write(ops->ctx, gpa, d->memsize, r & iobus_width_mask(d->memsize));
 		if (err)
 			return err;
 	}
 	if ((flags & INSN_OPF_WRITE_DST) && !dst_mem)
-		insn_reg_set(regs, d->reg, d->opsize, d->rex, r);
+		insn_reg_set(regs, d->reg, d->opsize, d->pfx.rex, r);
 	if (flags & INSN_OPF_SWAP)
-		insn_reg_set(regs, d->reg, d->opsize, d->rex, a);
+		insn_reg_set(regs, d->reg, d->opsize, d->pfx.rex, a);
 	regs->rflags = fl;
 	return 0;
 }

@@ -3,8 +3,9 @@
  * touched an MMIO address (an NPF/EPT-violation exit). The hardware gives
  * the guest-physical address; this module finds which register or immediate
  * is read or written, how wide the access is, performs it through callbacks
- * and updates the guest's registers, RFLAGS and RIP. Pure code (host unit
- * tests with cmocka).
+ * and updates the guest's registers, RFLAGS and RIP. The prefix decoder is
+ * also what the string port I/O exit reads INS/OUTS with. Pure code (host
+ * unit tests with cmocka).
  */
 #ifndef KERNEL_INSN_H
 #define KERNEL_INSN_H
@@ -51,6 +52,15 @@ struct insn_mmio_ops {
 	void *ctx;
 	int (*read)(void *ctx, uint64_t gpa, unsigned int size, uint64_t *value);
 	int (*write)(void *ctx, uint64_t gpa, unsigned int size, uint64_t value);
+};
+
+/* The legacy prefixes and REX in front of an opcode (Intel SDM vol. 2A 2.1.1, 2.2.1). */
+struct insn_prefixes {
+	unsigned int len;	/* their bytes: the opcode is code[len] */
+	unsigned int addr_size; /* 2, 4 or 8, from the mode and 67 (SDM vol. 1 3.6) */
+	uint8_t rex;		/* the REX byte, 0 if none or a legacy prefix follows it */
+	uint8_t seg;		/* the last segment override (26 2e 36 3e 64 65), 0 if none */
+	uint8_t lock, rep, opsize_pfx, addrsize_pfx;
 };
 
 /* What was emulated, for logs and exit statistics. */
@@ -112,5 +122,12 @@ uint64_t insn_alu(enum insn_alu_op op, uint64_t dst, uint64_t src, unsigned int 
 int insn_emulate_mmio(const uint8_t *code, unsigned int code_len, enum insn_mode mode,
 		      struct insn_regs *regs, uint64_t gpa, const struct insn_mmio_ops *ops,
 		      struct insn_info *info);
+
+/*
+ * Decodes the prefixes of the instruction in code[0..code_len): 0, -EFAULT
+ * when code_len ends before the opcode, or -EINVAL past 15 bytes.
+ */
+int insn_decode_prefixes(const uint8_t *code, unsigned int code_len, enum insn_mode mode,
+			 struct insn_prefixes *p);
 
 #endif

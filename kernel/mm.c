@@ -62,17 +62,6 @@ void mm_init(const struct boot_info *bi)
 		usable_bytes >> 20, pool.bitmap_bytes >> 10, pool.bitmap_phys, pool.free);
 }
 
-hpa_t frame_alloc(void)
-{
-	uint64_t flags = spin_lock_irqsave(&pool_lock);
-	hpa_t pa = frame_pool_alloc(&pool);
-
-	spin_unlock_irqrestore(&pool_lock, flags);
-	if (pa)
-		memset(hpa_to_virt(pa), 0, PAGE_SIZE);
-	return pa;
-}
-
 hpa_t frame_alloc_contig(uint64_t n, uint64_t align_frames)
 {
 	uint64_t flags = spin_lock_irqsave(&pool_lock);
@@ -82,6 +71,11 @@ hpa_t frame_alloc_contig(uint64_t n, uint64_t align_frames)
 	if (pa)
 		memset(hpa_to_virt(pa), 0, n * PAGE_SIZE);
 	return pa;
+}
+
+hpa_t frame_alloc(void)
+{
+	return frame_alloc_contig(1, 1);
 }
 
 void frame_free(hpa_t pa, uint64_t n)

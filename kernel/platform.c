@@ -113,7 +113,8 @@ static int64_t host_time(void)
 	return days * 86400 + t[2] * 3600 + t[1] * 60 + t[0];
 }
 
-int platform_create(struct domain *d)
+/* Creates the devices and registers their ports and MMIO; -errno on failure. */
+static int platform_create(struct domain *d)
 {
 	struct platform *p = kzalloc(sizeof(*p));
 	const struct pc_platform pc = {
@@ -134,10 +135,12 @@ int platform_create(struct domain *d)
 	i8254_init(&p->pit, &d->env);
 	rtc_cmos_init(&p->rtc, &d->env, host_time());
 	acpi_pm_init(&p->pm, &d->env, poweroff, d);
-	if (domain_register_io(d, &(struct dm_io_region){ "ioapic", DM_SPACE_MMIO, VIOAPIC_BASE,
-							  VIOAPIC_SIZE, ioapic_read, ioapic_write,
-							  &p->ioapic }) ||
-	    domain_register_pc(d, &pc))
+	if (iobus_attach(&d->bus,
+			 &(struct dm_io_region){ "ioapic", DM_SPACE_MMIO, VIOAPIC_BASE,
+						 VIOAPIC_SIZE, ioapic_read, ioapic_write,
+						 &p->ioapic },
+			 &d->env) ||
+	    pc_platform_register(&pc, &d->bus, &d->env))
 		return -ENOSPC;
 	return 0;
 }
@@ -203,8 +206,7 @@ int domain_load_linux(struct domain *d, const void *bzimage, uint64_t len, const
 
 	/* A Type-1 guest's kernel must go where its RAM has room: refuse a fixed one
 	 * (boot.rst: relocatable_kernel at 0x234, protocol 2.05+). */
-	if (len > 0x234 && !((const uint8_t *)bzimage)[0x234] &&
-	    fw_image_probe(bzimage, len) == FW_IMAGE_LINUX) {
+	if (len > 0x234 && !((const uint8_t *)bzimage)[0x234]) {
 		pr_err("domain %s: not created: the Linux kernel is not relocatable\n", d->name);
 		return -EINVAL;
 	}

@@ -9,12 +9,11 @@
 
 struct domain;
 
-/* Loads a bzImage (64-bit boot protocol, drivers/firmware/linux.c) with its initramfs and
- * ACPI tables for the domain's vCPUs, after creating the devices; logs why on failure. */
+/* Loads a bzImage (fw_image_probe said FW_IMAGE_LINUX; 64-bit boot protocol,
+ * drivers/firmware/linux.c) with its initramfs and ACPI tables for the domain's
+ * vCPUs, after creating the devices; logs why on failure. */
 int domain_load_linux(struct domain *d, const void *bzimage, uint64_t len, const void *initrd,
 		      uint64_t initrd_len, const char *cmdline);
-/* Creates the devices and registers their ports and MMIO; -errno on failure. */
-int platform_create(struct domain *d);
 void platform_destroy(struct domain *d);
 /* Raises the PIT's interrupt if it is due; vCPU 0's CPU calls it before each entry. */
 void platform_update(struct domain *d);

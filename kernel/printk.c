@@ -27,12 +27,7 @@ void console_set_loglevel(int level)
 	console_level = level;
 }
 
-int console_loglevel(void)
-{
-	return console_level;
-}
-
-void console_write(const char *s, uint64_t len)
+static void console_write(const char *s, uint64_t len)
 {
 	if (!console_port)
 		return;

@@ -23,8 +23,6 @@ enum console_kind {
 
 void console_init(enum console_kind kind);
 void console_set_loglevel(int level);
-int console_loglevel(void);
-void console_write(const char *s, uint64_t len);
 
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Unconditional, unprefixed output (register dumps, banners). */

@@ -22,25 +22,27 @@
 #define PTE_PS (1ull << 7)
 #define PTE_ADDR 0x000ffffffffff000ull
 
-/* The selectors index the GDT the loader wrote (c->code_sel, c->data_sel). */
-static void set_flat_segments(struct vcpu *v, const struct fw_boot_cpu *c, uint16_t code_attr)
+/* CS gets code; ES, SS, DS, FS and GS get data. */
+static void set_code_data(struct vcpu *v, const struct vm_segment *code,
+			  const struct vm_segment *data)
 {
-	struct vm_segment code = { c->code_sel, code_attr, 0xffffffff, 0 };
-	struct vm_segment data = { c->data_sel, SEG_ATTR_DATA, 0xffffffff, 0 };
-
-	vcpu_set_seg(v, VM_SEG_CS, &code);
+	vcpu_set_seg(v, VM_SEG_CS, code);
 	for (int s = VM_SEG_ES; s <= VM_SEG_GS; s++)
 		if (s != VM_SEG_CS)
-			vcpu_set_seg(v, s, &data);
+			vcpu_set_seg(v, s, data);
 }
 
 void vcpu_set_boot_state(struct vcpu *v, const struct fw_boot_cpu *c)
 {
+	int long_mode = c->mode == FW_CPU_LONG64;
+	/* flat, the selectors index the GDT the loader wrote */
+	struct vm_segment code = { c->code_sel, long_mode ? SEG_ATTR_CODE64 : SEG_ATTR_CODE32,
+				   0xffffffff, 0 };
+	struct vm_segment data = { c->data_sel, SEG_ATTR_DATA, 0xffffffff, 0 };
 	struct vm_segment gdtr = { 0, 0, c->gdt_limit, c->gdt_base };
 	struct vm_segment idtr = { 0, 0, 0, 0 };
-	int long_mode = c->mode == FW_CPU_LONG64;
 
-	set_flat_segments(v, c, long_mode ? SEG_ATTR_CODE64 : SEG_ATTR_CODE32);
+	set_code_data(v, &code, &data);
 	vcpu_set_seg(v, VM_SEG_GDTR, &gdtr);
 	vcpu_set_seg(v, VM_SEG_IDTR, &idtr);
 	vcpu_set_reg(v, VM_REG_CR0, CR0_PE | CR0_ET | (long_mode ? CR0_PG : 0));
@@ -65,10 +67,7 @@ static void set_real_mode(struct vcpu *v, uint16_t cs_sel, uint64_t cs_base, uin
 	struct vm_segment ldtr = { 0, SEG_ATTR_LDT, 0xffff, 0 };
 	struct vm_segment tr = { 0, SEG_ATTR_TSS, 0xffff, 0 };
 
-	vcpu_set_seg(v, VM_SEG_CS, &code);
-	for (int s = VM_SEG_ES; s <= VM_SEG_GS; s++)
-		if (s != VM_SEG_CS)
-			vcpu_set_seg(v, s, &data);
+	set_code_data(v, &code, &data);
 	vcpu_set_seg(v, VM_SEG_GDTR, &table);
 	vcpu_set_seg(v, VM_SEG_IDTR, &table);
 	vcpu_set_seg(v, VM_SEG_LDTR, &ldtr);

@@ -110,8 +110,8 @@ static void timer_calibrate(void)
 	timer_per_ms = elapsed / 10;
 	if (!timer_per_ms)
 		timer_per_ms = 1;
-	pr_info("lapic: %s mode, timer %u kHz (divide by 16), tick %u Hz\n", lapic_mode_name(),
-		timer_per_ms, TIMER_HZ);
+	pr_info("lapic: %s mode, timer %u kHz (divide by 16), tick %u Hz\n",
+		x2apic ? "x2APIC" : "xAPIC", timer_per_ms, TIMER_HZ);
 }
 
 void lapic_init_cpu(void)
@@ -130,11 +130,6 @@ void lapic_init_cpu(void)
 	apic_write(APIC_TIMER_DIV, 0x3);
 	apic_write(APIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
 	apic_write(APIC_TIMER_INIT, timer_per_ms * 1000 / TIMER_HZ);
-}
-
-const char *lapic_mode_name(void)
-{
-	return x2apic ? "x2APIC" : "xAPIC";
 }
 
 uint32_t lapic_id(void)
@@ -171,9 +166,4 @@ void lapic_stop_others(void)
 {
 	if (ncpus_online > 1)
 		icr_send(0, ICR_NMI | ICR_ASSERT | ICR_ALL_BUT_SELF);
-}
-
-uint32_t lapic_timer_ticks_per_ms(void)
-{
-	return timer_per_ms;
 }

@@ -19,7 +19,6 @@ enum apic_mode {
 void lapic_init_bsp(enum apic_mode want, uint64_t mmio_base);
 /* Every CPU: enables its LAPIC in the chosen mode and starts the tick. */
 void lapic_init_cpu(void);
-const char *lapic_mode_name(void);
 uint32_t lapic_id(void);
 void lapic_eoi(void);
 void lapic_send_init(uint32_t apic_id);
@@ -28,6 +27,5 @@ void lapic_send_sipi(uint32_t apic_id, uint8_t vector_page);
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 /* Sends NMI to every other CPU (panic); safe before SMP bring-up. */
 void lapic_stop_others(void);
-uint32_t lapic_timer_ticks_per_ms(void);
 
 #endif

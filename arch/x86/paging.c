@@ -74,6 +74,24 @@ static void map_region(uint64_t va)
 		pt[j] = (va + j * PAGE_SIZE) | small_page_flags(va + j * PAGE_SIZE);
 }
 
+/* Pages mapped both writable and executable, in table t of level and below. */
+static uint64_t count_wx(const uint64_t *t, int level)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < 512; i++) {
+		uint64_t e = t[i];
+
+		if (!(e & PTE_P))
+			continue;
+		if (level == 1 || (level < 4 && (e & PTE_PS)))
+			n += (e & PTE_W) && !(e & PTE_NX);
+		else
+			n += count_wx(hpa_to_virt(e & PTE_ADDR), level - 1);
+	}
+	return n;
+}
+
 void paging_init(void)
 {
 	uint64_t top = mm_top_of_ram();
@@ -86,7 +104,7 @@ void paging_init(void)
 	paging_load();
 	pr_info("paging: identity map of %lu GiB, kernel W^X (text RX, rodata R, data RW+NX), "
 		"%lu W+X pages\n",
-		top >> 30, paging_count_wx());
+		top >> 30, count_wx(pml4, 4));
 }
 
 void paging_load(void)
@@ -126,33 +144,4 @@ void paging_set_exec(uint64_t addr, int exec)
 	else
 		*pte |= PTE_NX;
 	asm volatile("invlpg (%0)" : : "r"(addr) : "memory");
-}
-
-uint64_t paging_flags(uint64_t va)
-{
-	uint64_t *pte = pte_of(va);
-
-	return pte ? *pte & ~PTE_ADDR : 0;
-}
-
-static uint64_t count_wx(const uint64_t *t, int level)
-{
-	uint64_t n = 0;
-
-	for (unsigned int i = 0; i < 512; i++) {
-		uint64_t e = t[i];
-
-		if (!(e & PTE_P))
-			continue;
-		if (level == 1 || (level < 4 && (e & PTE_PS)))
-			n += (e & PTE_W) && !(e & PTE_NX);
-		else
-			n += count_wx(hpa_to_virt(e & PTE_ADDR), level - 1);
-	}
-	return n;
-}
-
-uint64_t paging_count_wx(void)
-{
-	return count_wx(pml4, 4);
 }

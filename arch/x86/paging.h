@@ -25,9 +25,5 @@ void paging_load(void);
 uint64_t paging_root(void);
 /* Makes the AP trampoline page executable (during bring-up) or NX again. */
 void paging_set_exec(uint64_t addr, int exec);
-/* Walks the tables and counts pages mapped both writable and executable. */
-uint64_t paging_count_wx(void);
-/* Returns the PTE flags for a virtual address, or 0 if unmapped. */
-uint64_t paging_flags(uint64_t va);
 
 #endif

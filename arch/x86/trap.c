@@ -68,7 +68,7 @@ static void dump_stack(uint64_t rbp)
 	}
 }
 
-void trap_dump(const struct trap_frame *f)
+static void trap_dump(const struct trap_frame *f)
 {
 	printk_force("RIP=%016lx CS=%04lx RFLAGS=%08lx RSP=%016lx SS=%04lx\n", f->rip, f->cs,
 		     f->rflags, f->rsp, f->ss);

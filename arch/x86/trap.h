@@ -23,7 +23,5 @@ typedef void (*irq_handler_t)(struct trap_frame *f);
 
 void trap_register(int vector, irq_handler_t fn);
 void trap_dispatch(struct trap_frame *f);
-/* Prints the frame, CR2/CR3 and a stack trace. */
-void trap_dump(const struct trap_frame *f);
 
 #endif

@@ -49,6 +49,16 @@ int elf_is_exec64(const struct fw_load *ld)
 	       eh.e_type == ELF_ET_EXEC && eh.e_machine == ELF_EM_X86_64;
 }
 
+/* The fields both classes share, from an ELF32 or ELF64 file header h. */
+#define ELF_FILE(c, h)                                                                             \
+	((struct elf_file){ .cls = (c),                                                            \
+			    .type = (h).e_type,                                                    \
+			    .machine = (h).e_machine,                                              \
+			    .entry = (h).e_entry,                                                  \
+			    .phoff = (h).e_phoff,                                                  \
+			    .phnum = (h).e_phnum,                                                  \
+			    .phentsize = (h).e_phentsize })
+
 static int elf_read_class(struct fw_load *ld, unsigned int cls, struct elf_file *f)
 {
 	struct elf32_ehdr e32;
@@ -59,26 +69,14 @@ static int elf_read_class(struct fw_load *ld, unsigned int cls, struct elf_file 
 			return fw_fail(ld, -EINVAL,
 				       "ELF32 header truncated: the image has %zu of its 52 bytes",
 				       ld->len);
-		*f = (struct elf_file){ .cls = cls,
-					.type = e32.e_type,
-					.machine = e32.e_machine,
-					.entry = e32.e_entry,
-					.phoff = e32.e_phoff,
-					.phnum = e32.e_phnum,
-					.phentsize = e32.e_phentsize };
+		*f = ELF_FILE(cls, e32);
 		return 0;
 	}
 	if (fw_read(ld, 0, &e64, sizeof(e64)))
 		return fw_fail(ld, -EINVAL,
 			       "ELF64 header truncated: the image has %zu of its 64 bytes",
 			       ld->len);
-	*f = (struct elf_file){ .cls = cls,
-				.type = e64.e_type,
-				.machine = e64.e_machine,
-				.entry = e64.e_entry,
-				.phoff = e64.e_phoff,
-				.phnum = e64.e_phnum,
-				.phentsize = e64.e_phentsize };
+	*f = ELF_FILE(cls, e64);
 	return 0;
 }
 
@@ -129,6 +127,15 @@ static int elf_check_file(struct fw_load *ld, const struct elf_file *f, int prot
 	return 0;
 }
 
+/* The fields the loader uses, from an ELF32 or ELF64 program header p. */
+#define ELF_SEG(p)                                                                                 \
+	((struct elf_seg){ .type = (p).p_type,                                                     \
+			   .offset = (p).p_offset,                                                 \
+			   .vaddr = (p).p_vaddr,                                                   \
+			   .paddr = (p).p_paddr,                                                   \
+			   .filesz = (p).p_filesz,                                                 \
+			   .memsz = (p).p_memsz })
+
 /* Reads program header i; elf_check_file() has put the table inside the image. */
 static void elf_read_seg(const struct fw_load *ld, const struct elf_file *f, unsigned int i,
 			 struct elf_seg *s)
@@ -139,20 +146,10 @@ static void elf_read_seg(const struct fw_load *ld, const struct elf_file *f, uns
 
 	if (f->cls == ELF_CLASS32) {
 		fw_read(ld, off, &p32, sizeof(p32));
-		*s = (struct elf_seg){ .type = p32.p_type,
-				       .offset = p32.p_offset,
-				       .vaddr = p32.p_vaddr,
-				       .paddr = p32.p_paddr,
-				       .filesz = p32.p_filesz,
-				       .memsz = p32.p_memsz };
+		*s = ELF_SEG(p32);
 	} else {
 		fw_read(ld, off, &p64, sizeof(p64));
-		*s = (struct elf_seg){ .type = p64.p_type,
-				       .offset = p64.p_offset,
-				       .vaddr = p64.p_vaddr,
-				       .paddr = p64.p_paddr,
-				       .filesz = p64.p_filesz,
-				       .memsz = p64.p_memsz };
+		*s = ELF_SEG(p64);
 	}
 }
 

@@ -1169,6 +1169,23 @@ static void test_alu_results_and_flags_at_every_width(void **state)
 	}
 }
 
+/* What the string port I/O exit reads: rep outsb with 67 and FS in 64-bit mode, then in 16-bit. */
+static void test_prefixes_give_address_size_segment_and_length(void **state)
+{
+	static const uint8_t code[] = { 0x67, 0x64, 0xf3, 0x6e };
+	struct insn_prefixes p;
+
+	(void)state;
+	assert_int_equal(insn_decode_prefixes(code, sizeof(code), INSN_MODE_64, &p), 0);
+	assert_int_equal(p.len, 3);
+	assert_int_equal(p.addr_size, 4);
+	assert_int_equal(p.seg, 0x64);
+	assert_int_equal(p.rep, 1);
+	assert_int_equal(insn_decode_prefixes(code + 1, 3, INSN_MODE_16, &p), 0);
+	assert_int_equal(p.addr_size, 2);
+	assert_int_equal(insn_decode_prefixes(code, 3, INSN_MODE_32, &p), -EFAULT);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -1249,6 +1266,7 @@ int main(void)
 		T(test_failed_write_leaves_registers_and_flags_unchanged),
 		T(test_info_may_be_null),
 		T(test_alu_results_and_flags_at_every_width),
+		T(test_prefixes_give_address_size_segment_and_length),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,12 +1,14 @@
 /*
  * tests/unit/test_pc_platform.c: drivers/pc_platform.c, the PC's legacy
  * port map both modes use: every device at its port with its size, none
- * overlapping on a bus, and only the devices a guest has.
+ * overlapping on a bus, only the devices a guest has, and a clash on the bus
+ * logged with both names.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -64,6 +66,29 @@ static void only_the_devices_a_guest_has(void **state)
 	assert_int_equal(pc_platform_regions(&(struct pc_platform){ 0 }, r), 0);
 }
 
+static char logged[200];
+
+static void log_line(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	assert_int_equal(level, DM_LOG_ERR);
+	strncpy(logged, msg, sizeof(logged) - 1);
+}
+
+static void a_second_platform_on_the_bus_is_refused_and_logged(void **state)
+{
+	const struct dm_env env = { .log = log_line };
+	struct iobus bus;
+
+	(void)state;
+	iobus_init(&bus, NULL, NULL, NULL);
+	assert_int_equal(pc_platform_register(&(struct pc_platform){ .rtc = &rtc }, &bus, &env), 0);
+	assert_int_equal(logged[0], 0);
+	assert_int_equal(pc_platform_register(&(struct pc_platform){ .rtc = &rtc }, &bus, &env),
+			 -EBUSY);
+	assert_string_equal(logged, "device rtc at port 0x70+0x2 overlaps device rtc at 0x70+0x2");
+}
+
 #define T(f) cmocka_unit_test(f)
 
 int main(void)
@@ -71,6 +96,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(every_device_at_its_port_with_its_size),
 		T(only_the_devices_a_guest_has),
+		T(a_second_platform_on_the_bus_is_refused_and_logged),
 	};
 
 	return cmocka_run_group_tests_name("test_pc_platform", tests, NULL, NULL);
