@@ -174,28 +174,6 @@ void inputs_start_streams(struct vm *vm)
 	}
 }
 
-/*
- * Linux reads no TSC rate from bivisor's leaf 0x40000010, and calibrating it
- * against the PIT or the ACPI PM timer fails where each of their reads is a
- * slow exit (the nested-KVM lab): the kernel then marks the TSC unstable and
- * keeps time with jiffies and the PM timer. So the rate KVM gives the guest
- * goes in front of the command line as tsc_early_khz= (Linux's
- * admin-guide/kernel-parameters), unless the user gave one.
- */
-static char *linux_cmdline(uint32_t khz, const char *user)
-{
-	size_t size = strlen(user) + sizeof("tsc_early_khz=4294967295 ");
-	char *s = malloc(size);
-
-	if (!s)
-		return NULL;
-	if (!khz || strstr(user, "tsc_early_khz="))
-		snprintf(s, size, "%s", user);
-	else
-		snprintf(s, size, "tsc_early_khz=%u %s", khz, user);
-	return s;
-}
-
 /* Linux: its initrd, ACPI tables for every vCPU, the virtio devices on its command line. */
 static int load_linux(const struct dm_env *env, const struct bvm_options *o,
 		      const struct bvm_inputs *in, uint32_t khz, struct fw_boot_cpu *boot,
@@ -203,24 +181,17 @@ static int load_linux(const struct dm_env *env, const struct bvm_options *o,
 {
 	struct fw_virtio_mmio dev[BVM_MAX_VIRTIO];
 	struct fw_platform plat;
-	char *cmdline = linux_cmdline(khz, o->cmdline);
-	int rc;
 
-	if (!cmdline) {
-		snprintf(err, errlen, "out of memory for the command line");
-		return -ENOMEM;
-	}
 	fw_platform_init(&plat, o->cpus);
+	plat.tsc_khz = khz; /* the rate KVM gives the guest (drivers/firmware/linux.c) */
 	plat.nvirtio = vm_virtio_count(o);
 	for (unsigned int i = 0; i < plat.nvirtio; i++)
 		dev[i] = vm_virtio_window(i);
 	/* besides the SSDT: for kernels that read them there */
 	plat.flags |= FW_PLAT_VIRTIO_CMDLINE | FW_PLAT_RTC;
 	plat.virtio = dev;
-	rc = fw_load_linux(env, in->image, in->image_len, in->initrd, in->initrd_len, cmdline,
-			   &plat, boot, err, errlen);
-	free(cmdline);
-	return rc;
+	return fw_load_linux(env, in->image, in->image_len, in->initrd, in->initrd_len, o->cmdline,
+			     &plat, boot, err, errlen);
 }
 
 int inputs_load(const struct dm_env *env, const struct bvm_options *o, const struct bvm_inputs *in,

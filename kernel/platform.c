@@ -167,41 +167,12 @@ uint64_t platform_next_event_ns(struct domain *d)
 	return d->plat ? i8254_next_event_ns(&d->plat->pit) : 0;
 }
 
-/* Whether a word of a Linux command line starts with prefix (like "tsc_early_khz="). */
-static int linux_has_param(const char *cmdline, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	for (const char *p = cmdline; *p; p++)
-		if ((p == cmdline || p[-1] == ' ') && !strncmp(p, prefix, n))
-			return 1;
-	return 0;
-}
-
-/*
- * Linux takes the TSC rate from CPUID only on Intel (leaf 0x15), never from
- * bivisor's leaf 0x40000010, and its own calibration cannot succeed where every
- * read of the PIT or the PM timer is an exit that costs more than its limits
- * (docs/design.md, "Time for Linux"): the TSC is then marked unstable and, with
- * no 8259 to carry the PIT's IRQ 0, the LAPIC timer waits forever for a jiffy.
- * So the rate bivisor measured goes in front of the command line as
- * tsc_early_khz= (Linux's admin-guide/kernel-parameters), unless the user gave
- * one, as bvm does on /dev/kvm.
- */
-static void linux_cmdline(char *buf, size_t len, const char *user)
-{
-	if (linux_has_param(user, "tsc_early_khz="))
-		fmt_snprintf(buf, len, "%s", user);
-	else
-		fmt_snprintf(buf, len, "tsc_early_khz=%lu%s%s", tsc_khz(), *user ? " " : "", user);
-}
-
 int domain_load_linux(struct domain *d, const void *bzimage, uint64_t len, const void *initrd,
 		      uint64_t initrd_len, const char *cmdline)
 {
 	struct fw_platform plat;
 	struct fw_boot_cpu cpu;
-	char err[160], line[CMDLINE_MAX_WORD + sizeof("tsc_early_khz=4294967295 ")];
+	char err[160];
 	int rc;
 
 	/* A Type-1 guest's kernel must go where its RAM has room: refuse a fixed one
@@ -219,8 +190,8 @@ int domain_load_linux(struct domain *d, const void *bzimage, uint64_t len, const
 	plat.flags = FW_PLAT_RTC; /* no 8259 (no PCAT_COMPAT), no 8042, no virtio */
 	plat.reset_port = PC_RESET_PORT;
 	plat.reset_value = PC_RESET_VALUE;
-	linux_cmdline(line, sizeof(line), cmdline);
-	rc = fw_load_linux(&d->env, bzimage, len, initrd, initrd_len, line, &plat, &cpu, err,
+	plat.tsc_khz = (uint32_t)tsc_khz();
+	rc = fw_load_linux(&d->env, bzimage, len, initrd, initrd_len, cmdline, &plat, &cpu, err,
 			   sizeof(err));
 	if (rc) {
 		pr_err("domain %s: not created: %s\n", d->name, err);

@@ -10,6 +10,7 @@
 
 #include "drivers/firmware/linux_boot.h"
 #include "drivers/firmware/loader_internal.h"
+#include "lib/string.h"
 
 #define PAGE_SIZE 4096ull
 #define HDR_AREA_END 0x290   /* the zero page's room for the setup header ends here */
@@ -243,29 +244,64 @@ static unsigned int cmdline_devices(const struct linux_plan *p)
 	return p->plat && (p->plat->flags & FW_PLAT_VIRTIO_CMDLINE) ? p->plat->nvirtio : 0;
 }
 
-/* The caller's line, with a parameter per virtio device before any "--" word. */
+/* A word, after a blank if the line has something already. */
+static void cmdline_word(struct linux_cmdline *c, const char *s, size_t n)
+{
+	if (!n)
+		return;
+	if (c->pos)
+		cmdline_put(c, " ", 1);
+	cmdline_put(c, s, n);
+}
+
+/* Whether a word of the first len bytes of s starts with word. */
+static int cmdline_has(const char *s, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if ((i == 0 || is_blank(s[i - 1])) && !memcmp(s + i, word, n))
+			return 1;
+	return 0;
+}
+
+/*
+ * Linux takes the TSC rate from CPUID only on Intel (leaf 0x15), and its own
+ * calibration fails where every PIT or PM-timer read is an exit costing more
+ * than its limits (under TCG): the host's measured rate leads the line as
+ * tsc_early_khz= (admin-guide/kernel-parameters), unless the caller gave one.
+ */
+static void cmdline_tsc(struct linux_cmdline *c, const struct linux_plan *p)
+{
+	static const char param[] = "tsc_early_khz=";
+	char entry[ENTRY_MAX];
+	size_t n = sizeof(param) - 1;
+
+	if (!p->plat || !p->plat->tsc_khz || cmdline_has(p->cmdline, p->cmdline_len, param))
+		return;
+	memcpy(entry, param, n);
+	cmdline_word(c, entry, n + put_number(entry + n, p->plat->tsc_khz, 10));
+}
+
+/* The caller's line, after tsc_early_khz= and with a parameter per virtio device
+ * before any "--" word. */
 static void cmdline_emit(struct linux_cmdline *c, const struct linux_plan *p)
 {
 	unsigned int n = cmdline_devices(p);
 	size_t split = cmdline_split(p->cmdline, p->cmdline_len), head = split;
 	char entry[ENTRY_MAX];
 
+	cmdline_tsc(c, p);
 	if (!n) {
-		cmdline_put(c, p->cmdline, p->cmdline_len);
+		cmdline_word(c, p->cmdline, p->cmdline_len);
 		return;
 	}
 	while (head && is_blank(p->cmdline[head - 1]))
 		head--;
-	cmdline_put(c, p->cmdline, head);
-	for (unsigned int i = 0; i < n; i++) {
-		if (c->pos)
-			cmdline_put(c, " ", 1);
-		cmdline_put(c, entry, virtio_param(entry, &p->plat->virtio[i]));
-	}
-	if (split < p->cmdline_len) {
-		cmdline_put(c, " ", 1);
-		cmdline_put(c, p->cmdline + split, p->cmdline_len - split);
-	}
+	cmdline_word(c, p->cmdline, head);
+	for (unsigned int i = 0; i < n; i++)
+		cmdline_word(c, entry, virtio_param(entry, &p->plat->virtio[i]));
+	cmdline_word(c, p->cmdline + split, p->cmdline_len - split);
 }
 
 static int linux_check_cmdline(struct fw_load *ld, struct linux_plan *p)

@@ -175,6 +175,9 @@ struct fw_platform {
 	uint32_t flags;		/* FW_PLAT_* */
 	unsigned int nvirtio;	/* up to FW_VIRTIO_MAX */
 	const struct fw_virtio_mmio *virtio;
+	/* Linux: not 0: "tsc_early_khz=N" leads its command line unless the caller's
+	 * line has that parameter (docs/design.md, "Time for Linux") */
+	uint32_t tsc_khz;
 };
 
 /*

@@ -316,6 +316,29 @@ static void virtio_parameters_go_before_the_arguments_of_init(void **state)
 	free(img.data);
 }
 
+static void tsc_rate_leads_the_line_unless_the_user_gave_one(void **state)
+{
+	struct guest *g = *state;
+	struct image img = bzimage();
+	struct fw_platform p = platform_cmdline(1, 1);
+
+	p.tsc_khz = 2338623;
+	assert_int_equal(boot(g, img, NULL, 0, "console=ttyS0 -- single", &p), 0);
+	assert_string_equal(guest_cmdline(g), "tsc_early_khz=2338623 console=ttyS0 "
+					      "virtio_mmio.device=512@0xfeb00000:5 -- single");
+	assert_int_equal(boot(g, img, NULL, 0, NULL, &p), 0);
+	assert_string_equal(guest_cmdline(g),
+			    "tsc_early_khz=2338623 virtio_mmio.device=512@0xfeb00000:5");
+	assert_int_equal(boot(g, img, NULL, 0, "quiet tsc_early_khz=1000", &p), 0);
+	assert_string_equal(guest_cmdline(g),
+			    "quiet tsc_early_khz=1000 virtio_mmio.device=512@0xfeb00000:5");
+	/* a word that only contains the name is not the parameter */
+	p.nvirtio = 0;
+	assert_int_equal(boot(g, img, NULL, 0, "x.tsc_early_khz=5", &p), 0);
+	assert_string_equal(guest_cmdline(g), "tsc_early_khz=2338623 x.tsc_early_khz=5");
+	free(img.data);
+}
+
 static void cmdline_without_devices_is_kept_as_given(void **state)
 {
 	struct guest *g = *state;
@@ -640,6 +663,7 @@ int main(void)
 		T(devices_go_to_acpi_only_unless_the_platform_asks_for_the_cmdline),
 		T(cmdline_gets_a_virtio_mmio_parameter_per_device),
 		T(virtio_parameters_go_before_the_arguments_of_init),
+		T(tsc_rate_leads_the_line_unless_the_user_gave_one),
 		T(cmdline_without_devices_is_kept_as_given),
 		T(cmdline_up_to_cmdline_size_fits_and_one_more_byte_is_refused),
 		T(cmdline_size_above_the_loaders_area_is_capped),
