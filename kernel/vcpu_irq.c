@@ -51,6 +51,13 @@ static int lapic_quiet(struct vlapic *l, uint64_t now)
 	return 1;
 }
 
+/* An interrupt already on its way into the guest (kernel/virt.h: intr_posted) ends a
+ * HLT as a pending one does: its vector left the IRR, and it may mask the others. */
+static int intr_posted(struct vcpu *v)
+{
+	return virt->intr_posted && virt->intr_posted(v);
+}
+
 int vcpu_prepare_entry(struct vcpu *v)
 {
 	struct vlapic *l = &v->lapic;
@@ -81,7 +88,7 @@ int vcpu_prepare_entry(struct vcpu *v)
 		else
 			virt->intr_window(v, 1);
 	}
-	if (v->wait == WAIT_HLT && vec < 0)
+	if (v->wait == WAIT_HLT && vec < 0 && !intr_posted(v))
 		return 0;
 	v->wait = WAIT_NONE;
 	return 1;
@@ -93,7 +100,8 @@ int vcpu_has_wake_event(struct vcpu *v)
 
 	switch (v->wait) {
 	case WAIT_HLT:
-		return vlapic_pending_irq(l) >= 0 || l->pending_nmi || l->pending_init;
+		return vlapic_pending_irq(l) >= 0 || l->pending_nmi || l->pending_init ||
+		       intr_posted(v);
 	case WAIT_HLT_NOIRQ:
 		return l->pending_nmi || l->pending_init;
 	case WAIT_SIPI:

@@ -181,6 +181,10 @@ struct virt_ops {
 	/* Asks for a VM_EXIT_INTR_WINDOW exit as soon as the guest can take an interrupt
 	 * (on: 1), or stops asking (0); the backend stops by itself after that exit. */
 	void (*intr_window)(struct vcpu *v, int on);
+	/* 1 while an interrupt the vLAPIC acknowledged waits in the control block for the
+	 * guest to take it (SVM's posted V_IRQ): a HLT must not block then. NULL: never
+	 * (VMX delivers at the entry). Read from any CPU. */
+	int (*intr_posted)(struct vcpu *v);
 	/* The vCPU leaves this CPU: drops what the CPU holds of it (VMX: VMCLEAR), so any
 	 * CPU may run it next. Called on the CPU that ran it last. */
 	void (*vcpu_unload)(struct vcpu *v);

@@ -252,6 +252,13 @@ static int svm_intr_ready(struct vcpu *v)
 	       !(vmcb->ctl.event_inj & EVENTINJ_VALID) && !virq_posted(&vmcb->ctl);
 }
 
+/* A posted V_IRQ the guest has not taken: at a `sti; hlt` the HLT exits inside
+ * STI's shadow, before the guest could take it. */
+static int svm_intr_posted(struct vcpu *v)
+{
+	return virq_posted(&((struct svm_vcpu *)v->arch)->vmcb->ctl);
+}
+
 static void svm_vcpu_unload(struct vcpu *v)
 {
 	(void)v; /* nothing CPU-local but the TLB, which svm_vcpu_run flushes on a move */
@@ -399,6 +406,7 @@ const struct virt_ops svm_ops = {
 	.inject = svm_inject,
 	.intr_ready = svm_intr_ready,
 	.intr_window = svm_intr_window,
+	.intr_posted = svm_intr_posted,
 	.vcpu_unload = svm_vcpu_unload,
 	.map = domain_gpt_map,
 	.unmap = domain_gpt_unmap,
