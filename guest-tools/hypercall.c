@@ -1,0 +1,320 @@
+/*
+ * guest-tools/hypercall.c: the hypercall ABI's bad-input and permission tests
+ * (include/public/hypercall.h, domctl.h, evtchn.h, ioreq.h). CPUID leaf
+ * 0x40000001 says which instruction traps (VMCALL or VMMCALL) and whether
+ * this domain is the service domain. As a plain domain: every control call
+ * is -EPERM, VERSION answers, an unknown number is -ENOSYS. As the service
+ * domain (role=service): each call with a pointer outside its RAM, each
+ * field out of range, is refused with the ABI's errno, and nothing happened
+ * (DOMAIN_INFO, a second call that succeeds, its own memory unchanged).
+ */
+#include "guest-tools/lib/guest.h"
+#include "include/public/domctl.h"
+#include "include/public/errno.h"
+#include "include/public/evtchn.h"
+#include "include/public/hypercall.h"
+#include "include/public/ioreq.h"
+
+#define PAGE 4096ul
+#define BAD_GPA 0x7ff00000000ull /* far above any test guest's RAM */
+
+static uint32_t hc_insn;
+
+static long hc(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	long rc;
+
+	if (hc_insn & BV_CPUID_HC_VMMCALL)
+		asm volatile("vmmcall" : "=a"(rc) : "a"(nr), "D"(a0), "S"(a1), "d"(a2) : "memory");
+	else
+		asm volatile("vmcall" : "=a"(rc) : "a"(nr), "D"(a0), "S"(a1), "d"(a2) : "memory");
+	return rc;
+}
+
+static long hcp(uint64_t nr, const void *p)
+{
+	return hc(nr, (uint64_t)(uintptr_t)p, 0, 0);
+}
+
+static void expect(long rc, long want, const char *what)
+{
+	if (rc != want)
+		guest_printf("  %s: got %ld, want %ld\n", what, rc, want);
+	report(rc == want, what);
+}
+
+/* --- A plain domain --- */
+
+static void plain_tests(void)
+{
+	int all = 1;
+
+	expect(hc(BV_HC_VERSION, 0, 0, 0), BV_ABI_VERSION, "VERSION answers BV_ABI_VERSION");
+	for (uint64_t nr = BV_HC_VERSION + 1; nr < BV_HC_COUNT; nr++) {
+		long rc = hc(nr, 0, 0, 0);
+
+		if (rc != -EPERM)
+			guest_printf("  control call %lu: %ld\n", nr, rc);
+		all &= rc == -EPERM;
+	}
+	report(all, "every control call is -EPERM for a plain domain");
+	expect(hc(BV_HC_DOMAIN_CREATE, BAD_GPA, 0, 0), -EPERM, "-EPERM before the pointer");
+	expect(hc(BV_HC_COUNT, 0, 0, 0), -ENOSYS, "an unknown number is -ENOSYS");
+	expect(hc(~0ull, 0, 0, 0), -ENOSYS, "number 2^64-1 is -ENOSYS");
+}
+
+/* --- The service domain --- */
+
+static struct bv_domain_create cr;
+static struct bv_memory_populate pop;
+static uint64_t frames[BV_POPULATE_MAX + 1];
+static struct bv_vcpu_regs regs;
+static struct bv_domain_info info;
+static struct bv_ioreq_server srv;
+static struct bv_evtchn_page evt __attribute__((aligned(8)));
+static uint8_t page[PAGE] __attribute__((aligned(PAGE)));   /* given to the probe domain */
+static uint8_t ioreqs[PAGE] __attribute__((aligned(PAGE))); /* its ioreq page */
+
+static uint64_t ram_end(void)
+{
+	return guest_ram_top();
+}
+
+/* 1 if no client with an id in 0..64 exists. */
+static int no_clients(void)
+{
+	for (uint64_t id = 0; id <= 64; id++)
+		if (hc(BV_HC_DOMAIN_INFO, id, (uint64_t)(uintptr_t)&info, 0) != -EINVAL)
+			return 0;
+	return 1;
+}
+
+static void create_args(const char *name, uint64_t mem, uint32_t vcpus)
+{
+	cr = (struct bv_domain_create){ .mem = mem, .vcpus = vcpus };
+	for (int i = 0; name[i] && i < BV_NAME_LEN; i++)
+		cr.name[i] = name[i];
+}
+
+static void create_tests(void)
+{
+	expect(hcp(BV_HC_DOMAIN_CREATE, (void *)BAD_GPA), -EFAULT, "CREATE: pointer outside RAM");
+	expect(hcp(BV_HC_DOMAIN_CREATE, (void *)(ram_end() - 8)), -EFAULT,
+	       "CREATE: struct across the end of RAM");
+	create_args("", 2 << 20, 1);
+	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EINVAL, "CREATE: empty name");
+	create_args("bad name", 2 << 20, 1);
+	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EINVAL, "CREATE: a space in the name");
+	create_args("abcdefghijklmnopqrstuvwxyz012345", 2 << 20, 1);
+	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EINVAL, "CREATE: name without its NUL");
+	create_args("probe", (2 << 20) + 1, 1);
+	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EINVAL, "CREATE: mem not whole pages");
+	create_args("probe", 1 << 20, 1);
+	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EINVAL, "CREATE: mem below 2 MiB");
+	create_args("probe", 1ull << 41, 1);
+	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EINVAL, "CREATE: mem above 1 TiB");
+	create_args("probe", 2 << 20, 0);
+	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EINVAL, "CREATE: 0 vcpus");
+	create_args("probe", 2 << 20, BV_MAX_VCPUS + 1);
+	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EINVAL, "CREATE: 17 vcpus");
+	create_args("probe", 2 << 20, 1);
+	cr.flags = 1;
+	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EINVAL, "CREATE: flags not 0");
+	create_args("hc-svc", 2 << 20, 1);
+	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EEXIST, "CREATE: a name in use");
+	report(no_clients(), "CREATE: no domain was made by the failed calls");
+}
+
+static long populate(uint32_t domid, uint32_t count, uint64_t gpa, const void *list)
+{
+	pop = (struct bv_memory_populate){ domid, count, gpa, (uint64_t)(uintptr_t)list };
+	return hcp(BV_HC_MEMORY_POPULATE, &pop);
+}
+
+static uint64_t populated(uint32_t id)
+{
+	if (hc(BV_HC_DOMAIN_INFO, id, (uint64_t)(uintptr_t)&info, 0))
+		return ~0ull;
+	return info.populated;
+}
+
+static void populate_tests(uint32_t id)
+{
+	frames[0] = (uint64_t)(uintptr_t)page;
+	expect(hcp(BV_HC_MEMORY_POPULATE, (void *)BAD_GPA), -EFAULT,
+	       "POPULATE: pointer outside RAM");
+	expect(populate(id + 100, 1, 0, frames), -EINVAL, "POPULATE: unknown domain");
+	expect(populate(id, 0, 0, frames), -EINVAL, "POPULATE: count 0");
+	expect(populate(id, BV_POPULATE_MAX + 1, 0, frames), -EINVAL, "POPULATE: count 513");
+	expect(populate(id, 1, 100, frames), -EINVAL, "POPULATE: gpa not page-aligned");
+	expect(populate(id, 1, 2 << 20, frames), -EINVAL, "POPULATE: gpa at the end of mem");
+	expect(populate(id, 2, (2 << 20) - PAGE, frames), -EINVAL, "POPULATE: range past mem");
+	expect(populate(id, 1, 0, (void *)BAD_GPA), -EFAULT, "POPULATE: frame list outside RAM");
+	expect(populate(id, 1, 0, (void *)(ram_end() - 4)), -EFAULT,
+	       "POPULATE: frame list across the end of RAM");
+	frames[0] = (uint64_t)(uintptr_t)page + 8;
+	expect(populate(id, 1, 0, frames), -EINVAL, "POPULATE: frame not page-aligned");
+	frames[0] = ram_end();
+	expect(populate(id, 1, 0, frames), -EINVAL, "POPULATE: frame outside the service's RAM");
+	frames[0] = (uint64_t)(uintptr_t)page;
+	frames[1] = BAD_GPA;
+	expect(populate(id, 2, 0, frames), -EINVAL, "POPULATE: second frame bad");
+	report(populated(id) == 0, "POPULATE: no page was given by the failed calls");
+	expect(populate(id, 1, 0, frames), 0, "POPULATE: one good page");
+	expect(populate(id, 1, 0, frames), -EINVAL, "POPULATE: a page populated already");
+	frames[1] = (uint64_t)(uintptr_t)page;
+	expect(populate(id, 2, PAGE, frames), 0, "POPULATE: two pages (1, 2)");
+	expect(populate(id, 2, 2 * PAGE, frames), -EINVAL, "POPULATE: overlapping what is there");
+	report(populated(id) == 3, "POPULATE: DOMAIN_INFO counts 3 pages");
+}
+
+static void regs_tests(uint32_t id)
+{
+	regs = (struct bv_vcpu_regs){ .domid = id, .rip = 0x1000 };
+	expect(hcp(BV_HC_VCPU_SET_REGS, (void *)BAD_GPA), -EFAULT, "SET_REGS: pointer outside RAM");
+	regs.domid = id + 100;
+	expect(hcp(BV_HC_VCPU_SET_REGS, &regs), -EINVAL, "SET_REGS: unknown domain");
+	regs.domid = id, regs.vcpu = 1;
+	expect(hcp(BV_HC_VCPU_SET_REGS, &regs), -EINVAL, "SET_REGS: vcpu 1 of 1");
+	regs.vcpu = 0, regs.mode = 2;
+	expect(hcp(BV_HC_VCPU_SET_REGS, &regs), -EINVAL, "SET_REGS: mode 2");
+	regs.mode = 0, regs.pad = 1;
+	expect(hcp(BV_HC_VCPU_SET_REGS, &regs), -EINVAL, "SET_REGS: pad not 0");
+	regs.pad = 0, regs.pad2 = 1;
+	expect(hcp(BV_HC_VCPU_SET_REGS, &regs), -EINVAL, "SET_REGS: pad2 not 0");
+	regs.pad2 = 0;
+	expect(hcp(BV_HC_VCPU_SET_REGS, &regs), 0, "SET_REGS: good");
+}
+
+static void control_tests(uint32_t id)
+{
+	expect(hc(BV_HC_DOMAIN_START, id + 100, 0, 0), -EINVAL, "START: unknown domain");
+	expect(hc(BV_HC_DOMAIN_PAUSE, id, 0, 0), -EINVAL, "PAUSE: not started");
+	expect(hc(BV_HC_DOMAIN_UNPAUSE, id, 0, 0), -EINVAL, "UNPAUSE: not started");
+	expect(hc(BV_HC_DOMAIN_INFO, id + 100, (uint64_t)(uintptr_t)&info, 0), -EINVAL,
+	       "INFO: unknown domain");
+	expect(hc(BV_HC_DOMAIN_INFO, id, BAD_GPA, 0), -EFAULT, "INFO: pointer outside RAM");
+	expect(hc(BV_HC_DOMAIN_INFO, id, (uint64_t)(uintptr_t)&info, 0), 0, "INFO: good");
+	report(info.domid == id && info.state == BV_DOMAIN_CREATED && info.vcpus == 1 &&
+		       info.mem == 2 << 20 && info.exit_status == -1,
+	       "INFO: created, 1 vcpu, 2 MiB");
+	expect(hc(BV_HC_DOMAIN_DESTROY, id + 100, 0, 0), -EINVAL, "DESTROY: unknown domain");
+}
+
+static void evtchn_tests(uint32_t id)
+{
+	uint64_t p = (uint64_t)(uintptr_t)&evt;
+
+	expect(hc(BV_HC_EVTCHN_SETUP, p, 31, 0), -EINVAL, "EVTCHN_SETUP: vector 31");
+	expect(hc(BV_HC_EVTCHN_SETUP, p, 256, 0), -EINVAL, "EVTCHN_SETUP: vector 256");
+	expect(hc(BV_HC_EVTCHN_SETUP, p + 4, 64, 0), -EINVAL, "EVTCHN_SETUP: page not aligned");
+	expect(hc(BV_HC_EVTCHN_SETUP, BAD_GPA, 64, 0), -EFAULT, "EVTCHN_SETUP: outside RAM");
+	expect(hc(BV_HC_EVTCHN_SETUP, p, 64, 0), 0, "EVTCHN_SETUP: good");
+	expect(hc(BV_HC_EVTCHN_SETUP, p, 64, 0), -EINVAL, "EVTCHN_SETUP: a second time");
+	expect(hc(BV_HC_EVTCHN_BIND, id + 100, 0, 0), -EINVAL, "EVTCHN_BIND: unknown domain");
+	expect(hc(BV_HC_EVTCHN_BIND, id, 0, 0), 1, "EVTCHN_BIND: port 1");
+	expect(hc(BV_HC_EVTCHN_BIND, id, 0, 0), -EINVAL, "EVTCHN_BIND: bound already");
+	expect(hc(BV_HC_EVTCHN_NOTIFY, 0, 0, 0), -EINVAL, "EVTCHN_NOTIFY: port 0");
+	expect(hc(BV_HC_EVTCHN_NOTIFY, 2, 0, 0), -EINVAL, "EVTCHN_NOTIFY: port not bound");
+	expect(hc(BV_HC_EVTCHN_NOTIFY, BV_EVTCHN_PORTS, 0, 0), -EINVAL, "EVTCHN_NOTIFY: port 64");
+	expect(hc(BV_HC_EVTCHN_NOTIFY, 1, 0, 0), -EINVAL, "EVTCHN_NOTIFY: no ioreq server");
+}
+
+static void server_args(uint32_t id, uint32_t type, uint64_t base, uint64_t len)
+{
+	srv = (struct bv_ioreq_server){ .domid = id,
+					.nranges = 1,
+					.page_gpa = (uint64_t)(uintptr_t)ioreqs };
+	srv.range[0] = (struct bv_ioreq_range){ .type = type, .base = base, .len = len };
+}
+
+static long ioreq_server(uint32_t id, uint32_t type, uint64_t base, uint64_t len)
+{
+	server_args(id, type, base, len);
+	return hcp(BV_HC_IOREQ_SERVER, &srv);
+}
+
+static void ioreq_tests(uint32_t id)
+{
+	expect(hcp(BV_HC_IOREQ_SERVER, (void *)BAD_GPA), -EFAULT, "IOREQ_SERVER: outside RAM");
+	expect(ioreq_server(id + 100, BV_IOREQ_PIO, 0x500, 8), -EINVAL,
+	       "IOREQ_SERVER: unknown domain");
+	server_args(id, BV_IOREQ_PIO, 0x500, 8);
+	srv.nranges = 0;
+	expect(hcp(BV_HC_IOREQ_SERVER, &srv), -EINVAL, "IOREQ_SERVER: 0 ranges");
+	srv.nranges = BV_IOREQ_RANGES + 1;
+	expect(hcp(BV_HC_IOREQ_SERVER, &srv), -EINVAL, "IOREQ_SERVER: 9 ranges");
+	srv.nranges = 1, srv.page_gpa += 16;
+	expect(hcp(BV_HC_IOREQ_SERVER, &srv), -EINVAL, "IOREQ_SERVER: page not aligned");
+	srv.page_gpa = BAD_GPA;
+	expect(hcp(BV_HC_IOREQ_SERVER, &srv), -EFAULT, "IOREQ_SERVER: page outside RAM");
+	expect(ioreq_server(id, 2, 0x500, 8), -EINVAL, "IOREQ_SERVER: type 2");
+	expect(ioreq_server(id, BV_IOREQ_PIO, 0x500, 0), -EINVAL, "IOREQ_SERVER: length 0");
+	expect(ioreq_server(id, BV_IOREQ_PIO, 0xfff0, 0x20), -EINVAL, "IOREQ_SERVER: port 0x10000");
+	expect(ioreq_server(id, BV_IOREQ_MMIO, 0, PAGE), -EINVAL, "IOREQ_SERVER: MMIO over RAM");
+	expect(ioreq_server(id, BV_IOREQ_MMIO, ~0ull - 8, 0x20), -EINVAL, "IOREQ_SERVER: wraps");
+	server_args(id, BV_IOREQ_PIO, 0x500, 8);
+	srv.range[0].pad = 1;
+	expect(hcp(BV_HC_IOREQ_SERVER, &srv), -EINVAL, "IOREQ_SERVER: pad not 0");
+	server_args(id, BV_IOREQ_PIO, 0x500, 8);
+	srv.nranges = 2;
+	srv.range[1] = (struct bv_ioreq_range){ .type = BV_IOREQ_PIO, .base = 0x504, .len = 8 };
+	expect(hcp(BV_HC_IOREQ_SERVER, &srv), -EINVAL, "IOREQ_SERVER: ranges overlap");
+	srv.range[1] = (struct bv_ioreq_range){ .type = BV_IOREQ_PIO, .base = 0x3f8, .len = 8 };
+	expect(hcp(BV_HC_IOREQ_SERVER, &srv), -EBUSY, "IOREQ_SERVER: over COM1");
+	expect(hc(BV_HC_EVTCHN_NOTIFY, 1, 0, 0), -EINVAL, "IOREQ_SERVER: no server after them");
+	expect(ioreq_server(id, BV_IOREQ_PIO, 0x500, 8), 0, "IOREQ_SERVER: good");
+	expect(ioreq_server(id, BV_IOREQ_PIO, 0x600, 8), -EINVAL, "IOREQ_SERVER: a second one");
+	expect(hc(BV_HC_EVTCHN_NOTIFY, 1, 0, 0), 0, "EVTCHN_NOTIFY: nothing to answer");
+	((struct bv_ioreq_page *)ioreqs)->slot[3].state = BV_IOREQ_RESPONSE_READY;
+	expect(hc(BV_HC_EVTCHN_NOTIFY, 1, 0, 0), -EINVAL, "EVTCHN_NOTIFY: a slot moved unasked");
+	report(((struct bv_ioreq_page *)ioreqs)->slot[3].state == BV_IOREQ_NONE,
+	       "EVTCHN_NOTIFY: that slot is NONE again");
+}
+
+static void service_tests(void)
+{
+	long id;
+
+	for (unsigned int i = 0; i < PAGE; i++)
+		page[i] = (uint8_t)(i * 7);
+	expect(hc(BV_HC_COUNT, 0, 0, 0), -ENOSYS, "an unknown number is -ENOSYS");
+	expect(hc(1ull << 32, 0, 0, 0), -ENOSYS, "number 2^32 is -ENOSYS");
+	create_tests();
+	create_args("probe", 2 << 20, 1);
+	id = hcp(BV_HC_DOMAIN_CREATE, &cr);
+	report(id > 0, "CREATE: good");
+	if (id <= 0)
+		return;
+	populate_tests((uint32_t)id);
+	regs_tests((uint32_t)id);
+	control_tests((uint32_t)id);
+	evtchn_tests((uint32_t)id);
+	ioreq_tests((uint32_t)id);
+	expect(hc(BV_HC_DOMAIN_DESTROY, (uint64_t)id, 0, 0), 0, "DESTROY: good");
+	report(no_clients(), "DESTROY: the domain is gone");
+	expect(hc(BV_HC_DOMAIN_DESTROY, (uint64_t)id, 0, 0), -EINVAL, "DESTROY: a second time");
+	for (unsigned int i = 0; i < PAGE; i++)
+		if (page[i] != (uint8_t)(i * 7)) {
+			report(0, "the service's page is unchanged");
+			return;
+		}
+	report(1, "the service's page is unchanged");
+}
+
+int guest_main(void)
+{
+	struct cpuid_regs r = cpuid(BV_CPUID_HYPERCALL, 0);
+
+	hc_insn = r.ebx;
+	guest_printf("hypercall: ABI %u, insn %u, domain %u, role %u\n", r.eax, r.ebx, r.ecx,
+		     r.edx);
+	report(r.eax == BV_ABI_VERSION && r.ecx != 0, "CPUID 0x40000001: ABI version, domain id");
+	report(hc_insn == BV_CPUID_HC_VMCALL || hc_insn == BV_CPUID_HC_VMMCALL,
+	       "CPUID 0x40000001: VMCALL or VMMCALL");
+	if (r.edx & BV_CPUID_ROLE_SERVICE)
+		service_tests();
+	else
+		plain_tests();
+	return report_summary();
+}
