@@ -7,8 +7,12 @@
  * domain (role=service): each call with a pointer outside its RAM, each
  * field out of range, is refused with the ABI's errno, and nothing happened
  * (DOMAIN_INFO, a second call that succeeds, its own memory unchanged).
+ * With ioreq=1 the service runs a client of a few instructions whose port
+ * and MMIO accesses it serves, woken by its event channel's vector.
  */
+#include "guest-tools/lib/apic.h"
 #include "guest-tools/lib/guest.h"
+#include "guest-tools/lib/idt.h"
 #include "include/public/domctl.h"
 #include "include/public/errno.h"
 #include "include/public/evtchn.h"
@@ -302,6 +306,161 @@ static void service_tests(void)
 	report(1, "the service's page is unchanged");
 }
 
+/* --- A client served end to end (ioreq=1) --- */
+
+#define EVT_VECTOR 0x40
+#define VIRTIO_BASE 0xfeb00000u
+
+static uint8_t cmem[PAGE] __attribute__((aligned(PAGE))); /* the client's page 0 */
+static volatile unsigned int evt_irqs;
+
+/* 32-bit code at client 0x100 (paging off, flat): a port read and write, an MMIO
+ * read, write and read-modify-write, REP OUTSB of two bytes; exit 42 if the
+ * values read were the service's. */
+static const uint8_t client_code[] = {
+	0x66, 0xba, 0x00, 0x05,					    /* mov dx, 0x500 */
+	0xec,							    /* in al, dx */
+	0x88, 0xc3,						    /* mov bl, al */
+	0xa1, 0x10, 0x00, 0xb0, 0xfe,				    /* mov eax, [0xfeb00010] */
+	0x89, 0xc1,						    /* mov ecx, eax */
+	0xc7, 0x05, 0x20, 0x00, 0xb0, 0xfe, 0x0d, 0xf0, 0xfe, 0xca, /* mov [..20], imm */
+	0x83, 0x05, 0x30, 0x00, 0xb0, 0xfe, 0x05,		    /* add dword [0xfeb00030], 5 */
+	0x89, 0xcf,						    /* mov edi, ecx */
+	0xbe, 0x00, 0x08, 0x00, 0x00,				    /* mov esi, 0x800 */
+	0xb9, 0x02, 0x00, 0x00, 0x00,				    /* mov ecx, 2 */
+	0xf3, 0x6e,						    /* rep outsb */
+	0xb0, 0x77,						    /* mov al, 0x77 */
+	0xee,							    /* out dx, al */
+	0x80, 0xfb, 0x5a,					    /* cmp bl, 0x5a */
+	0x75, 0x0c,						    /* jne bad */
+	0x81, 0xff, 0x78, 0x56, 0x34, 0x12,			    /* cmp edi, 0x12345678 */
+	0x75, 0x04,						    /* jne bad */
+	0xb0, 0x2a,						    /* mov al, 42 */
+	0xe6, 0xf4,						    /* out 0xf4, al */
+	0xb0, 0x01,						    /* bad: mov al, 1 */
+	0xe6, 0xf4,						    /* out 0xf4, al */
+	0xf4,							    /* hlt */
+};
+
+/* What the client asks, in order: type, dir, addr, size, data written or answered. */
+static const struct bv_ioreq expected[] = {
+	{ 0x500, 0x5a, 1, 1, BV_IOREQ_PIO, BV_IOREQ_READ, 0, 0 },
+	{ VIRTIO_BASE + 0x10, 0x12345678, 4, 1, BV_IOREQ_MMIO, BV_IOREQ_READ, 0, 0 },
+	{ VIRTIO_BASE + 0x20, 0xcafef00d, 4, 1, BV_IOREQ_MMIO, BV_IOREQ_WRITE, 0, 0 },
+	{ VIRTIO_BASE + 0x30, 10, 4, 1, BV_IOREQ_MMIO, BV_IOREQ_READ, 0, 0 },
+	{ VIRTIO_BASE + 0x30, 15, 4, 1, BV_IOREQ_MMIO, BV_IOREQ_WRITE, 0, 0 },
+	{ 0x500, 'h', 1, 1, BV_IOREQ_PIO, BV_IOREQ_WRITE, 0, 0 },
+	{ 0x500, 'i', 1, 1, BV_IOREQ_PIO, BV_IOREQ_WRITE, 0, 0 },
+	{ 0x500, 0x77, 1, 1, BV_IOREQ_PIO, BV_IOREQ_WRITE, 0, 0 },
+};
+#define NEXPECTED (sizeof(expected) / sizeof(expected[0]))
+
+static void evt_irq(struct guest_frame *f)
+{
+	(void)f;
+	evt_irqs++;
+	apic_eoi();
+}
+
+static long client_make(void)
+{
+	static const uint64_t gdt[] = { 0, 0x00cf9a000000ffffull, 0x00cf92000000ffffull };
+	long id;
+
+	__builtin_memcpy(cmem, gdt, sizeof(gdt));
+	__builtin_memcpy(cmem + 0x100, client_code, sizeof(client_code));
+	cmem[0x800] = 'h', cmem[0x801] = 'i';
+	create_args("client", 2 << 20, 1);
+	id = hcp(BV_HC_DOMAIN_CREATE, &cr);
+	frames[0] = (uint64_t)(uintptr_t)cmem;
+	if (id <= 0 || populate((uint32_t)id, 1, 0, frames))
+		return -1;
+	regs = (struct bv_vcpu_regs){ .domid = (uint32_t)id,
+				      .mode = BV_CPU_PROT32,
+				      .rip = 0x100,
+				      .rsp = 0xff0,
+				      .gdt_base = 0,
+				      .gdt_limit = 23,
+				      .code_sel = 8,
+				      .data_sel = 16 };
+	return hcp(BV_HC_VCPU_SET_REGS, &regs) ? -1 : id;
+}
+
+static long client_serve_setup(uint32_t id)
+{
+	long port;
+
+	if (hc(BV_HC_EVTCHN_SETUP, (uint64_t)(uintptr_t)&evt, EVT_VECTOR, 0))
+		return -1;
+	port = hc(BV_HC_EVTCHN_BIND, id, 0, 0);
+	server_args(id, BV_IOREQ_PIO, 0x500, 8);
+	srv.nranges = 2;
+	srv.range[1] = (struct bv_ioreq_range){ .type = BV_IOREQ_MMIO,
+						.base = VIRTIO_BASE,
+						.len = 0x1000 };
+	if (port <= 0 || hcp(BV_HC_IOREQ_SERVER, &srv))
+		return -1;
+	return port;
+}
+
+/* Answers slot 0 if it is READY; returns 1 if it did and the request was the n-th. */
+static int serve_one(long port, unsigned int n, int *ok)
+{
+	volatile struct bv_ioreq *q = &((struct bv_ioreq_page *)ioreqs)->slot[0];
+	const struct bv_ioreq *x = &expected[n < NEXPECTED ? n : 0];
+
+	if (__atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != BV_IOREQ_READY)
+		return 0;
+	q->state = BV_IOREQ_INPROCESS;
+	if (n >= NEXPECTED || q->addr != x->addr || q->size != x->size || q->type != x->type ||
+	    q->dir != x->dir || q->count != 1 || (x->dir == BV_IOREQ_WRITE && q->data != x->data)) {
+		guest_printf("  request %u: addr %lx size %u type %u dir %u data %lx\n", n, q->addr,
+			     q->size, q->type, q->dir, q->data);
+		*ok = 0;
+	}
+	if (x->dir == BV_IOREQ_READ)
+		q->data = x->data;
+	__atomic_store_n(&q->state, BV_IOREQ_RESPONSE_READY, __ATOMIC_RELEASE);
+	if (hc(BV_HC_EVTCHN_NOTIFY, (uint64_t)port, 0, 0))
+		*ok = 0;
+	return 1;
+}
+
+static void client_tests(void)
+{
+	long id = client_make(), port = id > 0 ? client_serve_setup((uint32_t)id) : -1;
+	unsigned int n = 0, events = 0;
+	int ok = 1;
+
+	report(id > 0 && port > 0, "client: created, populated, registers, port and server");
+	if (id <= 0 || port <= 0)
+		return;
+	idt_init();
+	apic_init();
+	guest_set_handler(EVT_VECTOR, evt_irq);
+	asm volatile("sti");
+	expect(hc(BV_HC_DOMAIN_START, (uint64_t)id, 0, 0), 0, "client: START");
+	for (;;) {
+		uint64_t bits = __atomic_exchange_n(&evt.pending[0], 0, __ATOMIC_ACQ_REL);
+
+		events += (bits >> port) & 1;
+		while (serve_one(port, n, &ok))
+			n++;
+		hc(BV_HC_DOMAIN_INFO, (uint64_t)id, (uint64_t)(uintptr_t)&info, 0);
+		if (info.state == BV_DOMAIN_ENDED || info.state == BV_DOMAIN_CRASHED)
+			break;
+		asm volatile("cli");
+		if (!__atomic_load_n(&evt.pending[0], __ATOMIC_ACQUIRE))
+			asm volatile("sti; hlt");
+		asm volatile("sti");
+	}
+	report(ok && n == NEXPECTED, "client: every request as expected, answered");
+	report(events > 0 && evt_irqs > 0, "client: its port's bit and the vector came");
+	report(info.state == BV_DOMAIN_ENDED && info.exit_status == 42,
+	       "client: ended with 42 (it read the service's values)");
+	expect(hc(BV_HC_DOMAIN_DESTROY, (uint64_t)id, 0, 0), 0, "client: DESTROY");
+}
+
 int guest_main(void)
 {
 	struct cpuid_regs r = cpuid(BV_CPUID_HYPERCALL, 0);
@@ -312,7 +471,9 @@ int guest_main(void)
 	report(r.eax == BV_ABI_VERSION && r.ecx != 0, "CPUID 0x40000001: ABI version, domain id");
 	report(hc_insn == BV_CPUID_HC_VMCALL || hc_insn == BV_CPUID_HC_VMMCALL,
 	       "CPUID 0x40000001: VMCALL or VMMCALL");
-	if (r.edx & BV_CPUID_ROLE_SERVICE)
+	if ((r.edx & BV_CPUID_ROLE_SERVICE) && guest_cmdline_number("ioreq", 0, 1))
+		client_tests();
+	else if (r.edx & BV_CPUID_ROLE_SERVICE)
 		service_tests();
 	else
 		plain_tests();
