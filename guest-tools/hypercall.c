@@ -8,7 +8,9 @@
  * field out of range, is refused with the ABI's errno, and nothing happened
  * (DOMAIN_INFO, a second call that succeeds, its own memory unchanged).
  * With ioreq=1 the service runs a client of a few instructions whose port
- * and MMIO accesses it serves, woken by its event channel's vector.
+ * and MMIO accesses it serves, woken by its event channel's vector; with
+ * hostile=N it answers the first one wrongly (enum hostile) and the client,
+ * not the hypervisor or another domain, pays.
  */
 #include "guest-tools/lib/apic.h"
 #include "guest-tools/lib/guest.h"
@@ -124,8 +126,6 @@ static void create_tests(void)
 	create_args("probe", 2 << 20, 1);
 	cr.flags = 1;
 	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EINVAL, "CREATE: flags not 0");
-	create_args("hc-svc", 2 << 20, 1);
-	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EEXIST, "CREATE: a name in use");
 	report(no_clients(), "CREATE: no domain was made by the failed calls");
 }
 
@@ -276,6 +276,69 @@ static void ioreq_tests(uint32_t id)
 	       "EVTCHN_NOTIFY: that slot is NONE again");
 }
 
+static struct bv_memory_copy cp;
+static struct bv_memory_map mp;
+static uint8_t buf[64];
+
+#define MAP_AT 0x40000000ull /* above the service's RAM, identity-mapped by guest-tools/lib */
+
+static long copy(uint64_t nr, uint32_t id, uint32_t len, uint64_t gpa, const void *b)
+{
+	cp = (struct bv_memory_copy){ id, len, gpa, (uint64_t)(uintptr_t)b };
+	return hcp(nr, &cp);
+}
+
+static void memory_copy_tests(uint32_t id)
+{
+	const uint64_t R = BV_HC_MEMORY_READ, W = BV_HC_MEMORY_WRITE;
+
+	expect(hcp(R, (void *)BAD_GPA), -EFAULT, "MEMORY_READ: pointer outside RAM");
+	expect(copy(R, id + 100, 16, 0, buf), -EINVAL, "MEMORY_READ: unknown domain");
+	expect(copy(R, id, 0, 0, buf), -EINVAL, "MEMORY_READ: length 0");
+	expect(copy(R, id, BV_COPY_MAX + 1, 0, buf), -EINVAL, "MEMORY_READ: length 1 MiB + 1");
+	expect(copy(R, id, 16, 3 * PAGE, buf), -EINVAL, "MEMORY_READ: page not populated");
+	expect(copy(R, id, 16, 3 * PAGE - 8, buf), -EINVAL, "MEMORY_READ: runs into one");
+	expect(copy(R, id, 16, (2 << 20) - 8, buf), -EINVAL, "MEMORY_READ: past mem");
+	expect(copy(R, id, 16, 0, (void *)BAD_GPA), -EFAULT, "MEMORY_READ: buffer outside RAM");
+	expect(copy(W, id, 16, 0, (void *)(ram_end() - 8)), -EFAULT,
+	       "MEMORY_WRITE: buffer across the end of RAM");
+	expect(copy(W, id, 16, 3 * PAGE, buf), -EINVAL, "MEMORY_WRITE: page not populated");
+	expect(copy(R, id, 16, PAGE + 0x10, buf), 0, "MEMORY_READ: good");
+	report(!__builtin_memcmp(buf, page + 0x10, 16), "MEMORY_READ: the client's bytes");
+	for (int i = 0; i < 8; i++)
+		buf[i] = (uint8_t)~page[0x20 + i];
+	expect(copy(W, id, 8, 2 * PAGE + 0x20, buf), 0, "MEMORY_WRITE: good");
+	report(page[0x20] == buf[0] && page[0x27] == buf[7], "MEMORY_WRITE: the bytes arrived");
+	for (int i = 0; i < 8; i++)
+		page[0x20 + i] = (uint8_t)~page[0x20 + i];
+}
+
+static long map(uint32_t id, uint32_t count, uint64_t gpa, uint64_t at)
+{
+	mp = (struct bv_memory_map){ id, count, gpa, at };
+	return hcp(BV_HC_MEMORY_MAP, &mp);
+}
+
+static void memory_map_tests(uint32_t id)
+{
+	expect(hcp(BV_HC_MEMORY_MAP, (void *)BAD_GPA), -EFAULT, "MEMORY_MAP: pointer outside RAM");
+	expect(map(id + 100, 1, 0, MAP_AT), -EINVAL, "MEMORY_MAP: unknown domain");
+	expect(map(id, 0, 0, MAP_AT), -EINVAL, "MEMORY_MAP: count 0");
+	expect(map(id, BV_POPULATE_MAX + 1, 0, MAP_AT), -EINVAL, "MEMORY_MAP: count 513");
+	expect(map(id, 1, 8, MAP_AT), -EINVAL, "MEMORY_MAP: gpa not page-aligned");
+	expect(map(id, 4, 0, MAP_AT), -EINVAL, "MEMORY_MAP: a page not populated");
+	expect(map(id, 1, 0, 0x100000), -EINVAL, "MEMORY_MAP: inside the service's RAM");
+	expect(map(id, 1, 0, MAP_AT + 8), -EINVAL, "MEMORY_MAP: window not page-aligned");
+	expect(map(id, 1, 0, 1ull << 46), -EINVAL, "MEMORY_MAP: window at 2^46");
+	expect(map(id, 2, 0, 0xfedff000), -EINVAL, "MEMORY_MAP: window over the LAPIC");
+	expect(map(id, 3, 0, MAP_AT), 0, "MEMORY_MAP: good");
+	expect(map(id, 1, 0, MAP_AT + 2 * PAGE), -EINVAL, "MEMORY_MAP: window in use");
+	report(*(volatile uint64_t *)(MAP_AT + PAGE + 0x40) == *(uint64_t *)(page + 0x40),
+	       "MEMORY_MAP: the client's page appears there");
+	expect(hc(BV_HC_SET_IRQ, id, 4, 1), -EINVAL, "SET_IRQ: a client without a vIOAPIC");
+	expect(hc(BV_HC_SET_IRQ, id + 100, 4, 1), -EINVAL, "SET_IRQ: unknown domain");
+}
+
 static void service_tests(void)
 {
 	long id;
@@ -290,12 +353,16 @@ static void service_tests(void)
 	report(id > 0, "CREATE: good");
 	if (id <= 0)
 		return;
+	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EEXIST, "CREATE: a name in use");
 	populate_tests((uint32_t)id);
 	regs_tests((uint32_t)id);
 	control_tests((uint32_t)id);
 	evtchn_tests((uint32_t)id);
 	ioreq_tests((uint32_t)id);
+	memory_copy_tests((uint32_t)id);
+	memory_map_tests((uint32_t)id);
 	expect(hc(BV_HC_DOMAIN_DESTROY, (uint64_t)id, 0, 0), 0, "DESTROY: good");
+	report(*(volatile uint32_t *)MAP_AT == 0xffffffffu, "DESTROY: the mapped window is gone");
 	report(no_clients(), "DESTROY: the domain is gone");
 	expect(hc(BV_HC_DOMAIN_DESTROY, (uint64_t)id, 0, 0), -EINVAL, "DESTROY: a second time");
 	for (unsigned int i = 0; i < PAGE; i++)
@@ -403,6 +470,49 @@ static long client_serve_setup(uint32_t id)
 	return port;
 }
 
+/* hostile=N: what a broken service does with the first request. */
+enum hostile {
+	HOSTILE_NONE,
+	HOSTILE_BACKWARDS, /* answers by setting the slot back to NONE */
+	HOSTILE_SIZE,	   /* answers with another size */
+	HOSTILE_SILENT,	   /* never answers */
+	HOSTILE_CRASH,	   /* triple-faults while the client waits */
+	HOSTILE_FLOOD,	   /* 10000 NOTIFYs before it answers */
+};
+
+static unsigned int hostile;
+static int flood_ok = 1;
+
+/* Breaks the first request as hostile= says; 1 if it is not answered normally. */
+static int misbehave(volatile struct bv_ioreq *q, long port)
+{
+	static const struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) no_idt = { 0, 0 };
+
+	switch (hostile) {
+	case HOSTILE_BACKWARDS:
+		__atomic_store_n(&q->state, BV_IOREQ_NONE, __ATOMIC_RELEASE);
+		break;
+	case HOSTILE_SIZE:
+		q->size = 2;
+		__atomic_store_n(&q->state, BV_IOREQ_RESPONSE_READY, __ATOMIC_RELEASE);
+		break;
+	case HOSTILE_SILENT:
+		return 1;
+	case HOSTILE_CRASH:
+		asm volatile("lidt %0; int3" : : "m"(no_idt));
+		break;
+	case HOSTILE_FLOOD:
+		for (int i = 0; i < 10000; i++)
+			flood_ok &= hc(BV_HC_EVTCHN_NOTIFY, (uint64_t)port, 0, 0) == 0;
+		return 0;
+	}
+	hc(BV_HC_EVTCHN_NOTIFY, (uint64_t)port, 0, 0);
+	return 1;
+}
+
 /* Answers slot 0 if it is READY; returns 1 if it did and the request was the n-th. */
 static int serve_one(long port, unsigned int n, int *ok)
 {
@@ -410,6 +520,8 @@ static int serve_one(long port, unsigned int n, int *ok)
 	const struct bv_ioreq *x = &expected[n < NEXPECTED ? n : 0];
 
 	if (__atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != BV_IOREQ_READY)
+		return 0;
+	if (n == 0 && hostile && misbehave(q, port))
 		return 0;
 	q->state = BV_IOREQ_INPROCESS;
 	if (n >= NEXPECTED || q->addr != x->addr || q->size != x->size || q->type != x->type ||
@@ -424,6 +536,14 @@ static int serve_one(long port, unsigned int n, int *ok)
 	if (hc(BV_HC_EVTCHN_NOTIFY, (uint64_t)port, 0, 0))
 		*ok = 0;
 	return 1;
+}
+
+/* A broken service's client ends crashed, and the service goes on. */
+static void hostile_results(long id)
+{
+	report(info.state == BV_DOMAIN_CRASHED, "hostile: the client crashed");
+	expect(hc(BV_HC_VERSION, 0, 0, 0), BV_ABI_VERSION, "hostile: the hypervisor answers");
+	expect(hc(BV_HC_DOMAIN_DESTROY, (uint64_t)id, 0, 0), 0, "hostile: DESTROY");
 }
 
 static void client_tests(void)
@@ -454,6 +574,11 @@ static void client_tests(void)
 			asm volatile("sti; hlt");
 		asm volatile("sti");
 	}
+	if (hostile && hostile != HOSTILE_FLOOD) {
+		hostile_results(id);
+		return;
+	}
+	report(flood_ok, "client: every NOTIFY of the flood answered 0");
 	report(ok && n == NEXPECTED, "client: every request as expected, answered");
 	report(events > 0 && evt_irqs > 0, "client: its port's bit and the vector came");
 	report(info.state == BV_DOMAIN_ENDED && info.exit_status == 42,
@@ -471,7 +596,8 @@ int guest_main(void)
 	report(r.eax == BV_ABI_VERSION && r.ecx != 0, "CPUID 0x40000001: ABI version, domain id");
 	report(hc_insn == BV_CPUID_HC_VMCALL || hc_insn == BV_CPUID_HC_VMMCALL,
 	       "CPUID 0x40000001: VMCALL or VMMCALL");
-	if ((r.edx & BV_CPUID_ROLE_SERVICE) && guest_cmdline_number("ioreq", 0, 1))
+	hostile = guest_cmdline_number("hostile", 0, HOSTILE_FLOOD);
+	if ((r.edx & BV_CPUID_ROLE_SERVICE) && (hostile || guest_cmdline_number("ioreq", 0, 1)))
 		client_tests();
 	else if (r.edx & BV_CPUID_ROLE_SERVICE)
 		service_tests();

@@ -24,6 +24,7 @@
 #define DOMAIN_NAME_LEN 32
 #define DOMAIN_MAX_VCPUS 16
 #define MAX_DOMAINS 16
+#define DOMAIN_MAX_MAPS 32 /* BV_HC_MEMORY_MAP calls per client */
 
 enum vcpu_state {
 	VCPU_RUNNABLE, /* on a run queue */
@@ -105,6 +106,11 @@ struct domain {
 	unsigned int port;	    /* its event channel port (kernel/evtchn.c), 0: none */
 	struct ioreq_server *ioreq; /* the ranges its service serves (kernel/ioreq.c) */
 	unsigned int refs;	    /* the service domain: 1 + its clients not yet freed */
+	struct domain_map {	    /* BV_HC_MEMORY_MAP: its pages in the service's space */
+		gpa_t service_gpa;
+		uint64_t len;
+	} maps[DOMAIN_MAX_MAPS];
+	unsigned int nmaps;
 };
 
 struct domain_config {

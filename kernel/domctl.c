@@ -25,6 +25,7 @@
 #include "lib/string.h"
 
 #define CLIENT_MEM_MAX (1ull << 40)
+#define MAP_LIMIT (1ull << 46) /* BV_HC_MEMORY_MAP: the top of the service's window */
 
 static spinlock_t ctl_lock;
 static struct domain *service;
@@ -131,10 +132,13 @@ static void client_finished(struct domain *c)
 
 /* Ends a client (destroyed, or crashed when its service ended); a zombie is freed at
  * once, a running one by the CPU that stops its last vCPU. */
+static void maps_undo(struct domain *c);
+
 static void client_kill(struct domain *c, const char *why, int crash)
 {
 	unlink_client(c);
 	evtchn_unbind(c);
+	maps_undo(c);
 	if (!life_move(c, DOMCTL_REAP))
 		client_free(c);
 	else if (crash)
@@ -408,24 +412,119 @@ long domctl_ioreq_server(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2
 
 long domctl_set_irq(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 {
-	(void)s, (void)a0, (void)a1, (void)a2;
-	return -ENOSYS;
+	struct domain *c = find_live(s, a0);
+	uint64_t flags;
+
+	if (!c || !c->plat || a1 > 23 || a2 > 1)
+		return -EINVAL; /* a client made by hypercalls has no vIOAPIC (yet) */
+	flags = spin_lock_irqsave(&c->dev_lock);
+	c->env.set_irq(c, (unsigned int)a1, (int)a2);
+	spin_unlock_irqrestore(&c->dev_lock, flags);
+	return 0;
+}
+
+/* -EINVAL unless every page of [gpa, gpa + len) is populated. */
+static int client_range_ok(struct domain *c, gpa_t gpa, uint64_t len)
+{
+	hpa_t hpa;
+
+	if (gpa >= c->ram_size || len > c->ram_size - gpa)
+		return -EINVAL;
+	for (gpa_t p = gpa & ~(PAGE_SIZE - 1); p < gpa + len; p += PAGE_SIZE)
+		if (domain_gpa_to_hpa(c, p, &hpa))
+			return -EINVAL;
+	return 0;
+}
+
+/* Client -> service (read) or back, through one page at a time. */
+static long memory_copy(struct domain *s, uint64_t args, int write)
+{
+	static uint8_t bounce[PAGE_SIZE]; /* under the control lock */
+	struct bv_memory_copy a;
+	struct domain *c;
+
+	if (hc_copy_from(s, args, &a, sizeof(a)))
+		return -EFAULT;
+	c = find_live(s, a.domid);
+	if (!c || !a.len || a.len > BV_COPY_MAX || client_range_ok(c, a.gpa, a.len))
+		return -EINVAL;
+	if (a.buf_gpa >= s->ram_size || a.len > s->ram_size - a.buf_gpa)
+		return -EFAULT;
+	for (uint64_t off = 0, n; off < a.len; off += n) {
+		n = a.len - off < PAGE_SIZE ? a.len - off : PAGE_SIZE;
+		if (write) {
+			s->env.mem_read(s, a.buf_gpa + off, bounce, n);
+			c->env.mem_write(c, a.gpa + off, bounce, n);
+		} else {
+			c->env.mem_read(c, a.gpa + off, bounce, n);
+			s->env.mem_write(s, a.buf_gpa + off, bounce, n);
+		}
+	}
+	return 0;
 }
 
 long domctl_memory_read(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 {
-	(void)s, (void)a0, (void)a1, (void)a2;
-	return -ENOSYS;
+	(void)a1, (void)a2;
+	return memory_copy(s, a0, 0);
 }
 
 long domctl_memory_write(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 {
-	(void)s, (void)a0, (void)a1, (void)a2;
-	return -ENOSYS;
+	(void)a1, (void)a2;
+	return memory_copy(s, a0, 1);
+}
+
+/* The service's window for a map: above its RAM, below 2^46, off the APIC pages, unused. */
+static int service_window_ok(struct domain *s, gpa_t gpa, uint64_t len)
+{
+	struct gpt_leaf leaf;
+
+	if (gpa % PAGE_SIZE || gpa < s->ram_size || gpa >= MAP_LIMIT || len > MAP_LIMIT - gpa ||
+	    (gpa < FW_LAPIC_BASE + PAGE_SIZE && gpa + len > FW_IOAPIC_BASE))
+		return 0;
+	for (gpa_t p = gpa; p < gpa + len; p += PAGE_SIZE)
+		if (!gpt_lookup(&s->gpt, p, &leaf))
+			return 0;
+	return 1;
 }
 
 long domctl_memory_map(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 {
-	(void)s, (void)a0, (void)a1, (void)a2;
-	return -ENOSYS;
+	struct bv_memory_map a;
+	struct domain *c;
+	uint64_t len;
+	hpa_t hpa;
+	int rc;
+
+	(void)a1, (void)a2;
+	if (hc_copy_from(s, a0, &a, sizeof(a)))
+		return -EFAULT;
+	c = find_live(s, a.domid);
+	len = (uint64_t)a.count * PAGE_SIZE;
+	if (!c || !a.count || a.count > BV_POPULATE_MAX || a.gpa % PAGE_SIZE ||
+	    client_range_ok(c, a.gpa, len) || !service_window_ok(s, a.service_gpa, len))
+		return -EINVAL;
+	if (c->nmaps == DOMAIN_MAX_MAPS)
+		return -ENOSPC;
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		domain_gpa_to_hpa(c, a.gpa + off, &hpa);
+		rc = domain_gpt_map(s, a.service_gpa + off, hpa, PAGE_SIZE,
+				    VM_PROT_READ | VM_PROT_WRITE);
+		if (rc) {
+			domain_gpt_unmap(s, a.service_gpa, off);
+			return rc;
+		}
+	}
+	c->maps[c->nmaps++] = (struct domain_map){ a.service_gpa, len };
+	return 0;
+}
+
+/* A client goes: its pages leave the service's space (each vCPU of the service flushes
+ * at its next entry, kernel/gpt.h:gpt_tlb_stale); the frames stay the service's. */
+static void maps_undo(struct domain *c)
+{
+	for (unsigned int i = 0; i < c->nmaps; i++)
+		domain_gpt_unmap(c->service, c->maps[i].service_gpa, c->maps[i].len);
+	c->nmaps = 0;
 }

@@ -254,7 +254,7 @@ static int complete_slot(struct ioreq_server *srv, unsigned int i)
 	}
 	if (st == BV_IOREQ_RESPONSE_READY)
 		take_answer(srv, v, slot);
-	else if (st != BV_IOREQ_INPROCESS)
+	else if (st != BV_IOREQ_INPROCESS && st != BV_IOREQ_READY) /* READY: not taken yet */
 		domain_crash(srv->c, NULL,
 			     "its service domain %s set ioreq slot %u back to %s (a transition "
 			     "that goes backwards)",
