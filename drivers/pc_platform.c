@@ -4,7 +4,8 @@
  * (hosted/bvm.c, hosted/devices.c), so both put each model at the same ports
  * with the same sizes: COM1 0x3f8 (8), PIT 0x40 (4), port 0x61 (1), CMOS
  * 0x70 (2), PM1a event 0x600 (4), PM1a control 0x604 (2), PM timer 0x608
- * (4, read-only), reset 0xcf9 (1). ACPI 6.4 4.8.3 for the PM blocks.
+ * (4, read-only), reset 0xcf9 (1), fw_cfg 0x510 (2) and its DMA register 0x514
+ * (8). ACPI 6.4 4.8.3 for the PM blocks, QEMU docs/specs/fw_cfg.rst for fw_cfg.
  */
 #include "drivers/firmware/loader.h"
 #include "drivers/pc_platform.h"
@@ -44,5 +45,11 @@ unsigned int pc_platform_regions(const struct pc_platform *p,
 	if (p->reset_write)
 		end = add(end, "reset", PC_RESET_PORT, PC_RESET_LEN, p->reset_read, p->reset_write,
 			  p->reset_dev);
+	if (p->fw_cfg) {
+		end = add(end, "fw-cfg", FW_CFG_PORT, FW_CFG_REGION_LEN, fw_cfg_io_read,
+			  fw_cfg_io_write, p->fw_cfg);
+		end = add(end, "fw-cfg-dma", FW_CFG_DMA_PORT, FW_CFG_DMA_REGION_LEN,
+			  fw_cfg_dma_read, fw_cfg_dma_write, p->fw_cfg);
+	}
 	return (unsigned int)(end - r);
 }

@@ -1,14 +1,16 @@
 /*
- * kernel/platform.c: the PC platform of a Linux domain, beyond its vCPUs and
- * their vLAPICs: a virtual I/O APIC (kernel/vioapic.c) at 0xfec00000 that
- * every device line reaches (ISA IRQ n is GSI n, except the PIT's IRQ 0 on
- * GSI 2, as the MADT's interrupt source override says), an 8254 PIT with port
- * 0x61 (drivers/i8254.c), the CMOS clock (drivers/rtc_cmos.c) set from the
- * host's clock at boot, and the ACPI PM1 registers and PM timer
- * (drivers/acpi_pm.c) whose S5 ends the domain, and the FADT's reset register
- * (port 0xcf9), whose reset ends it as a crash. No 8259 PIC: its ports read
- * as open bus, so Linux's probe (write a mask, read it back) finds none and
- * uses the I/O APIC, which the MADT describes without PCAT_COMPAT.
+ * kernel/platform.c: the PC platform of every domain (Linux or a test guest),
+ * beyond its vCPUs and their vLAPICs: a virtual I/O APIC (kernel/vioapic.c) at
+ * 0xfec00000 that every device line reaches (ISA IRQ n is GSI n, except the
+ * PIT's IRQ 0 on GSI 2, as the MADT's interrupt source override says), an
+ * 8254 PIT with port 0x61 (drivers/i8254.c), the CMOS clock
+ * (drivers/rtc_cmos.c) set from the host's clock at boot, and the ACPI PM1
+ * registers and PM timer (drivers/acpi_pm.c) whose S5 ends the domain, the
+ * FADT's reset register (port 0xcf9), whose reset ends it as a crash, and
+ * QEMU's fw_cfg (drivers/fw_cfg.c) with the domain's RAM, vCPUs and memory
+ * map. No 8259 PIC: its ports read as open bus, so Linux's probe (write a
+ * mask, read it back) finds none and uses the I/O APIC, which the MADT
+ * describes without PCAT_COMPAT.
  *
  * Every device of a domain runs under its dev_lock: the exit path takes it
  * around a port or MMIO access (kernel/exit.c), and the calls here take it
@@ -35,6 +37,7 @@ struct platform {
 	struct i8254 pit;
 	struct rtc_cmos rtc;
 	struct acpi_pm pm;
+	struct fw_cfg fw_cfg;
 };
 
 /* A device's line: dev_lock is held (device callbacks run under it). */
@@ -123,6 +126,7 @@ int platform_create(struct domain *d)
 		.reset_read = reset_read,
 		.reset_write = reset_write,
 		.reset_dev = d,
+		.fw_cfg = &p->fw_cfg,
 	};
 
 	if (!p)
@@ -134,6 +138,8 @@ int platform_create(struct domain *d)
 	i8254_init(&p->pit, &d->env);
 	rtc_cmos_init(&p->rtc, &d->env, host_time());
 	acpi_pm_init(&p->pm, &d->env, poweroff, d);
+	if (fw_cfg_init_pc(&p->fw_cfg, &d->env, d->nvcpus))
+		return -E2BIG;
 	if (domain_register_io(d, &(struct dm_io_region){ "ioapic", DM_SPACE_MMIO, VIOAPIC_BASE,
 							  VIOAPIC_SIZE, ioapic_read, ioapic_write,
 							  &p->ioapic }) ||

@@ -1,6 +1,6 @@
 /*
- * kernel/platform.h: the PC devices of a Linux domain (I/O APIC, PIT, CMOS
- * clock, ACPI PM registers); test guests have none of them.
+ * kernel/platform.h: the PC devices of a domain (I/O APIC, PIT, CMOS clock,
+ * ACPI PM registers, fw_cfg), the same for Linux and for test guests.
  */
 #ifndef KERNEL_PLATFORM_H
 #define KERNEL_PLATFORM_H

@@ -8,6 +8,7 @@
  */
 #include "drivers/firmware/loader.h"
 #include "kernel/domain.h"
+#include "kernel/platform.h"
 #include "kernel/printk.h"
 
 #define CR0_PE (1ull << 0)
@@ -209,8 +210,13 @@ int domain_load(struct domain *d, const void *image, uint64_t len, const char *c
 {
 	struct fw_boot_cpu cpu;
 	char err[128];
-	int rc = fw_load_image(&d->env, image, len, cmdline, &cpu, err, sizeof(err));
+	int rc = platform_create(d);
 
+	if (rc) {
+		pr_err("domain %s: not created: no room for its devices\n", d->name);
+		return rc;
+	}
+	rc = fw_load_image(&d->env, image, len, cmdline, &cpu, err, sizeof(err));
 	if (rc) {
 		pr_err("domain %s: not created: %s\n", d->name, err);
 		return rc;
