@@ -17,7 +17,7 @@
 
 #include "drivers/dm_env.h"
 
-#define FW_CFG_PORT 0x510     /* selector (offset 0, 2 bytes), data (offset 1, 1 byte) */
+#define FW_CFG_PORT 0x510 /* selector (offset 0, 2 bytes), data (offset 1, 1 byte) */
 #define FW_CFG_REGION_LEN 2
 #define FW_CFG_DMA_PORT 0x514 /* the DMA address, big-endian: high half, then low half */
 #define FW_CFG_DMA_REGION_LEN 8
@@ -69,9 +69,9 @@ struct fw_cfg_item {
 
 struct fw_cfg {
 	const struct dm_env *env;
-	uint16_t sel;	    /* the selected key */
-	uint32_t pos;	    /* the next byte of it */
-	uint32_t dma_high;  /* written at 0x514, used when 0x518 is written */
+	uint16_t sel;	   /* the selected key */
+	uint32_t pos;	   /* the next byte of it */
+	uint32_t dma_high; /* written at 0x514, used when 0x518 is written */
 	struct fw_cfg_item item[FW_CFG_MAX_ITEMS];
 	unsigned int nitems, nfiles, used;
 	uint8_t blob[FW_CFG_BLOB_LEN];

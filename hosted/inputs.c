@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "drivers/firmware/boot_cmdline.h"
 #include "hosted/bvm.h"
 
 #define TSC_KHZ_PLACEHOLDER 0xffffffffu /* the longest tsc_early_khz= value */
@@ -224,13 +225,29 @@ static int load_linux(const struct dm_env *env, const struct bvm_options *o,
 	return rc;
 }
 
+/* argv[0] is the kernel's file name as given, as QEMU's -kernel and GRUB give it. */
+static int load_multiboot(const struct dm_env *env, const struct bvm_options *o,
+			  const struct bvm_inputs *in, struct fw_boot_cpu *boot, char *err,
+			  size_t errlen)
+{
+	char line[FW_CMDLINE_MAX];
+
+	if (fw_boot_cmdline(line, sizeof(line), o->kernel, o->cmdline)) {
+		snprintf(err, errlen,
+			 "the file name (argv[0], one word) and --cmdline: give at most %d bytes",
+			 FW_CMDLINE_MAX - 1);
+		return -E2BIG;
+	}
+	return fw_load_image(env, in->image, in->image_len, line, boot, err, errlen);
+}
+
 int inputs_load(const struct dm_env *env, const struct bvm_options *o, const struct bvm_inputs *in,
 		unsigned int nvirtio, uint32_t tsc_khz, struct fw_boot_cpu *boot, char *err,
 		size_t errlen)
 {
 	if (fw_image_probe(in->image, in->image_len) == FW_IMAGE_LINUX)
 		return load_linux(env, o, in, nvirtio, tsc_khz, boot, err, errlen);
-	return fw_load_image(env, in->image, in->image_len, o->cmdline, boot, err, errlen);
+	return load_multiboot(env, o, in, boot, err, errlen);
 }
 
 /* A guest memory of the real size that takes nothing: the loaders check before they write. */

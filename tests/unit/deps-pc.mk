@@ -1,3 +1,4 @@
 # tests/unit/deps-pc.mk: the PC platform devices of issue 16 (fw_cfg, the 8259 pair, PCI).
 UNIT_DEPS_test_fw_cfg := drivers/fw_cfg.c
 UNIT_DEPS_test_pc_platform += drivers/fw_cfg.c
+UNIT_DEPS_test_boot_cmdline := drivers/firmware/boot_cmdline.c

@@ -201,8 +201,7 @@ static void too_big_a_memory_map_is_refused(void **state)
 	struct fw_cfg f;
 
 	(void)state;
-	assert_int_equal(fw_cfg_init(&f, &env, &(struct fw_cfg_machine){ 1, 1, big, 13 }),
-			 -E2BIG);
+	assert_int_equal(fw_cfg_init(&f, &env, &(struct fw_cfg_machine){ 1, 1, big, 13 }), -E2BIG);
 }
 
 /* A DMA descriptor at gpa: control, length, address, big-endian. */
@@ -254,7 +253,7 @@ static void dma_select_and_read(void **state)
 	dma_go(0x1000);
 	put_desc(0x1000, FW_CFG_DMA_READ, 32, 0x3000);
 	dma_go(0x1000);
-	assert_int_equal(mem[0x3000], 0x00); /* from byte 44: entry 2's base, high half */
+	assert_int_equal(mem[0x3000], 0x00);   /* from byte 44: entry 2's base, high half */
 	assert_int_equal(mem[0x3000 + 12], 1); /* entry 2's type */
 	assert_int_equal(mem[0x3000 + 16], 0);
 	assert_int_equal(mem[0x3000 + 31], 0);
