@@ -205,7 +205,7 @@ static void icw1(struct i8259_chip *c, uint8_t v)
 	uint8_t lines = c->lines;
 
 	chip_reset(c, c->elcr); /* IMR, ISR, IRR cleared, IR7 lowest, no special mask */
-	c->lines = lines; /* a line already high must fall and rise again */
+	c->lines = lines;	/* a line already high must fall and rise again */
 	c->icw1 = v;
 	c->init_step = 2;
 }

@@ -5,8 +5,9 @@
  * virtio-blk per --disk, one virtio-net per --net and, with --vconsole, a
  * virtio console. The Linux command line names them with
  * virtio_mmio.device=512@ADDR:IRQ. Their backends were opened and checked
- * by hosted/inputs.c. Besides them: ACPI power management, the CMOS clock and
- * QEMU's fw_cfg (drivers/fw_cfg.c).
+ * by hosted/inputs.c. Besides them: ACPI power management, the CMOS clock,
+ * QEMU's fw_cfg (drivers/fw_cfg.c) and a PCI host bridge (drivers/pci_host.c);
+ * the 8259 pair and the PIT are KVM's (hosted/kvm.c).
  */
 #include <poll.h>
 #include <stdio.h>
@@ -48,7 +49,7 @@ static void poweroff(void *ctx)
 }
 
 /* ACPI fixed hardware at the ports the FADT of drivers/firmware/acpi.c names, the
- * CMOS clock at 0x70 showing the host's time (UTC) when bvm starts, and fw_cfg. */
+ * CMOS clock at 0x70 showing the host's time (UTC) when bvm starts, fw_cfg, PCI. */
 static int add_pc_devices(struct vm *vm)
 {
 	acpi_pm_init(&vm->pm, &vm->env, poweroff, vm);

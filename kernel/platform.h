@@ -1,6 +1,7 @@
 /*
- * kernel/platform.h: the PC devices of a domain (I/O APIC, PIT, CMOS clock,
- * ACPI PM registers, fw_cfg), the same for Linux and for test guests.
+ * kernel/platform.h: the PC devices of a domain (I/O APIC, 8259 pair, PIT,
+ * CMOS clock, ACPI PM registers, fw_cfg, PCI host bridge), the same for Linux
+ * and for test guests.
  */
 #ifndef KERNEL_PLATFORM_H
 #define KERNEL_PLATFORM_H
@@ -18,6 +19,10 @@ int platform_create(struct domain *d);
 void platform_destroy(struct domain *d);
 /* Raises the PIT's interrupt if it is due; vCPU 0's CPU calls it before each entry. */
 void platform_update(struct domain *d);
+/* Whether the 8259 pair's INT is asserted (read without the device lock). */
+int platform_pic_pending(struct domain *d);
+/* The 8259's INTA cycle under the device lock: the vector to inject. */
+uint8_t platform_pic_ack(struct domain *d);
 /* When the PIT next raises its interrupt (tsc_ns time), or 0. */
 uint64_t platform_next_event_ns(struct domain *d);
 
