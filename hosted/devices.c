@@ -54,10 +54,13 @@ static int add_pc_devices(struct vm *vm)
 {
 	acpi_pm_init(&vm->pm, &vm->env, poweroff, vm);
 	rtc_cmos_init(&vm->rtc, &vm->env, (int64_t)time(NULL));
+	pci_host_init(&vm->pci);
 	if (fw_cfg_init_pc(&vm->fw_cfg, &vm->env, vm->ncpus))
 		return -1;
-	return vm_register_pc(
-		vm, &(struct pc_platform){ .rtc = &vm->rtc, .pm = &vm->pm, .fw_cfg = &vm->fw_cfg });
+	return vm_register_pc(vm, &(struct pc_platform){ .rtc = &vm->rtc,
+							 .pm = &vm->pm,
+							 .fw_cfg = &vm->fw_cfg,
+							 .pci = &vm->pci });
 }
 
 int vm_add_devices(struct vm *vm, const struct bvm_options *o)

@@ -58,7 +58,8 @@ static void host_bridge_at_00_00_0(void **state)
 	assert_int_equal(cfg_read(a, 0, 4), 0x12378086u);
 	assert_int_equal(cfg_read(a, 2, 2), 0x1237);
 	assert_int_equal(cfg_read(cfg_addr(0, 0, 0, 8), 0, 4) >> 8, 0x060000);
-	assert_int_equal(cfg_read(cfg_addr(0, 0, 0, 0xc), 2, 1), 0); /* header type 0, one function */
+	assert_int_equal(cfg_read(cfg_addr(0, 0, 0, 0xc), 2, 1),
+			 0); /* header type 0, one function */
 	assert_int_equal(cfg_read(cfg_addr(0, 0, 0, 0x10), 0, 4), 0); /* no BAR */
 	assert_int_equal(cfg_read(cfg_addr(0, 0, 0, 0x2c), 0, 4), 0x11001af4u);
 }
