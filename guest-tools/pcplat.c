@@ -5,7 +5,8 @@
  * the Multiboot command line (Multiboot 0.6.96 3.3), a PCI scan of bus 0 by
  * configuration mechanism #1 (PCI 3.0 3.2.2.3.2), and ISA IRQ 0 from the
  * 8254 through the 8259 pair (8259A data sheet), latched while masked and
- * waking a halted CPU. Every line is the same on QEMU, bvm and bivisor.
+ * waking a halted CPU; on an AMD CPU the legacy PMU MSRs, and a write of
+ * the TSC (SDM vol. 3B 18.17). Every line is the same on QEMU, bvm and bivisor.
  */
 #include "guest-tools/lib/guest.h"
 #include "guest-tools/lib/idt.h"
@@ -23,10 +24,12 @@
 #define VEC_PIC 0x20
 #define MIB (1ul << 20)
 #define SPIN_LIMIT 100000000u
+#define TSC_SET (1ull << 50) /* far from any host's TSC */
+#define TSC_NEAR (1ull << 40)
 
 extern uint32_t boot_magic, boot_info;
 
-static volatile int pic_irqs;
+static volatile int pic_irqs, gp_faults;
 static volatile uint64_t pic_vector;
 
 static inline void outl(uint16_t port, uint32_t v)
@@ -155,8 +158,7 @@ static void argv0_check(void)
 		plain &= *p != '=';
 		named |= p[0] == 'p' && p[1] == 'c' && p[2] == 'p' && p[3] == 'l';
 	}
-	report(boot_magic == 0x2badb002 && named && plain,
-	       "cmdline: argv[0] is the image's name");
+	report(boot_magic == 0x2badb002 && named && plain, "cmdline: argv[0] is the image's name");
 	report(guest_cmdline_number("cpus", 0, 255) != 0, "cmdline: the arguments follow it");
 }
 
@@ -183,7 +185,8 @@ static void pci_scan(void)
 			uint32_t v = pci_read(dev, fn, 0);
 
 			if ((v & 0xffff) != 0xffff)
-				ok &= ((pci_read(dev, fn, 0xc) >> 16) & 0x7f) <= 2 && v >> 16 != 0xffff;
+				ok &= ((pci_read(dev, fn, 0xc) >> 16) & 0x7f) <= 2 &&
+				      v >> 16 != 0xffff;
 		}
 	}
 	report(ok, "pci: every function on bus 0 has a well-formed header");
@@ -241,7 +244,8 @@ static void pic_checks(void)
 	report(spins < SPIN_LIMIT && !pic_irqs, "pic: IRQ 0 waits in IRR while masked");
 	outb(PIC0 + 1, 0xfe);
 	asm volatile("sti; nop; cli" ::: "memory");
-	report(pic_irqs == 1 && pic_vector == VEC_PIC, "pic: unmasked, IRQ 0 arrives as vector 0x20");
+	report(pic_irqs == 1 && pic_vector == VEC_PIC,
+	       "pic: unmasked, IRQ 0 arrives as vector 0x20");
 	outb(PIC0, 0x0b); /* OCW3: read ISR */
 	report(inb(PIC0) == 0, "pic: the EOI ends it (ISR clear)");
 	pit_oneshot(1193);
@@ -250,11 +254,52 @@ static void pic_checks(void)
 	outb(PIC0 + 1, 0xff);
 }
 
+/* #GP from RDMSR or WRMSR (two bytes): counted and skipped. */
+static void gp_skip(struct guest_frame *f)
+{
+	gp_faults++;
+	f->rip += 2;
+}
+
+static int msr_takes(uint32_t msr, uint64_t v)
+{
+	int before = gp_faults;
+
+	wrmsr(msr, v);
+	return gp_faults == before;
+}
+
+static int msr_reads(uint32_t msr, uint64_t want)
+{
+	int before = gp_faults;
+	uint64_t v = rdmsr(msr);
+
+	return gp_faults == before && v == want;
+}
+
+/* AMD's legacy PMU (APM vol. 2 13.2.1), which test kernels set up on every AMD CPU. */
+static void msr_checks(void)
+{
+	uint32_t vendor_ebx = cpuid(0, 0).ebx;
+	int ok = 1;
+
+	guest_set_handler(13, gp_skip);
+	for (uint32_t msr = 0xc0010000; msr <= 0xc0010007; msr++)
+		ok &= msr_takes(msr, 0) && msr_reads(msr, 0);
+	report(vendor_ebx != 0x68747541u || ok, /* "Auth": AuthenticAMD */
+	       "msr: an AMD CPU's PERF_CTL0-3 and PERF_CTR0-3 take 0 and read 0");
+	report(msr_takes(0x10, TSC_SET) && rdtsc() - TSC_SET < TSC_NEAR,
+	       "msr: a write of IA32_TIME_STAMP_COUNTER moves RDTSC there");
+	report(rdmsr(0x10) - TSC_SET < TSC_NEAR, "msr: RDMSR of IA32_TIME_STAMP_COUNTER agrees");
+	guest_set_handler(13, 0);
+}
+
 int guest_main(void)
 {
 	argv0_check();
 	fw_cfg_checks();
 	pci_scan();
 	pic_checks();
+	msr_checks();
 	return report_summary();
 }
