@@ -1,7 +1,8 @@
 /*
  * guest-tools/pcplat.c: the PC a standard test kernel expects, read the way
  * such kernels read it: QEMU's fw_cfg (QEMU docs/specs/fw_cfg.rst: the
- * signature, the CPU count, the RAM size, etc/e820, a DMA read), argv[0] on
+ * signature, the CPU count, the RAM size, etc/e820, a DMA read), ACPI (the
+ * RSDP, the MADT's CPUs, the FADT's PM timer, ACPI 6.4 5.2), argv[0] on
  * the Multiboot command line (Multiboot 0.6.96 3.3), a PCI scan of bus 0 by
  * configuration mechanism #1 (PCI 3.0 3.2.2.3.2), and ISA IRQ 0 from the
  * 8254 through the 8259 pair (8259A data sheet), latched while masked and
@@ -254,6 +255,84 @@ static void pic_checks(void)
 	outb(PIC0 + 1, 0xff);
 }
 
+static int same_bytes(const volatile uint8_t *p, const char *s, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (p[i] != (uint8_t)s[i])
+			return 0;
+	return 1;
+}
+
+static uint32_t le32(const volatile uint8_t *p)
+{
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The RSDP in the BIOS area (ACPI 6.4 5.2.5.1), its first 20 bytes summing to 0. */
+static const volatile uint8_t *acpi_rsdp(void)
+{
+	for (uintptr_t a = 0xe0000; a < 0x100000; a += 16) {
+		const volatile uint8_t *p = (const volatile uint8_t *)a;
+		uint8_t sum = 0;
+
+		for (int i = 0; i < 20; i++)
+			sum = (uint8_t)(sum + p[i]);
+		if (same_bytes(p, "RSD PTR ", 8) && !sum)
+			return p;
+	}
+	return 0;
+}
+
+/* A table the RSDT lists (5.2.7), by signature, or NULL. */
+static const volatile uint8_t *acpi_table(const volatile uint8_t *rsdp, const char *sig)
+{
+	const volatile uint8_t *rsdt = (const volatile uint8_t *)(uintptr_t)le32(rsdp + 16);
+	uint32_t len = le32(rsdt + 4);
+
+	for (uint32_t off = 36; off + 4 <= len && off < 4096; off += 4) {
+		const volatile uint8_t *t = (const volatile uint8_t *)(uintptr_t)le32(rsdt + off);
+
+		if (same_bytes(t, sig, 4))
+			return t;
+	}
+	return 0;
+}
+
+/* Enabled Processor Local APIC entries of the MADT (5.2.12.2). */
+static unsigned int madt_cpus(const volatile uint8_t *madt)
+{
+	uint32_t len = le32(madt + 4);
+	unsigned int n = 0;
+
+	for (uint32_t off = 44; off + 2 <= len && madt[off + 1] >= 2; off += madt[off + 1])
+		n += madt[off] == 0 && (madt[off + 4] & 1);
+	return n;
+}
+
+/* ACPI as a test kernel walks it: RSDP, RSDT, the MADT's CPUs, the FADT's PM timer. */
+static void acpi_checks(void)
+{
+	const volatile uint8_t *rsdp = acpi_rsdp(), *fadt = 0, *madt = 0;
+	uint32_t port = 0, t0, spins = 0;
+
+	report(rsdp != 0, "acpi: the RSDP is in the BIOS area");
+	if (rsdp) {
+		fadt = acpi_table(rsdp, "FACP");
+		madt = acpi_table(rsdp, "APIC");
+	}
+	report(fadt && madt, "acpi: the RSDT lists a FADT and a MADT");
+	if (!fadt || !madt)
+		return;
+	port = le32(fadt + 76); /* PM_TMR_BLK */
+	guest_printf("acpi: the MADT lists %u CPUs; PM timer at port %#x\n", madt_cpus(madt), port);
+	report(madt_cpus(madt) == guest_cmdline_number("cpus", 1, 255),
+	       "acpi: the MADT lists the machine's CPUs");
+	t0 = inl((uint16_t)port);
+	while (inl((uint16_t)port) == t0 && ++spins < SPIN_LIMIT)
+		asm volatile("pause");
+	report(port && spins < SPIN_LIMIT, "acpi: the PM timer counts");
+}
+
 /* #GP from RDMSR or WRMSR (two bytes): counted and skipped. */
 static void gp_skip(struct guest_frame *f)
 {
@@ -299,6 +378,7 @@ int guest_main(void)
 	argv0_check();
 	fw_cfg_checks();
 	pci_scan();
+	acpi_checks();
 	pic_checks();
 	msr_checks();
 	return report_summary();

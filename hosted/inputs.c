@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "drivers/firmware/boot_cmdline.h"
+#include "drivers/firmware/pc_acpi.h"
 #include "hosted/bvm.h"
 
 #define TSC_KHZ_PLACEHOLDER 0xffffffffu /* the longest tsc_early_khz= value */
@@ -231,6 +232,7 @@ static int load_multiboot(const struct dm_env *env, const struct bvm_options *o,
 			  size_t errlen)
 {
 	char line[FW_CMDLINE_MAX];
+	int rc;
 
 	if (fw_boot_cmdline(line, sizeof(line), o->kernel, o->cmdline)) {
 		snprintf(err, errlen,
@@ -238,7 +240,10 @@ static int load_multiboot(const struct dm_env *env, const struct bvm_options *o,
 			 FW_CMDLINE_MAX - 1);
 		return -E2BIG;
 	}
-	return fw_load_image(env, in->image, in->image_len, line, boot, err, errlen);
+	rc = fw_load_image(env, in->image, in->image_len, line, boot, err, errlen);
+	if (!rc) /* the PC's ACPI tables, as a Linux guest's (docs/pc-platform.md) */
+		rc = fw_build_acpi_pc(env, o->cpus, 0, err, errlen);
+	return rc;
 }
 
 int inputs_load(const struct dm_env *env, const struct bvm_options *o, const struct bvm_inputs *in,

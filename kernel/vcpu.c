@@ -8,6 +8,7 @@
  */
 #include "drivers/firmware/boot_cmdline.h"
 #include "drivers/firmware/loader.h"
+#include "drivers/firmware/pc_acpi.h"
 #include "kernel/cmdline.h"
 #include "kernel/domain.h"
 #include "kernel/platform.h"
@@ -225,6 +226,8 @@ int domain_load(struct domain *d, const void *image, uint64_t len, const char *c
 		rc = fw_load_image(&d->env, image, len, line, &cpu, err, sizeof(err));
 	else
 		fmt_snprintf(err, sizeof(err), "the command line is too long");
+	if (!rc) /* the PC's ACPI tables, as a Linux domain's (docs/pc-platform.md) */
+		rc = fw_build_acpi_pc(&d->env, d->nvcpus, PC_RESET_PORT, err, sizeof(err));
 	if (rc) {
 		pr_err("domain %s: not created: %s\n", d->name, err);
 		return rc;
