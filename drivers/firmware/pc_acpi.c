@@ -9,8 +9,8 @@
 
 #define PC_RESET_FULL 0x06 /* the reset control register's full reset (drivers/pc_platform.h) */
 
-int fw_build_acpi_pc(const struct dm_env *env, unsigned int ncpus, uint16_t reset_port,
-		     char *err, size_t errlen)
+int fw_build_acpi_pc(const struct dm_env *env, unsigned int ncpus, uint16_t reset_port, char *err,
+		     size_t errlen)
 {
 	struct fw_platform plat;
 	uint64_t rsdp;

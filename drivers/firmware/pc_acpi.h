@@ -15,7 +15,7 @@
  * Writes them for ncpus vCPUs with an 8259 pair (MADT PCAT_COMPAT) and the
  * CMOS clock; reset_port 0: no FADT reset register. fw_build_acpi's returns.
  */
-int fw_build_acpi_pc(const struct dm_env *env, unsigned int ncpus, uint16_t reset_port,
-		     char *err, size_t errlen);
+int fw_build_acpi_pc(const struct dm_env *env, unsigned int ncpus, uint16_t reset_port, char *err,
+		     size_t errlen);
 
 #endif
