@@ -168,6 +168,17 @@ static const struct cpu_policy_msr msrs[] = {
 	{ 0x3b, 0, 1 },	      /* IA32_TSC_ADJUST: the TSC is the host's, never adjusted */
 	{ 0x1a0, 1, 0 },      /* IA32_MISC_ENABLE: fast strings */
 	{ 0xc0010055, 0, 1 }, /* AMD interrupt pending message: no C1E (Linux reads it) */
+	/* AMD's legacy performance counters, which every AMD CPU has (APM vol. 2 13.2.1):
+	 * PERF_CTL0-3, then PERF_CTR0-3, as counters that count nothing (each reads 0,
+	 * a write is ignored), as QEMU's TCG and KVM without a host PMU give them. */
+	{ 0xc0010000, 0, 1 },
+	{ 0xc0010001, 0, 1 },
+	{ 0xc0010002, 0, 1 },
+	{ 0xc0010003, 0, 1 },
+	{ 0xc0010004, 0, 1 },
+	{ 0xc0010005, 0, 1 },
+	{ 0xc0010006, 0, 1 },
+	{ 0xc0010007, 0, 1 },
 };
 
 const struct cpu_policy_msr *cpu_policy_msr_find(uint32_t index)

@@ -4,7 +4,10 @@
  * (hosted/bvm.c, hosted/devices.c), so both put each model at the same ports
  * with the same sizes: COM1 0x3f8 (8), PIT 0x40 (4), port 0x61 (1), CMOS
  * 0x70 (2), PM1a event 0x600 (4), PM1a control 0x604 (2), PM timer 0x608
- * (4, read-only), reset 0xcf9 (1). ACPI 6.4 4.8.3 for the PM blocks.
+ * (4, read-only), reset 0xcf9 (1), fw_cfg 0x510 (2) and its DMA register 0x514
+ * (8), the 8259 pair 0x20 (2) and 0xa0 (2) with the ELCR 0x4d0 (2), PCI
+ * configuration 0xcf8 (1) and 0xcfc (4). ACPI 6.4 4.8.3 for the PM blocks,
+ * QEMU docs/specs/fw_cfg.rst for fw_cfg.
  */
 #include "drivers/firmware/loader.h"
 #include "drivers/pc_platform.h"
@@ -44,6 +47,26 @@ unsigned int pc_platform_regions(const struct pc_platform *p,
 	if (p->reset_write)
 		end = add(end, "reset", PC_RESET_PORT, PC_RESET_LEN, p->reset_read, p->reset_write,
 			  p->reset_dev);
+	if (p->fw_cfg) {
+		end = add(end, "fw-cfg", FW_CFG_PORT, FW_CFG_REGION_LEN, fw_cfg_io_read,
+			  fw_cfg_io_write, p->fw_cfg);
+		end = add(end, "fw-cfg-dma", FW_CFG_DMA_PORT, FW_CFG_DMA_REGION_LEN,
+			  fw_cfg_dma_read, fw_cfg_dma_write, p->fw_cfg);
+	}
+	if (p->pic) {
+		end = add(end, "pic-master", I8259_MASTER_PORT, I8259_REGION_LEN, i8259_master_read,
+			  i8259_master_write, p->pic);
+		end = add(end, "pic-slave", I8259_SLAVE_PORT, I8259_REGION_LEN, i8259_slave_read,
+			  i8259_slave_write, p->pic);
+		end = add(end, "pic-elcr", I8259_ELCR_PORT, I8259_ELCR_REGION_LEN, i8259_elcr_read,
+			  i8259_elcr_write, p->pic);
+	}
+	if (p->pci) {
+		end = add(end, "pci-addr", PCI_CONFIG_ADDR_PORT, PCI_CONFIG_ADDR_LEN,
+			  pci_host_addr_read, pci_host_addr_write, p->pci);
+		end = add(end, "pci-data", PCI_CONFIG_DATA_PORT, PCI_CONFIG_DATA_LEN,
+			  pci_host_data_read, pci_host_data_write, p->pci);
+	}
 	return (unsigned int)(end - r);
 }
 

@@ -10,8 +10,11 @@
 
 #include "drivers/acpi_pm.h"
 #include "drivers/dm_env.h"
+#include "drivers/fw_cfg.h"
 #include "drivers/i8254.h"
+#include "drivers/i8259.h"
 #include "drivers/iobus.h"
+#include "drivers/pci_host.h"
 #include "drivers/rtc_cmos.h"
 #include "drivers/uart16550.h"
 #include "lib/test_abi.h"
@@ -23,7 +26,7 @@
 #define PC_TEST_EXIT_PORT TEST_EXIT_PORT /* a write ends the guest with AL (lib/test_abi.h) */
 #define PC_PROGRESS_PORT                                                                           \
 	TEST_PROGRESS_PORT /* a guest's work counter (scheduler tests, benchmarks) */
-#define PC_PLATFORM_MAX_REGIONS 8
+#define PC_PLATFORM_MAX_REGIONS 16
 
 /* The devices a guest has; NULL (reset_write NULL) for those it has not. */
 struct pc_platform {
@@ -34,6 +37,9 @@ struct pc_platform {
 	dm_io_read_fn reset_read; /* the reset register is the host's: it ends the guest */
 	dm_io_write_fn reset_write;
 	void *reset_dev;
+	struct fw_cfg *fw_cfg; /* QEMU's fw_cfg: 0x510 (2) and its DMA register 0x514 (8) */
+	struct i8259 *pic;     /* 0x20 (2), 0xa0 (2), the ELCR 0x4d0 (2) */
+	struct pci_host *pci;  /* CONFIG_ADDRESS 0xcf8 (1: dwords only), CONFIG_DATA 0xcfc (4) */
 };
 
 /* Fills r with the regions of the devices p has, in a fixed order; returns how many. */

@@ -5,7 +5,9 @@
  * virtio-blk per --disk, one virtio-net per --net and, with --vconsole, a
  * virtio console. The Linux command line names them with
  * virtio_mmio.device=512@ADDR:IRQ. Their backends were opened and checked
- * by hosted/inputs.c. Besides them: ACPI power management and the CMOS clock.
+ * by hosted/inputs.c. Besides them: ACPI power management, the CMOS clock,
+ * QEMU's fw_cfg (drivers/fw_cfg.c) and a PCI host bridge (drivers/pci_host.c);
+ * the 8259 pair and the PIT are KVM's (hosted/kvm.c).
  */
 #include <poll.h>
 #include <stdio.h>
@@ -56,14 +58,19 @@ static void poweroff(void *ctx)
 	vm_guest_ends(ctx, 0);
 }
 
-/* ACPI fixed hardware at the ports the FADT of drivers/firmware/acpi.c names, and the
- * CMOS clock at 0x70 showing the host's time (UTC) when bvm starts. */
+/* ACPI fixed hardware at the ports the FADT of drivers/firmware/acpi.c names, the
+ * CMOS clock at 0x70 showing the host's time (UTC) when bvm starts, fw_cfg, PCI. */
 static int add_pc_devices(struct vm *vm)
 {
 	acpi_pm_init(&vm->pm, &vm->env, poweroff, vm);
 	rtc_cmos_init(&vm->rtc, &vm->env, (int64_t)time(NULL));
-	return pc_platform_register(&(struct pc_platform){ .rtc = &vm->rtc, .pm = &vm->pm },
-				    &vm->bus, &vm->env);
+	pci_host_init(&vm->pci);
+	if (fw_cfg_init_pc(&vm->fw_cfg, &vm->env, vm->ncpus))
+		return -1;
+	return pc_platform_register(
+		&(struct pc_platform){
+			.rtc = &vm->rtc, .pm = &vm->pm, .fw_cfg = &vm->fw_cfg, .pci = &vm->pci },
+		&vm->bus, &vm->env);
 }
 
 int vm_add_devices(struct vm *vm, const struct bvm_options *o)

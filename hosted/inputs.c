@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "drivers/firmware/boot_cmdline.h"
+#include "drivers/firmware/pc_acpi.h"
 #include "hosted/bvm.h"
 
 #define TSC_KHZ_PLACEHOLDER 0xffffffffu /* the longest tsc_early_khz= value */
@@ -194,12 +196,32 @@ static int load_linux(const struct dm_env *env, const struct bvm_options *o,
 			     &plat, boot, err, errlen);
 }
 
+/* argv[0] is the kernel's file name as given, as QEMU's -kernel and GRUB give it. */
+static int load_multiboot(const struct dm_env *env, const struct bvm_options *o,
+			  const struct bvm_inputs *in, struct fw_boot_cpu *boot, char *err,
+			  size_t errlen)
+{
+	char line[FW_CMDLINE_MAX];
+	int rc;
+
+	if (fw_boot_cmdline(line, sizeof(line), o->kernel, o->cmdline)) {
+		snprintf(err, errlen,
+			 "the file name (argv[0], one word) and --cmdline: give at most %d bytes",
+			 FW_CMDLINE_MAX - 1);
+		return -E2BIG;
+	}
+	rc = fw_load_image(env, in->image, in->image_len, line, boot, err, errlen);
+	if (!rc) /* the PC's ACPI tables, as a Linux guest's (docs/pc-platform.md) */
+		rc = fw_build_acpi_pc(env, o->cpus, 0, err, errlen);
+	return rc;
+}
+
 int inputs_load(const struct dm_env *env, const struct bvm_options *o, const struct bvm_inputs *in,
 		uint32_t tsc_khz, struct fw_boot_cpu *boot, char *err, size_t errlen)
 {
 	if (in->kind == FW_IMAGE_LINUX)
 		return load_linux(env, o, in, tsc_khz, boot, err, errlen);
-	return fw_load_image(env, in->image, in->image_len, o->cmdline, boot, err, errlen);
+	return load_multiboot(env, o, in, boot, err, errlen);
 }
 
 /* A guest memory of the real size that takes nothing: the loaders check before they write. */

@@ -90,7 +90,7 @@ struct domain {
 	volatile uint64_t progress;    /* writes to the progress port 0xf5 */
 	uint64_t progress_at_pause;    /* when its last vCPU left its CPU after a pause */
 	struct vlapic_env lapic_env;
-	struct platform *plat; /* a Linux domain's PC devices (kernel/platform.c), or NULL */
+	struct platform *plat; /* its PC devices (kernel/platform.c), or NULL */
 	spinlock_t dev_lock;   /* held around every device model call */
 	int reset_requested;   /* the guest wrote the reset register */
 	struct dm_env env;

@@ -4,13 +4,17 @@
  * vCPU's own copy through virt_ops; a few identification MSRs read as
  * the constants of drivers/cpu_policy.c (shared with bvm); the APIC's MSRs (IA32_APIC_BASE,
  * TSC_DEADLINE, x2APIC) go to the vCPU's vLAPIC; anything else raises #GP in the guest, as a CPU
- * does for an MSR it does not have.
+ * does for an MSR it does not have. A write of IA32_TIME_STAMP_COUNTER sets the vCPU's TSC
+ * offset (SDM vol. 3B 18.17; the backend adds it to RDTSC), and IA32_TSC_DEADLINE is kept in
+ * the host's TSC, so it moves by that offset on its way in and out.
  */
 #include "arch/x86/x86.h"
 #include "drivers/cpu_policy.h"
 #include "kernel/exit.h"
 
 #define EFER_ALLOWED 0x0000000000000d01ull /* SCE, LME, LMA, NXE */
+#define MSR_TSC 0x10
+#define MSR_TSC_DEADLINE 0x6e0
 
 struct msr_rule {
 	uint32_t index;
@@ -47,6 +51,7 @@ void handle_msr_read(struct vcpu *v, const struct vm_exit *e)
 	const struct cpu_policy_msr *c = cpu_policy_msr_find(e->msr.index);
 	uint64_t value;
 
+	uint64_t offset = vcpu_get_reg(v, VM_REG_TSC_OFFSET);
 	int apic = vlapic_msr_read(&v->lapic, e->msr.index, &value);
 
 	if (apic == -EINVAL) {
@@ -54,9 +59,10 @@ void handle_msr_read(struct vcpu *v, const struct vm_exit *e)
 		return;
 	}
 	if (!apic) {
-		/* the vLAPIC answered */
-	} else if (e->msr.index == 0x10) { /* IA32_TIME_STAMP_COUNTER */
-		value = rdtsc();
+		if (e->msr.index == MSR_TSC_DEADLINE && value)
+			value += offset; /* to the guest's TSC */
+	} else if (e->msr.index == MSR_TSC) {
+		value = rdtsc() + offset;
 	} else if (r) {
 		value = vcpu_get_reg(v, r->reg);
 	} else if (c) {
@@ -76,8 +82,16 @@ void handle_msr_write(struct vcpu *v, const struct vm_exit *e)
 	const struct cpu_policy_msr *c = cpu_policy_msr_find(e->msr.index);
 	uint64_t value =
 		(vcpu_get_reg(v, VM_REG_RDX) << 32) | (uint32_t)vcpu_get_reg(v, VM_REG_RAX);
-	int apic = vlapic_msr_write(&v->lapic, e->msr.index, value);
+	int apic;
 
+	if (e->msr.index == MSR_TSC) {
+		vcpu_set_reg(v, VM_REG_TSC_OFFSET, value - rdtsc());
+		vcpu_advance_rip(v, e->insn_len);
+		return;
+	}
+	if (e->msr.index == MSR_TSC_DEADLINE && value)
+		value -= vcpu_get_reg(v, VM_REG_TSC_OFFSET); /* to the host's TSC */
+	apic = vlapic_msr_write(&v->lapic, e->msr.index, value);
 	if (apic != -ENOENT) {
 		if (apic)
 			inject_gp(v);

@@ -1,14 +1,18 @@
 /*
- * kernel/platform.c: the PC platform of a Linux domain, beyond its vCPUs and
- * their vLAPICs: a virtual I/O APIC (kernel/vioapic.c) at 0xfec00000 that
- * every device line reaches (ISA IRQ n is GSI n, except the PIT's IRQ 0 on
- * GSI 2, as the MADT's interrupt source override says), an 8254 PIT with port
- * 0x61 (drivers/i8254.c), the CMOS clock (drivers/rtc_cmos.c) set from the
- * host's clock at boot, and the ACPI PM1 registers and PM timer
- * (drivers/acpi_pm.c) whose S5 ends the domain, and the FADT's reset register
- * (port 0xcf9), whose reset ends it as a crash. No 8259 PIC: its ports read
- * as open bus, so Linux's probe (write a mask, read it back) finds none and
- * uses the I/O APIC, which the MADT describes without PCAT_COMPAT.
+ * kernel/platform.c: the PC platform of every domain (Linux or a test guest),
+ * beyond its vCPUs and their vLAPICs: a virtual I/O APIC (kernel/vioapic.c) at
+ * 0xfec00000 that every device line reaches (ISA IRQ n is GSI n, except the
+ * PIT's IRQ 0 on GSI 2, as the MADT's interrupt source override says), an
+ * 8254 PIT with port 0x61 (drivers/i8254.c), the CMOS clock
+ * (drivers/rtc_cmos.c) set from the host's clock at boot, and the ACPI PM1
+ * registers and PM timer (drivers/acpi_pm.c) whose S5 ends the domain, the
+ * FADT's reset register (port 0xcf9), whose reset ends it as a crash, and
+ * QEMU's fw_cfg (drivers/fw_cfg.c) with the domain's RAM, vCPUs and memory
+ * map, PCI configuration mechanism #1 with a host bridge (drivers/pci_host.c)
+ * and an 8259 pair (drivers/i8259.c) that every ISA line also reaches, whose
+ * INT goes to vCPU 0 as an ExtINT when its LINT0 takes one (kernel/vcpu_irq.c).
+ * It starts masked, as a BIOS leaves it; Linux masks it again and uses the
+ * I/O APIC.
  *
  * Every device of a domain runs under its dev_lock: the exit path takes it
  * around a port or MMIO access (kernel/exit.c), and the calls here take it
@@ -27,6 +31,7 @@
 #include "kernel/mm.h"
 #include "kernel/platform.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
 #include "lib/string.h"
 #include "kernel/vioapic.h"
 
@@ -35,6 +40,9 @@ struct platform {
 	struct i8254 pit;
 	struct rtc_cmos rtc;
 	struct acpi_pm pm;
+	struct fw_cfg fw_cfg;
+	struct i8259 pic;
+	struct pci_host pci;
 };
 
 /* A device's line: dev_lock is held (device callbacks run under it). */
@@ -43,6 +51,31 @@ static void set_irq(void *ctx, unsigned int line, int level)
 	struct domain *d = ctx;
 
 	vioapic_set_irq(&d->plat->ioapic, line == 0 ? 2 : line, level);
+	if (line < I8259_IRQS)
+		i8259_set_irq(&d->plat->pic, line, level);
+}
+
+/* The 8259 pair's INT rose: vCPU 0 takes it through LINT0 (kernel/vcpu_irq.c). */
+static void pic_intr(void *ctx, int level)
+{
+	struct domain *d = ctx;
+
+	if (level)
+		sched_kick(d->vcpus[0]);
+}
+
+int platform_pic_pending(struct domain *d)
+{
+	return d->plat && __atomic_load_n(&d->plat->pic.out, __ATOMIC_ACQUIRE);
+}
+
+uint8_t platform_pic_ack(struct domain *d)
+{
+	uint64_t flags = spin_lock_irqsave(&d->dev_lock);
+	uint8_t vec = i8259_ack(&d->plat->pic);
+
+	spin_unlock_irqrestore(&d->dev_lock, flags);
+	return vec;
 }
 
 static void eoi_level(void *ctx, uint8_t vector)
@@ -114,7 +147,7 @@ static int64_t host_time(void)
 }
 
 /* Creates the devices and registers their ports and MMIO; -errno on failure. */
-static int platform_create(struct domain *d)
+int platform_create(struct domain *d)
 {
 	struct platform *p = kzalloc(sizeof(*p));
 	const struct pc_platform pc = {
@@ -124,6 +157,9 @@ static int platform_create(struct domain *d)
 		.reset_read = reset_read,
 		.reset_write = reset_write,
 		.reset_dev = d,
+		.fw_cfg = &p->fw_cfg,
+		.pic = &p->pic,
+		.pci = &p->pci,
 	};
 
 	if (!p)
@@ -135,6 +171,10 @@ static int platform_create(struct domain *d)
 	i8254_init(&p->pit, &d->env);
 	rtc_cmos_init(&p->rtc, &d->env, host_time());
 	acpi_pm_init(&p->pm, &d->env, poweroff, d);
+	i8259_init(&p->pic, pic_intr, d);
+	pci_host_init(&p->pci);
+	if (fw_cfg_init_pc(&p->fw_cfg, &d->env, d->nvcpus))
+		return -E2BIG;
 	if (iobus_attach(&d->bus,
 			 &(struct dm_io_region){ "ioapic", DM_SPACE_MMIO, VIOAPIC_BASE,
 						 VIOAPIC_SIZE, ioapic_read, ioapic_write,

@@ -6,9 +6,14 @@
  * paging, 4.4 PAE, 4.5 4-level and 5-level paging; the same formats on AMD), and the
  * register dump of a crash.
  */
+#include "drivers/firmware/boot_cmdline.h"
 #include "drivers/firmware/loader.h"
+#include "drivers/firmware/pc_acpi.h"
+#include "kernel/cmdline.h"
 #include "kernel/domain.h"
+#include "kernel/platform.h"
 #include "kernel/printk.h"
+#include "lib/format.h"
 
 #define CR0_PE (1ull << 0)
 #define CR0_ET (1ull << 4)
@@ -207,9 +212,21 @@ void vcpu_dump(struct vcpu *v)
 int domain_load(struct domain *d, const void *image, uint64_t len, const char *cmdline)
 {
 	struct fw_boot_cpu cpu;
-	char err[128];
-	int rc = fw_load_image(&d->env, image, len, cmdline, &cpu, err, sizeof(err));
+	char err[128], line[DOMAIN_NAME_LEN + CMDLINE_MAX_WORD + 1];
+	int rc = platform_create(d);
 
+	if (rc) {
+		pr_err("domain %s: not created: no room for its devices\n", d->name);
+		return rc;
+	}
+	/* argv[0] is the domain's name: GRUB gives bivisor no module's path */
+	rc = fw_boot_cmdline(line, sizeof(line), d->name, cmdline);
+	if (!rc)
+		rc = fw_load_image(&d->env, image, len, line, &cpu, err, sizeof(err));
+	else
+		fmt_snprintf(err, sizeof(err), "the command line is too long");
+	if (!rc) /* the PC's ACPI tables, as a Linux domain's (docs/pc-platform.md) */
+		rc = fw_build_acpi_pc(&d->env, d->nvcpus, PC_RESET_PORT, err, sizeof(err));
 	if (rc) {
 		pr_err("domain %s: not created: %s\n", d->name, err);
 		return rc;

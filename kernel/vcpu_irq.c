@@ -5,7 +5,9 @@
  * starts it in real mode (Intel SDM vol. 3A 8.4.4, 10.1.1), the vLAPIC timer
  * is brought up to date, and the highest deliverable vector is injected if the
  * guest can take it now, else an interrupt-window exit is asked for (SDM 3C
- * 27.2 / AMD APM 15.21.4). A vCPU that halted stays off the CPU until one of
+ * 27.2 / AMD APM 15.21.4); with nothing from the vLAPIC, vCPU 0 takes the
+ * 8259 pair's interrupt as an ExtINT through LINT0 (virtual wire, SDM 3A
+ * 11.5.1). A vCPU that halted stays off the CPU until one of
  * these would wake it (SDM 3A 11.8.3).
  */
 #include "arch/x86/tsc.h"
@@ -58,6 +60,27 @@ static int intr_posted(struct vcpu *v)
 	return virt->intr_posted && virt->intr_posted(v);
 }
 
+/* vCPU 0 with the 8259 pair's INT asserted and LINT0 in virtual-wire mode. */
+static int pic_wants(struct vcpu *v)
+{
+	return v->id == 0 && platform_pic_pending(v->dom) && vlapic_accepts_extint(&v->lapic);
+}
+
+/* The 8259's interrupt, acknowledged only when it can be injected now (its INTA
+ * cycle takes it out of IRR); returns its vector or, when it must wait, 0. */
+static int inject_extint(struct vcpu *v)
+{
+	struct vm_event irq = { VM_EVENT_EXTINT, 0, 0, 0 };
+
+	if (!virt->intr_ready(v)) {
+		virt->intr_window(v, 1);
+		return 0;
+	}
+	irq.vector = platform_pic_ack(v->dom);
+	vcpu_inject(v, &irq);
+	return irq.vector;
+}
+
 int vcpu_prepare_entry(struct vcpu *v)
 {
 	struct vlapic *l = &v->lapic;
@@ -67,7 +90,7 @@ int vcpu_prepare_entry(struct vcpu *v)
 
 	if (v->id == 0)
 		platform_update(v->dom);
-	if (v->wait == WAIT_NONE && lapic_quiet(l, now))
+	if (v->wait == WAIT_NONE && lapic_quiet(l, now) && !pic_wants(v))
 		return 1;
 	if (!take_init_sipi(v))
 		return 0;
@@ -87,6 +110,8 @@ int vcpu_prepare_entry(struct vcpu *v)
 			vlapic_ack_irq(l, (uint8_t)vec);
 		else
 			virt->intr_window(v, 1);
+	} else if (pic_wants(v)) {
+		vec = inject_extint(v);
 	}
 	if (v->wait == WAIT_HLT && vec < 0 && !intr_posted(v))
 		return 0;
@@ -101,7 +126,7 @@ int vcpu_has_wake_event(struct vcpu *v)
 	switch (v->wait) {
 	case WAIT_HLT:
 		return vlapic_pending_irq(l) >= 0 || l->pending_nmi || l->pending_init ||
-		       intr_posted(v);
+		       intr_posted(v) || pic_wants(v);
 	case WAIT_HLT_NOIRQ:
 		return l->pending_nmi || l->pending_init;
 	case WAIT_SIPI:

@@ -54,6 +54,7 @@ enum vm_reg {
 	VM_REG_SYSENTER_EIP,
 	VM_REG_FS_BASE,
 	VM_REG_GS_BASE,
+	VM_REG_TSC_OFFSET, /* added to the host's TSC for the guest's RDTSC (VMCB, VMCS field) */
 	VM_NR_REGS,
 };
 

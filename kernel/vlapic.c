@@ -584,4 +584,12 @@ void vlapic_init(struct vlapic *l, const struct vlapic_env *env, void *owner, ui
 	l->id = id;
 	l->apic_base = VLAPIC_DEFAULT_BASE | APIC_BASE_EN | (bsp ? APIC_BASE_BSP : 0);
 	vlapic_reset_init(l);
+	if (bsp)
+		l->lvt[LVT_LINT0] = LVT_DELIVERY_EXTINT;
+}
+
+int vlapic_accepts_extint(const struct vlapic *l)
+{
+	return !(l->apic_base & APIC_BASE_EN) ||
+	       (l->lvt[LVT_LINT0] & (LVT_MASKED | LVT_DELIVERY_MASK)) == LVT_DELIVERY_EXTINT;
 }

@@ -55,7 +55,8 @@ struct vlapic {
 	uint64_t timer_fired;		      /* count of timer interrupts raised (debug console) */
 };
 
-/* Power-on state: xAPIC enabled at 0xfee00000 (SDM 11.4.7.1); bsp sets IA32_APIC_BASE.BSP. */
+/* Power-on state: xAPIC enabled at 0xfee00000 (SDM 11.4.7.1); bsp sets IA32_APIC_BASE.BSP
+ * and, as a BIOS leaves the BSP (and QEMU resets it), LINT0 to ExtINT, unmasked. */
 void vlapic_init(struct vlapic *l, const struct vlapic_env *env, void *owner, uint32_t id, int bsp);
 /* The state after an INIT (SDM 11.4.7.3): like power-on but keeps ID and IA32_APIC_BASE. */
 void vlapic_reset_init(struct vlapic *l);
@@ -83,6 +84,9 @@ int vlapic_pending_irq(struct vlapic *l);
 void vlapic_ack_irq(struct vlapic *l, uint8_t vector);
 /* 1 if something would wake a halted vCPU: a deliverable vector, NMI, INIT or SIPI. */
 int vlapic_has_event(struct vlapic *l);
+/* Whether an 8259's INT reaches this vCPU as an ExtINT: its APIC is disabled in
+ * IA32_APIC_BASE, or LINT0 is unmasked in ExtINT mode (virtual wire, SDM 11.5.1). */
+int vlapic_accepts_extint(const struct vlapic *l);
 /* Takes (and clears) a pending NMI, INIT, or SIPI (returns its vector, or -1). */
 int vlapic_take_nmi(struct vlapic *l);
 int vlapic_take_init(struct vlapic *l);

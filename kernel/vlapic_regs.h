@@ -30,6 +30,8 @@ enum { REG_TIMER_CURRENT = 0x390, REG_TIMER_DIVIDE = 0x3e0, REG_SELF_IPI = 0x3f0
 /* struct vlapic's lvt[] in this order; bit 16 masks every entry (SDM 11.5.1). */
 enum { LVT_CMCI, LVT_TIMER, LVT_THERMAL, LVT_PERF, LVT_LINT0, LVT_LINT1, LVT_ERROR };
 #define LVT_MASKED (1u << 16)
+#define LVT_DELIVERY_MASK (7u << 8)
+#define LVT_DELIVERY_EXTINT (7u << 8)
 
 /* LVT timer mode, bits 18:17 (SDM 11.5.4); 11b is reserved and runs as one-shot here. */
 #define LVT_TIMER_MODE (3u << 17)

@@ -310,6 +310,8 @@ static uint64_t *reg_slot(struct svm_vcpu *sv, enum vm_reg r)
 		return &s->fs.base;
 	case VM_REG_GS_BASE:
 		return &s->gs.base;
+	case VM_REG_TSC_OFFSET:
+		return &sv->vmcb->ctl.tsc_offset;
 	default:
 		return r < 16 ? &sv->gprs[r] : NULL;
 	}

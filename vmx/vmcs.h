@@ -24,6 +24,7 @@
 #define VMCS_EXIT_MSR_STORE 0x2006
 #define VMCS_EXIT_MSR_LOAD 0x2008
 #define VMCS_ENTRY_MSR_LOAD 0x200a
+#define VMCS_TSC_OFFSET 0x2010
 #define VMCS_EPT_POINTER 0x201a
 #define VMCS_GUEST_PHYS_ADDR 0x2400
 #define VMCS_LINK_POINTER 0x2800
@@ -102,6 +103,7 @@
 #define PIN_PREEMPTION_TIMER (1u << 6)
 /* primary processor-based controls (25.6.2) */
 #define PROC_INTR_WINDOW (1u << 2)
+#define PROC_TSC_OFFSETTING (1u << 3)
 #define PROC_HLT_EXITING (1u << 7)
 #define PROC_IO_BITMAPS (1u << 25)
 #define PROC_MSR_BITMAPS (1u << 28)

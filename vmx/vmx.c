@@ -79,7 +79,8 @@ static int vmx_read_caps(void)
 		      PIN_EXTINT_EXITING | PIN_NMI_EXITING, &caps.pin, "pin-based");
 	preempt_ticks = (uint32_t)(tsc_from_ns(PREEMPT_NS) >> (rdmsr(MSR_VMX_MISC) & 31));
 	err |= adjust(tru ? 0x48e : 0x482,
-		      PROC_HLT_EXITING | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY,
+		      PROC_HLT_EXITING | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY |
+			      PROC_TSC_OFFSETTING,
 		      PROC_HLT_EXITING | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY,
 		      &caps.proc, "processor-based");
 	if (!err)
@@ -246,6 +247,7 @@ static void vmcs_write_controls(struct vcpu *v)
 		{ VMCS_IO_BITMAP_B, io_bitmaps + PAGE_SIZE },
 		{ VMCS_MSR_BITMAP, msr_bitmap },
 		{ VMCS_EPT_POINTER, vmx_eptp(v->dom) },
+		{ VMCS_TSC_OFFSET, 0 },
 		{ VMCS_LINK_POINTER, ~0ull },
 		{ VMCS_EXIT_MSR_STORE, xv->msr_area_pa },
 		{ VMCS_EXIT_MSR_STORE_COUNT, VMX_GUEST_MSRS },

@@ -30,6 +30,7 @@ static int64_t vmcs_field_of(enum vm_reg r)
 		[VM_REG_SYSENTER_EIP] = VMCS_GUEST_SYSENTER_EIP,
 		[VM_REG_FS_BASE] = VMCS_GUEST_ES_BASE + 2 * VM_SEG_FS,
 		[VM_REG_GS_BASE] = VMCS_GUEST_ES_BASE + 2 * VM_SEG_GS,
+		[VM_REG_TSC_OFFSET] = VMCS_TSC_OFFSET,
 	};
 
 	return r < VM_NR_REGS && fields[r] ? fields[r] : -1;

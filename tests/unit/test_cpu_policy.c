@@ -167,6 +167,18 @@ static void constant_msrs(void **state)
 	assert_null(cpu_policy_msr_find(0x48)); /* SPEC_CTRL: none */
 }
 
+/* PERF_CTL0-3 and PERF_CTR0-3 (0xc0010000-7): present, 0, writes ignored; 0xc0010008 is not. */
+static void amd_legacy_pmu_counts_nothing(void **state)
+{
+	(void)state;
+	for (uint32_t msr = 0xc0010000; msr <= 0xc0010007; msr++) {
+		assert_non_null(cpu_policy_msr_find(msr));
+		assert_int_equal(cpu_policy_msr_find(msr)->value, 0);
+		assert_true(cpu_policy_msr_find(msr)->writable);
+	}
+	assert_null(cpu_policy_msr_find(0xc0010008));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +191,7 @@ int main(void)
 		cmocka_unit_test(topology_is_one_package_of_single_thread_cores),
 		cmocka_unit_test(timing_leaves_follow_the_tsc_and_the_timer),
 		cmocka_unit_test(constant_msrs),
+		cmocka_unit_test(amd_legacy_pmu_counts_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,7 @@
 /*
  * tests/unit/test_pc_platform.c: drivers/pc_platform.c, the PC's legacy
  * port map both modes use: every device at its port with its size, none
- * overlapping on a bus, only the devices a guest has, and a clash on the bus
- * logged with both names.
+ * overlapping on a bus, and only the devices a guest has.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,7 +35,9 @@ static void every_device_at_its_port_with_its_size(void **state)
 		{ "rtc", 0x70, 2 },	  { "pm1a-evt", 0x600, 4 }, { "pm1a-cnt", 0x604, 2 },
 		{ "pm-timer", 0x608, 4 }, { "reset", 0xcf9, 1 },
 	};
-	const struct pc_platform p = { &com1, &pit, &rtc, &pm, NULL, reset_write, NULL };
+	const struct pc_platform p = {
+		.com1 = &com1, .pit = &pit, .rtc = &rtc, .pm = &pm, .reset_write = reset_write
+	};
 	struct dm_io_region r[PC_PLATFORM_MAX_REGIONS];
 	struct iobus bus;
 
@@ -64,6 +65,37 @@ static void only_the_devices_a_guest_has(void **state)
 			 4);
 	assert_string_equal(r[0].name, "rtc");
 	assert_int_equal(pc_platform_regions(&(struct pc_platform){ 0 }, r), 0);
+}
+
+/* Issue 16's devices, after the others, none overlapping the reset register at 0xcf9. */
+static void fw_cfg_pic_and_pci_at_their_ports(void **state)
+{
+	static const struct {
+		const char *name;
+		uint64_t port, len;
+	} want[] = {
+		{ "reset", 0xcf9, 1 },	   { "fw-cfg", 0x510, 2 },   { "fw-cfg-dma", 0x514, 8 },
+		{ "pic-master", 0x20, 2 }, { "pic-slave", 0xa0, 2 }, { "pic-elcr", 0x4d0, 2 },
+		{ "pci-addr", 0xcf8, 1 },  { "pci-data", 0xcfc, 4 },
+	};
+	static struct fw_cfg fc;
+	static struct i8259 pic;
+	static struct pci_host pci;
+	const struct pc_platform p = {
+		.reset_write = reset_write, .fw_cfg = &fc, .pic = &pic, .pci = &pci
+	};
+	struct dm_io_region r[PC_PLATFORM_MAX_REGIONS];
+	struct iobus bus;
+
+	(void)state;
+	iobus_init(&bus, NULL, NULL, NULL);
+	assert_int_equal(pc_platform_regions(&p, r), 8);
+	for (unsigned int i = 0; i < 8; i++) {
+		assert_string_equal(r[i].name, want[i].name);
+		assert_int_equal(r[i].base, want[i].port);
+		assert_int_equal(r[i].len, want[i].len);
+		assert_int_equal(iobus_register(&bus, &r[i], NULL), 0);
+	}
 }
 
 static char logged[200];
@@ -96,6 +128,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(every_device_at_its_port_with_its_size),
 		T(only_the_devices_a_guest_has),
+		T(fw_cfg_pic_and_pci_at_their_ports),
 		T(a_second_platform_on_the_bus_is_refused_and_logged),
 	};
 
