@@ -205,11 +205,13 @@ void vcpu_dump(struct vcpu *v)
 	virt->dump(v);
 }
 
-int domain_load(struct domain *d, const void *image, uint64_t len, const char *cmdline)
+int domain_load(struct domain *d, const void *image, uint64_t len, const char *cmdline,
+		const struct fw_module *mods, unsigned int nmods)
 {
 	struct fw_boot_cpu cpu;
 	char err[128];
-	int rc = fw_load_image(&d->env, image, len, cmdline, &cpu, err, sizeof(err));
+	int rc = fw_load_image_modules(&d->env, image, len, cmdline, mods, nmods, &cpu, err,
+				       sizeof(err));
 
 	if (rc) {
 		pr_err("domain %s: not created: %s\n", d->name, err);
