@@ -1,7 +1,7 @@
 /*
  * hosted/devices.c: bvm's virtio devices. Each gets the next virtio-mmio
- * window (0xfeb00000 + 0x200 * n, as QEMU's microvm lays them out) and the
- * next ISA IRQ of BVM_VIRTIO_IRQS; a virtio-rng device is always there, then one
+ * window and its ISA IRQ (drivers/pc_platform.h: pc_virtio_base,
+ * pc_virtio_irq, as QEMU's microvm lays them out); a virtio-rng device is always there, then one
  * virtio-blk per --disk, one virtio-net per --net and, with --vconsole, a
  * virtio console. The Linux command line names them with
  * virtio_mmio.device=512@ADDR:IRQ. Their backends were opened and checked
@@ -16,10 +16,9 @@
 
 static int add_window(struct vm *vm, const char *name, struct virtio_mmio *t)
 {
-	uint64_t base = BVM_VIRTIO_BASE + (uint64_t)vm->nvirtio * BVM_VIRTIO_STRIDE;
 	struct dm_io_region r = { name,
 				  DM_SPACE_MMIO,
-				  base,
+				  pc_virtio_base(vm->nvirtio),
 				  VIRTIO_MMIO_REGION_LEN,
 				  virtio_mmio_io_read,
 				  virtio_mmio_io_write,
@@ -29,16 +28,9 @@ static int add_window(struct vm *vm, const char *name, struct virtio_mmio *t)
 	return vm_register_io(vm, &r);
 }
 
-unsigned int vm_virtio_irq(unsigned int n)
-{
-	static const unsigned int irqs[BVM_MAX_VIRTIO] = BVM_VIRTIO_IRQS;
-
-	return irqs[n % BVM_MAX_VIRTIO];
-}
-
 static unsigned int next_irq(struct vm *vm)
 {
-	return vm_virtio_irq(vm->nvirtio);
+	return pc_virtio_irq(vm->nvirtio);
 }
 
 static void poweroff(void *ctx)

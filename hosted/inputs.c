@@ -212,8 +212,8 @@ static int load_linux(const struct dm_env *env, const struct bvm_options *o,
 	}
 	fw_platform_init(&plat, o->cpus);
 	for (unsigned int i = 0; i < nvirtio; i++)
-		dev[i] = (struct fw_virtio_mmio){ BVM_VIRTIO_BASE + i * BVM_VIRTIO_STRIDE,
-						  BVM_VIRTIO_STRIDE, vm_virtio_irq(i) };
+		dev[i] = (struct fw_virtio_mmio){ pc_virtio_base(i), PC_VIRTIO_STRIDE,
+						  pc_virtio_irq(i) };
 	plat.nvirtio = nvirtio;
 	/* besides the SSDT: for kernels that read them there */
 	plat.flags |= FW_PLAT_VIRTIO_CMDLINE | FW_PLAT_RTC;
