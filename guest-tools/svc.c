@@ -140,8 +140,7 @@ static void echo_line(struct echo *e)
 
 	if (e->line_len < 5 || memcmp(e->line, "ping ", 5) || e->out_len)
 		return;
-	n = fmt_snprintf(e->out, sizeof(e->out), "pong %.*s\n", (int)e->line_len - 5,
-			 e->line + 5);
+	n = fmt_snprintf(e->out, sizeof(e->out), "pong %.*s\n", (int)e->line_len - 5, e->line + 5);
 	e->out_head = 0;
 	e->out_len = n < (int)sizeof(e->out) ? (unsigned int)n : 0;
 }
@@ -229,7 +228,7 @@ static void svc_env_init(struct svc *s)
 				  .ram_size = s->cmem,
 				  .set_irq = client_set_irq,
 				  .log = client_log };
-	s->store = (struct dm_block){ s,	 s->disk_size, 0,	    "svc-disk0",
+	s->store = (struct dm_block){ s,	 s->disk_size, 0,	  "svc-disk0",
 				      disk_read, disk_write,   disk_flush };
 	s->stream = (struct dm_stream){ s, echo_write, echo_read };
 	s->entropy = (struct dm_entropy){ s, entropy_fill };
@@ -311,25 +310,32 @@ static int client_set_regs(struct svc *s, const struct fw_boot_cpu *c)
 	return ret ? svc_fail("VCPU_SET_REGS", ret) : 0;
 }
 
-/* Loads the image into the region, then makes the domain: 0, or -1 with a line. */
-static int client_create(struct svc *s, const uint8_t *image, uint64_t len)
+/* Lays the image out in the client's region as any loader would: 0, or -1 with a line. */
+static int client_load(struct svc *s, const uint8_t *image, uint64_t len, struct fw_boot_cpu *cpu)
 {
-	struct bv_domain_create c = { .mem = s->cmem, .vcpus = 1 };
-	struct fw_boot_cpu cpu;
 	char err[128];
-	long ret;
 
-	if (fw_load_image(&s->env, image, len, "", &cpu, err, sizeof(err))) {
+	if (fw_load_image(&s->env, image, len, "", cpu, err, sizeof(err))) {
 		guest_printf("svc: the client image: %s\n", err);
 		return -1;
 	}
+	guest_printf("svc: client %s loaded, entry %#lx\n", s->name, cpu->rip);
+	return 0;
+}
+
+/* Makes the region a domain: 0, or -1 with a line. */
+static int client_create(struct svc *s, const struct fw_boot_cpu *cpu)
+{
+	struct bv_domain_create c = { .mem = s->cmem, .vcpus = 1 };
+	long ret;
+
 	memcpy(c.name, s->name, sizeof(c.name));
 	ret = bv_domain_create(&c);
 	if (ret < 0)
 		return svc_fail("DOMAIN_CREATE", ret);
 	s->domid = (uint32_t)ret;
 	s->vcpus = 1;
-	if (client_populate(s) || client_set_regs(s, &cpu))
+	if (client_populate(s) || client_set_regs(s, cpu))
 		return -1;
 	guest_printf("svc: domain %s (id %u): %lu MiB of svc's RAM at %#lx\n", s->name, s->domid,
 		     s->cmem / MIB, (uint64_t)CLIENT_BASE);
@@ -547,22 +553,25 @@ static int svc_destroy(struct svc *s)
 int guest_main(void)
 {
 	struct svc *s = &svc;
+	struct fw_boot_cpu cpu;
 	const uint8_t *image;
 	uint64_t len;
 	int status;
 
 	idt_init();
 	apic_init();
+	s->hostile = parse_hostile();
+	if (svc_layout(s, &image, &len))
+		return 1;
+	svc_env_init(s);
+	if (devices_init(s) || client_load(s, image, len, &cpu))
+		return 1;
 	if (bv_init()) {
 		guest_printf("svc: no bivisor hypercalls here (CPUID leaf %#x)\n",
 			     BV_CPUID_HYPERCALL);
 		return 1;
 	}
-	s->hostile = parse_hostile();
-	if (svc_layout(s, &image, &len))
-		return 1;
-	svc_env_init(s);
-	if (devices_init(s) || client_create(s, image, len) || client_connect(s))
+	if (client_create(s, &cpu) || client_connect(s))
 		return 1;
 	status = svc_serve(s);
 	return svc_destroy(s) ? 1 : status;
