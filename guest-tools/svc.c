@@ -5,7 +5,9 @@
  * new domain through bivisor's hypercalls (include/public/), and serves the
  * client's virtio-mmio windows (virtio 1.2 4.2) from the ioreq page with the
  * very drivers/ models bvm links: virtio-rng, virtio-blk on a RAM disk and
- * virtio-console with an echo peer. Command line options:
+ * virtio-console with an echo peer. The module's own command line is the
+ * client's. Options on svc's command line:
+ *   client=NAME the client domain's name (default "client")
  *   cmem=MIB    the client's RAM (default 32)
  *   disk=MIB    the RAM disk (default 1)
  *   hostile=M   misbehave on purpose: backwards, unready, size, flood, silent, crash
@@ -54,6 +56,7 @@ struct echo {
 
 struct svc {
 	char name[BV_NAME_LEN];
+	const char *cmdline; /* the client's: its module's command line */
 	uint64_t cmem, disk_size;
 	enum hostile hostile;
 	int hostile_done;
@@ -239,11 +242,10 @@ static void svc_env_init(struct svc *s)
 static int svc_layout(struct svc *s, const uint8_t **image, uint64_t *len)
 {
 	uint64_t start, end, top = guest_ram_top();
-	const char *name;
 
 	s->cmem = guest_cmdline_number("cmem", 32, 1024) * MIB;
 	s->disk_size = guest_cmdline_number("disk", 1, 256) * MIB;
-	if (guest_module(0, &start, &end, &name)) {
+	if (guest_module(0, &start, &end, &s->cmdline)) {
 		guest_printf("svc: no client image: give one as a Multiboot module\n");
 		return -1;
 	}
@@ -253,7 +255,8 @@ static int svc_layout(struct svc *s, const uint8_t **image, uint64_t *len)
 			     start, end, s->cmem / MIB, s->disk_size / MIB, top / MIB);
 		return -1;
 	}
-	fmt_snprintf(s->name, sizeof(s->name), "%s", *name ? name : "client");
+	if (guest_cmdline_word("client", s->name, sizeof(s->name)))
+		fmt_snprintf(s->name, sizeof(s->name), "client");
 	s->ram = (uint8_t *)(uintptr_t)CLIENT_BASE;
 	s->disk = s->ram + s->cmem;
 	memset(s->ram, 0, s->cmem + s->disk_size);
@@ -315,7 +318,7 @@ static int client_load(struct svc *s, const uint8_t *image, uint64_t len, struct
 {
 	char err[128];
 
-	if (fw_load_image(&s->env, image, len, "", cpu, err, sizeof(err))) {
+	if (fw_load_image(&s->env, image, len, s->cmdline, cpu, err, sizeof(err))) {
 		guest_printf("svc: the client image: %s\n", err);
 		return -1;
 	}

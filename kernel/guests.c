@@ -6,10 +6,10 @@
  *   module2 /guests/bzImage name=linux mem=256M vcpus=2 initrd=linux-rd cmdline="..."
  *   module2 /guests/initrd.gz name=linux-rd
  * A Multiboot image gets other modules, by their name=, as its own Multiboot
- * modules (in that order, each with its name as the command line); those
- * are not started as domains:
- *   module2 /guests/svc.elf name=svc mem=64M role=service modules=client
- *   module2 /guests/virtio_blk.elf name=client
+ * modules (in that order, each with its cmdline= as the module's command
+ * line); those are not started as domains:
+ *   module2 /guests/svc.elf name=svc mem=64M role=service modules=blk cmdline="client=vblk"
+ *   module2 /guests/virtio_blk.elf name=blk cmdline="count=3"
  * A module with a bad option, a bad image or too little memory is named in
  * the log and skipped; the others start.
  */
@@ -291,7 +291,7 @@ static int module_list(const struct boot_info *bi, const struct module_opts *opt
 		}
 		mods[*n] =
 			(struct fw_module){ hpa_to_virt(bi->mods[i].start),
-					    bi->mods[i].end - bi->mods[i].start, opts[i].cfg.name };
+					    bi->mods[i].end - bi->mods[i].start, opts[i].cmdline };
 	}
 	return 0;
 }
