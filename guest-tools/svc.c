@@ -10,6 +10,8 @@
  *   client=NAME the client domain's name (default "client")
  *   cmem=MIB    the client's RAM (default 32)
  *   disk=MIB    the RAM disk (default 1)
+ *   fwdport=N   also forward the client's port N (decimal), answered by nobody
+ *               (writes dropped, reads all ones): the ioreq round trip of `make bench`
  *   hostile=M   misbehave on purpose: backwards, unready, size, flood, silent, crash
  */
 #include "drivers/dm_ram.h"
@@ -389,8 +391,11 @@ static int client_connect(struct svc *s)
 		.page_gpa = (uint64_t)(uintptr_t)&ioreq_page,
 		.range = { { BV_IOREQ_MMIO, 0, PC_VIRTIO_BASE, NDEV * PC_VIRTIO_STRIDE } },
 	};
+	uint32_t port = guest_cmdline_number("fwdport", 0, 0xffff);
 	long ret;
 
+	if (port)
+		srv.range[srv.nranges++] = (struct bv_ioreq_range){ BV_IOREQ_PIO, 0, port, 1 };
 	guest_set_handler(EVT_VECTOR, evt_interrupt);
 	ret = bv_evtchn_setup(&evt_page, EVT_VECTOR);
 	if (ret)
