@@ -418,11 +418,11 @@ static void slot_set(struct bv_ioreq *r, uint32_t state)
 	__atomic_store_n(&r->state, state, __ATOMIC_RELEASE);
 }
 
+/* Serves an INPROCESS slot on svc's bus and hands it back RESPONSE_READY. */
 static void slot_answer(struct svc *s, struct bv_ioreq *r)
 {
 	enum dm_space space = r->type == BV_IOREQ_PIO ? DM_SPACE_PIO : DM_SPACE_MMIO;
 
-	slot_set(r, BV_IOREQ_INPROCESS);
 	if (r->dir == BV_IOREQ_READ)
 		r->data = iobus_read(&s->bus, space, r->addr, r->size);
 	else
@@ -443,7 +443,10 @@ static void __attribute__((noreturn)) svc_triple_fault(void)
 		;
 }
 
-/* Misbehaviours that happen once, at the first request; then svc answers as usual. */
+/*
+ * Misbehaviours that happen once, at the first request (INPROCESS by then,
+ * so that the hypervisor waits for it); then svc answers as usual.
+ */
 static void hostile_once(struct svc *s)
 {
 	struct bv_ioreq *spare = &ioreq_page.slot[BV_IOREQ_SLOTS - 1];
@@ -464,14 +467,16 @@ static void hostile_once(struct svc *s)
 	}
 }
 
-/* Answers a READY slot as the hostile mode says; 1 if it did, 0 to answer it right. */
+/* Takes a READY slot as the hostile mode says; 1 if it did, 0 to answer it right. */
 static int hostile_answer(struct svc *s, struct bv_ioreq *r)
 {
-	hostile_once(s);
-	switch (s->hostile) {
-	case H_BACKWARDS:
+	if (s->hostile == H_BACKWARDS) {
 		slot_set(r, BV_IOREQ_NONE);
 		return 1;
+	}
+	slot_set(r, BV_IOREQ_INPROCESS);
+	hostile_once(s);
+	switch (s->hostile) {
 	case H_SIZE:
 		slot_answer(s, r);
 		r->size = r->size == 4 ? 2 : 4;
@@ -495,8 +500,12 @@ static unsigned int serve_slots(struct svc *s)
 
 		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != BV_IOREQ_READY)
 			continue;
-		if (!hostile_answer(s, r))
+		if (!s->hostile) {
+			slot_set(r, BV_IOREQ_INPROCESS);
 			slot_answer(s, r);
+		} else if (!hostile_answer(s, r)) {
+			slot_answer(s, r);
+		}
 		served++;
 	}
 	return served;
@@ -526,6 +535,7 @@ static int client_over(struct svc *s, int *status)
 /* Waits for events (HLT, the vector wakes it) and serves them until the client is over. */
 static int svc_serve(struct svc *s)
 {
+	unsigned int served;
 	int status;
 
 	for (;;) {
@@ -538,13 +548,15 @@ static int svc_serve(struct svc *s)
 			continue;
 		}
 		irq_enable();
-		if (serve_slots(s)) {
+		served = serve_slots(s);
+		if (served) {
 			bv_evtchn_notify(s->port);
 			virtio_console_poll(&s->con);
 			virtio_rng_poll(&s->rng);
-		} else if (client_over(s, &status)) {
-			return status;
 		}
+		/* a hostile svc may leave a slot READY (silent) while its client crashes */
+		if ((!served || s->hostile) && client_over(s, &status))
+			return status;
 	}
 }
 
