@@ -2,13 +2,15 @@
  * drivers/cpu_policy.c: the CPUID a guest of bivisor sees and the MSRs that
  * read as constants (Intel SDM vol. 2A "CPUID", vol. 4; AMD APM vol. 3
  * appendix E). The host's leaf minus what guests are not given, plus the
- * guest's topology, the hypervisor leaves and the timing leaves. Both modes call
+ * guest's topology, the hypervisor leaves (0x40000001: the hypercall ABI of
+ * include/public/hypercall.h) and the timing leaves. Both modes call
  * it: kernel/cpuid.c with the host CPU's leaf, hosted/kvm.c with the entries of
  * KVM_GET_SUPPORTED_CPUID, so a guest sees one CPU under either.
  */
 #include <stddef.h>
 
 #include "drivers/cpu_policy.h"
+#include "include/public/hypercall.h"
 
 enum { EAX, EBX, ECX, EDX };
 
@@ -70,6 +72,8 @@ static struct cpu_policy_regs hv_leaf(uint32_t leaf, const struct cpu_policy_vcp
 	if (leaf == CPU_POLICY_HV_TIMING) {
 		r.eax = v->tsc_khz;
 		r.ebx = v->lapic_timer_khz;
+	} else if (leaf == BV_CPUID_HYPERCALL) {
+		r = (struct cpu_policy_regs){ BV_ABI_VERSION, v->hypercall, v->domid, v->role };
 	} else if (leaf == CPU_POLICY_HV_LEAF) {
 		r.eax = CPU_POLICY_HV_TIMING;
 		r.ebx = 'b' | 'i' << 8 | 'v' << 16 | 'i' << 24; /* "bivisor", zero padded */

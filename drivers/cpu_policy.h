@@ -8,8 +8,9 @@
 
 #include <stdint.h>
 
-#define CPU_POLICY_HV_LEAF 0x40000000u	    /* "bivisor", highest hypervisor leaf */
-#define CPU_POLICY_HV_TIMING 0x40000010u    /* EAX: TSC kHz; EBX: LAPIC timer kHz */
+#define CPU_POLICY_HV_LEAF 0x40000000u	 /* "bivisor", highest hypervisor leaf */
+#define CPU_POLICY_HV_TIMING 0x40000010u /* EAX: TSC kHz; EBX: LAPIC timer kHz */
+/* 0x40000001 is include/public/hypercall.h's BV_CPUID_HYPERCALL. */
 #define CPU_POLICY_LAPIC_TIMER_KHZ 1000000u /* both vLAPICs count at 1 GHz (see .c) */
 
 struct cpu_policy_regs {
@@ -22,6 +23,9 @@ struct cpu_policy_vcpu {
 	uint32_t nvcpus;	  /* vCPUs of the guest, 1..255 */
 	uint32_t tsc_khz;	  /* the guest's TSC rate, 0 if unknown */
 	uint32_t lapic_timer_khz; /* the LAPIC timer's input clock, before its divider */
+	uint32_t hypercall;	  /* BV_CPUID_HC_*: what traps to bivisor; 0 under bvm */
+	uint32_t domid;		  /* the guest's domain id (0 under bvm) */
+	uint32_t role;		  /* BV_CPUID_ROLE_* of the guest's domain */
 };
 
 /*

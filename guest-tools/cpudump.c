@@ -28,6 +28,8 @@ static unsigned int masked_regs(uint32_t leaf)
 		return 1u << 0;
 	if (leaf >= 0x80000002 && leaf <= 0x80000004) /* brand string */
 		return 0xf;
+	if (leaf == 0x40000001) /* the hypercall instruction, the domain id and role */
+		return 0xe;
 	if (leaf == 0x40000010 || leaf == 0x16) /* the TSC's kHz; base and max MHz */
 		return leaf == 0x16 ? 3u : 1u;
 	if (leaf == 0x15) /* the TSC's MHz */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "drivers/cpu_policy.h"
+#include "include/public/hypercall.h"
 #include "hosted/accel.h"
 
 #define CPUID_MAX_ENTRIES 128
@@ -160,7 +161,7 @@ static int kvm_mem_add(struct accel_vm *vm, gpa_t gpa, uint64_t len, void *hva)
 static void cpuid_policy(struct kvm_cpuid2 *c, const struct cpu_policy_vcpu *pv)
 {
 	uint32_t n = 0, basic = 0;
-	struct kvm_cpuid_entry2 add[2 * CPU_POLICY_TOPOLOGY_SUBLEAVES + 2];
+	struct kvm_cpuid_entry2 add[2 * CPU_POLICY_TOPOLOGY_SUBLEAVES + 3];
 	uint32_t nadd = 0;
 
 	for (uint32_t i = 0; i < c->nent; i++) {
@@ -189,6 +190,7 @@ static void cpuid_policy(struct kvm_cpuid2 *c, const struct cpu_policy_vcpu *pv)
 			};
 	}
 	add[nadd++] = (struct kvm_cpuid_entry2){ .function = CPU_POLICY_HV_LEAF };
+	add[nadd++] = (struct kvm_cpuid_entry2){ .function = BV_CPUID_HYPERCALL };
 	add[nadd++] = (struct kvm_cpuid_entry2){ .function = CPU_POLICY_HV_TIMING };
 	for (uint32_t i = 0; i < nadd; i++) {
 		struct cpu_policy_regs r = cpu_policy_cpuid(add[i].function, add[i].index,
@@ -219,7 +221,7 @@ static int vcpu_set_cpuid(struct accel_vm *vm, int fd, unsigned int id)
 
 	if (!c)
 		return -1;
-	c->nent = CPUID_MAX_ENTRIES - 8; /* room for the entries cpuid_policy adds */
+	c->nent = CPUID_MAX_ENTRIES - 10; /* room for the entries cpuid_policy adds */
 	rc = ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c);
 	if (rc == 0) {
 		cpuid_policy(c, &pv);

@@ -18,7 +18,10 @@ void handle_cpuid(struct vcpu *v, const struct vm_exit *e)
 	struct cpu_policy_vcpu pv = { .apic_id = v->id,
 				      .nvcpus = v->dom->nvcpus,
 				      .tsc_khz = (uint32_t)tsc_khz(),
-				      .lapic_timer_khz = VLAPIC_TIMER_KHZ };
+				      .lapic_timer_khz = VLAPIC_TIMER_KHZ,
+				      .hypercall = virt->hypercall,
+				      .domid = v->dom->id,
+				      .role = v->dom->role };
 	struct cpu_policy_regs r = cpu_policy_cpuid(
 		leaf, sub, (struct cpu_policy_regs){ h.eax, h.ebx, h.ecx, h.edx }, &pv);
 

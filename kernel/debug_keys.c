@@ -20,7 +20,8 @@
 #define POLL_NS 10000000ull
 
 static const char *const state_names[] = { "runnable", "running", "blocked", "paused", "dead" };
-static const char *const wait_names[] = { "", " (hlt)", " (hlt, irq off)", " (wait-for-sipi)" };
+static const char *const wait_names[] = { "", " (hlt)", " (hlt, irq off)", " (wait-for-sipi)",
+					  " (ioreq)" };
 static char pending_action; /* p, u or x waiting for a domain digit */
 static uint64_t next_poll, script_start;
 static const char *script_pos;

@@ -85,18 +85,70 @@ int domain_gpt_protect(struct domain *d, gpa_t gpa, uint64_t len, unsigned int p
 	return gpt_protect(&d->gpt, gpa, len, prot);
 }
 
-/* dm_env for the domain's device models and loaders: guest RAM is [0, ram_size). */
+int domain_gpa_to_hpa(struct domain *d, gpa_t gpa, hpa_t *hpa)
+{
+	struct gpt_leaf leaf;
+
+	if (gpa >= d->ram_size)
+		return -EFAULT;
+	if (d->ram_hpa) {
+		*hpa = d->ram_hpa + gpa;
+		return 0;
+	}
+	if (gpt_lookup(&d->gpt, gpa, &leaf))
+		return -EFAULT;
+	*hpa = leaf.hpa;
+	return 0;
+}
+
+/*
+ * dm_env for the domain's device models and loaders: guest RAM is [0, ram_size).
+ * A client's RAM is pages of its service, found page by page in its nested
+ * tables; a range is contiguous to translate only where those pages are.
+ */
 static void *env_translate(void *ctx, gpa_t gpa, size_t len)
 {
 	struct domain *d = ctx;
+	hpa_t first, hpa;
 
-	return dm_ram_at((uint8_t *)hpa_to_virt(d->ram_hpa), d->ram_size, gpa, len);
+	if (d->ram_hpa)
+		return dm_ram_at((uint8_t *)hpa_to_virt(d->ram_hpa), d->ram_size, gpa, len);
+	if (!len || len > d->ram_size || domain_gpa_to_hpa(d, gpa, &first))
+		return NULL;
+	for (gpa_t p = (gpa | (PAGE_SIZE - 1)) + 1; p < gpa + len; p += PAGE_SIZE)
+		if (domain_gpa_to_hpa(d, p, &hpa) || hpa != first + (p - gpa))
+			return NULL;
+	return hpa_to_virt(first);
+}
+
+/* Copies to (write) or from guest RAM page by page: 0, or -EFAULT with nothing copied. */
+static int env_copy(struct domain *d, gpa_t gpa, void *buf, size_t len, int write)
+{
+	if (gpa >= d->ram_size || len > d->ram_size - gpa)
+		return -EFAULT;
+	for (gpa_t p = gpa & ~(uint64_t)(PAGE_SIZE - 1); p < gpa + len; p += PAGE_SIZE)
+		if (!env_translate(d, p, 1))
+			return -EFAULT;
+	while (len) {
+		size_t n = PAGE_SIZE - (gpa & (PAGE_SIZE - 1));
+		uint8_t *p = env_translate(d, gpa, 1);
+
+		n = n < len ? n : len;
+		if (write)
+			memcpy(p, buf, n);
+		else
+			memcpy(buf, p, n);
+		gpa += n, buf = (uint8_t *)buf + n, len -= n;
+	}
+	return 0;
 }
 
 static int env_read(void *ctx, gpa_t gpa, void *buf, size_t len)
 {
 	struct domain *d = ctx;
 
+	if (!d->ram_hpa)
+		return env_copy(d, gpa, buf, len, 0);
 	return dm_ram_read((uint8_t *)hpa_to_virt(d->ram_hpa), d->ram_size, gpa, buf, len);
 }
 
@@ -104,6 +156,8 @@ static int env_write(void *ctx, gpa_t gpa, const void *buf, size_t len)
 {
 	struct domain *d = ctx;
 
+	if (!d->ram_hpa)
+		return env_copy(d, gpa, (void *)buf, len, 1);
 	return dm_ram_write((uint8_t *)hpa_to_virt(d->ram_hpa), d->ram_size, gpa, buf, len);
 }
 
@@ -190,12 +244,12 @@ struct domain *domain_create(const struct domain_config *cfg)
 		return NULL;
 	memcpy(d->name, cfg->name, sizeof(d->name));
 	d->id = ++next_domain_id;
-	d->ram_size = (cfg->mem + SZ_2M - 1) & ~(SZ_2M - 1);
+	d->ram_size = cfg->client ? cfg->mem : (cfg->mem + SZ_2M - 1) & ~(SZ_2M - 1);
 	d->weight = cfg->weight ? cfg->weight : DOMAIN_WEIGHT_DEFAULT;
 	d->cap = cfg->cap;
 	d->affinity = cfg->affinity ? cfg->affinity : ~0ull >> (64 - ncpus_online);
 	err = virt->domain_init(d);
-	if (!err)
+	if (!err && !cfg->client)
 		err = domain_alloc_ram(d);
 	for (unsigned int i = 0; !err && i < (cfg->vcpus ? cfg->vcpus : 1); i++)
 		err = domain_add_vcpu(d);
@@ -305,6 +359,16 @@ void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
 	guest_console_print_last(&d->console);
 	if (v)
 		vcpu_dump(v);
+	d->state = DOMAIN_CRASHED;
+	d->exit_status = -1;
+	domain_stop_vcpus(d);
+}
+
+void domain_kill(struct domain *d, const char *why)
+{
+	if (d->state != DOMAIN_RUNNING)
+		return;
+	printk("domain %s: %s\n", d->name, why);
 	d->state = DOMAIN_CRASHED;
 	d->exit_status = -1;
 	domain_stop_vcpus(d);

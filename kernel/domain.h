@@ -15,6 +15,7 @@
 #include "drivers/uart16550.h"
 #include "kernel/gpt.h"
 #include "kernel/guest_console.h"
+#include "kernel/ioreq.h"
 #include "kernel/sched.h"
 #include "kernel/spinlock.h"
 #include "kernel/vlapic.h"
@@ -23,6 +24,7 @@
 #define DOMAIN_NAME_LEN 32
 #define DOMAIN_MAX_VCPUS 16
 #define MAX_DOMAINS 16
+#define DOMAIN_MAX_MAPS 32 /* BV_HC_MEMORY_MAP calls per client */
 
 enum vcpu_state {
 	VCPU_RUNNABLE, /* on a run queue */
@@ -37,6 +39,8 @@ enum vcpu_wait {
 	WAIT_HLT,	/* HLT with interrupts on: any interrupt wakes it */
 	WAIT_HLT_NOIRQ, /* HLT with interrupts off: only NMI or INIT */
 	WAIT_SIPI,	/* an AP before its start-up IPI (SDM 8.4) */
+	WAIT_IOREQ,	/* a forwarded access waits for the service (kernel/ioreq.c); no
+			   interrupt wakes it */
 };
 
 struct vcpu {
@@ -54,6 +58,7 @@ struct vcpu {
 	uint64_t migrations;
 	union sched_vcpu_priv sched; /* the scheduling policy's own state */
 	struct vcpu *next;	     /* in its run queue */
+	struct vcpu_ioreq io;	     /* its forwarded access, if any (kernel/ioreq.c) */
 };
 
 /* Scheduling parameters (Xen's credit scheduler: weight 1-65535, cap in percent of one CPU). */
@@ -71,7 +76,7 @@ struct domain {
 	unsigned int id;
 	enum domain_state state;
 	int exit_status;
-	hpa_t ram_hpa; /* contiguous, 2 MiB aligned */
+	hpa_t ram_hpa; /* contiguous, 2 MiB aligned; 0 for a client (pages of its service) */
 	uint64_t ram_size;
 	uint64_t frames; /* frames this domain holds (RAM, nested tables, control blocks) */
 	struct gpt gpt;	 /* guest-physical tables in the backend's format (kernel/gpt.c) */
@@ -92,6 +97,20 @@ struct domain {
 	struct iobus bus;	      /* its ports and MMIO ranges, with counts (drivers/iobus.c) */
 	int lapic_counter;	      /* the bus counter of xAPIC page accesses */
 	struct guest_console console; /* COM1 and its lines (kernel/guest_console.c) */
+	unsigned int role;	      /* BV_CPUID_ROLE_* (module option role=service) */
+	/* A client, made by the service's BV_HC_DOMAIN_CREATE (kernel/domctl.c): */
+	struct domain *service;	    /* its service domain; NULL for a domain from a module */
+	int life;		    /* enum domctl_life */
+	int started;		    /* BV_HC_DOMAIN_START ran */
+	uint64_t populated;	    /* pages given by BV_HC_MEMORY_POPULATE */
+	unsigned int port;	    /* its event channel port (kernel/evtchn.c), 0: none */
+	struct ioreq_server *ioreq; /* the ranges its service serves (kernel/ioreq.c) */
+	unsigned int refs;	    /* the service domain: 1 + its clients not yet freed */
+	struct domain_map {	    /* BV_HC_MEMORY_MAP: its pages in the service's space */
+		gpa_t service_gpa;
+		uint64_t len;
+	} maps[DOMAIN_MAX_MAPS];
+	unsigned int nmaps;
 };
 
 struct domain_config {
@@ -100,6 +119,7 @@ struct domain_config {
 	unsigned int vcpus;
 	unsigned int weight, cap;
 	uint64_t affinity; /* 0: every CPU */
+	int client;	   /* no RAM of its own: BV_HC_MEMORY_POPULATE maps its service's */
 };
 
 /* Creates a domain with RAM and its vCPUs (vCPU 0 the BSP, the others waiting for a
@@ -114,6 +134,8 @@ void domain_destroy(struct domain *d);
 /* A guest-caused failure: prints reason and registers, ends the domain. */
 void domain_crash(struct domain *d, struct vcpu *v, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Ended from outside (its service destroyed it): one line, no dump; it counts as crashed. */
+void domain_kill(struct domain *d, const char *why);
 /* The guest ended itself with a status (port 0xf4). */
 void domain_end(struct domain *d, int status);
 /* One line of exit counts per reason, summed over its vCPUs (at its end, debug key e). */
@@ -133,6 +155,8 @@ int __must_check domain_gpt_init(struct domain *d, const struct gpt_format *fmt)
 int domain_gpt_map(struct domain *d, gpa_t gpa, hpa_t hpa, uint64_t len, unsigned int prot);
 int domain_gpt_unmap(struct domain *d, gpa_t gpa, uint64_t len);
 int domain_gpt_protect(struct domain *d, gpa_t gpa, uint64_t len, unsigned int prot);
+/* The host frame behind guest-physical gpa: its RAM or a populated page; -EFAULT if none. */
+int domain_gpa_to_hpa(struct domain *d, gpa_t gpa, hpa_t *hpa);
 
 struct fw_boot_cpu;
 /* Puts the vCPU in the state a loader asked for (kernel/vcpu.c). */

@@ -12,6 +12,7 @@
 #include "arch/x86/x86.h"
 #include "kernel/domain.h"
 #include "kernel/exit.h"
+#include "kernel/hypercall.h"
 #include "kernel/insn.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -19,7 +20,9 @@
 
 /*
  * An OUT's special ports first, then the bus. Returns 1 when it was the test
- * exit, which ended the domain (there is no next instruction to go to).
+ * exit, which ended the domain (there is no next instruction to go to), or
+ * when the port is forwarded to the service and the vCPU waits for its
+ * answer (kernel/ioreq.c: the exit is handled again then).
  */
 static int port_write(struct vcpu *v, uint16_t port, unsigned int size, uint64_t value)
 {
@@ -30,7 +33,7 @@ static int port_write(struct vcpu *v, uint16_t port, unsigned int size, uint64_t
 	if (port == PC_PROGRESS_PORT)
 		__atomic_add_fetch(&v->dom->progress, 1, __ATOMIC_RELAXED);
 	iobus_write(&v->dom->bus, DM_SPACE_PIO, port, size, value);
-	return 0;
+	return v->wait == WAIT_IOREQ;
 }
 
 /* After a port write: a reset the guest asked for ends it. Returns 1 if it did. */
@@ -49,20 +52,21 @@ static void handle_string_io(struct vcpu *v, const struct vm_exit *e);
 
 static void handle_io(struct vcpu *v, const struct vm_exit *e)
 {
-	uint64_t rax = vcpu_get_reg(v, VM_REG_RAX), mask = iobus_width_mask(e->io.size);
+	uint64_t rax = vcpu_get_reg(v, VM_REG_RAX), mask = iobus_width_mask(e->io.size), val;
 
 	if (e->io.is_string) {
 		handle_string_io(v, e);
 		return;
 	}
-	if (!e->io.is_write && e->io.size == 4) /* a 32-bit register write clears 63:32 */
-		vcpu_set_reg(v, VM_REG_RAX, iobus_read(&v->dom->bus, DM_SPACE_PIO, e->io.port, 4));
-	else if (!e->io.is_write)
-		vcpu_set_reg(v, VM_REG_RAX,
-			     (rax & ~mask) | iobus_read(&v->dom->bus, DM_SPACE_PIO, e->io.port,
-							e->io.size));
-	else if (port_write(v, e->io.port, e->io.size, rax & mask))
+	if (!e->io.is_write) {
+		val = iobus_read(&v->dom->bus, DM_SPACE_PIO, e->io.port, e->io.size);
+		if (v->wait == WAIT_IOREQ)
+			return;
+		/* a 32-bit register write clears 63:32 */
+		vcpu_set_reg(v, VM_REG_RAX, e->io.size == 4 ? val : (rax & ~mask) | val);
+	} else if (port_write(v, e->io.port, e->io.size, rax & mask)) {
 		return;
+	}
 	if (reset_asked(v, e->io.port))
 		return;
 	vcpu_advance_rip(v, e->insn_len);
@@ -90,7 +94,7 @@ static int mmio_read(void *ctx, uint64_t gpa, unsigned int size, uint64_t *value
 		return vlapic_mmio_read(&v->lapic, off, size, value);
 	}
 	*value = iobus_read(&v->dom->bus, DM_SPACE_MMIO, gpa, size);
-	return 0;
+	return v->wait == WAIT_IOREQ ? -EBUSY : 0; /* forwarded */
 }
 
 static int mmio_write(void *ctx, uint64_t gpa, unsigned int size, uint64_t value)
@@ -103,7 +107,7 @@ static int mmio_write(void *ctx, uint64_t gpa, unsigned int size, uint64_t value
 		return vlapic_mmio_write(&v->lapic, off, size, value);
 	}
 	iobus_write(&v->dom->bus, DM_SPACE_MMIO, gpa, size, value);
-	return 0;
+	return v->wait == WAIT_IOREQ ? -EBUSY : 0; /* forwarded */
 }
 
 static enum insn_mode vcpu_mode(struct vcpu *v)
@@ -183,6 +187,8 @@ static void handle_mmio(struct vcpu *v, const struct vm_exit *e)
 	}
 	load_regs(v, &regs);
 	err = insn_emulate_mmio(code, len, mode, &regs, e->mmio.gpa, &ops, &info);
+	if (err && (v->wait == WAIT_IOREQ || v->dom->state != DOMAIN_RUNNING))
+		return; /* forwarded: handled again with the answer; or crashed */
 	if (err) {
 		domain_crash(v->dom, v,
 			     "%s access to MMIO %#lx by an instruction bivisor cannot "
@@ -251,13 +257,16 @@ static uint64_t merge_reg(uint64_t old, uint64_t val, unsigned int addr_size)
 	return addr_size == 8 ? val : (old & ~0xffffull) | (val & 0xffff);
 }
 
-/* One element of the string: 0, or -EFAULT if its memory is not guest RAM. */
+/* One element of the string: 0, or -EFAULT if its memory is not guest RAM. A
+ * forwarded port leaves the element undone (the vCPU waits, kernel/ioreq.c). */
 static int string_io_one(struct vcpu *v, const struct vm_exit *e, gva_t gva)
 {
 	uint64_t val = 0;
 
 	if (!e->io.is_write) {
 		val = iobus_read(&v->dom->bus, DM_SPACE_PIO, e->io.port, e->io.size);
+		if (v->wait == WAIT_IOREQ)
+			return 0;
 		return vcpu_write_gva(v, gva, &val, e->io.size);
 	}
 	if (vcpu_read_gva(v, gva, &val, e->io.size))
@@ -300,9 +309,13 @@ static void handle_string_io(struct vcpu *v, const struct vm_exit *e)
 				     e->io.port, gva);
 			return;
 		}
+		if (v->wait == WAIT_IOREQ || v->dom->state != DOMAIN_RUNNING)
+			return; /* forwarded: this element is done when it is answered */
 		idx = merge_reg(idx, idx + step, s.addr_size);
-		if (v->dom->state != DOMAIN_RUNNING)
-			return;
+		if (v->io.replayed) { /* one forwarded element per round trip */
+			count--;
+			break;
+		}
 	}
 	vcpu_set_reg(v, reg, idx);
 	if (e->io.rep)
@@ -320,7 +333,7 @@ static void handle_hlt(struct vcpu *v, const struct vm_exit *e)
 
 static void handle_hypercall(struct vcpu *v, const struct vm_exit *e)
 {
-	vcpu_set_reg(v, VM_REG_RAX, (uint64_t)-ENOSYS); /* no hypercalls defined yet */
+	hypercall_dispatch(v); /* kernel/hypercall.c */
 	vcpu_advance_rip(v, e->insn_len);
 }
 

@@ -11,12 +11,14 @@
  *   module2 /guests/svc.elf name=svc mem=64M role=service modules=blk cmdline="client=vblk"
  *   module2 /guests/virtio_blk.elf name=blk cmdline="count=3"
  * A module with a bad option, a bad image or too little memory is named in
- * the log and skipped; the others start.
+ * the log and skipped; the others start. role=service makes the one service
+ * domain (kernel/domctl.c), which may create others with hypercalls.
  */
 #include "arch/x86/percpu.h"
 #include "drivers/firmware/loader.h"
 #include "kernel/cmdline.h"
 #include "kernel/domain.h"
+#include "kernel/domctl.h"
 #include "lib/format.h"
 #include "kernel/guests.h"
 #include "kernel/mm.h"
@@ -32,6 +34,7 @@
 struct module_opts {
 	struct domain_config cfg;
 	int bad_state; /* fault=bad-cr4: start with a CR4 the CPU must refuse (tests) */
+	int service;   /* role=service: the service domain (kernel/domctl.c) */
 	char initrd[DOMAIN_NAME_LEN];	/* a Linux image's initramfs: the module of that name */
 	char modules[CMDLINE_MAX_WORD]; /* a Multiboot image's modules: names, comma-separated */
 	char cmdline[CMDLINE_MAX_WORD];
@@ -127,6 +130,16 @@ static int set_fault(void *ctx, const char *v)
 	return 0;
 }
 
+static int set_role(void *ctx, const char *v)
+{
+	struct module_opts *m = ctx;
+
+	if (strcmp(v, "service"))
+		return -EINVAL;
+	m->service = 1;
+	return 0;
+}
+
 static int set_uint(const char *v, unsigned int min, unsigned int max, unsigned int *out)
 {
 	unsigned long val;
@@ -200,6 +213,7 @@ static const struct cmdline_opt module_table[] = {
 	{ "initrd", 1, set_initrd, "the name= of the module that is this Linux image's initramfs" },
 	{ "modules", 1, set_modules, "names of modules handed to this Multiboot image, a,b" },
 	{ "fault", 1, set_fault, "bad-cr4, to test the invalid-guest-state path" },
+	{ "role", 1, set_role, "service: the service domain, which may make other domains" },
 };
 
 static void module_warn(void *ctx, const char *msg)
@@ -332,6 +346,12 @@ static struct domain *guest_from_module(const struct boot_info *bi, unsigned int
 		       kind != FW_IMAGE_LINUX ? "is for Linux images" : "names no module");
 		return NULL;
 	}
+	if (m->service && domctl_service()) {
+		pr_err("domain %s: not created: role=service, but %s is the service domain "
+		       "already\n",
+		       m->cfg.name, domctl_service()->name);
+		return NULL;
+	}
 	if (m->modules[0] && kind != FW_IMAGE_MULTIBOOT1 && kind != FW_IMAGE_MULTIBOOT2) {
 		pr_err("domain %s: not created: modules= is for Multiboot images\n", m->cfg.name);
 		return NULL;
@@ -351,6 +371,10 @@ static struct domain *guest_from_module(const struct boot_info *bi, unsigned int
 	}
 	if (m->bad_state) /* a reserved CR4 bit: VMRUN and VM entry both refuse it */
 		vcpu_set_reg(d->vcpus[0], VM_REG_CR4, 1ull << 40);
+	if (m->service) {
+		domctl_set_service(d);
+		pr_info("domain %s: the service domain\n", d->name);
+	}
 	return d;
 }
 

@@ -4,7 +4,9 @@
  * for a vCPU, enter the guest (virt->vcpu_run), hand each exit to its handler
  * in kernel/exit.c's table, and give the vCPU back when its slice ends. CPU 0
  * also does the housekeeping: the debug console, waking halted vCPUs whose
- * vLAPIC timer (or their domain's PIT) is due, and the policy's accounting.
+ * vLAPIC timer (or their domain's PIT) is due, the policy's accounting and
+ * the ioreq timeouts. A vCPU whose access was forwarded to the service domain
+ * handles that exit again once it is answered (kernel/ioreq.c:ioreq_resume).
  * When the last domain is destroyed, the free frames are counted against the
  * count before the first domain was made. The host LAPIC timer ticks at 1 kHz
  * on every CPU; a tick makes a running guest exit, so slices end and vLAPIC
@@ -17,7 +19,9 @@
 #include "arch/x86/x86.h"
 #include "kernel/debug_keys.h"
 #include "kernel/domain.h"
+#include "kernel/domctl.h"
 #include "kernel/exit.h"
+#include "kernel/ioreq.h"
 #include "kernel/mm.h"
 #include "kernel/panic.h"
 #include "kernel/platform.h"
@@ -77,12 +81,19 @@ static void all_ended(void)
 
 /* The CPU that destroys the last domain (counted after its frames are back) checks the
  * whole pool. */
-void run_domain_finished(struct domain *d)
+void run_domain_gone(struct domain *d)
 {
-	sched_remove_domain(d);
 	domain_destroy(d);
 	if (!__atomic_sub_fetch(&domains_live, 1, __ATOMIC_ACQ_REL))
 		all_ended();
+}
+
+/* A client waits as a zombie, a service for its clients (kernel/domctl.c). */
+void run_domain_finished(struct domain *d)
+{
+	sched_remove_domain(d);
+	if (!domctl_finished(d))
+		run_domain_gone(d);
 }
 
 /* Lock held: a vCPU halted with interrupts on wakes when its timer is due. */
@@ -123,6 +134,7 @@ static void housekeeping(uint64_t now)
 		wake_due(sched_domain(i), now, now_ns);
 	sched_account_locked(now);
 	sched_unlock_all(flags);
+	ioreq_check_timeouts(now_ns);
 }
 
 /* Counts the exit and finds its handler in kernel/exit.c's table; NULL if the slot is
@@ -146,6 +158,8 @@ static void run_slice(struct vcpu *v, struct run_queue *rq, uint64_t end)
 	exit_handler_t handle;
 
 	for (;;) {
+		if (v->wait == WAIT_IOREQ && !ioreq_resume(v))
+			return; /* still waits for the service (kernel/ioreq.c) */
 		irq_disable();
 		if (!vcpu_prepare_entry(v)) {
 			irq_enable();
@@ -153,8 +167,11 @@ static void run_slice(struct vcpu *v, struct run_queue *rq, uint64_t end)
 		}
 		virt->vcpu_run(v, &e); /* returns with interrupts on */
 		handle = exit_handler(v, &e);
+		v->io.cur = &e;
 		if (handle)
 			handle(v, &e);
+		if (v->io.nlog && v->wait != WAIT_IOREQ)
+			ioreq_exit_done(&v->io);
 		if (this_cpu()->id == 0)
 			housekeeping(rdtsc());
 		if (v->dom->state != DOMAIN_RUNNING || v->dom->paused || rq->need_resched ||

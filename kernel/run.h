@@ -16,6 +16,9 @@ void run_add_domain(struct domain *d);
 /* Every vCPU of a stopped domain is dead: destroys it; after the last one, checks that
  * every frame came back and ends a test run. */
 void run_domain_finished(struct domain *d);
+/* Destroys a finished domain and counts it gone (kernel/domctl.c calls it for a service
+ * domain after its last client). */
+void run_domain_gone(struct domain *d);
 /* Lets the CPUs start running their vCPUs. */
 void run_start(void);
 /* Every CPU enters here once guests exist; it never returns. */

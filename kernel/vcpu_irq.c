@@ -98,6 +98,8 @@ int vcpu_has_wake_event(struct vcpu *v)
 		return l->pending_nmi || l->pending_init;
 	case WAIT_SIPI:
 		return l->pending_sipi || l->pending_init;
+	case WAIT_IOREQ:
+		return __atomic_load_n(&v->io.state, __ATOMIC_ACQUIRE) == IOREQ_DONE;
 	default:
 		return 1;
 	}

@@ -160,6 +160,7 @@ enum vm_prot {
 
 struct virt_ops {
 	const char *name;
+	uint32_t hypercall; /* the instruction guests call bivisor with: BV_CPUID_HC_* */
 	/* Enables the extension on the calling CPU (every CPU, once). */
 	int (*cpu_enable)(void);
 	int (*domain_init)(struct domain *d);	  /* nested page table root */

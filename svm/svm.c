@@ -6,6 +6,7 @@
  */
 #include "arch/x86/percpu.h"
 #include "arch/x86/x86.h"
+#include "include/public/hypercall.h"
 #include "kernel/domain.h"
 #include "kernel/mm.h"
 #include "kernel/printk.h"
@@ -386,6 +387,7 @@ static void svm_dump(struct vcpu *v)
 
 const struct virt_ops svm_ops = {
 	.name = "AMD SVM with NPT",
+	.hypercall = BV_CPUID_HC_VMMCALL,
 	.cpu_enable = svm_cpu_enable,
 	.domain_init = svm_domain_init,
 	.domain_destroy = svm_domain_destroy,

@@ -9,6 +9,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/x86.h"
+#include "include/public/hypercall.h"
 #include "kernel/domain.h"
 #include "kernel/mm.h"
 #include "kernel/panic.h"
@@ -459,6 +460,7 @@ static void vmx_vcpu_unload(struct vcpu *v)
 
 const struct virt_ops vmx_ops = {
 	.name = "Intel VMX with EPT",
+	.hypercall = BV_CPUID_HC_VMCALL,
 	.cpu_enable = vmx_cpu_enable,
 	.domain_init = vmx_domain_init,
 	.domain_destroy = vmx_domain_destroy,

@@ -20,12 +20,15 @@
  * goes to the guest register) and resumes the vCPU.
  *
  * Untrusted: the hypervisor reads a slot once and trusts none of it. A slot
- * set back to NONE or READY while its request waits (a transition that goes
- * backwards), or changed in addr, size, type or dir, crashes the client
- * domain whose access it was, with a line that says so; never the
- * hypervisor. A slot the service moves when no request waits in it is
- * logged, set back to NONE and answered with -EINVAL. A request with no
- * answer after BV_IOREQ_TIMEOUT_MS crashes its client.
+ * set back to NONE while its request waits (a transition that goes
+ * backwards), or answered with another addr, size, type or dir, crashes the
+ * client domain whose access it was, with a line that says so; never the
+ * hypervisor. A slot still READY at a NOTIFY is one the service has not
+ * taken yet (another vCPU's request may become READY while the service
+ * answers one): it waits, like INPROCESS. A slot the service moves when no
+ * request waits in it is logged, set back to NONE and answered with
+ * -EINVAL. A request with no answer after BV_IOREQ_TIMEOUT_MS crashes its
+ * client.
  */
 #ifndef PUBLIC_IOREQ_H
 #define PUBLIC_IOREQ_H

@@ -97,8 +97,25 @@ static void hypervisor_leaves_ignore_the_host(void **state)
 	assert_int_equal(r.eax, 2500000); /* TSC kHz */
 	assert_int_equal(r.ebx, 1000000); /* LAPIC timer kHz: 1 GHz in both modes */
 	assert_int_equal(r.ecx | r.edx, 0);
-	r = leaf(0x40000001, 0, ALL);
+	r = leaf(0x40000002, 0, ALL);
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+}
+
+static void hypercall_leaf_names_the_abi_instruction_domain_and_role(void **state)
+{
+	const struct cpu_policy_vcpu svc = {
+		.apic_id = 0, .nvcpus = 1, .hypercall = 2, .domid = 5, .role = 1
+	};
+	struct cpu_policy_regs r = cpu_policy_cpuid(0x40000001, 0, ALL, &svc);
+
+	(void)state;
+	assert_int_equal(r.eax, 1); /* BV_ABI_VERSION */
+	assert_int_equal(r.ebx, 2); /* BV_CPUID_HC_VMMCALL */
+	assert_int_equal(r.ecx, 5);
+	assert_int_equal(r.edx, 1);   /* BV_CPUID_ROLE_SERVICE */
+	r = leaf(0x40000001, 0, ALL); /* as under bvm: nothing traps, no domain id */
+	assert_int_equal(r.eax, 1);
+	assert_int_equal(r.ebx | r.ecx | r.edx, 0);
 }
 
 static void topology_is_one_package_of_single_thread_cores(void **state)
@@ -158,6 +175,7 @@ int main(void)
 		cmocka_unit_test(hides_rdtscp_svm_and_speculation_msrs),
 		cmocka_unit_test(sets_hypervisor_apic_and_invariant_tsc),
 		cmocka_unit_test(hypervisor_leaves_ignore_the_host),
+		cmocka_unit_test(hypercall_leaf_names_the_abi_instruction_domain_and_role),
 		cmocka_unit_test(topology_is_one_package_of_single_thread_cores),
 		cmocka_unit_test(timing_leaves_follow_the_tsc_and_the_timer),
 		cmocka_unit_test(constant_msrs),

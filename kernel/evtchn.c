@@ -1,0 +1,84 @@
+/*
+ * kernel/evtchn.c: event channels, after Xen's, cut down to what forwarding
+ * needs (include/public/evtchn.h). The service gives one pending word in its
+ * RAM and an interrupt vector; each client it binds gets a port, a bit of
+ * that word. Raising a port is an atomic OR; only a 0 -> 1 change injects the
+ * vector into the service's vCPU 0 (its vLAPIC, kernel/vlapic.c), so a
+ * client's events cost the service one interrupt until it takes the bits.
+ * NOTIFY goes the other way: the hypervisor looks at that client's ioreq
+ * slots (kernel/ioreq.c), at most BV_IOREQ_SLOTS of them per call.
+ */
+#include "include/public/evtchn.h"
+#include "kernel/domain.h"
+#include "kernel/domctl.h"
+#include "kernel/evtchn.h"
+#include "kernel/ioreq.h"
+
+static uint64_t *pending; /* in the service's RAM, which outlives its clients */
+static uint8_t vector;
+static struct domain *ports[BV_EVTCHN_PORTS]; /* under the control lock */
+
+long evtchn_setup(struct domain *s, uint64_t gpa, uint64_t vec, uint64_t a2)
+{
+	uint64_t *p;
+
+	(void)a2;
+	if (pending || vec < 32 || vec > 255 || gpa % sizeof(uint64_t))
+		return -EINVAL;
+	p = s->env.mem_translate(s, gpa, sizeof(struct bv_evtchn_page));
+	if (!p)
+		return -EFAULT;
+	vector = (uint8_t)vec;
+	__atomic_store_n(&pending, p, __ATOMIC_RELEASE);
+	return 0;
+}
+
+long evtchn_bind(struct domain *s, uint64_t domid, uint64_t a1, uint64_t a2)
+{
+	struct domain *c = domctl_find(s, domid);
+
+	(void)a1, (void)a2;
+	if (!c || c->port)
+		return -EINVAL;
+	for (unsigned int p = 1; p < BV_EVTCHN_PORTS; p++) {
+		if (!ports[p]) {
+			ports[p] = c;
+			__atomic_store_n(&c->port, p, __ATOMIC_RELEASE);
+			return p;
+		}
+	}
+	return -ENOSPC;
+}
+
+long evtchn_notify(struct domain *s, uint64_t port, uint64_t a1, uint64_t a2)
+{
+	(void)s, (void)a1, (void)a2;
+	if (!port || port >= BV_EVTCHN_PORTS || !ports[port])
+		return -EINVAL;
+	return ioreq_complete(ports[port]);
+}
+
+void evtchn_raise(struct domain *c)
+{
+	unsigned int p = __atomic_load_n(&c->port, __ATOMIC_ACQUIRE);
+	uint64_t *word = __atomic_load_n(&pending, __ATOMIC_ACQUIRE), bit = 1ull << (p % 64);
+
+	if (!p || !word)
+		return;
+	if (!(__atomic_fetch_or(word, bit, __ATOMIC_ACQ_REL) & bit))
+		vlapic_set_irq(&c->service->vcpus[0]->lapic, vector, 0);
+}
+
+void evtchn_unbind(struct domain *c)
+{
+	if (c->port && ports[c->port] == c)
+		ports[c->port] = NULL;
+	__atomic_store_n(&c->port, 0, __ATOMIC_RELEASE);
+}
+
+void evtchn_reset(void)
+{
+	__atomic_store_n(&pending, NULL, __ATOMIC_RELEASE);
+	for (unsigned int p = 0; p < BV_EVTCHN_PORTS; p++)
+		ports[p] = NULL;
+}
