@@ -28,6 +28,30 @@
 	TEST_PROGRESS_PORT /* a guest's work counter (scheduler tests, benchmarks) */
 #define PC_PLATFORM_MAX_REGIONS 16
 
+/*
+ * The virtio-mmio windows, for bvm and the service guest alike, as on QEMU's
+ * microvm machine so that test guests find them the same everywhere: window
+ * n at PC_VIRTIO_BASE + n * PC_VIRTIO_STRIDE, PC_VIRTIO_STRIDE bytes (virtio
+ * 1.2 4.2.2's registers and configuration space), on ISA IRQ pc_virtio_irq(n).
+ * The MADT (drivers/firmware/acpi.c) makes those level, active high, which
+ * is how the models drive them (GSIs 16-23 would be active low to Linux).
+ */
+#define PC_VIRTIO_BASE 0xfeb00000ull
+#define PC_VIRTIO_STRIDE 0x200
+#define PC_VIRTIO_MAX 8
+
+static inline uint64_t pc_virtio_base(unsigned int n)
+{
+	return PC_VIRTIO_BASE + (uint64_t)n * PC_VIRTIO_STRIDE;
+}
+
+static inline unsigned int pc_virtio_irq(unsigned int n)
+{
+	static const uint8_t irqs[PC_VIRTIO_MAX] = { 5, 6, 7, 10, 11, 12, 14, 15 };
+
+	return irqs[n % PC_VIRTIO_MAX];
+}
+
 /* The devices a guest has; NULL (reset_write NULL) for those it has not. */
 struct pc_platform {
 	struct uart16550 *com1;

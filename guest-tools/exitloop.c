@@ -4,13 +4,16 @@
  * SDM vol. 2B "RDTSC", vol. 3B "Time-Stamp Counter") and prints the
  * cycle counts, plus the TSC rate from bivisor's timing leaf 0x40000010.
  * "count=N" on its Multiboot command line (bvm --cmdline, QEMU -append)
- * times N of each instead.
+ * times N of each instead. "fwd=1" also times N OUTs to port 0x700, which a
+ * service guest answers when it runs this guest as its client (guest-tools/svc.c
+ * fwdport=1792): the ioreq round trip of `make bench`.
  */
 #include "guest-tools/lib/guest.h"
 
 #define ITERATIONS 100000u
 #define WARMUP 1000u
 #define DELAY_PORT 0x80 /* the PC's POST/delay port: no state, nothing reads it */
+#define FWD_PORT 0x700	/* a port nothing on a PC has: svc's, when it forwards it */
 #define HV_LEAF 0x40000000u
 #define HV_LEAF_TIMING 0x40000010u
 #define MAX_COUNT 100000000u
@@ -37,10 +40,21 @@ static unsigned int exitloop_cpuid(unsigned int n)
 	return differ;
 }
 
-static void exitloop_pio(unsigned int n)
+static void exitloop_pio(uint16_t port, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
-		outb(DELAY_PORT, (uint8_t)i);
+		outb(port, (uint8_t)i);
+}
+
+/* The forwarded OUTs: warmed up, then timed; their cycle count. */
+static uint64_t exitloop_fwd(unsigned int n)
+{
+	uint64_t t0;
+
+	exitloop_pio(FWD_PORT, WARMUP / 10);
+	t0 = tsc_read_fenced();
+	exitloop_pio(FWD_PORT, n);
+	return tsc_read_fenced() - t0;
 }
 
 /* The TSC rate in kHz from leaf 0x40000010, or 0 unless the hypervisor is bivisor. */
@@ -64,15 +78,18 @@ int guest_main(void)
 	uint32_t khz = exitloop_tsc_khz();
 
 	exitloop_cpuid(WARMUP); /* first exits, translation caches, the handler's paths */
-	exitloop_pio(WARMUP);
+	exitloop_pio(DELAY_PORT, WARMUP);
 	t0 = tsc_read_fenced();
 	differ = exitloop_cpuid(count);
 	t1 = tsc_read_fenced();
-	exitloop_pio(count);
+	exitloop_pio(DELAY_PORT, count);
 	t2 = tsc_read_fenced();
 
 	guest_printf("exitloop: cpuid %u iterations, %lu tsc cycles\n", count, t1 - t0);
 	guest_printf("exitloop: pio %u iterations, %lu tsc cycles\n", count, t2 - t1);
+	if (guest_cmdline_number("fwd", 0, 1))
+		guest_printf("exitloop: fwd %u iterations, %lu tsc cycles\n", count,
+			     exitloop_fwd(count));
 	if (khz)
 		guest_printf("exitloop: tsc %u kHz (bivisor leaf 0x40000010)\n", khz);
 	else

@@ -27,19 +27,8 @@
 #define BVM_MAX_CPUS 16
 #define BVM_MAX_DISKS 4
 #define BVM_MAX_NETS 2
-/* virtio-mmio windows as on QEMU's microvm machine, so test guests find them alike */
-#define BVM_VIRTIO_BASE 0xfeb00000ull
-#define BVM_VIRTIO_STRIDE 0x200
-/*
- * One ISA IRQ per device: the MADT (drivers/firmware/acpi.c) makes them level,
- * active high, which is how the models drive them (GSIs 16-23 would be
- * active low to Linux).
- */
-#define BVM_VIRTIO_IRQS                                                                            \
-	{                                                                                          \
-		5, 6, 7, 10, 11, 12, 14, 15                                                        \
-	}
-#define BVM_MAX_VIRTIO 8
+/* virtio-mmio windows: drivers/pc_platform.h's layout */
+#define BVM_MAX_VIRTIO PC_VIRTIO_MAX
 
 struct bvm_options {
 	const char *kernel;

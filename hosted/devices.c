@@ -1,7 +1,7 @@
 /*
  * hosted/devices.c: bvm's virtio devices. Each gets the next virtio-mmio
- * window (0xfeb00000 + 0x200 * n, as QEMU's microvm lays them out) and the
- * next ISA IRQ of BVM_VIRTIO_IRQS; a virtio-rng device is always there, then one
+ * window and its ISA IRQ (drivers/pc_platform.h: pc_virtio_base,
+ * pc_virtio_irq, as QEMU's microvm lays them out); a virtio-rng device is always there, then one
  * virtio-blk per --disk, one virtio-net per --net and, with --vconsole, a
  * virtio console. The Linux command line names them with
  * virtio_mmio.device=512@ADDR:IRQ. Their backends were opened and checked
@@ -28,10 +28,7 @@ unsigned int vm_virtio_count(const struct bvm_options *o)
 
 struct fw_virtio_mmio vm_virtio_window(unsigned int n)
 {
-	static const unsigned int irqs[BVM_MAX_VIRTIO] = BVM_VIRTIO_IRQS;
-
-	return (struct fw_virtio_mmio){ BVM_VIRTIO_BASE + (uint64_t)n * BVM_VIRTIO_STRIDE,
-					BVM_VIRTIO_STRIDE, irqs[n % BVM_MAX_VIRTIO] };
+	return (struct fw_virtio_mmio){ pc_virtio_base(n), PC_VIRTIO_STRIDE, pc_virtio_irq(n) };
 }
 
 static int add_window(struct vm *vm, const char *name, struct virtio_mmio *t)

@@ -125,8 +125,10 @@ struct domain_config {
 /* Creates a domain with RAM and its vCPUs (vCPU 0 the BSP, the others waiting for a
  * SIPI); returns NULL and logs why on failure. */
 struct domain *domain_create(const struct domain_config *cfg);
-/* Loads a boot image into the domain and sets the boot vCPU's state. */
-int domain_load(struct domain *d, const void *image, uint64_t len, const char *cmdline);
+struct fw_module;
+/* Loads a boot image, and its Multiboot modules, into the domain and sets the boot vCPU's state. */
+int domain_load(struct domain *d, const void *image, uint64_t len, const char *cmdline,
+		const struct fw_module *mods, unsigned int nmods);
 /* Frees everything the domain holds; the domain must have no running vCPU. */
 void domain_destroy(struct domain *d);
 /* A guest-caused failure: prints reason and registers, ends the domain. */

@@ -5,6 +5,11 @@
  * A Linux bzImage names its initramfs, another module, by that module's name=:
  *   module2 /guests/bzImage name=linux mem=256M vcpus=2 initrd=linux-rd cmdline="..."
  *   module2 /guests/initrd.gz name=linux-rd
+ * A Multiboot image gets other modules, by their name=, as its own Multiboot
+ * modules (in that order, each with its cmdline= as the module's command
+ * line); those are not started as domains:
+ *   module2 /guests/svc.elf name=svc mem=64M role=service modules=blk cmdline="client=vblk"
+ *   module2 /guests/virtio_blk.elf name=blk cmdline="count=3"
  * A module with a bad option, a bad image or too little memory is named in
  * the log and skipped; the others start. role=service makes the one service
  * domain (kernel/domctl.c), which may create others with hypercalls.
@@ -30,7 +35,8 @@ struct module_opts {
 	struct domain_config cfg;
 	int bad_state; /* fault=bad-cr4: start with a CR4 the CPU must refuse (tests) */
 	int service;   /* role=service: the service domain (kernel/domctl.c) */
-	char initrd[DOMAIN_NAME_LEN]; /* a Linux image's initramfs: the module of that name */
+	char initrd[DOMAIN_NAME_LEN];	/* a Linux image's initramfs: the module of that name */
+	char modules[CMDLINE_MAX_WORD]; /* a Multiboot image's modules: names, comma-separated */
 	char cmdline[CMDLINE_MAX_WORD];
 	char problem[CMDLINE_MAX_WORD * 2];
 	int problems;
@@ -101,6 +107,16 @@ static int set_initrd(void *ctx, const char *v)
 	if (!*v || strlen(v) >= DOMAIN_NAME_LEN)
 		return -EINVAL;
 	memcpy(m->initrd, v, strlen(v) + 1);
+	return 0;
+}
+
+static int set_modules(void *ctx, const char *v)
+{
+	struct module_opts *m = ctx;
+
+	if (!*v || *v == ',' || v[strlen(v) - 1] == ',')
+		return -EINVAL;
+	memcpy(m->modules, v, strlen(v) + 1);
 	return 0;
 }
 
@@ -195,6 +211,7 @@ static const struct cmdline_opt module_table[] = {
 	{ "mem", 1, set_mem, "a size such as 16M, at least 2M" },
 	{ "cmdline", 1, set_cmdline, "the guest's command line, quoted" },
 	{ "initrd", 1, set_initrd, "the name= of the module that is this Linux image's initramfs" },
+	{ "modules", 1, set_modules, "names of modules handed to this Multiboot image, a,b" },
 	{ "fault", 1, set_fault, "bad-cr4, to test the invalid-guest-state path" },
 	{ "role", 1, set_role, "service: the service domain, which may make other domains" },
 };
@@ -241,6 +258,58 @@ static int is_initrd(const struct module_opts *opts, unsigned int n, unsigned in
 	return 0;
 }
 
+/* The next comma-separated name of list into name; returns the rest, NULL at the end. */
+static const char *next_name(const char *list, char name[DOMAIN_NAME_LEN])
+{
+	size_t n = 0;
+
+	if (!*list)
+		return NULL;
+	while (list[n] && list[n] != ',')
+		n++;
+	fmt_snprintf(name, DOMAIN_NAME_LEN, "%.*s", (int)n, list);
+	return list[n] ? list + n + 1 : list + n;
+}
+
+/* True when another module's modules= names module idx. */
+static int is_handed(const struct module_opts *opts, unsigned int n, unsigned int idx)
+{
+	char name[DOMAIN_NAME_LEN];
+
+	for (unsigned int i = 0; i < n; i++) {
+		const char *l = opts[i].modules;
+
+		if (i == idx || opts[i].problems)
+			continue;
+		while ((l = next_name(l, name)))
+			if (!strcmp(name, opts[idx].cfg.name))
+				return 1;
+	}
+	return 0;
+}
+
+/* The modules m->modules names, as the loader takes them; -EINVAL and a line if one is missing. */
+static int module_list(const struct boot_info *bi, const struct module_opts *opts,
+		       const struct module_opts *m, struct fw_module *mods, unsigned int *n)
+{
+	char name[DOMAIN_NAME_LEN];
+	const char *l = m->modules;
+	int i;
+
+	for (*n = 0; (l = next_name(l, name)); (*n)++) {
+		i = module_named(opts, bi->nmods, name);
+		if (i < 0 || *n == FW_MODULES_MAX) {
+			pr_err("domain %s: not created: modules=%s %s\n", m->cfg.name, name,
+			       i < 0 ? "names no module" : "is one module too many");
+			return -EINVAL;
+		}
+		mods[*n] =
+			(struct fw_module){ hpa_to_virt(bi->mods[i].start),
+					    bi->mods[i].end - bi->mods[i].start, opts[i].cmdline };
+	}
+	return 0;
+}
+
 static struct domain *guest_from_module(const struct boot_info *bi, unsigned int idx,
 					struct module_opts *opts, struct domain **doms,
 					unsigned int ndoms)
@@ -250,6 +319,8 @@ static struct domain *guest_from_module(const struct boot_info *bi, unsigned int
 	const void *image = hpa_to_virt(mod->start);
 	uint64_t len = mod->end - mod->start;
 	enum fw_image_kind kind = fw_image_probe(image, len);
+	struct fw_module mods[FW_MODULES_MAX];
+	unsigned int nmods = 0;
 	struct domain *d;
 	int rd = -1;
 
@@ -281,6 +352,12 @@ static struct domain *guest_from_module(const struct boot_info *bi, unsigned int
 		       m->cfg.name, domctl_service()->name);
 		return NULL;
 	}
+	if (m->modules[0] && kind != FW_IMAGE_MULTIBOOT1 && kind != FW_IMAGE_MULTIBOOT2) {
+		pr_err("domain %s: not created: modules= is for Multiboot images\n", m->cfg.name);
+		return NULL;
+	}
+	if (module_list(bi, opts, m, mods, &nmods))
+		return NULL;
 	d = domain_create(&m->cfg);
 	if (!d)
 		return NULL;
@@ -288,7 +365,7 @@ static struct domain *guest_from_module(const struct boot_info *bi, unsigned int
 		    ? domain_load_linux(
 			      d, image, len, rd < 0 ? NULL : hpa_to_virt(bi->mods[rd].start),
 			      rd < 0 ? 0 : bi->mods[rd].end - bi->mods[rd].start, m->cmdline)
-		    : domain_load(d, image, len, m->cmdline)) {
+		    : domain_load(d, image, len, m->cmdline, mods, nmods)) {
 		domain_destroy(d);
 		return NULL;
 	}
@@ -314,6 +391,11 @@ unsigned int guests_create(const struct boot_info *bi)
 
 		if (is_initrd(opts, bi->nmods, i)) {
 			pr_info("module %u: the initramfs '%s'\n", i, opts[i].cfg.name);
+			continue;
+		}
+		if (is_handed(opts, bi->nmods, i)) {
+			pr_info("module %u: '%s', a Multiboot module of another domain\n", i,
+				opts[i].cfg.name);
 			continue;
 		}
 		d = guest_from_module(bi, i, opts, doms, n);

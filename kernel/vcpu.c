@@ -209,7 +209,8 @@ void vcpu_dump(struct vcpu *v)
 	virt->dump(v);
 }
 
-int domain_load(struct domain *d, const void *image, uint64_t len, const char *cmdline)
+int domain_load(struct domain *d, const void *image, uint64_t len, const char *cmdline,
+		const struct fw_module *mods, unsigned int nmods)
 {
 	struct fw_boot_cpu cpu;
 	char err[128], line[DOMAIN_NAME_LEN + CMDLINE_MAX_WORD + 1];
@@ -222,7 +223,8 @@ int domain_load(struct domain *d, const void *image, uint64_t len, const char *c
 	/* argv[0] is the domain's name: GRUB gives bivisor no module's path */
 	rc = fw_boot_cmdline(line, sizeof(line), d->name, cmdline);
 	if (!rc)
-		rc = fw_load_image(&d->env, image, len, line, &cpu, err, sizeof(err));
+		rc = fw_load_image_modules(&d->env, image, len, line, mods, nmods, &cpu, err,
+					   sizeof(err));
 	else
 		fmt_snprintf(err, sizeof(err), "the command line is too long");
 	if (!rc) /* the PC's ACPI tables, as a Linux domain's (docs/pc-platform.md) */

@@ -8,7 +8,8 @@ guest (guest-tools/exitloop.c) times 100,000 CPUIDs and 100,000 OUTs to port
 0x80 on each platform of EXIT_PLATFORMS (QEMU TCG and Bochs, each without a
 hypervisor and under bivisor, then bvm), and the table shows ns per operation,
 the median of three runs, and each hypervisor's ratio to its own emulator's
-run without one. Then tests/bench_bvm.py: bvm on this machine's /dev/kvm
+run without one. Then tests/bench_ioreq.py: the ioreq round trip through the
+service guest beside a port exit answered in bivisor (issue 14). Then tests/bench_bvm.py: bvm on this machine's /dev/kvm
 against QEMU -accel kvm and a raw KVM_RUN loop (tests/bench/kvm_raw.c), issue
 3 item 6: (a) VM start, (b) exit round trip, (c) virtio-blk sequential reads,
 (d) Linux in the lab; each prints its goal and whether this run met it. Last,
@@ -26,6 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_bvm  # noqa: E402  (bvm against QEMU on /dev/kvm)
+import bench_ioreq  # noqa: E402  (the service guest's ioreq round trip)
 import bench_linux  # noqa: E402  (Linux under bivisor against plain QEMU)
 import bench_sched  # noqa: E402  (the scheduler's fairness table)
 from bench_util import (BOCHS_IPS, EXIT_OPS, EXIT_RUNS, EXITLOOP, BenchError,  # noqa: E402
@@ -198,6 +200,7 @@ def exit_costs():
 def main():
     boot_times()
     exit_costs()
+    bench_ioreq.main()
     bench_bvm.main()
     bench_sched.main()
     bench_linux.main()

@@ -161,7 +161,45 @@ int fw_load_segment(struct fw_load *ld, const struct fw_segment *s)
 		ret = fw_write(ld, s->gpa, ld->image + s->offset, s->filesz);
 	if (!ret && s->memsz > s->filesz)
 		ret = fw_zero(ld, s->gpa + s->filesz, s->memsz - s->filesz);
+	if (!ret && s->gpa + s->memsz > ld->image_end)
+		ld->image_end = s->gpa + s->memsz;
 	return ret;
+}
+
+const char *fw_module_cmdline(const struct fw_load *ld, unsigned int i)
+{
+	return ld->mods[i].cmdline ? ld->mods[i].cmdline : "";
+}
+
+static uint64_t fw_page_up(uint64_t v)
+{
+	return (v + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
+
+int fw_load_modules(struct fw_load *ld)
+{
+	uint64_t pos = fw_page_up(ld->image_end), top = ld->env->ram_size;
+
+	if (top > FW_4G)
+		top = FW_4G;
+	for (unsigned int i = 0; i < ld->nmods; i++) {
+		const struct fw_module *m = &ld->mods[i];
+		int ret;
+
+		fw_name(ld, "module", (int)i);
+		if (pos > top || m->len > top - pos)
+			return fw_fail(ld, -E2BIG,
+				       "%s (%s) at 0x%lx does not fit below the end of guest RAM "
+				       "or 4 GiB (0x%lx)",
+				       fw_what(ld), FW_SIZE(m->len), pos, top);
+		ret = fw_write(ld, pos, m->data, m->len);
+		if (ret)
+			return ret;
+		ld->mod_gpa[i] = (uint32_t)pos;
+		pos = fw_page_up(pos + m->len);
+	}
+	fw_name(ld, NULL, -1);
+	return 0;
 }
 
 int fw_setup_low_memory(struct fw_load *ld, enum fw_cpu_mode mode, uint16_t code_sel,
@@ -266,6 +304,8 @@ static int fw_boot_elf64(struct fw_load *ld)
 	if (!ret)
 		ret = elf_load(ld, 0, 0, &entry);
 	if (!ret)
+		ret = fw_load_modules(ld);
+	if (!ret)
 		ret = fw_setup_low_memory(ld, FW_CPU_LONG64, FW_SEL_CODE, FW_SEL_DATA);
 	if (!ret)
 		ret = fw_write_identity_map(ld);
@@ -357,8 +397,33 @@ size_t fw_strnlen(const char *s, size_t max)
 	return n;
 }
 
+/* The module list, checked before anything is written. */
+static int fw_check_modules(struct fw_load *ld)
+{
+	if (ld->nmods > FW_MODULES_MAX || (ld->nmods && !ld->mods))
+		return fw_fail(ld, -EINVAL, "%u modules: the loader takes up to %u", ld->nmods,
+			       FW_MODULES_MAX);
+	for (unsigned int i = 0; i < ld->nmods; i++) {
+		if (!ld->mods[i].data && ld->mods[i].len)
+			return fw_fail(ld, -EINVAL, "module %u has no data", i);
+		if (fw_strnlen(fw_module_cmdline(ld, i), FW_MODULE_CMDLINE_MAX) ==
+		    FW_MODULE_CMDLINE_MAX)
+			return fw_fail(ld, -E2BIG,
+				       "module %u's command line is longer than %u bytes", i,
+				       FW_MODULE_CMDLINE_MAX - 1);
+	}
+	return 0;
+}
+
 int fw_load_image(const struct dm_env *env, const void *image, size_t len, const char *cmdline,
 		  struct fw_boot_cpu *cpu, char *err, size_t errlen)
+{
+	return fw_load_image_modules(env, image, len, cmdline, NULL, 0, cpu, err, errlen);
+}
+
+int fw_load_image_modules(const struct dm_env *env, const void *image, size_t len,
+			  const char *cmdline, const struct fw_module *mods, unsigned int nmods,
+			  struct fw_boot_cpu *cpu, char *err, size_t errlen)
 {
 	struct fw_load ld = {
 		.env = env,
@@ -367,6 +432,8 @@ int fw_load_image(const struct dm_env *env, const void *image, size_t len, const
 		.cpu = cpu,
 		.err = err,
 		.errlen = errlen,
+		.mods = mods,
+		.nmods = nmods,
 	};
 	int ret;
 
@@ -374,6 +441,9 @@ int fw_load_image(const struct dm_env *env, const void *image, size_t len, const
 		err[0] = '\0';
 	if (!env || !env->mem_write || !cpu || (!image && len))
 		return fw_fail(&ld, -EINVAL, "loader called without a guest, an image or a CPU");
+	ret = fw_check_modules(&ld);
+	if (ret)
+		return ret;
 	*cpu = (struct fw_boot_cpu){ 0 };
 	ld.cmdline = cmdline ? cmdline : "";
 	ld.cmdline_len = fw_strnlen(ld.cmdline, FW_CMDLINE_MAX);

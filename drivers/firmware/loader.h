@@ -112,6 +112,32 @@ int fw_load_image(const struct dm_env *env, const void *image, size_t len, const
 		  struct fw_boot_cpu *cpu, char *err, size_t errlen);
 
 /*
+ * Boot modules of a Multiboot image (MB1 3.3 mods_*, MB2 3.6.6 tag type 3):
+ * what fw_load_image_modules copies into guest RAM and lists in the boot
+ * information, with its command line.
+ */
+#define FW_MODULES_MAX 8
+#define FW_MODULE_CMDLINE_MAX 256 /* bytes of a module's command line with its NUL */
+
+struct fw_module {
+	const void *data;
+	size_t len;
+	const char *cmdline; /* NULL: "" */
+};
+
+/*
+ * fw_load_image, and the nmods modules (up to FW_MODULES_MAX) after the
+ * image's last byte, each at a page boundary, in order, below 4 GiB and
+ * inside guest RAM. A module is Multiboot's business: with a plain ELF64 image
+ * they are listed in its Multiboot2 information as well. -E2BIG: the
+ * modules do not fit (written after the image), or a module's command line
+ * is FW_MODULE_CMDLINE_MAX bytes or more; -EINVAL: too many modules.
+ */
+int fw_load_image_modules(const struct dm_env *env, const void *image, size_t len,
+			  const char *cmdline, const struct fw_module *mods, unsigned int nmods,
+			  struct fw_boot_cpu *cpu, char *err, size_t errlen);
+
+/*
  * The guest-visible platform that fw_build_acpi describes and fw_load_linux
  * announces (DESIGN.md "Guest-visible platform"): the vCPUs (APIC IDs 0 to
  * ncpus - 1), the LAPIC at FW_LAPIC_BASE, one IOAPIC at FW_IOAPIC_BASE with

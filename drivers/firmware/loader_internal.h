@@ -26,6 +26,10 @@ struct fw_load {
 	char *err; /* NULL while probing */
 	size_t errlen;
 	char name[FW_NAME_LEN]; /* the part messages are about (fw_name); "" for the image */
+	const struct fw_module *mods;
+	unsigned int nmods;
+	uint64_t image_end;		  /* end of the highest segment loaded */
+	uint32_t mod_gpa[FW_MODULES_MAX]; /* where fw_load_modules put each module */
 };
 
 /* File bytes [offset, offset + filesz) go to gpa; [gpa + filesz, gpa + memsz) is zeroed. */
@@ -55,7 +59,12 @@ const char *fw_size(char buf[FW_SIZE_LEN], uint64_t v);
 int fw_read(const struct fw_load *ld, uint64_t off, void *buf, size_t size);
 /* Checks a segment against the image, 32-bit reach (limit), guest RAM and the loader's areas. */
 int fw_check_segment(struct fw_load *ld, const struct fw_segment *s, uint64_t limit);
+/* Loads a checked segment and moves ld->image_end past it. */
 int fw_load_segment(struct fw_load *ld, const struct fw_segment *s);
+/* Copies ld->mods page-aligned above ld->image_end; fills ld->mod_gpa. */
+int fw_load_modules(struct fw_load *ld);
+/* Module i's command line ("" for NULL). */
+const char *fw_module_cmdline(const struct fw_load *ld, unsigned int i);
 int fw_write(struct fw_load *ld, gpa_t gpa, const void *buf, size_t size);
 int fw_zero(struct fw_load *ld, gpa_t gpa, uint64_t size);
 size_t fw_strnlen(const char *s, size_t max);

@@ -2,7 +2,8 @@
  * drivers/firmware/multiboot.c: Multiboot 0.6.96 and Multiboot2 1.0 guests:
  * the OS image header (3.1 of each), loading by its address fields or as ELF,
  * the boot information (MB1 3.3, MB2 3.6) and the 32-bit entry state of MB1
- * 3.2 / MB2 3.3 (EAX the loader magic, EBX the information's address).
+ * 3.2 / MB2 3.3 (EAX the loader magic, EBX the information's address),
+ * and the boot modules (MB1 3.3 mods_addr, MB2 3.6.6 module tags).
  */
 #include "drivers/firmware/loader_internal.h"
 #include "drivers/firmware/multiboot.h"
@@ -12,11 +13,19 @@
 #define MB1_NAME_ADDR (FW_BOOTINFO_BASE + 0x80)
 #define MB1_MMAP_ADDR (FW_BOOTINFO_BASE + 0x100)
 #define MB1_CMDLINE_ADDR (FW_BOOTINFO_BASE + 0x200)
-/* MB2 information: 8 header + 8 cmdline tag + name 16 + meminfo 16 + mmap 88 + end 8 */
-#define MB2_INFO_MAX (8 + 8 + FW_CMDLINE_MAX + 16 + 16 + 16 + 24 * FW_MEM_MAP_MAX + 8 + 7)
+#define MB1_MODS_ADDR (MB1_CMDLINE_ADDR + FW_CMDLINE_MAX)
+#define MB1_MOD_STRINGS (MB1_MODS_ADDR + FW_MODULES_MAX * sizeof(struct mb1_module))
+/*
+ * MB2 information: 8 header + 8 cmdline tag + name 16 + meminfo 16 + mmap 88,
+ * the module tags (16, their command line, padding) + end 8
+ */
+#define MB2_MODS_MAX (FW_MODULES_MAX * (16 + FW_MODULE_CMDLINE_MAX + 7))
+#define MB2_INFO_MAX                                                                               \
+	(8 + 8 + FW_CMDLINE_MAX + 16 + 16 + 16 + 24 * FW_MEM_MAP_MAX + MB2_MODS_MAX + 8 + 7)
 
 _Static_assert(sizeof(struct mb1_info) <= MB1_NAME_ADDR - MB1_INFO_ADDR, "MB1 info fits");
-_Static_assert(MB1_CMDLINE_ADDR + FW_CMDLINE_MAX <= FW_STACK_BASE, "MB1 command line fits");
+_Static_assert(MB1_MOD_STRINGS + FW_MODULES_MAX * FW_MODULE_CMDLINE_MAX <= FW_STACK_BASE,
+	       "MB1 command lines and modules fit");
 _Static_assert(FW_BOOTINFO_BASE + MB2_INFO_MAX <= FW_STACK_BASE, "MB2 information fits");
 
 /* How the two protocols look for their header. */
@@ -166,6 +175,26 @@ static uint32_t mb_mem_upper(const struct dm_env *env)
 	return kib > UINT32_MAX ? UINT32_MAX : (uint32_t)kib;
 }
 
+/* The module list (3.3 mods_addr) and each command line after it. */
+static int mb1_write_mods(struct fw_load *ld)
+{
+	gpa_t str = MB1_MOD_STRINGS;
+	int ret = 0;
+
+	for (unsigned int i = 0; !ret && i < ld->nmods; i++) {
+		const char *c = fw_module_cmdline(ld, i);
+		size_t n = fw_strnlen(c, FW_MODULE_CMDLINE_MAX) + 1;
+		struct mb1_module m = { ld->mod_gpa[i], ld->mod_gpa[i] + (uint32_t)ld->mods[i].len,
+					(uint32_t)str, 0 };
+
+		ret = fw_write(ld, MB1_MODS_ADDR + i * sizeof(m), &m, sizeof(m));
+		if (!ret)
+			ret = fw_write(ld, str, c, n);
+		str += n;
+	}
+	return ret;
+}
+
 static int mb1_write_info(struct fw_load *ld, gpa_t *info)
 {
 	struct fw_mem_range map[FW_MEM_MAP_MAX];
@@ -179,8 +208,13 @@ static int mb1_write_info(struct fw_load *ld, gpa_t *info)
 		.mmap_length = n * sizeof(mmap[0]),
 		.mmap_addr = MB1_MMAP_ADDR,
 		.boot_loader_name = MB1_NAME_ADDR,
+		.mods_count = ld->nmods,
+		.mods_addr = MB1_MODS_ADDR,
 	};
 	int ret;
+
+	if (ld->nmods)
+		mbi.flags |= MB1_INFO_MODS;
 
 	for (unsigned int i = 0; i < n; i++)
 		mmap[i] = (struct mb1_mmap_entry){ sizeof(mmap[i]) - sizeof(mmap[i].size),
@@ -192,6 +226,8 @@ static int mb1_write_info(struct fw_load *ld, gpa_t *info)
 		ret = fw_write(ld, MB1_MMAP_ADDR, mmap, n * sizeof(mmap[0]));
 	if (!ret)
 		ret = fw_write(ld, MB1_CMDLINE_ADDR, ld->cmdline, ld->cmdline_len + 1);
+	if (!ret)
+		ret = mb1_write_mods(ld);
 	*info = MB1_INFO_ADDR;
 	return ret;
 }
@@ -202,7 +238,10 @@ typedef int (*mb_write_info_fn)(struct fw_load *ld, gpa_t *info);
 static int mb_boot(struct fw_load *ld, uint32_t magic, uint64_t entry, mb_write_info_fn write_info)
 {
 	gpa_t info;
-	int ret = fw_setup_low_memory(ld, FW_CPU_PROT32, FW_SEL_CODE, FW_SEL_DATA);
+	int ret = fw_load_modules(ld);
+
+	if (!ret)
+		ret = fw_setup_low_memory(ld, FW_CPU_PROT32, FW_SEL_CODE, FW_SEL_DATA);
 
 	if (!ret)
 		ret = write_info(ld, &info);
@@ -334,7 +373,7 @@ static int mb2_demand_tag(struct fw_load *ld, size_t pos, const struct mb2_heade
 			ld, -EINVAL,
 			"%s requires a framebuffer (tag type 5); bivisor's guests have no display",
 			fw_what(ld));
-	case MB2_HT_MODULE_ALIGN: /* no modules */
+	case MB2_HT_MODULE_ALIGN: /* modules are always page aligned */
 	case MB2_HT_EFI_BS:	  /* the EFI tags matter only to an EFI loader */
 	case MB2_HT_EFI32_ENTRY:
 	case MB2_HT_EFI64_ENTRY:
@@ -477,6 +516,24 @@ static void mb2_put_mmap(struct mb2_builder *b)
 	mb2_put_tag(b, MB2_IT_MMAP, &body, 8 + n * sizeof(body.e[0]));
 }
 
+/* One tag per module (3.6.6): its bounds, then its command line. */
+static void mb2_put_modules(struct mb2_builder *b)
+{
+	for (unsigned int i = 0; i < b->ld->nmods; i++) {
+		const char *c = fw_module_cmdline(b->ld, i);
+		size_t n = fw_strnlen(c, FW_MODULE_CMDLINE_MAX) + 1;
+		struct mb2_module_tag t = {
+			{ MB2_IT_MODULE, sizeof(t) + n },
+			b->ld->mod_gpa[i],
+			b->ld->mod_gpa[i] + (uint32_t)b->ld->mods[i].len,
+		};
+
+		mb2_put(b, &t, sizeof(t));
+		mb2_put(b, c, n);
+		b->pos = (b->pos + MB2_ALIGN - 1) & ~(gpa_t)(MB2_ALIGN - 1);
+	}
+}
+
 int mb2_write_info(struct fw_load *ld, gpa_t *info)
 {
 	struct mb2_builder b = { ld, FW_BOOTINFO_BASE + sizeof(struct mb2_info_header), 0 };
@@ -487,6 +544,7 @@ int mb2_write_info(struct fw_load *ld, gpa_t *info)
 	mb2_put_tag(&b, MB2_IT_LOADER_NAME, MB_LOADER_NAME, sizeof(MB_LOADER_NAME));
 	mb2_put_tag(&b, MB2_IT_MEMINFO, mem, sizeof(mem));
 	mb2_put_mmap(&b);
+	mb2_put_modules(&b);
 	mb2_put_tag(&b, MB2_IT_END, NULL, 0);
 	h.total_size = b.pos - FW_BOOTINFO_BASE;
 	b.pos = FW_BOOTINFO_BASE;

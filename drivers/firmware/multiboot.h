@@ -42,6 +42,7 @@ _Static_assert(sizeof(struct mb1_header) == 48, "Multiboot 1 header is 48 bytes"
 /* Multiboot 1: the boot information (3.3) */
 #define MB1_INFO_MEM (1u << 0)
 #define MB1_INFO_CMDLINE (1u << 2)
+#define MB1_INFO_MODS (1u << 3)
 #define MB1_INFO_MMAP (1u << 6)
 #define MB1_INFO_LOADER_NAME (1u << 9)
 
@@ -76,6 +77,15 @@ struct mb1_info {
 	uint8_t fb_color_info[6];   /* 0x6e */
 } __attribute__((packed));
 _Static_assert(sizeof(struct mb1_info) == 116, "Multiboot 1 information is 116 bytes");
+
+/* mods_addr points at mods_count of these (3.3). */
+struct mb1_module {
+	uint32_t mod_start; /* 0x00 */
+	uint32_t mod_end;   /* 0x04: one past the last byte */
+	uint32_t string;    /* 0x08: the module's command line */
+	uint32_t reserved;  /* 0x0c: 0 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct mb1_module) == 16, "Multiboot 1 module entry is 16 bytes");
 
 /* size counts the bytes after itself: 20 here; mmap_addr points at size. */
 struct mb1_mmap_entry {
@@ -150,6 +160,14 @@ struct mb2_meminfo_tag {
 	uint32_t mem_upper; /* 0x0c: KiB from 1 MiB */
 } __attribute__((packed));
 _Static_assert(sizeof(struct mb2_meminfo_tag) == 16, "Multiboot2 meminfo tag is 16 bytes");
+
+/* Tag type 3 (3.6.6), followed by the module's NUL-terminated command line. */
+struct mb2_module_tag {
+	struct mb2_tag tag; /* 0x00 */
+	uint32_t mod_start; /* 0x08 */
+	uint32_t mod_end;   /* 0x0c: one past the last byte */
+} __attribute__((packed));
+_Static_assert(sizeof(struct mb2_module_tag) == 16, "Multiboot2 module tag header is 16 bytes");
 
 struct mb2_mmap_tag {
 	struct mb2_tag tag;	/* 0x00 */

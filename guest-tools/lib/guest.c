@@ -124,6 +124,35 @@ uint32_t guest_cmdline_number(const char *key, uint32_t def, uint32_t max)
 	return ((*p && *p != ' ') || !n) ? def : n;
 }
 
+int guest_cmdline_word(const char *key, char *buf, unsigned int len)
+{
+	const char *p = cmdline_find(key);
+	unsigned int n = 0;
+
+	if (!p || !len)
+		return -1;
+	while (p[n] && p[n] != ' ' && n < len - 1) {
+		buf[n] = p[n];
+		n++;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+int guest_module(unsigned int i, uint64_t *start, uint64_t *end, const char **cmdline)
+{
+	const uint32_t *mbi = (const uint32_t *)(uintptr_t)boot_info, *mod;
+
+	/* flags bit 3: mods_count at +20, mods_addr at +24; 16 bytes per module */
+	if (boot_magic != 0x2badb002 || !mbi || !(mbi[0] & (1u << 3)) || i >= mbi[5])
+		return -1;
+	mod = (const uint32_t *)(uintptr_t)(mbi[6] + 16 * i);
+	*start = mod[0];
+	*end = mod[1];
+	*cmdline = mod[2] ? (const char *)(uintptr_t)mod[2] : "";
+	return 0;
+}
+
 uint64_t guest_ram_top(void)
 {
 	const uint32_t *mbi = (const uint32_t *)(uintptr_t)boot_info;

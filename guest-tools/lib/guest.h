@@ -27,6 +27,10 @@ uint32_t guest_boot_magic(void);
 uint64_t guest_ram_top(void);
 /* "key=N" from the Multiboot command line, N in 1..max; else def. */
 uint32_t guest_cmdline_number(const char *key, uint32_t def, uint32_t max);
+/* "key=WORD" from the Multiboot command line into buf (cut to len - 1); 0, or -1 if absent. */
+int guest_cmdline_word(const char *key, char *buf, unsigned int len);
+/* Multiboot module i (MB1 3.3 mods_addr): 0 and its bounds and command line, or -1. */
+int guest_module(unsigned int i, uint64_t *start, uint64_t *end, const char **cmdline);
 void guest_exit(int status) __attribute__((noreturn));
 /* Writes units to the progress port 0xf5 (bivisor counts these writes per domain;
  * on plain QEMU nothing answers there). */

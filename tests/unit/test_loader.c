@@ -1044,6 +1044,106 @@ static void memory_map_has_the_hole_below_1mib(void **state)
 	assert_int_equal(fw_memory_map(&g->env, map, 2), 2);
 }
 
+/* Boot modules */
+
+static const struct fw_module two_mods[] = {
+	{ "first module", 12, "client name=a" },
+	{ "second", 6, NULL },
+};
+
+static int load_mods(struct guest *g, struct image img, const struct fw_module *m, unsigned int n)
+{
+	return fw_load_image_modules(&g->env, img.data, img.len, "", m, n, &g->cpu, g->err,
+				     sizeof(g->err));
+}
+
+static void mb1_modules_are_listed_page_aligned_after_the_image(void **state)
+{
+	struct guest *g = *state;
+	struct image img = hello_image();
+	struct mb1_header h = *hello_header(img);
+	struct mb1_info mbi;
+	struct mb1_module m[2];
+
+	assert_int_equal(load_mods(g, img, two_mods, 2), 0);
+	memcpy(&mbi, g->ram + g->cpu.rbx, sizeof(mbi));
+	assert_true(mbi.flags & MB1_INFO_MODS);
+	assert_int_equal(mbi.mods_count, 2);
+	memcpy(m, g->ram + mbi.mods_addr, sizeof(m));
+	assert_int_equal(m[0].mod_start, (h.bss_end_addr + 0xfff) & ~0xfffu);
+	assert_int_equal(m[0].mod_end, m[0].mod_start + 12);
+	assert_int_equal(m[1].mod_start, m[0].mod_start + 0x1000);
+	assert_int_equal(m[1].mod_end, m[1].mod_start + 6);
+	assert_memory_equal(g->ram + m[0].mod_start, "first module", 12);
+	assert_memory_equal(g->ram + m[1].mod_start, "second", 6);
+	assert_string_equal((char *)g->ram + m[0].string, "client name=a");
+	assert_string_equal((char *)g->ram + m[1].string, "");
+	free(img.data);
+}
+
+static void mb1_without_modules_has_no_module_flag(void **state)
+{
+	struct guest *g = *state;
+	struct image img = hello_image();
+	struct mb1_info mbi;
+
+	assert_int_equal(load_mods(g, img, NULL, 0), 0);
+	memcpy(&mbi, g->ram + g->cpu.rbx, sizeof(mbi));
+	assert_false(mbi.flags & MB1_INFO_MODS);
+	assert_int_equal(mbi.mods_count, 0);
+	free(img.data);
+}
+
+static void mb2_module_tags_parse_with_the_kernels_own_parser(void **state)
+{
+	struct guest *g = *state;
+	struct image img = elf32_image(two_segs, 2, 0xc0100000);
+	struct boot_info bi;
+
+	put_mb2(img, 0x400, mb2_end_only, sizeof(mb2_end_only));
+	assert_int_equal(load_mods(g, img, two_mods, 2), 0);
+	assert_int_equal(mb2_parse(g->cpu.rax, g->ram + g->cpu.rbx, g->cpu.rbx, &bi), 0);
+	assert_int_equal(bi.nmods, 2);
+	assert_int_equal(bi.mods[0].start, 0x105000); /* the second segment ends at 0x105000 */
+	assert_int_equal(bi.mods[0].end, 0x105000 + 12);
+	assert_int_equal(bi.mods[1].start, 0x106000);
+	assert_string_equal(bi.mods[0].cmdline, "client name=a");
+	assert_string_equal(bi.mods[1].cmdline, "");
+	assert_memory_equal(g->ram + 0x106000, "second", 6);
+	free(img.data);
+}
+
+static void modules_beyond_ram_are_refused(void **state)
+{
+	struct guest *g = *state;
+	struct image img = hello_image();
+	struct fw_module big = { calloc(1, RAM_SIZE), RAM_SIZE - MIB, "big" };
+
+	assert_int_equal(load_mods(g, img, &big, 1), -E2BIG);
+	assert_err_has(g, "module 0 (");
+	assert_err_has(g, "does not fit");
+	free((void *)big.data);
+	free(img.data);
+}
+
+static void too_many_modules_or_a_long_module_cmdline_are_refused(void **state)
+{
+	struct guest *g = *state;
+	struct image img = hello_image();
+	struct fw_module m[FW_MODULES_MAX + 1] = { { 0 } };
+	char line[FW_MODULE_CMDLINE_MAX + 1];
+
+	assert_int_equal(load_mods(g, img, m, FW_MODULES_MAX + 1), -EINVAL);
+	assert_err_has(g, "takes up to 8");
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	m[1].cmdline = line;
+	assert_int_equal(load_mods(g, img, m, 2), -E2BIG);
+	assert_err_has(g, "module 1's command line");
+	assert_true(ram_is_zero(g));
+	free(img.data);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1052,6 +1152,11 @@ int main(void)
 		T(hello_elf_is_probed_as_multiboot1),
 		T(hello_elf_loads_by_its_address_fields),
 		T(mb1_info_gives_memory_cmdline_mmap_and_loader_name),
+		T(mb1_modules_are_listed_page_aligned_after_the_image),
+		T(mb1_without_modules_has_no_module_flag),
+		T(mb2_module_tags_parse_with_the_kernels_own_parser),
+		T(modules_beyond_ram_are_refused),
+		T(too_many_modules_or_a_long_module_cmdline_are_refused),
 		T(mb1_elf32_loads_segments_at_paddr_and_zeroes_bss),
 		T(mb1_elf64_high_half_entry_is_made_physical),
 		T(mb1_unknown_optional_flag_is_ignored),
