@@ -335,7 +335,10 @@ static void memory_map_tests(uint32_t id)
 	expect(map(id, 1, 0, MAP_AT + 2 * PAGE), -EINVAL, "MEMORY_MAP: window in use");
 	report(*(volatile uint64_t *)(MAP_AT + PAGE + 0x40) == *(uint64_t *)(page + 0x40),
 	       "MEMORY_MAP: the client's page appears there");
-	expect(hc(BV_HC_SET_IRQ, id, 4, 1), -EINVAL, "SET_IRQ: a client without a vIOAPIC");
+	expect(hc(BV_HC_SET_IRQ, id, 24, 1), -EINVAL, "SET_IRQ: line 24");
+	expect(hc(BV_HC_SET_IRQ, id, 4, 2), -EINVAL, "SET_IRQ: level 2");
+	expect(hc(BV_HC_SET_IRQ, id, 4, 1), 0, "SET_IRQ: line 4 up, into its vIOAPIC");
+	expect(hc(BV_HC_SET_IRQ, id, 4, 0), 0, "SET_IRQ: line 4 down");
 	expect(hc(BV_HC_SET_IRQ, id + 100, 4, 1), -EINVAL, "SET_IRQ: unknown domain");
 }
 

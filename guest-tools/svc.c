@@ -109,7 +109,7 @@ static void client_set_irq(void *ctx, unsigned int line, int level)
 {
 	struct svc *s = ctx;
 
-	bv_set_irq(s->domid, line, level); /* -EINVAL without a vIOAPIC: the tests poll */
+	bv_set_irq(s->domid, line, level); /* into the client's vIOAPIC and 8259 */
 }
 
 static void client_log(void *ctx, int level, const char *msg)

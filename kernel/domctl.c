@@ -17,6 +17,7 @@
 #include "kernel/evtchn.h"
 #include "kernel/hypercall.h"
 #include "kernel/ioreq.h"
+#include "kernel/platform.h"
 #include "kernel/printk.h"
 #include "kernel/run.h"
 #include "kernel/sched.h"
@@ -235,6 +236,10 @@ long domctl_create(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 	c = domain_create(&cfg);
 	if (!c)
 		return -ENOMEM;
+	if (platform_create(c)) { /* the PC every domain gets (docs/pc-platform.md) */
+		domain_destroy(c);
+		return -ENOMEM;
+	}
 	c->service = s;
 	__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
 	clients[slot] = c;
@@ -416,7 +421,7 @@ long domctl_set_irq(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 	uint64_t flags;
 
 	if (!c || !c->plat || a1 > 23 || a2 > 1)
-		return -EINVAL; /* a client made by hypercalls has no vIOAPIC (yet) */
+		return -EINVAL;
 	flags = spin_lock_irqsave(&c->dev_lock);
 	c->env.set_irq(c, (unsigned int)a1, (int)a2);
 	spin_unlock_irqrestore(&c->dev_lock, flags);
