@@ -8,10 +8,11 @@ J ?= 2
 RUN_ARGS = -j $(J) $(if $(P),-p $(P)) "$(T)"
 
 -include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 
 .PHONY: test bench test-only
 test: deps
-	@$(MAKE) all unit-tests lab linux-bad-images
+	@$(MAKE) all unit-tests fuzz-build lab linux-bad-images
 	@ISO_MODULES="$(ISO_MODULES)" python3 tests/run.py $(RUN_ARGS)
 
 # What this machine offers, and which test platforms will run (never fails).
