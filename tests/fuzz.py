@@ -17,7 +17,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build", "fuzz")
-SMOKE_SECONDS = 2
+SMOKE_SECONDS = 1
 DONE = re.compile(r"^Done (\d+) runs in (\d+) second")
 
 
