@@ -116,8 +116,14 @@ def loaders():
     aout = struct.pack("<III", 0x1badb002, 0x10003, (-(0x1badb002 + 0x10003)) & 0xffffffff)
     aout += struct.pack("<IIIII", 0x100000, 0x100000, 0x100100, 0x100200, 0x100020)
     save("loader", "mb1-aout", aout + b"\xf4" * 224)
+    save("linux", "bzimage-2.15", bytes([2]) + struct.pack("<H", 64) + linux_image() +
+         b"070701" + bytes(58))
+
+
+def linux_image():
+    """A relocatable bzImage of boot protocol 2.15: 4 setup sectors, 1 KiB of kernel."""
     setup = bytearray(5 * 512)
-    struct.pack_into("<B", setup, 0x1f1, 4)
+    struct.pack_into("<BHI", setup, 0x1f1, 4, 0, 1024 // 16)
     struct.pack_into("<H", setup, 0x1fe, 0xaa55)
     struct.pack_into("<BB4sH", setup, 0x200, 0xeb, 0x66, b"HdrS", 0x020f)
     struct.pack_into("<B", setup, 0x211, 1)
@@ -125,8 +131,7 @@ def loaders():
     struct.pack_into("<H", setup, 0x236, 1)
     struct.pack_into("<I", setup, 0x238, 2048)
     struct.pack_into("<QI", setup, 0x258, 0x1000000, 0x10000)
-    save("linux", "bzimage-2.15", bytes([2]) + struct.pack("<H", 64) + bytes(setup) +
-         b"\xf4" * 1024 + b"070701" + bytes(58))
+    return bytes(setup) + b"\xf4" * 1024
 
 
 def mb2_tag(t, body):
