@@ -27,6 +27,7 @@ FUZZ_DEPS_insn := kernel/insn.c kernel/insn_alu.c
 FUZZ_DEPS_loader := $(LOADER_SRC) lib/format.c
 FUZZ_DEPS_linux := drivers/firmware/linux.c drivers/firmware/acpi.c $(LOADER_SRC) lib/format.c
 FUZZ_DEPS_mb2 := kernel/mb2.c
+FUZZ_DEPS_cmdline := kernel/cmdline.c lib/format.c
 FUZZ_DEPS_acpi := arch/x86/acpi.c lib/format.c
 # bvm.c itself is included by the target (its parser is static), so not here.
 FUZZ_DEPS_bvm_options := $(filter-out hosted/bvm.c,$(wildcard hosted/*.c drivers/*.c \

@@ -148,6 +148,7 @@ def parsers():
         mb2_tag(0, b"")
     save("mb2", "grub", struct.pack("<II", 8 + len(tags), 0) + tags)
     save("acpi", "rsdp-xsdt-madt", acpi_tables())
+    save("cmdline", "kernel", b'loglevel=4 console=com1 testexit cpus=2 "quoted word" bogus=1')
     save("bvm_options", "full", b"\0".join([b"--kernel", b"guest.elf", b"--mem", b"512M",
                                             b"--cpus", b"2", b"--disk", b"disk.img",
                                             b"--net", b"socket:3", b"--watchdog", b"30",
