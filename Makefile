@@ -97,11 +97,21 @@ include boot/efi/efi.mk
 # hosted/ and the same drivers/ sources the kernel compiles.
 BVM_SRC := $(wildcard hosted/*.c) $(wildcard drivers/*.c drivers/firmware/*.c) lib/format.c
 BVM_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -pthread -MMD -MP
-$(B)/bvm: $(patsubst %.c,$(B)/host/%.o,$(BVM_SRC))
-	$(CC) -pthread $^ -o $@
+# SAN=1: $(B)/bvm with ASan and UBSan, from its own objects ($(B)/host-san);
+# $(B)/bvm-static (the lab's) stays plain. The flavor stamp relinks on a switch.
+BVM_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+BVM_FLAVOR := $(if $(filter 1,$(SAN)),host-san,host)
+$(B)/bvm: $(patsubst %.c,$(B)/$(BVM_FLAVOR)/%.o,$(BVM_SRC)) $(B)/bvm-flavor-$(BVM_FLAVOR)
+	$(CC) -pthread $(if $(filter 1,$(SAN)),$(BVM_SAN)) $(filter %.o,$^) -o $@
+$(B)/bvm-flavor-$(BVM_FLAVOR):
+	@mkdir -p $(dir $@)
+	@rm -f $(B)/bvm-flavor-* && touch $@
 $(B)/host/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BVM_CFLAGS) -c $< -o $@
+$(B)/host-san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BVM_CFLAGS) $(BVM_SAN) -c $< -o $@
 all: $(B)/bvm
 # The probe guest of `bvm doctor`: flat machine code as a C array for hosted/doctor.c.
 $(B)/host/probe.bin: hosted/probe.asm
@@ -111,8 +121,8 @@ $(B)/host/gen/probe_bin.h: $(B)/host/probe.bin
 	@mkdir -p $(dir $@)
 	{ echo '/* generated from hosted/probe.asm by the Makefile */'; \
 	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1, /g; s/ *$$//'; } >$@
-$(B)/host/hosted/doctor.o: $(B)/host/gen/probe_bin.h
-$(B)/host/hosted/doctor.o: BVM_CFLAGS += -I$(B)/host/gen
+$(B)/host/hosted/doctor.o $(B)/host-san/hosted/doctor.o: $(B)/host/gen/probe_bin.h
+$(B)/host/hosted/doctor.o $(B)/host-san/hosted/doctor.o: BVM_CFLAGS += -I$(B)/host/gen
 
 # Debian's Linux as a guest, and the nested-KVM lab that runs bvm on real KVM
 # inside QEMU TCG (PLATFORMS.md §4-5). `make guest-linux` downloads the
@@ -155,5 +165,6 @@ $(DSDT_AML_H): drivers/firmware/dsdt.asl
 	sed 's/^unsigned char dsdt_aml_code/static const unsigned char dsdt_aml_code/' \
 		$(B)/firmware/dsdt.hex >$@
 $(B)/drivers/firmware/acpi.o $(B)/host/drivers/firmware/acpi.o: $(DSDT_AML_H)
+$(B)/host-san/drivers/firmware/acpi.o: $(DSDT_AML_H)
 $(B)/drivers/firmware/acpi.o: KCFLAGS += -I$(B)/firmware
-$(B)/host/drivers/firmware/acpi.o: BVM_CFLAGS += -I$(B)/firmware
+$(B)/host/drivers/firmware/acpi.o $(B)/host-san/drivers/firmware/acpi.o: BVM_CFLAGS += -I$(B)/firmware

@@ -322,10 +322,11 @@ static int cmd_run(int argc, char **argv)
 	/* A stream or packet peer that went away makes writes fail; it does not end bvm. */
 	signal(SIGPIPE, SIG_IGN);
 	pthread_mutex_init(&vm.dev_lock, NULL);
-	if (vm_create(&vm, &o) || vm_build(&vm, &o) || load_guest(&vm, &o, &in))
-		return BVM_EXIT_ENV;
+	status = vm_create(&vm, &o) || vm_build(&vm, &o) || load_guest(&vm, &o, &in);
 	free(in.image);
 	free(in.initrd);
+	if (status)
+		return BVM_EXIT_ENV;
 	inputs_start_streams(&vm);
 	status = vm_run(&vm, o.watchdog);
 	vm_destroy(&vm);

@@ -28,8 +28,11 @@ void *memmove(void *dst, const void *src, size_t n)
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
-	if (d < s)
-		return memcpy(dst, src, n);
+	if (d < s) {
+		while (n--) /* forward, by hand: memcpy may not be given overlapping ranges */
+			*d++ = *s++;
+		return dst;
+	}
 	while (n--)
 		d[n] = s[n];
 	return dst;

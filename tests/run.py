@@ -30,6 +30,7 @@ import time
 
 import docrefs
 import emulator
+import fuzz
 import lab_batch
 import platforms
 from emulator import BUILD, ROOT, TAIL_LINES, Result, check, read_lines, split_list
@@ -482,7 +483,23 @@ def unit_job(pattern):
     binaries = sorted(os.path.join(BUILD, "unit", f) for f in os.listdir(os.path.join(
         BUILD, "unit")) if f.startswith("test_"))
     return [r for r in [doc_references()] + [r for b in binaries for r in run_unit(b)]
-            if pattern in r.name]
+            if pattern in r.name] + fuzz_smoke(pattern)
+
+
+def fuzz_smoke(pattern):
+    """unit/fuzz-NAME: a few seconds of each libFuzzer target (tests/fuzz.py)."""
+    results = []
+    for name in fuzz.names():
+        test = "unit/fuzz-" + name
+        if pattern not in test:
+            continue
+        if not os.path.exists(fuzz.binary(name)):
+            results.append(Result(test, False, 0, "not built: clang with libFuzzer missing "
+                                  "(scripts/deps.sh: clang, libclang-rt-14-dev)", skip=True))
+            continue
+        ok, secs, why, tail = fuzz.smoke(name)
+        results.append(Result(test, ok, secs, why, tail))
+    return results
 
 
 def doc_references():

@@ -8,10 +8,11 @@ J ?= 2
 RUN_ARGS = -j $(J) $(if $(P),-p $(P)) "$(T)"
 
 -include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 
 .PHONY: test bench test-only
 test: deps
-	@$(MAKE) all unit-tests lab linux-bad-images
+	@$(MAKE) all unit-tests fuzz-build lab linux-bad-images bad-files
 	@ISO_MODULES="$(ISO_MODULES)" python3 tests/run.py $(RUN_ARGS)
 
 # What this machine offers, and which test platforms will run (never fails).
@@ -29,6 +30,11 @@ $(B)/tests/bzImage-2.10: $(B)/guest/bzImage
 $(B)/tests/bzImage-fixed: $(B)/guest/bzImage
 	@mkdir -p $(dir $@)
 	python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[0x234] = 0; open(sys.argv[2], "wb").write(d)' $< $@
+
+# Broken ELF and bzImage files for bvm's bad-file-* tests (tests/badfiles.py).
+.PHONY: bad-files
+bad-files:
+	@python3 tests/badfiles.py
 
 # Runs the suite without rebuilding or installing (used by the CI script too).
 test-only:

@@ -171,12 +171,19 @@ static int elf_entry_in(const struct elf_file *f, const struct elf_seg *s, int h
 	return 1;
 }
 
+/* Do two checked PT_LOADs share a byte? The later one's copy would overwrite the earlier's. */
+static int elf_segs_overlap(const struct elf_seg *a, const struct elf_seg *b)
+{
+	return a->memsz && b->memsz && a->paddr < b->paddr + b->memsz &&
+	       b->paddr < a->paddr + a->memsz;
+}
+
 static int elf_check_segs(struct fw_load *ld, const struct elf_file *f, int prot32, int have_entry,
 			  uint64_t *entry)
 {
 	unsigned int loads = 0, entry_found = 0;
 	struct fw_segment fs;
-	struct elf_seg s;
+	struct elf_seg s, prev = { 0 }; /* memsz 0: overlaps nothing */
 	int ret;
 
 	for (unsigned int i = 0; i < f->phnum; i++) {
@@ -192,6 +199,10 @@ static int elf_check_segs(struct fw_load *ld, const struct elf_file *f, int prot
 		ret = fw_check_segment(ld, &fs, prot32 ? FW_4G : UINT64_MAX);
 		if (ret)
 			return ret;
+		if (elf_segs_overlap(&prev, &s))
+			return fw_fail(ld, -EINVAL, "%s overlaps the PT_LOAD segment before it",
+				       fw_what(ld));
+		prev = s;
 		if (!entry_found)
 			entry_found = elf_entry_in(f, &s, have_entry, entry);
 	}

@@ -946,6 +946,20 @@ static void elf_entry_outside_every_segment_is_refused(void **state)
 	free(img.data);
 }
 
+static void elf_overlapping_segments_are_refused(void **state)
+{
+	static const struct seg overlap[] = {
+		{ 0xc0100000, 0x100000, 0x800, 0x2800 },
+		{ 0xc0102000, 0x102000, 0x100, 0x3000 },
+	};
+	struct guest *g = *state;
+	struct image img = elf64_image(overlap, 2, 0xc0100000);
+
+	assert_int_equal(load(g, img, NULL), -EINVAL);
+	assert_string_equal(g->err, "ELF segment 1 overlaps the PT_LOAD segment before it");
+	free(img.data);
+}
+
 static void elf_without_load_segments_is_refused(void **state)
 {
 	struct guest *g = *state;
@@ -1201,6 +1215,7 @@ int main(void)
 		T(elf_segment_in_the_hole_below_1mib_is_refused),
 		T(elf_mb1_segment_above_4gib_is_refused),
 		T(elf_entry_outside_every_segment_is_refused),
+		T(elf_overlapping_segments_are_refused),
 		T(elf_without_load_segments_is_refused),
 		T(empty_file_is_refused),
 		T(unknown_file_is_refused),
