@@ -67,7 +67,11 @@ static void count_nmi(struct guest_frame *f)
 	nmis++;
 }
 
-/* The faults counted while running one guarded instruction: GUARD(insn, outputs, inputs). */
+/*
+ * Runs insn with fixup_rip set to the address after it, so a fault there
+ * resumes after it (guarded_fault): GUARD(insn, : outputs : inputs : clobbers),
+ * the outputs starting with [fx] "=m"(fixup_rip) and the clobbers with r11.
+ */
 #define GUARD(insn, ...)                                                                           \
 	asm volatile("leaq 1f(%%rip), %%r11\n\tmovq %%r11, %[fx]\n\t" insn "\n1:\n\t"              \
 		     "movq $0, %[fx]" __VA_ARGS__)
@@ -95,7 +99,8 @@ static int try_wrmsr(uint32_t msr, uint64_t val)
 {
 	uint64_t before = fault_total();
 
-	GUARD("wrmsr", : [fx] "=m"(fixup_rip)
+	GUARD("wrmsr",
+	      : [fx] "=m"(fixup_rip)
 	      : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
 	      : "r11", "memory");
 	return fault_total() == before;
@@ -130,7 +135,9 @@ static uint64_t guarded_read64(uint64_t addr)
 {
 	uint64_t v = 0;
 
-	GUARD("movq (%[a]), %[v]", : [fx] "=m"(fixup_rip), [v] "+r"(v) : [a] "r"(addr)
+	GUARD("movq (%[a]), %[v]",
+	      : [fx] "=m"(fixup_rip), [v] "+r"(v)
+	      : [a] "r"(addr)
 	      : "r11", "memory");
 	return v;
 }
@@ -191,7 +198,8 @@ static void attack_msrs(uint32_t span)
 	try_rdmsr(MSR_EFER, &efer);
 	report(!try_wrmsr(MSR_EFER, efer | 1ull << 63),
 	       "registers: EFER with a reserved bit, or LME cleared in long mode: #GP");
-	report(!try_wrmsr(MSR_APIC_BASE, 1ull << 60), "registers: APIC base beyond MAXPHYADDR: #GP");
+	report(!try_wrmsr(MSR_APIC_BASE, 1ull << 60),
+	       "registers: APIC base beyond MAXPHYADDR: #GP");
 	report(!try_wrmsr(0xc0000100u, 1ull << 62) && !try_wrmsr(0xc0000101u, 1ull << 62) &&
 		       !try_wrmsr(0xc0000102u, 1ull << 62) && !try_wrmsr(0xc0000082u, 1ull << 62) &&
 		       !try_wrmsr(0x176, 1ull << 62),
@@ -316,7 +324,8 @@ static void attack_hlt_pause(void)
 	apic_timer_stop();
 	for (int i = 0; i < 200000; i++)
 		asm volatile("pause");
-	report(irqs - before >= 200, "platform: a HLT storm (200, woken by the timer) and 200000 PAUSEs");
+	report(irqs - before >= 200,
+	       "platform: a HLT storm (200, woken by the timer) and 200000 PAUSEs");
 }
 
 static void attack_ipis(void)
@@ -367,7 +376,8 @@ static void attack_lapic_fuzz(void)
 	apic_init();
 	irq_enable();
 	timing_delay_us(2000);
-	report(apic_read(APIC_SVR) & APIC_SVR_ENABLE, "platform: LAPIC register fuzzing (20 rounds)");
+	report(apic_read(APIC_SVR) & APIC_SVR_ENABLE,
+	       "platform: LAPIC register fuzzing (20 rounds)");
 }
 
 static void ioapic_write(uint32_t reg, uint32_t v)
@@ -437,10 +447,11 @@ static void attack_gpa_scan(void)
 	for (uint64_t a = top; a < 4ull << 30; a += SZ_2M)
 		reads++, other += read_gpa(a) != ~0ull && a != 0xfec00000ull && a != 0xfee00000ull;
 	guest_printf("gpa scan: MAXPHYADDR %u, %lu reads, %lu answered, %lu #PF\n", maxphy,
-		     (unsigned long)reads, (unsigned long)other, (unsigned long)(faults[VEC_PF] - pf));
+		     (unsigned long)reads, (unsigned long)other,
+		     (unsigned long)(faults[VEC_PF] - pf));
+	/* every 2 MiB to 4 GiB, each GiB to 64 GiB, then each power of two to MAXPHYADDR */
 	report(other == 0 && faults[VEC_PF] == pf,
-	       "memory: every 2 MiB to 4 GiB, each GiB to 64 GiB, then powers of two to MAXPHYADDR: "
-	       "all ones");
+	       "memory: a scan of guest-physical space to MAXPHYADDR: all ones");
 }
 
 /* The BIOS area, the EBDA and the ACPI tables are our own RAM: writes stay ours. */
@@ -500,7 +511,9 @@ static void attack_crash(uint32_t n)
 	else if (n == 3)
 		asm volatile("jmp *%0" : : "r"(OPEN_BUS));
 	else if (n == 4)
-		asm volatile("movq %0, %%cr3\n\tmovl (%1), %%eax" : : "r"(OPEN_BUS), "r"(buf)
+		asm volatile("movq %0, %%cr3\n\tmovl (%1), %%eax"
+			     :
+			     : "r"(OPEN_BUS), "r"(buf)
 			     : "rax", "memory");
 	else if (n == 5) /* SSE on (CR4.OSFXSR), then movdqu (%rax), %xmm0 */
 		asm volatile("movq %%cr4, %%rcx\n\tbtsq $9, %%rcx\n\tmovq %%rcx, %%cr4\n\t"
