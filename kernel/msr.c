@@ -15,6 +15,9 @@
 #define EFER_ALLOWED 0x0000000000000d01ull /* SCE, LME, LMA, NXE */
 #define MSR_TSC 0x10
 #define MSR_TSC_DEADLINE 0x6e0
+#define EFER_LME (1ull << 8)
+#define CR0_PG (1ull << 31)
+#define CR4_LA57 (1ull << 12)
 
 struct msr_rule {
 	uint32_t index;
@@ -43,6 +46,42 @@ static void inject_gp(struct vcpu *v)
 	struct vm_event gp = { VM_EVENT_EXCEPTION, 13, 1, 0 };
 
 	vcpu_inject(v, &gp);
+}
+
+/* A canonical address for the guest's paging: 48 bits, 57 with CR4.LA57 (SDM vol. 1 3.3.7.1). */
+static int msr_canonical(struct vcpu *v, uint64_t a)
+{
+	unsigned int shift = vcpu_get_reg(v, VM_REG_CR4) & CR4_LA57 ? 7 : 16;
+
+	return (uint64_t)((int64_t)(a << shift) >> shift) == a;
+}
+
+/*
+ * What a CPU refuses with #GP and would otherwise reach VM entry, whose checks
+ * fail on it: EFER bits outside the allowlist or LME changed while paging is
+ * on, a non-canonical base or entry point, a PAT entry of a reserved type
+ * (SDM vol. 3A 2.2.1, 11.12.2; vol. 4 table 2-2; AMD APM vol. 2 15.5.1).
+ */
+static int msr_value_valid(struct vcpu *v, int reg, uint64_t value)
+{
+	switch (reg) {
+	case VM_REG_EFER:
+		return !(value & ~EFER_ALLOWED) &&
+		       !((value ^ vcpu_get_reg(v, VM_REG_EFER)) & EFER_LME &&
+			 vcpu_get_reg(v, VM_REG_CR0) & CR0_PG);
+	case VM_REG_PAT:
+		for (int i = 0; i < 64; i += 8)
+			if (((value >> i) & 0xf8) || ((value >> i) & 0xff) == 2 ||
+			    ((value >> i) & 0xff) == 3)
+				return 0;
+		return 1;
+	case VM_REG_STAR:
+	case VM_REG_SFMASK:
+	case VM_REG_SYSENTER_CS:
+		return 1;
+	default: /* FS, GS and kernel GS bases, LSTAR, CSTAR, SYSENTER ESP and EIP */
+		return msr_canonical(v, value);
+	}
 }
 
 void handle_msr_read(struct vcpu *v, const struct vm_exit *e)
@@ -103,7 +142,7 @@ void handle_msr_write(struct vcpu *v, const struct vm_exit *e)
 		vcpu_advance_rip(v, e->insn_len);
 		return;
 	}
-	if (!r || (r->reg == VM_REG_EFER && (value & ~EFER_ALLOWED))) {
+	if (!r || !msr_value_valid(v, r->reg, value)) {
 		inject_gp(v);
 		return;
 	}
