@@ -22,15 +22,21 @@
 
 #define TSC_KHZ_PLACEHOLDER 0xffffffffu /* the longest tsc_early_khz= value */
 
-static void *read_file(const char *path, size_t *len, const char *what)
+/* A file that cannot fit in max bytes of guest RAM is refused before it is read. */
+static void *read_file(const char *path, size_t *len, const char *what, uint64_t max)
 {
 	struct stat st;
 	void *buf;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int regular = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "bvm: cannot read %s '%s': %s\n", what, path,
-			fd < 0 ? strerror(errno) : "not a regular file");
+	if (!regular || (uint64_t)st.st_size > max) {
+		if (regular)
+			fprintf(stderr, "bvm: %s '%s' is %lld MiB, more than the guest's RAM (--mem)\n",
+				what, path, (long long)st.st_size >> 20);
+		else
+			fprintf(stderr, "bvm: cannot read %s '%s': %s\n", what, path,
+				fd < 0 ? strerror(errno) : "not a regular file");
 		if (fd >= 0)
 			close(fd);
 		return NULL;
@@ -254,7 +260,7 @@ static int image_check(const struct bvm_options *o, const struct bvm_inputs *in)
 
 static int images_read(const struct bvm_options *o, struct bvm_inputs *in)
 {
-	in->image = read_file(o->kernel, &in->image_len, "kernel");
+	in->image = read_file(o->kernel, &in->image_len, "kernel", o->mem);
 	if (!in->image)
 		return -1;
 	in->kind = fw_image_probe(in->image, in->image_len);
@@ -265,7 +271,7 @@ static int images_read(const struct bvm_options *o, struct bvm_inputs *in)
 			o->initrd);
 		return -1;
 	}
-	in->initrd = read_file(o->initrd, &in->initrd_len, "initrd");
+	in->initrd = read_file(o->initrd, &in->initrd_len, "initrd", o->mem);
 	return in->initrd ? 0 : -1;
 }
 

@@ -2,7 +2,8 @@
 """tests/badfiles.py: writes the broken guest images of bvm's bad-input
 tests (tests/manifest, bad-file-*) into build/tests/bad/: truncated, wrong
 magic, overlapping segments, an entry point outside the image, sizes near
-4 GiB. bvm must refuse each with one line and exit status 2.
+4 GiB, an initrd larger than any guest RAM (sparse). bvm must refuse each with
+one line and exit status 2, and leave the file as it was.
 """
 import os
 import struct
@@ -41,8 +42,14 @@ FILES = {
     "bzimage-4g": bzimage(init_size=0xfffff000),
 }
 
+# Sparse files (no blocks on disk): name -> size.
+SPARSE = {"initrd-5g": 5 << 30}
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     for name, data in FILES.items():
         with open(os.path.join(OUT, name), "wb") as f:
             f.write(data)
+    for name, size in SPARSE.items():
+        with open(os.path.join(OUT, name), "wb") as f:
+            f.truncate(size)

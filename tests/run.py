@@ -38,7 +38,7 @@ from platforms import PLATFORMS
 
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
         "megs", "cpus", "bvm", "disk", "lab", "guest", "initrd", "rc", "image", "esp", "stop",
-        "net", "vconsole", "quiet", "share", "nokvm", "signal")
+        "net", "vconsole", "quiet", "share", "nokvm", "signal", "unchanged")
 
 
 def parse_manifest(path):
@@ -388,7 +388,33 @@ def start_emulator(test, log, socks):
     return proc, stop, None
 
 
+def file_digest(path):
+    """Size, modification time and (up to 64 MiB) SHA-256 of a file; None if absent."""
+    if not os.path.exists(path):
+        return None
+    st = os.stat(path)
+    if st.st_size > 64 << 20:
+        return (st.st_size, st.st_mtime_ns)
+    with open(path, "rb") as f:
+        return (st.st_size, st.st_mtime_ns, hashlib.sha256(f.read()).hexdigest())
+
+
+def file_digests(spec):
+    """unchanged="FILE; FILE": a digest of each, so a run can be checked not to have
+    written the user's files."""
+    return {path: file_digest(os.path.join(ROOT, path)) for path in split_list(spec)}
+
+
 def run_emulated(test):
+    before = file_digests(test.get("unchanged"))
+    result = run_emulated_once(test)
+    changed = [f for f, d in file_digests(test.get("unchanged")).items() if d != before[f]]
+    if result.ok and changed:
+        return Result(result.name, False, result.secs, "the run changed %s" % ", ".join(changed))
+    return result
+
+
+def run_emulated_once(test):
     name = "%s/%s" % (test["platform"], test["name"])
     log = fresh_log(test)
     expect, reject = split_list(test.get("expect")), split_list(test.get("reject"))
