@@ -32,7 +32,8 @@ static void *read_file(const char *path, size_t *len, const char *what, uint64_t
 
 	if (!regular || (uint64_t)st.st_size > max) {
 		if (regular)
-			fprintf(stderr, "bvm: %s '%s' is %lld MiB, more than the guest's RAM (--mem)\n",
+			fprintf(stderr,
+				"bvm: %s '%s' is %lld MiB, more than the guest's RAM (--mem)\n",
 				what, path, (long long)st.st_size >> 20);
 		else
 			fprintf(stderr, "bvm: cannot read %s '%s': %s\n", what, path,
