@@ -32,9 +32,8 @@ static void *read_file(const char *path, size_t *len, const char *what, uint64_t
 
 	if (!regular || (uint64_t)st.st_size > max) {
 		if (regular)
-			fprintf(stderr,
-				"bvm: %s '%s' is %lld MiB, more than the guest's RAM (--mem)\n",
-				what, path, (long long)st.st_size >> 20);
+			fprintf(stderr, "bvm: %s '%s' is %lld MiB, larger than %llu MiB\n", what,
+				path, (long long)st.st_size >> 20, (unsigned long long)max >> 20);
 		else
 			fprintf(stderr, "bvm: cannot read %s '%s': %s\n", what, path,
 				fd < 0 ? strerror(errno) : "not a regular file");
@@ -261,7 +260,8 @@ static int image_check(const struct bvm_options *o, const struct bvm_inputs *in)
 
 static int images_read(const struct bvm_options *o, struct bvm_inputs *in)
 {
-	in->image = read_file(o->kernel, &in->image_len, "kernel", o->mem);
+	/* the loaders say why a kernel does not fit; any image is under 4 GiB */
+	in->image = read_file(o->kernel, &in->image_len, "kernel", 4ull << 30);
 	if (!in->image)
 		return -1;
 	in->kind = fw_image_probe(in->image, in->image_len);
@@ -272,7 +272,7 @@ static int images_read(const struct bvm_options *o, struct bvm_inputs *in)
 			o->initrd);
 		return -1;
 	}
-	in->initrd = read_file(o->initrd, &in->initrd_len, "initrd", o->mem);
+	in->initrd = read_file(o->initrd, &in->initrd_len, "initrd", o->mem); /* --mem */
 	return in->initrd ? 0 : -1;
 }
 
