@@ -205,7 +205,9 @@ static void svm_redeliver(struct vmcb_control *c)
 
 /* V_IRQ as an interrupt-window request: its VINTR intercept fires once the guest
  * could take it (APM 15.21.4), before the guest ever sees it. A posted V_IRQ is
- * left alone: the next vector waits for the exit after it is taken. */
+ * left alone: the next vector waits for the exit after it is taken. No window
+ * is open for an entry in a shadow (see svm_keep_shadow): the vector waits for
+ * the next exit. */
 static void svm_intr_window(struct vcpu *v, int on)
 {
 	struct vmcb_control *c = &((struct svm_vcpu *)v->arch)->vmcb->ctl;
@@ -218,6 +220,32 @@ static void svm_intr_window(struct vcpu *v, int on)
 	} else {
 		c->vintr &= ~VINTR_IRQ_BITS;
 		c->intercept_misc1 &= ~INTERCEPT_VINTR;
+	}
+}
+
+/*
+ * QEMU's TCG does not load the VMCB's interrupt shadow at VMRUN: after an exit
+ * between `sti` and `hlt` (a host interrupt), the next entry may exit again at
+ * once for another one, now reporting no shadow at the same RIP, or open a
+ * VINTR window that fires at once; either way the vector went in at the HLT,
+ * the handler returned to it and the vCPU halted with the wake-up consumed
+ * (svc's lost event channel). An exit at the RIP where the last one reported a
+ * shadow keeps it, a few times at most (a `sti; jmp .` loop must still take
+ * its interrupts); an emulated instruction (svm_set_reg of RIP) ends it.
+ */
+static void svm_keep_shadow(struct svm_vcpu *sv)
+{
+	struct vmcb_control *c = &sv->vmcb->ctl;
+	uint64_t rip = sv->vmcb->save.rip;
+
+	if (c->int_shadow & 1) {
+		sv->shadow_rip = rip;
+		sv->shadow_left = 4;
+	} else if (sv->shadow_left && rip == sv->shadow_rip) {
+		c->int_shadow |= 1;
+		sv->shadow_left--;
+	} else {
+		sv->shadow_left = 0;
 	}
 }
 
@@ -237,8 +265,11 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 			 (sv->last_cpu != cpu);
 	c->clean = 0;
 	sv->last_cpu = cpu;
+	if (c->int_shadow & 1) /* no window inside a shadow: see svm_keep_shadow */
+		svm_intr_window(v, 0);
 	svm_vmrun(sv->vmcb_pa, sv->gprs, host_area[cpu]);
 	sv->launched = 1;
+	svm_keep_shadow(sv);
 	svm_decode_exit(v, exit);
 	if (exit->kind == VM_EXIT_INTR_WINDOW) /* stop asking: the next entry injects */
 		svm_intr_window(v, 0);
@@ -333,8 +364,10 @@ static void svm_set_reg(struct vcpu *v, enum vm_reg r, uint64_t value)
 		value |= EFER_SVME;
 	if (slot)
 		*slot = value;
-	if (r == VM_REG_RIP) /* an emulated instruction ends an STI or MOV SS shadow */
+	if (r == VM_REG_RIP) { /* an emulated instruction ends an STI or MOV SS shadow */
 		((struct svm_vcpu *)v->arch)->vmcb->ctl.int_shadow = 0;
+		((struct svm_vcpu *)v->arch)->shadow_left = 0;
+	}
 }
 
 static void svm_get_seg(struct vcpu *v, enum vm_seg s, struct vm_segment *seg)

@@ -17,6 +17,8 @@ struct svm_vcpu {
 	uint64_t npt_gen;      /* the nested tables' generation at its last flush */
 	unsigned int last_cpu; /* the CPU it last ran on, ~0 before the first run */
 	int launched;
+	uint64_t shadow_rip;	  /* where an exit last reported an STI/MOV SS shadow */
+	unsigned int shadow_left; /* how many more exits there may find it lost */
 };
 
 extern const struct virt_ops svm_ops;
