@@ -432,13 +432,8 @@ static void slot_answer(struct svc *s, struct bv_ioreq *r)
 
 static void __attribute__((noreturn)) svc_triple_fault(void)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) none = { 0, 0 };
-
 	guest_printf("svc: hostile=crash: triple-faulting while the client waits\n");
-	asm volatile("lidt %0; int3" : : "m"(none));
+	guest_triple_fault();
 	for (;;)
 		;
 }

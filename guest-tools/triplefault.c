@@ -8,13 +8,8 @@
 
 int guest_main(void)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) empty = { 0, 0 };
-
 	guest_printf("loading an empty IDT and raising #BP: expect a triple fault\n");
-	asm volatile("lidt %0; int3" : : "m"(empty));
+	guest_triple_fault();
 	report(0, "still running after a triple fault");
 	return report_summary();
 }

@@ -179,3 +179,13 @@ void guest_start64(void)
 	outb(COM1 + 3, 0x03); /* 8N1; the divisor is left as the loader set it */
 	guest_exit(guest_main());
 }
+
+void guest_triple_fault(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) empty = { 0, 0 };
+
+	asm volatile("lidt %0; int3" : : "m"(empty));
+}

@@ -32,6 +32,9 @@ int guest_cmdline_word(const char *key, char *buf, unsigned int len);
 /* Multiboot module i (MB1 3.3 mods_addr): 0 and its bounds and command line, or -1. */
 int guest_module(unsigned int i, uint64_t *start, uint64_t *end, const char **cmdline);
 void guest_exit(int status) __attribute__((noreturn));
+/* Loads an empty IDT and raises #BP: no handler, a double fault, a shutdown (SDM vol. 3A
+ * 6.15). Returns only if the platform let the guest run on. */
+void guest_triple_fault(void);
 /* Writes units to the progress port 0xf5 (bivisor counts these writes per domain;
  * on plain QEMU nothing answers there). */
 void guest_progress(uint32_t units);
