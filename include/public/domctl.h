@@ -24,8 +24,14 @@ struct bv_domain_create {
 	char name[BV_NAME_LEN]; /*  0 */
 	uint64_t mem;		/* 32: guest RAM [0, mem), a multiple of BV_PAGE_SIZE, >= 2 MiB */
 	uint32_t vcpus;		/* 40: 1 to BV_MAX_VCPUS */
-	uint32_t flags;		/* 44: 0 */
+	uint32_t flags;		/* 44: BV_DOMAIN_* */
 };
+/*
+ * The client's COM1 (ports 0x3f8-0x3ff, IRQ 4) is not emulated by the
+ * hypervisor but left free for the service's ioreq server, so the service's
+ * own 16550 model (bvm's) is the domain's serial console.
+ */
+#define BV_DOMAIN_FORWARD_COM1 (1u << 0)
 _Static_assert(sizeof(struct bv_domain_create) == 48, "bv_domain_create");
 
 /*
