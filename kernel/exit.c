@@ -17,6 +17,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/vcpu_irq.h"
+#include "lib/string.h"
 
 /*
  * An OUT's special ports first, then the bus. Returns 1 when it was the test
@@ -139,6 +140,40 @@ static unsigned int fetch_insn(struct vcpu *v, enum insn_mode mode, uint8_t *cod
 	    !vcpu_read_gva(v, ip + first, code + first, INSN_MAX_LEN - first))
 		return INSN_MAX_LEN;
 	return first;
+}
+
+/*
+ * The opcode bytes after the prefixes of the instructions whose exits carry no
+ * length when the CPU has no NRIP save (AMD APM vol. 2 15.7.1): CPUID, RDMSR,
+ * WRMSR, HLT and VMMCALL / VMCALL. A prefix (a segment override, 66, REX ...)
+ * makes the instruction longer than its opcode, so the length is read from
+ * the guest's code at RIP rather than taken from a table.
+ */
+static const struct {
+	uint8_t len, op[3];
+} fixed_opcodes[VM_EXIT_NR_KINDS] = {
+	[VM_EXIT_CPUID] = { 2, { 0x0f, 0xa2 } },     [VM_EXIT_MSR_READ] = { 2, { 0x0f, 0x32 } },
+	[VM_EXIT_MSR_WRITE] = { 2, { 0x0f, 0x30 } }, [VM_EXIT_HLT] = { 1, { 0xf4 } },
+	[VM_EXIT_HYPERCALL] = { 3, { 0x0f, 0x01 } },
+};
+
+void exit_insn_len(struct vcpu *v, struct vm_exit *e)
+{
+	uint8_t code[INSN_MAX_LEN];
+	struct insn_prefixes p;
+	enum insn_mode mode;
+	unsigned int n, len;
+
+	if (e->insn_len || e->kind >= VM_EXIT_NR_KINDS || !fixed_opcodes[e->kind].len)
+		return;
+	len = fixed_opcodes[e->kind].len;
+	e->insn_len = len; /* the opcode alone, if the code cannot be read or changed */
+	mode = vcpu_mode(v);
+	n = fetch_insn(v, mode, code);
+	if (!n || insn_decode_prefixes(code, n, mode, &p) || p.len + len > n ||
+	    memcmp(&code[p.len], fixed_opcodes[e->kind].op, len == 3 ? 2 : len))
+		return;
+	e->insn_len = p.len + len;
 }
 
 static void load_regs(struct vcpu *v, struct insn_regs *r)

@@ -13,6 +13,9 @@ typedef void (*exit_handler_t)(struct vcpu *v, const struct vm_exit *e);
 /* One handler per kind; NULL: the domain is crashed (unhandled exit). */
 extern const exit_handler_t exit_handlers[VM_EXIT_NR_KINDS];
 const char *exit_kind_name(enum vm_exit_kind k);
+/* Fills in the length of a CPUID, RDMSR, WRMSR, HLT or VMMCALL exit that came
+ * without one (SVM without NRIP save), prefixes included, from the guest's code. */
+void exit_insn_len(struct vcpu *v, struct vm_exit *e);
 
 void handle_cpuid(struct vcpu *v, const struct vm_exit *e);
 void handle_msr_read(struct vcpu *v, const struct vm_exit *e);

@@ -9,6 +9,7 @@
 #include "include/public/hypercall.h"
 #include "kernel/domain.h"
 #include "kernel/mm.h"
+#include "kernel/options.h"
 #include "kernel/printk.h"
 #include "lib/string.h"
 #include "svm/svm.h"
@@ -45,8 +46,9 @@ static int svm_global_init(void)
 	memset(hpa_to_virt(iopm_pa), 0xff, IOPM_PAGES * PAGE_SIZE);
 	memset(hpa_to_virt(msrpm_pa), 0xff, MSRPM_PAGES * PAGE_SIZE);
 	asid_count = cpuid(0x8000000a, 0).ebx;
+	svm_nrip_save = !opts.nrip_off && (cpuid(0x8000000a, 0).edx & (1u << 3));
 	pr_info("svm: %u ASIDs, NRIP save %s, decode assists %s\n", asid_count,
-		cpuid(0x8000000a, 0).edx & (1u << 3) ? "yes" : "no",
+		svm_nrip_save ? "used" : opts.nrip_off ? "off (nrip=off)" : "no",
 		cpuid(0x8000000a, 0).edx & (1u << 7) ? "yes" : "no");
 	return 0;
 }

@@ -27,5 +27,6 @@ void svm_vmrun(uint64_t vmcb_pa, uint64_t *gprs, uint64_t host_area_pa);
 int svm_domain_init(struct domain *d);
 void svm_domain_destroy(struct domain *d);
 void svm_decode_exit(struct vcpu *v, struct vm_exit *e);
+extern int svm_nrip_save; /* the CPU stores the next RIP in the VMCB (APM 15.7.1) */
 
 #endif

@@ -1,9 +1,11 @@
 /*
  * svm/svm_exit.c: turns a #VMEXIT (EXITCODE, EXITINFO1/2 in the VMCB; AMD
  * APM vol. 2 appendix C and 15.10 IOIO, 15.11 MSR, 15.25.6 nested page
- * faults) into the neutral struct vm_exit. QEMU's SVM has no NRIP save, so
- * instruction lengths come from the instruction (CPUID, RDMSR/WRMSR: 2, HLT: 1,
- * VMMCALL: 3) or, for IOIO, from EXITINFO2, which holds the next RIP.
+ * faults) into the neutral struct vm_exit. Instruction lengths: for IOIO,
+ * EXITINFO2 holds the next RIP; for CPUID, RDMSR/WRMSR, HLT and VMMCALL the
+ * VMCB's nRIP does where the CPU has NRIP save (APM 15.7.1; KVM's nested SVM
+ * and real CPUs). QEMU TCG's SVM has none: the length is left 0 and
+ * kernel/exit.c:exit_insn_len reads it from the guest's code, prefixes included.
  */
 #include "kernel/domain.h"
 #include "svm/svm.h"
@@ -43,6 +45,14 @@ static void decode_exception(struct svm_vcpu *sv, struct vm_exit *e, unsigned in
 	e->exc.cr2 = vector == 14 ? sv->vmcb->ctl.exit_info2 : 0;
 }
 
+int svm_nrip_save; /* CPUID 0x8000000a EDX bit 3, set by svm/svm.c */
+
+/* The length of an intercepted instruction from nRIP, or 0: unknown here. */
+static unsigned int nrip_len(const struct svm_vcpu *sv)
+{
+	return svm_nrip_save ? (unsigned int)(sv->vmcb->ctl.next_rip - sv->vmcb->save.rip) : 0;
+}
+
 void svm_decode_exit(struct vcpu *v, struct vm_exit *e)
 {
 	struct svm_vcpu *sv = v->arch;
@@ -67,18 +77,18 @@ void svm_decode_exit(struct vcpu *v, struct vm_exit *e)
 		decode_npf(sv, e);
 		break;
 	case SVM_EXIT_CPUID:
-		e->kind = VM_EXIT_CPUID, e->insn_len = 2;
+		e->kind = VM_EXIT_CPUID, e->insn_len = nrip_len(sv);
 		break;
 	case SVM_EXIT_MSR:
 		e->kind = e->raw.info1 ? VM_EXIT_MSR_WRITE : VM_EXIT_MSR_READ;
 		e->msr.index = (uint32_t)sv->gprs[VM_REG_RCX];
-		e->insn_len = 2;
+		e->insn_len = nrip_len(sv);
 		break;
 	case SVM_EXIT_HLT:
-		e->kind = VM_EXIT_HLT, e->insn_len = 1;
+		e->kind = VM_EXIT_HLT, e->insn_len = nrip_len(sv);
 		break;
 	case SVM_EXIT_VMMCALL:
-		e->kind = VM_EXIT_HYPERCALL, e->insn_len = 3;
+		e->kind = VM_EXIT_HYPERCALL, e->insn_len = nrip_len(sv);
 		break;
 	case SVM_EXIT_INTR:
 	case SVM_EXIT_SMI:
