@@ -102,6 +102,7 @@ int guest_main(void)
 	if (v == -ENOSYS)
 		guest_printf("no bivisor hypercalls here: prefixed VMMCALL/VMCALL not tried\n");
 	else
-		report(v == BV_ABI_VERSION && ran, "cs-prefixed hypercall: the version, RIP after it");
+		report(v == BV_ABI_VERSION && ran,
+		       "cs-prefixed hypercall: the version, RIP after it");
 	return report_summary();
 }

@@ -48,7 +48,9 @@ static int svm_global_init(void)
 	asid_count = cpuid(0x8000000a, 0).ebx;
 	svm_nrip_save = !opts.nrip_off && (cpuid(0x8000000a, 0).edx & (1u << 3));
 	pr_info("svm: %u ASIDs, NRIP save %s, decode assists %s\n", asid_count,
-		svm_nrip_save ? "used" : opts.nrip_off ? "off (nrip=off)" : "no",
+		svm_nrip_save	? "used"
+		: opts.nrip_off ? "off (nrip=off)"
+				: "no",
 		cpuid(0x8000000a, 0).edx & (1u << 7) ? "yes" : "no");
 	return 0;
 }
