@@ -13,6 +13,9 @@
  *          the Ethernet header set to 'E' (the virtio_net test guest's peer);
  *   --pong SOCK_STREAM (bvm's --vconsole socket=3): answers each line
  *          "ping N" with "pong N" (the virtio_console test guest's peer).
+ * `netpeer --pair COMMAND1 [ARG]... -- COMMAND2 [ARG]...` answers nothing: it
+ * joins two commands (two bvm, two guests) by one SOCK_SEQPACKET pair, each
+ * end as the command's fd 3, and exits with the first failing status.
  * tests/run.py's net=echo and vconsole=echo peers do the same on the host.
  */
 #include <fcntl.h>
@@ -269,6 +272,34 @@ static int peer_serve(int fd, pid_t pid, const struct peer_mode *m, struct peer_
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* --pair: argv is COMMAND1 ... -- COMMAND2 ...; each gets one end as fd 3. */
+static int pair_main(char **argv)
+{
+	char **second = argv;
+	int sv[2], st[2] = { 0, 0 };
+	pid_t pid[2];
+
+	while (*second && strcmp(*second, "--"))
+		second++;
+	if (!*second || second == argv || !second[1]) {
+		fprintf(stderr, "usage: netpeer --pair COMMAND1 [ARG]... -- COMMAND2 [ARG]...\n");
+		return 2;
+	}
+	*second++ = NULL;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		perror("netpeer: socketpair");
+		return 1;
+	}
+	pid[0] = peer_spawn(sv[0], argv);
+	pid[1] = peer_spawn(sv[1], second);
+	close(sv[0]), close(sv[1]);
+	for (int i = 0; i < 2; i++)
+		if (pid[i] < 0 || waitpid(pid[i], &st[i], 0) < 0)
+			st[i] = 1 << 8;
+	printf("LAB: netpeer pair: statuses %d and %d\n", WEXITSTATUS(st[0]), WEXITSTATUS(st[1]));
+	return WEXITSTATUS(st[0]) ? WEXITSTATUS(st[0]) : WEXITSTATUS(st[1]);
+}
+
 int main(int argc, char **argv)
 {
 	const struct peer_mode *m = argc > 1 ? peer_mode_of(argv[1]) : NULL;
@@ -276,12 +307,14 @@ int main(int argc, char **argv)
 	int sv[2], rc;
 	pid_t pid;
 
+	if (argc > 1 && !strcmp(argv[1], "--pair"))
+		return pair_main(argv + 2);
 	if (m)
 		argc--, argv++;
 	else
 		m = &peer_modes[0];
 	if (argc < 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: netpeer [--arp|--echo|--pong] COMMAND [ARG]...\n");
+		fprintf(stderr, "usage: netpeer [--arp|--echo|--pong|--pair] COMMAND [ARG]...\n");
 		return 2;
 	}
 	if (socketpair(AF_UNIX, m->type | SOCK_CLOEXEC, 0, sv) < 0) {

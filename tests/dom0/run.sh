@@ -1,0 +1,62 @@
+#!/bin/sh
+# tests/dom0/run.sh: what the Linux service guest does once bivisor.ko is
+# loaded (tests/dom0/init runs it). The word dom0=SCENARIO on its kernel
+# command line picks one; each prints "DOM0: ..." lines the tests expect:
+#   domu   one Linux domU with a virtio disk, a virtio-net port whose far end
+#          (netpeer --arp) plays 10.0.2.2, and a virtio console
+#   pair   two Linux domUs joined by one socket pair, pinging each other
+#   kill   a domU whose bvm is killed (SIGKILL) while it runs: the domU alone
+#          is destroyed, with a line, and the service guest goes on
+#   shell  nothing: an interactive shell (make run-dom0 uses domu)
+# The domU is build/guest's Debian kernel and initramfs (tests/lab/linux-init).
+K=/domu/bzImage
+R=/domu/initrd.gz
+CMD="console=ttyS0 quiet panic=-1"
+scenario=$(sed -n 's/.*\<dom0=\([^ ]*\).*/\1/p' /proc/cmdline)
+
+disk() { # a 4 MiB image whose first 4 KiB have a known md5 (f20e6aca...)
+	dd if=/dev/zero of="$1" bs=1M count=4 2>/dev/null
+	yes bivisor-disk | head -c 4096 | dd of="$1" conv=notrunc 2>/dev/null
+}
+
+# bvm NAME ARGS...: one domU served by bvm in this guest
+bvm_domu() {
+	name=$1
+	shift
+	bvm run --accel bivisor --name "$name" --kernel $K --initrd $R --mem 128M --cpus 1 "$@"
+}
+
+domu() {
+	disk /tmp/disk.img
+	netpeer --arp bvm run --accel bivisor --name domu1 --kernel $K --initrd $R --mem 128M \
+		--cpus 1 --disk /tmp/disk.img --net socket=3 --vconsole file=/tmp/vcon.out \
+		--cmdline "$CMD"
+	echo "DOM0: bvm exited with status $?"
+	echo "DOM0: domU's virtio console said: $(cat /tmp/vcon.out 2>/dev/null)"
+}
+
+pair() {
+	netpeer --pair bvm run --accel bivisor --name left --kernel $K --initrd $R --mem 128M \
+		--net socket=3 --cmdline "$CMD guestip=10.0.2.15 peerip=10.0.2.2 linger=8" -- \
+		bvm run --accel bivisor --name right --kernel $K --initrd $R --mem 128M \
+		--net socket=3 --cmdline "$CMD guestip=10.0.2.2 peerip=10.0.2.15 linger=8"
+	echo "DOM0: the pair exited with status $?"
+}
+
+kill_bvm() {
+	bvm_domu victim --cmdline "$CMD rdinit=/bin/sleep -- 1000" &
+	pid=$!
+	sleep 8
+	echo "DOM0: killing bvm $pid (SIGKILL)"
+	kill -KILL $pid
+	wait $pid
+	echo "DOM0: bvm ended with status $?; the service guest goes on"
+}
+
+case "$scenario" in
+domu) domu ;;
+pair) pair ;;
+kill) kill_bvm ;;
+shell | "") exec /bin/sh ;;
+*) echo "DOM0: unknown scenario '$scenario'" ;;
+esac
