@@ -38,7 +38,7 @@ from platforms import PLATFORMS
 
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
         "megs", "cpus", "bvm", "disk", "lab", "guest", "initrd", "rc", "image", "esp", "stop",
-        "net", "vconsole", "quiet", "share", "nokvm", "signal", "unchanged")
+        "net", "vconsole", "quiet", "share", "nokvm", "signal", "unchanged", "nested")
 
 
 def parse_manifest(path):
@@ -194,6 +194,40 @@ def lab_command(test, log):
                                 ["-serial", "file:" + log], append)
 
 
+# bivisor as L2: QEMU with KVM inside the lab (issue 20), the way people run
+# nested-virtualization experiments, with the ISO of the test's modules.
+NESTED_QEMU = ("qemu -enable-kvm -cpu host {qemu} -cdrom /iso/b.iso -display none -vga none "
+               "-nic none -serial stdio -monitor none -no-reboot "
+               "-device isa-debug-exit,iobase=0xf4,iosize=1")
+
+
+def nested_initrd(iso):
+    """The lab's initramfs with QEMU (scripts/mklab.sh --qemu) and the ISO at
+    /iso/b.iso, cached beside the ISO."""
+    out = iso[:-len(".iso")] + "-lab.gz"
+    base = os.path.join(BUILD, "lab", "initrd-qemu.gz")
+    if os.path.exists(out) and os.path.getmtime(out) > max(os.path.getmtime(base),
+                                                           os.path.getmtime(iso)):
+        return out
+    with open(base, "rb") as f:
+        data = f.read()
+    with open(iso, "rb") as f:
+        data += b"\0" * (-len(data) % 512) + lab_batch.cpio_newc({"iso/b.iso": f.read()})
+    tmp = out + ".%d-%d.tmp" % (os.getpid(), threading.get_ident())
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, out)
+    return out
+
+
+def nested_command(test, log):
+    """kvm-lab with nested=1: L1 runs QEMU -enable-kvm -cpu host on bivisor's ISO;
+    bivisor's serial console is L1's QEMU's stdio, so it reaches the log."""
+    lab = NESTED_QEMU.format(qemu=test.get("qemu", "-smp 2 -m 256M"))
+    return lab_batch.l1_command(nested_initrd(make_iso(test)), ["-serial", "file:" + log],
+                                'console=ttyS0 quiet panic=-1 lab="%s"' % lab)
+
+
 def check_quiet(lines, spec):
     """quiet="START|END|TEXT": after the first line with START and before the next line
     with END, no line has TEXT. Returns what is wrong, or None."""
@@ -335,6 +369,8 @@ def wanted_status(test):
         return int(test["rc"])
     if test["platform"] == "kvm-hosted":
         return int(test["exit"])  # bvm exits with the guest's own status
+    if test.get("nested"):
+        return 0  # L1 powers off; L2's status is in its "exited with status" line
     return int(test["exit"]) * 2 + 1  # isa-debug-exit: (value << 1) | 1
 
 
@@ -343,6 +379,8 @@ def command_for(test, log, socks):
         return bvm_command(test, log)
     if test["platform"] == "vmx-bochs":
         return bochs_command(test, log)
+    if test.get("nested"):
+        return nested_command(test, log)
     return qemu_command(test, log, socks)
 
 
@@ -557,7 +595,7 @@ def plan(tests, probes):
     jobs, lab = [], []
     for t in tests:
         probe = probes[t["platform"]]
-        if t["platform"] == "kvm-lab" and probe.state == "ok":
+        if t["platform"] == "kvm-lab" and probe.state == "ok" and not t.get("nested"):
             lab.append(t)
         elif probe.state != "ok" and needs_probe(t):
             jobs.append(lambda t=t, probe=probe: [not_run(t, probe)])
