@@ -38,7 +38,7 @@ from platforms import PLATFORMS
 
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
         "megs", "cpus", "bvm", "disk", "lab", "guest", "initrd", "rc", "image", "esp", "stop",
-        "net", "vconsole", "quiet", "share", "nokvm", "signal", "unchanged", "nested")
+        "net", "vconsole", "quiet", "share", "nokvm", "signal", "unchanged", "nested", "model")
 
 
 def parse_manifest(path):
@@ -148,7 +148,7 @@ def qemu_command(test, log, socks=None):
 # Bochs logs every EPT violation as an error; a guest that takes many (an APIC
 # storm) would write hundreds of MB, so its info and error lines are dropped.
 BOCHSRC = """megs: {megs}
-cpu: model=corei7_skylake_x, count={cpus}, ips=50000000
+cpu: model={model}, count={cpus}, ips=50000000
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 ata0-master: type=cdrom, path={iso}, status=inserted
@@ -168,6 +168,7 @@ def bochs_command(test, log):
     rc = log + ".bochsrc"
     with open(rc, "w") as f:
         f.write(BOCHSRC.format(megs=test.get("megs", "256"), cpus=test.get("cpus", "1"),
+                               model=test.get("model", "corei7_skylake_x"),
                                iso=make_iso(test), log=log))
     with open(log + ".debugrc", "w") as f:
         f.write("c\n")
