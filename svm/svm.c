@@ -11,6 +11,7 @@
 #include "kernel/mm.h"
 #include "kernel/options.h"
 #include "kernel/printk.h"
+#include "lib/format.h"
 #include "lib/string.h"
 #include "svm/svm.h"
 
@@ -36,6 +37,34 @@ static const struct {
 	.exceptions = 1u << 18, /* #MC: the host's to handle */
 };
 
+/* CPUID 0x8000000a EDX (AMD APM vol. 3 E.4.10): the SVM features the banner names. */
+static void print_features(uint32_t edx)
+{
+	static const char *const names[17] = {
+		[0] = "NPT",
+		[1] = "LBR-virt",
+		[3] = "NRIP-save",
+		[4] = "TSC-rate",
+		[5] = "VMCB-clean",
+		[6] = "flush-by-ASID",
+		[7] = "decode-assists",
+		[10] = "pause-filter",
+		[12] = "pause-threshold",
+		[13] = "AVIC",
+		[15] = "virt-VMSAVE",
+		[16] = "vGIF",
+	};
+	char line[160];
+	unsigned int n = 0;
+
+	line[0] = '\0';
+	for (unsigned int b = 0; b < 17; b++)
+		if (names[b] && (edx & (1u << b)) && n < sizeof(line))
+			n += (unsigned int)fmt_snprintf(line + n, sizeof(line) - n, " %s",
+							names[b]);
+	pr_info("svm: the CPU offers%s\n", n ? line : " nothing beyond SVM");
+}
+
 static int svm_global_init(void)
 {
 	iopm_pa = frame_alloc_contig(IOPM_PAGES, 1);
@@ -46,6 +75,7 @@ static int svm_global_init(void)
 	memset(hpa_to_virt(iopm_pa), 0xff, IOPM_PAGES * PAGE_SIZE);
 	memset(hpa_to_virt(msrpm_pa), 0xff, MSRPM_PAGES * PAGE_SIZE);
 	asid_count = cpuid(0x8000000a, 0).ebx;
+	print_features(cpuid(0x8000000a, 0).edx);
 	svm_nrip_save = !opts.nrip_off && (cpuid(0x8000000a, 0).edx & (1u << 3));
 	pr_info("svm: %u ASIDs, NRIP save %s, decode assists %s\n", asid_count,
 		svm_nrip_save	? "used"
