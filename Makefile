@@ -21,7 +21,11 @@ KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -Wl,-z,noexecstack -
 
 # Options of the kernel in the ISO that `make run` boots; tests make their own.
 RUN_CMDLINE ?= loglevel=info
-QEMU_RUN_OPTS ?= -cpu max -smp 2 -m 512M
+QEMU_RUN_OPTS ?= -smp 2 -m 512M
+# ACCEL=kvm: QEMU with KVM (-enable-kvm -cpu host) where KVM offers nested
+# virtualization, else TCG with a line saying why (scripts/qemu-accel.sh).
+ACCEL ?= tcg
+QEMU_ACCEL = $$(ACCEL=$(ACCEL) scripts/qemu-accel.sh)
 
 .PHONY: all deps run test bench format format-check clean print-%
 all: $(B)/bivisor.elf $(B)/bivisor.iso $(B)/bivisor-esp.img
@@ -61,7 +65,7 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@echo "bivisor in QEMU: the console is this terminal. Quit with Ctrl-A then X."
 	@echo "Type h for the debug keys. Debian's Linux as a guest: make run-linux."
-	qemu-system-x86_64 $(QEMU_RUN_OPTS) -cdrom $(B)/bivisor.iso -nographic \
+	qemu-system-x86_64 $(QEMU_ACCEL) $(QEMU_RUN_OPTS) -cdrom $(B)/bivisor.iso -nographic \
 		-serial mon:stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=1 || true
 
 # `make run-linux`: Debian's Linux (make guest-linux) as a domain with 2 vCPUs, beside
@@ -73,8 +77,14 @@ run-linux: deps
 	@$(MAKE) --no-print-directory all guest-linux
 	scripts/mkiso.sh $(B)/bivisor-linux.iso "$(RUN_CMDLINE)" $(LINUX_MODULES)
 	@echo "bivisor with Debian's Linux in QEMU. Quit with Ctrl-A then X; debug keys: h."
-	qemu-system-x86_64 -cpu max -smp 2 -m 1G -cdrom $(B)/bivisor-linux.iso -nographic \
+	qemu-system-x86_64 $(QEMU_ACCEL) -smp 2 -m 1G -cdrom $(B)/bivisor-linux.iso -nographic \
 		-serial mon:stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=1 || true
+
+# `make usb DEV=/dev/sdX [IMAGE=iso|esp] [YES=1]`: bivisor on a USB stick for a
+# real PC (docs/bare-metal.md); without YES=1 it only says what it would do.
+.PHONY: usb
+usb: all
+	@B=$(B) scripts/usb.sh
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
 format:

@@ -40,6 +40,6 @@ OVMF := /usr/share/ovmf/OVMF.fd
 run-uefi: deps
 	@$(MAKE) --no-print-directory all
 	@echo "bivisor through bivisor.efi in QEMU with OVMF: the console is this terminal. Quit with Ctrl-A then X."
-	qemu-system-x86_64 $(QEMU_RUN_OPTS) -bios $(OVMF) -nic none \
+	qemu-system-x86_64 $(QEMU_ACCEL) $(QEMU_RUN_OPTS) -bios $(OVMF) -nic none \
 		-drive format=raw,file=$(B)/bivisor-esp.img,snapshot=on -nographic \
 		-serial mon:stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=1 || true
