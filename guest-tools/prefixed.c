@@ -6,7 +6,9 @@
  * ignored by the CPU (Intel SDM vol. 2A 2.1.1, 2.2.1; AMD APM vol. 3 1.2),
  * but a hypervisor that advances RIP by a fixed length lands inside the
  * instruction. Each call is followed by a marker that must run: a wrong
- * length skips it or runs the instruction's last bytes as code.
+ * length skips it or runs the instruction's last bytes as code. Last, a
+ * spin loop of PAUSEs, which a pause filter (AMD) turns into exits that must
+ * leave RIP on the PAUSE.
  */
 #include "guest-tools/lib/bivisor.h"
 #include "guest-tools/lib/guest.h"
@@ -91,6 +93,17 @@ static void test_msr(void)
 	report(ran && rdmsr(MSR_PAT) == pat, "66 2e WRMSR of PAT, RIP after it");
 }
 
+static void test_pause_loop(void)
+{
+	volatile unsigned int n = 0;
+
+	for (unsigned int i = 0; i < 100000; i++) {
+		asm volatile("pause");
+		n++;
+	}
+	report(n == 100000, "a spin loop of 100000 PAUSEs runs each iteration once");
+}
+
 int guest_main(void)
 {
 	int ran = 0;
@@ -98,6 +111,7 @@ int guest_main(void)
 
 	test_cpuid();
 	test_msr();
+	test_pause_loop();
 	v = hypercall_cs(&ran);
 	if (v == -ENOSYS)
 		guest_printf("no bivisor hypercalls here: prefixed VMMCALL/VMCALL not tried\n");

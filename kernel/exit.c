@@ -16,6 +16,7 @@
 #include "kernel/insn.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
 #include "kernel/vcpu_irq.h"
 #include "lib/string.h"
 
@@ -350,6 +351,17 @@ static void handle_nothing(struct vcpu *v, const struct vm_exit *e)
 	(void)v, (void)e; /* the host took its interrupt after the exit */
 }
 
+/*
+ * The vCPU ran PAUSE many times in a row (a spin loop waiting for another
+ * vCPU, perhaps one that is not running): give its CPU to whoever waits for
+ * it. RIP stays on the PAUSE, which runs again when the vCPU comes back.
+ */
+static void handle_pause(struct vcpu *v, const struct vm_exit *e)
+{
+	(void)e;
+	sched_yield(v);
+}
+
 static void handle_shutdown(struct vcpu *v, const struct vm_exit *e)
 {
 	(void)e;
@@ -375,12 +387,13 @@ const exit_handler_t exit_handlers[VM_EXIT_NR_KINDS] = {
 	[VM_EXIT_SHUTDOWN] = handle_shutdown,
 	[VM_EXIT_INVALID] = handle_invalid,
 	[VM_EXIT_INTR_WINDOW] = handle_nothing, /* the next entry injects */
+	[VM_EXIT_PAUSE] = handle_pause,
 };
 
 static const char *const kind_names[VM_EXIT_NR_KINDS] = {
-	"none",	     "io",	 "mmio",      "cpuid",	 "msr-read",
-	"msr-write", "hlt",	 "hypercall", "extint",	 "nmi",
-	"exception", "shutdown", "invalid",   "unknown", "intr-window",
+	"none",	   "io",	"mmio",	       "cpuid", "msr-read",  "msr-write",
+	"hlt",	   "hypercall", "extint",      "nmi",	"exception", "shutdown",
+	"invalid", "unknown",	"intr-window", "pause",
 };
 
 const char *exit_kind_name(enum vm_exit_kind k)

@@ -384,6 +384,14 @@ static int put(struct vcpu *v, unsigned int cpu)
 	return 0;
 }
 
+void sched_yield(struct vcpu *v)
+{
+	struct run_queue *rq = &queues[v->cpu];
+
+	if (__atomic_load_n(&rq->len, __ATOMIC_RELAXED))
+		__atomic_store_n(&rq->need_resched, 1, __ATOMIC_RELAXED);
+}
+
 void sched_wake_locked(struct vcpu *v)
 {
 	make_runnable(v, 1);

@@ -79,6 +79,8 @@ void sched_add_domain(struct domain *d);
 /* Something is pending for v (an interrupt, INIT, SIPI): wakes it if it waits, or makes
  * the CPU running it exit so that the next entry sees it. Any CPU, any context but NMI. */
 void sched_kick(struct vcpu *v);
+/* v, running on this CPU, gives it up at its next exit if another vCPU waits here. */
+void sched_yield(struct vcpu *v);
 /* The domain ended or crashed: its vCPUs stop (the running ones when their CPU puts
  * them). Returns 1 if none runs any more: the caller then destroys the domain. */
 int sched_domain_stop(struct domain *d);

@@ -103,6 +103,7 @@ enum vm_exit_kind {
 	VM_EXIT_INVALID,     /* the hardware refused the guest state */
 	VM_EXIT_UNKNOWN,     /* an exit the backend cannot decode */
 	VM_EXIT_INTR_WINDOW, /* the guest can take an interrupt now (asked by intr_window) */
+	VM_EXIT_PAUSE,	     /* a PAUSE loop: the vCPU spins (SVM pause filter); yield */
 	VM_EXIT_NR_KINDS,
 };
 

@@ -94,6 +94,9 @@ void svm_decode_exit(struct vcpu *v, struct vm_exit *e)
 	case SVM_EXIT_SMI:
 		e->kind = VM_EXIT_EXTINT;
 		break;
+	case SVM_EXIT_PAUSE:
+		e->kind = VM_EXIT_PAUSE;
+		break;
 	case SVM_EXIT_VINTR:
 		e->kind = VM_EXIT_INTR_WINDOW;
 		break;
