@@ -27,6 +27,7 @@
 #define BVM_MAX_CPUS 16
 #define BVM_MAX_DISKS 4
 #define BVM_MAX_NETS 2
+#define BVM_NAME_LEN 32 /* a guest's name with its NUL: letters, digits, '-', '_' */
 /* virtio-mmio windows: drivers/pc_platform.h's layout */
 #define BVM_MAX_VIRTIO PC_VIRTIO_MAX
 
@@ -44,6 +45,7 @@ struct bvm_options {
 	const char *vconsole;	       /* "none", "file=PATH" or "socket=FD" */
 	unsigned int watchdog;	       /* seconds until the guest is dumped and ended; 0: never */
 	const struct accel_ops *accel; /* --accel (default: kvm) */
+	char name[BVM_NAME_LEN];       /* --name, or the kernel file's name (accel_vm_config) */
 };
 
 /* bvm's exit statuses besides the guest's own (README.md "The hosted mode: bvm"). */
