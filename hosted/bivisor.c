@@ -102,7 +102,7 @@ static int regs_control(const struct accel_regs *r, uint32_t mode, char *err, si
 /* The general registers that struct bv_vcpu_regs does not carry: they must be 0. */
 #define UNCARRIED(name)                                                                            \
 	{                                                                                          \
-		#name, offsetof(struct accel_regs, name)                                           \
+#name, offsetof(struct accel_regs, name)                                           \
 	}
 static const struct {
 	const char *name;
@@ -193,7 +193,8 @@ int bivisor_claim_add(struct bivisor_ioreq_ranges *c, int is_mmio, uint64_t base
 {
 	uint32_t type = is_mmio ? BV_IOREQ_MMIO : BV_IOREQ_PIO;
 
-	if (!len || base + len < base || (!is_mmio && (base >= PORT_SPACE || len > PORT_SPACE - base)))
+	if (!len || base + len < base ||
+	    (!is_mmio && (base >= PORT_SPACE || len > PORT_SPACE - base)))
 		return -EINVAL;
 	for (uint32_t i = 0; i < c->nranges; i++) {
 		const struct bv_ioreq_range *r = &c->range[i];
@@ -269,10 +270,11 @@ static void decode_ioreq(const struct bv_ioreq *q, const struct bivisor_ioreq_ra
 						  .count = 1,
 						  .data = data } };
 	else
-		*e = (struct accel_exit){
-			.kind = ACCEL_EXIT_MMIO,
-			.mmio = { .addr = q->addr, .size = q->size, .write = (uint8_t)write, .data = data }
-		};
+		*e = (struct accel_exit){ .kind = ACCEL_EXIT_MMIO,
+					  .mmio = { .addr = q->addr,
+						    .size = q->size,
+						    .write = (uint8_t)write,
+						    .data = data } };
 }
 
 static void decode_ended(int32_t status, char *msg, size_t msglen, struct accel_exit *e)
@@ -337,8 +339,9 @@ static int check_config(const struct accel_vm_config *cfg, char *err, size_t err
 		return -EINVAL;
 	}
 	if (!cfg->ncpus || cfg->ncpus > BV_MAX_VCPUS || strlen(cfg->name) >= BV_NAME_LEN) {
-		snprintf(err, errlen, "--accel bivisor: %u vcpus named '%s': give 1 to %d, %d chars",
-			 cfg->ncpus, cfg->name, BV_MAX_VCPUS, BV_NAME_LEN - 1);
+		snprintf(err, errlen,
+			 "--accel bivisor: %u vcpus named '%s': give 1 to %d, %d chars", cfg->ncpus,
+			 cfg->name, BV_MAX_VCPUS, BV_NAME_LEN - 1);
 		return -EINVAL;
 	}
 	return 0;

@@ -2,9 +2,9 @@
  * hosted/bvm.c: `bvm`, the hosted VMM: the command line, then the order of a
  * run: every input checked (hosted/inputs.c), the VM on the accelerator
  * --accel names (hosted/accel.h; kvm: hosted/kvm.c, bivisor: hosted/bivisor.c)
- * with bvm's memory, the devices and the ranges bvm serves, the guest loaded with the loaders of drivers/firmware/ (the same
- * code the Type-1 kernel uses), the run (hosted/run.c). `bvm doctor` is
- * hosted/doctor.c.
+ * with bvm's memory, the devices and the ranges bvm serves, the guest
+ * loaded with the loaders of drivers/firmware/ (the same code the Type-1
+ * kernel uses), the run (hosted/run.c). `bvm doctor` is hosted/doctor.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -43,9 +43,9 @@ static void usage(FILE *f)
 		   "[broken], [info]), the last one 'kvm: usable|absent|broken (...)'.\n"
 		   "Exit status of run: the guest's own (written to port 0xf4; 0 after a halt or\n"
 		   "ACPI power-off), 2 a bad option or file (checked before /dev/kvm is opened),\n"
-		   "1 no usable /dev/kvm (/dev/bivisor) or an internal failure, 124 the watchdog\n"
-		   "ran out,"
-		   " 255 the guest crashed (triple fault, KVM could not run it), 128+N signal N.\n");
+		   "1 no usable /dev/kvm (or /dev/bivisor) or an internal failure, 124 the\n"
+		   "watchdog ran out, 255 the guest crashed (triple fault, the accelerator could\n"
+		   "not run it), 128+N signal N.\n");
 }
 
 static int parse_size(const char *s, uint64_t *out)

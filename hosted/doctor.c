@@ -253,10 +253,10 @@ static int probe_setup(struct doctor *d)
 	memcpy(ram + PROBE_BASE, probe_code, sizeof(probe_code));
 	vm->accel = &accel_kvm_ops;
 	vm->ncpus = 1;
-	rc = vm->accel->vm_create(&vm->acc,
-				  &(struct accel_vm_config){ .name = "probe", .mem = PROBE_RAM,
-							     .ncpus = 1 },
-				  d->why, sizeof(d->why));
+	rc = vm->accel->vm_create(
+		&vm->acc,
+		&(struct accel_vm_config){ .name = "probe", .mem = PROBE_RAM, .ncpus = 1 }, d->why,
+		sizeof(d->why));
 	if (rc < 0)
 		return verdict(d, "broken", "probe VM", -rc);
 	rc = vm->accel->mem_add(vm->acc, 0, PROBE_RAM, ram);

@@ -297,6 +297,14 @@ static enum accel_system_event system_event(uint32_t type)
 	}
 }
 
+/* A power-off ends the guest with 0, as bvm's ACPI PM device does. */
+static void decode_system(struct kvm_run *run, struct accel_exit *e)
+{
+	e->kind = ACCEL_EXIT_SYSTEM;
+	e->system.event = system_event(run->system_event.type);
+	e->system.status = 0;
+}
+
 /* The exit KVM_RUN left in run, as the kind that hosted/run.c dispatches on. */
 static void decode_exit(struct kvm_run *run, struct accel_exit *e)
 {
@@ -316,8 +324,7 @@ static void decode_exit(struct kvm_run *run, struct accel_exit *e)
 	else if (r == KVM_EXIT_MMIO)
 		decode_mmio(run, e);
 	else if (r == KVM_EXIT_SYSTEM_EVENT)
-		e->kind = ACCEL_EXIT_SYSTEM,
-		e->system.event = system_event(run->system_event.type), e->system.status = 0;
+		decode_system(run, e);
 	else if (r == KVM_EXIT_FAIL_ENTRY)
 		e->error.code = run->fail_entry.hardware_entry_failure_reason;
 	else if (r == KVM_EXIT_INTERNAL_ERROR)
