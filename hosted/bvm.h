@@ -49,8 +49,7 @@ struct bvm_options {
 };
 
 /* bvm's exit statuses besides the guest's own (README.md "The hosted mode: bvm"). */
-#define BVM_EXIT_ENV 1 /* no usable accelerator (/dev/kvm, /dev/bivisor), or an internal failure   \
-			*/
+#define BVM_EXIT_ENV 1	      /* no /dev/kvm (/dev/bivisor) to use, or an internal failure */
 #define BVM_EXIT_BAD_INPUT 2  /* a bad option or file, found before /dev/kvm is opened */
 #define BVM_EXIT_WATCHDOG 124 /* --watchdog ran out (as timeout(1)) */
 #define BVM_EXIT_CRASH 255  /* the guest crashed: triple fault, the accelerator could not run it */
