@@ -37,7 +37,7 @@ static void usage(FILE *f)
 		   "registers and exits and the device counters; the guest goes on. --watchdog:\n"
 		   "after SECONDS, the same dump, then the guest is ended. --accel: what runs\n"
 		   "the guest: kvm (/dev/kvm, the default) or bivisor (/dev/bivisor, inside\n"
-		   "bivisor's Linux service guest; --mem stays below 3G). --name: the guest's\n"
+		   "bivisor's Linux service guest; RAM below the PCI hole). --name: the guest's\n"
 		   "name, up to 31 letters, digits, '-' or '_' (default: from the kernel file).\n"
 		   "doctor: checks what this host offers bvm, one line each ([ok], [missing],\n"
 		   "[broken], [info]), the last one 'kvm: usable|absent|broken (...)'.\n"
