@@ -433,13 +433,19 @@ static int vm_start(struct accel_vm *vm)
 {
 	int rc;
 
+	const char *what = NULL;
+
 	pthread_mutex_lock(&vm->start_lock);
 	if (vm->start_rc > 0) {
 		vm->start_rc = 0;
 		if (vm->ranges.nranges && ioctl(vm->fd, BIVISOR_IOREQ_RANGES, &vm->ranges) < 0)
-			vm->start_rc = -errno;
+			what = "BIVISOR_IOREQ_RANGES";
 		else if (ioctl(vm->fd, BIVISOR_START, 0) < 0)
+			what = "BIVISOR_START";
+		if (what) {
 			vm->start_rc = -errno;
+			fprintf(stderr, "bvm: bivisor: %s: %s\n", what, strerror(errno));
+		}
 	}
 	rc = vm->start_rc;
 	pthread_mutex_unlock(&vm->start_lock);
