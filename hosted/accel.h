@@ -4,8 +4,9 @@
  * guest-physical ranges with bvm's own memory, runs a vCPU until an exit it
  * decodes into a struct accel_exit, and reads and writes a neutral register
  * set. Its state stays behind struct accel_vm and struct accel_vcpu, which
- * only its own file defines: hosted/kvm.c today (/dev/kvm), the service
- * guest's module next. Nothing above this header includes <linux/kvm.h>.
+ * only its own file defines: hosted/kvm.c (/dev/kvm) and hosted/bivisor.c
+ * (/dev/bivisor, the module of bivisor's Linux service guest). Nothing above
+ * this header includes <linux/kvm.h> or include/public/bivisor_dev.h.
  */
 #ifndef HOSTED_ACCEL_H
 #define HOSTED_ACCEL_H
@@ -61,9 +62,13 @@ struct accel_exit {
 			uint8_t write;
 			uint8_t *data; /* size bytes */
 		} mmio;
-		enum accel_system_event system;
 		struct {
-			uint64_t code; /* the accelerator's own reason, for the message */
+			enum accel_system_event event;
+			int status; /* POWEROFF: the guest's exit status (0 for ACPI S5) */
+		} system;
+		struct {
+			uint64_t code;	 /* the accelerator's own reason, for the message */
+			const char *msg; /* NULL, or what went wrong in words (it says it) */
 		} error;
 	};
 };
@@ -101,6 +106,13 @@ struct accel_regs {
 	enum accel_vcpu_state state;
 };
 
+/* What vm_create makes: the guest's name (letters, digits, '-', '_'), RAM, vCPUs. */
+struct accel_vm_config {
+	const char *name;
+	uint64_t mem; /* bytes of RAM from guest-physical 0 */
+	unsigned int ncpus;
+};
+
 /*
  * One accelerator. Calls that fail return a negative errno. vcpu_run,
  * get_regs and set_regs are called on the vCPU's own thread only; vcpu_kick
@@ -108,8 +120,9 @@ struct accel_regs {
  */
 struct accel_ops {
 	const char *name; /* what --accel takes */
-	/* A VM for ncpus vCPUs with its interrupt controllers; err says why not. */
-	int (*vm_create)(struct accel_vm **vm, unsigned int ncpus, char *err, size_t errlen);
+	/* A VM for cfg with its interrupt controllers; err says why not. */
+	int (*vm_create)(struct accel_vm **vm, const struct accel_vm_config *cfg, char *err,
+			 size_t errlen);
 	/* Backs [gpa, gpa + len) with bvm's memory at hva (page aligned). */
 	int (*mem_add)(struct accel_vm *vm, gpa_t gpa, uint64_t len, void *hva);
 	/* The guest's TSC rate in kHz, 0 when unknown. */
@@ -120,14 +133,31 @@ struct accel_ops {
 	int (*vcpu_run)(struct accel_vcpu *vcpu, struct accel_exit *exit);
 	int (*get_regs)(struct accel_vcpu *vcpu, struct accel_regs *regs);
 	int (*set_regs)(struct accel_vcpu *vcpu, const struct accel_regs *regs);
-	/* Makes the current or next vcpu_run return ACCEL_EXIT_INTERRUPTED soon. */
+	/*
+	 * Makes the current or next vcpu_run return ACCEL_EXIT_INTERRUPTED soon.
+	 * hosted/run.c then also sends the vCPU's thread SIGUSR1 (a no-op handler
+	 * without SA_RESTART), which ends a run blocked in a system call.
+	 */
 	void (*vcpu_kick)(struct accel_vcpu *vcpu);
 	/* Drives interrupt line (a GSI: ISA IRQ or IOAPIC pin) to level. */
 	int (*irq_line)(struct accel_vm *vm, unsigned int line, int level);
+	/*
+	 * Optional (NULL: every access without RAM exits to bvm anyway): the
+	 * ports (is_mmio 0) or guest-physical range [base, base + len) bvm
+	 * serves; every other access stays the accelerator's. Before any vcpu_run.
+	 */
+	int (*io_claim)(struct accel_vm *vm, int is_mmio, uint64_t base, uint64_t len);
 	/* Frees the vCPUs and the VM (not bvm's memory); vm may be half built. */
 	void (*vm_destroy)(struct accel_vm *vm);
 };
 
-extern const struct accel_ops accel_kvm_ops; /* hosted/kvm.c */
+extern const struct accel_ops accel_kvm_ops;	 /* hosted/kvm.c */
+extern const struct accel_ops accel_bivisor_ops; /* hosted/bivisor.c */
+
+/*
+ * hosted/bivisor.c, for `bvm doctor`: 0 when /dev/bivisor opens and speaks
+ * bvm's version, else a negative errno (-ENOENT: absent); msg says which.
+ */
+int bivisor_doctor(char *msg, size_t len);
 
 #endif

@@ -1,11 +1,12 @@
 /*
  * hosted/bvm.c: `bvm`, the hosted VMM: the command line, then the order of a
  * run: every input checked (hosted/inputs.c), the VM on the accelerator
- * --accel names (hosted/accel.h; kvm: hosted/kvm.c) with bvm's memory, the
- * devices, the guest loaded with the loaders of drivers/firmware/ (the same
- * code the Type-1 kernel uses), the run (hosted/run.c). `bvm doctor` is
- * hosted/doctor.c.
+ * --accel names (hosted/accel.h; kvm: hosted/kvm.c, bivisor: hosted/bivisor.c)
+ * with bvm's memory, the devices and the ranges bvm serves, the guest
+ * loaded with the loaders of drivers/firmware/ (the same code the Type-1
+ * kernel uses), the run (hosted/run.c). `bvm doctor` is hosted/doctor.c.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -27,7 +28,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: bvm run --kernel FILE [--initrd FILE] [--cmdline STR] [--mem SIZE]\n"
 		   "               [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME|socket=FD]...\n"
 		   "               [--console stdio|file=PATH] [--vconsole file=PATH|socket=FD]\n"
-		   "               [--watchdog SECONDS] [--accel kvm]\n"
+		   "               [--watchdog SECONDS] [--accel kvm|bivisor] [--name NAME]\n"
 		   "       bvm doctor\n"
 		   "       bvm --help | --version\n"
 		   "run: runs a guest (Multiboot 1/2, ELF64 or Linux bzImage) on /dev/kvm with\n"
@@ -35,13 +36,16 @@ static void usage(FILE *f)
 		   "a virtio console on that stream (default: none). SIGQUIT prints every vCPU's\n"
 		   "registers and exits and the device counters; the guest goes on. --watchdog:\n"
 		   "after SECONDS, the same dump, then the guest is ended. --accel: what runs\n"
-		   "the guest: kvm (/dev/kvm, the default).\n"
+		   "the guest: kvm (/dev/kvm, the default) or bivisor (/dev/bivisor, inside\n"
+		   "bivisor's Linux service guest; RAM below the PCI hole). --name: the guest's\n"
+		   "name, up to 31 letters, digits, '-' or '_' (default: from the kernel file).\n"
 		   "doctor: checks what this host offers bvm, one line each ([ok], [missing],\n"
 		   "[broken], [info]), the last one 'kvm: usable|absent|broken (...)'.\n"
 		   "Exit status of run: the guest's own (written to port 0xf4; 0 after a halt or\n"
 		   "ACPI power-off), 2 a bad option or file (checked before /dev/kvm is opened),\n"
-		   "1 no usable /dev/kvm or an internal failure, 124 the watchdog ran out,\n"
-		   "255 the guest crashed (triple fault, KVM could not run it), 128+N signal N.\n");
+		   "1 no usable /dev/kvm (or /dev/bivisor) or an internal failure, 124 the\n"
+		   "watchdog ran out, 255 the guest crashed (triple fault, the accelerator could\n"
+		   "not run it), 128+N signal N.\n");
 }
 
 static int parse_size(const char *s, uint64_t *out)
@@ -100,7 +104,7 @@ static int parse_mem(const char *arg, uint64_t *mem)
 }
 
 /* The accelerators bvm is built with; the first is the default. */
-static const struct accel_ops *const accels[] = { &accel_kvm_ops };
+static const struct accel_ops *const accels[] = { &accel_kvm_ops, &accel_bivisor_ops };
 
 static int parse_accel(const char *arg, const struct accel_ops **out)
 {
@@ -110,16 +114,49 @@ static int parse_accel(const char *arg, const struct accel_ops **out)
 			return 0;
 		}
 	}
-	if (!strcmp(arg, "bivisor")) {
-		fprintf(stderr,
-			"bvm: --accel bivisor: not built yet (the service guest's module)\n");
-		return -1;
-	}
 	fprintf(stderr, "bvm: --accel %s: unknown accelerator; give one of:", arg);
 	for (size_t i = 0; i < sizeof(accels) / sizeof(accels[0]); i++)
 		fprintf(stderr, " %s", accels[i]->name);
 	fputc('\n', stderr);
 	return -1;
+}
+
+static int name_char_ok(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '_';
+}
+
+static int parse_name(const char *arg, char *name)
+{
+	size_t len = strlen(arg);
+
+	for (size_t i = 0; i < len; i++) {
+		if (!name_char_ok(arg[i]))
+			len = 0;
+	}
+	if (!len || len >= BVM_NAME_LEN) {
+		fprintf(stderr, "bvm: --name %s: give 1 to %d letters, digits, '-' or '_'\n", arg,
+			BVM_NAME_LEN - 1);
+		return -1;
+	}
+	memcpy(name, arg, len + 1);
+	return 0;
+}
+
+/* The default name: the kernel file's, without directory and extension, other characters '_'. */
+static void default_name(const char *kernel, char *name)
+{
+	const char *base = strrchr(kernel, '/') ? strrchr(kernel, '/') + 1 : kernel;
+	const char *dot = strrchr(base, '.');
+	size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+
+	if (len >= BVM_NAME_LEN)
+		len = BVM_NAME_LEN - 1;
+	for (size_t i = 0; i < len; i++)
+		name[i] = name_char_ok(base[i]) ? base[i] : '_';
+	name[len] = '\0';
+	if (!len)
+		strcpy(name, "guest");
 }
 
 static int add_spec(const char *opt, const char **list, unsigned int *n, unsigned int max,
@@ -164,6 +201,8 @@ static int parse_option(int ch, const char *arg, struct bvm_options *o)
 		return parse_count("--watchdog", arg, MAX_WATCHDOG, &o->watchdog);
 	case 'a':
 		return parse_accel(arg, &o->accel);
+	case 'N':
+		return parse_name(arg, o->name);
 	}
 	return -1;
 }
@@ -182,6 +221,7 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		{ "vconsole", required_argument, NULL, 'v' },
 		{ "watchdog", required_argument, NULL, 'w' },
 		{ "accel", required_argument, NULL, 'a' },
+		{ "name", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -211,6 +251,8 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		fprintf(stderr, "bvm: run needs --kernel FILE\n");
 		return -1;
 	}
+	if (!o->name[0])
+		default_name(o->kernel, o->name);
 	if (strlen(o->cmdline) >= FW_CMDLINE_MAX) {
 		fprintf(stderr, "bvm: --cmdline: %zu bytes, give at most %d\n", strlen(o->cmdline),
 			FW_CMDLINE_MAX - 1);
@@ -272,9 +314,11 @@ static int vm_create(struct vm *vm, const struct bvm_options *o)
 	char err[160];
 	int rc;
 
+	struct accel_vm_config cfg = { .name = o->name, .mem = o->mem, .ncpus = o->cpus };
+
 	vm->accel = o->accel;
 	vm->ncpus = o->cpus;
-	if (vm->accel->vm_create(&vm->acc, o->cpus, err, sizeof(err)) < 0) {
+	if (vm->accel->vm_create(&vm->acc, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bvm: %s\n", err);
 		return -1;
 	}
@@ -297,6 +341,27 @@ static void vm_destroy(struct vm *vm)
 		munmap(vm->ram, vm->ram_size);
 }
 
+/*
+ * What bvm serves where the accelerator does not emulate the PC itself
+ * (bivisor): COM1, and one MMIO range over the virtio-mmio windows in use.
+ */
+static int vm_claim(struct vm *vm)
+{
+	const struct accel_ops *a = vm->accel;
+	uint64_t virtio_len = (uint64_t)vm->nvirtio * PC_VIRTIO_STRIDE;
+	int rc;
+
+	if (!a->io_claim)
+		return 0;
+	rc = a->io_claim(vm->acc, 0, PC_COM1_PORT, UART16550_REGION_LEN);
+	if (rc == 0 && vm->nvirtio)
+		rc = a->io_claim(vm->acc, 1, pc_virtio_base(0), virtio_len);
+	if (rc < 0)
+		fprintf(stderr, "bvm: %s: cannot claim the guest's device ranges: %s\n", a->name,
+			strerror(-rc));
+	return rc;
+}
+
 /* The devices on the guest's buses: COM1 on the console stream, then those of devices.c. */
 static int vm_build(struct vm *vm, const struct bvm_options *o)
 {
@@ -307,7 +372,7 @@ static int vm_build(struct vm *vm, const struct bvm_options *o)
 		fprintf(stderr, "bvm: cannot set up the guest's devices\n");
 		return -1;
 	}
-	return 0;
+	return vm_claim(vm);
 }
 
 static int cmd_run(int argc, char **argv)

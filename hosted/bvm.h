@@ -27,6 +27,7 @@
 #define BVM_MAX_CPUS 16
 #define BVM_MAX_DISKS 4
 #define BVM_MAX_NETS 2
+#define BVM_NAME_LEN 32 /* a guest's name with its NUL: letters, digits, '-', '_' */
 /* virtio-mmio windows: drivers/pc_platform.h's layout */
 #define BVM_MAX_VIRTIO PC_VIRTIO_MAX
 
@@ -44,10 +45,11 @@ struct bvm_options {
 	const char *vconsole;	       /* "none", "file=PATH" or "socket=FD" */
 	unsigned int watchdog;	       /* seconds until the guest is dumped and ended; 0: never */
 	const struct accel_ops *accel; /* --accel (default: kvm) */
+	char name[BVM_NAME_LEN];       /* --name, or the kernel file's name (accel_vm_config) */
 };
 
 /* bvm's exit statuses besides the guest's own (README.md "The hosted mode: bvm"). */
-#define BVM_EXIT_ENV 1	      /* no usable accelerator (/dev/kvm), or an internal failure */
+#define BVM_EXIT_ENV 1	      /* no /dev/kvm (/dev/bivisor) to use, or an internal failure */
 #define BVM_EXIT_BAD_INPUT 2  /* a bad option or file, found before /dev/kvm is opened */
 #define BVM_EXIT_WATCHDOG 124 /* --watchdog ran out (as timeout(1)) */
 #define BVM_EXIT_CRASH 255  /* the guest crashed: triple fault, the accelerator could not run it */

@@ -128,7 +128,10 @@ static void format_vcpu(struct bvm_vcpu *v, char *buf, size_t len)
 	struct accel_regs r;
 	int n, rc = v->vm->accel->get_regs(v->acc, &r);
 
-	if (rc < 0)
+	if (rc == -ENOSYS)
+		n = snprintf(buf, len, "bvm: vcpu %u: registers: not available with --accel %s\n",
+			     v->id, v->vm->accel->name);
+	else if (rc < 0)
 		n = snprintf(buf, len, "bvm: vcpu %u: cannot read its registers: %s\n", v->id,
 			     strerror(-rc));
 	else

@@ -6,7 +6,8 @@
  * KVM_CREATE_IRQCHIP) itself, and then runs a probe guest (hosted/probe.asm)
  * on bvm's kvm accelerator (hosted/kvm.c, as `bvm run` does) that enters long
  * mode and runs `lock cmpxchg16b`, which tells hardware KVM from a
- * paravirtual one (PVM) that cannot run Linux (PLATFORMS.md §3).
+ * paravirtual one (PVM) that cannot run Linux (PLATFORMS.md §3). Last it
+ * says whether /dev/bivisor, bvm's other accelerator (hosted/bivisor.c), is here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -252,7 +253,10 @@ static int probe_setup(struct doctor *d)
 	memcpy(ram + PROBE_BASE, probe_code, sizeof(probe_code));
 	vm->accel = &accel_kvm_ops;
 	vm->ncpus = 1;
-	rc = vm->accel->vm_create(&vm->acc, 1, d->why, sizeof(d->why));
+	rc = vm->accel->vm_create(
+		&vm->acc,
+		&(struct accel_vm_config){ .name = "probe", .mem = PROBE_RAM, .ncpus = 1 }, d->why,
+		sizeof(d->why));
 	if (rc < 0)
 		return verdict(d, "broken", "probe VM", -rc);
 	rc = vm->accel->mem_add(vm->acc, 0, PROBE_RAM, ram);
@@ -351,6 +355,21 @@ static void doctor_probe(struct doctor *d)
 	}
 }
 
+/* /dev/bivisor, there only inside bivisor's Linux service guest (hosted/bivisor.c). */
+static void doctor_bivisor(void)
+{
+	char msg[200];
+	int rc = bivisor_doctor(msg, sizeof(msg));
+
+	if (rc == 0)
+		say("ok", "/dev/bivisor: %s", msg);
+	else if (rc == -ENOENT || rc == -ENODEV || rc == -ENXIO)
+		say("info", "/dev/bivisor: absent: --accel bivisor runs only inside bivisor's "
+			    "Linux service guest");
+	else
+		say("broken", "/dev/bivisor: %s", msg);
+}
+
 int doctor_main(void)
 {
 	static struct doctor d = { .state = "broken", .kvm_fd = -1, .vm_fd = -1 };
@@ -360,6 +379,7 @@ int doctor_main(void)
 	doctor_modules();
 	if (!doctor_open(&d) && !doctor_api(&d) && !doctor_create(&d))
 		doctor_probe(&d);
+	doctor_bivisor();
 	printf("kvm: %s (%s)\n", d.state, d.why);
 	return 0;
 }

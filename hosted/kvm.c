@@ -117,7 +117,8 @@ static void kvm_vm_destroy(struct accel_vm *vm)
 	free(vm);
 }
 
-static int kvm_vm_create(struct accel_vm **out, unsigned int ncpus, char *err, size_t errlen)
+static int kvm_vm_create(struct accel_vm **out, const struct accel_vm_config *cfg, char *err,
+			 size_t errlen)
 {
 	struct accel_vm *vm = calloc(1, sizeof(*vm));
 
@@ -128,11 +129,11 @@ static int kvm_vm_create(struct accel_vm **out, unsigned int ncpus, char *err, s
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0)
 		return fail(err, errlen, "cannot open /dev/kvm");
-	if (ncpus > KVM_MAX_CPUS) {
-		snprintf(err, errlen, "%u vcpus: at most %d on kvm", ncpus, KVM_MAX_CPUS);
+	if (cfg->ncpus > KVM_MAX_CPUS) {
+		snprintf(err, errlen, "%u vcpus: at most %d on kvm", cfg->ncpus, KVM_MAX_CPUS);
 		return -EINVAL;
 	}
-	vm->ncpus = ncpus;
+	vm->ncpus = cfg->ncpus;
 	return kvm_vm_setup(vm, err, errlen);
 }
 
@@ -296,6 +297,14 @@ static enum accel_system_event system_event(uint32_t type)
 	}
 }
 
+/* A power-off ends the guest with 0, as bvm's ACPI PM device does. */
+static void decode_system(struct kvm_run *run, struct accel_exit *e)
+{
+	e->kind = ACCEL_EXIT_SYSTEM;
+	e->system.event = system_event(run->system_event.type);
+	e->system.status = 0;
+}
+
 /* The exit KVM_RUN left in run, as the kind that hosted/run.c dispatches on. */
 static void decode_exit(struct kvm_run *run, struct accel_exit *e)
 {
@@ -315,7 +324,7 @@ static void decode_exit(struct kvm_run *run, struct accel_exit *e)
 	else if (r == KVM_EXIT_MMIO)
 		decode_mmio(run, e);
 	else if (r == KVM_EXIT_SYSTEM_EVENT)
-		e->kind = ACCEL_EXIT_SYSTEM, e->system = system_event(run->system_event.type);
+		decode_system(run, e);
 	else if (r == KVM_EXIT_FAIL_ENTRY)
 		e->error.code = run->fail_entry.hardware_entry_failure_reason;
 	else if (r == KVM_EXIT_INTERNAL_ERROR)

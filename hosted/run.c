@@ -117,7 +117,10 @@ static int exit_crash(struct bvm_vcpu *v, const struct accel_exit *e)
 	const char *accel = v->vm->accel->name;
 	unsigned long long code = e->error.code;
 
-	if (e->kind == ACCEL_EXIT_SHUTDOWN)
+	if (e->error.msg)
+		fprintf(stderr, "bvm: vcpu %u: %s: %s; the guest is ended\n", v->id, accel,
+			e->error.msg);
+	else if (e->kind == ACCEL_EXIT_SHUTDOWN)
 		fprintf(stderr, "bvm: vcpu %u: triple fault (shutdown); the guest is ended\n",
 			v->id);
 	else if (e->kind == ACCEL_EXIT_FAIL_ENTRY)
@@ -134,19 +137,22 @@ static int exit_crash(struct bvm_vcpu *v, const struct accel_exit *e)
 	return 1;
 }
 
-/* Power-off (S5) ends the guest as the ACPI PM device does; bvm does not reset a guest. */
+/*
+ * Power-off (S5) ends the guest as the ACPI PM device does, with the status
+ * the accelerator saw (bivisor: the domain's own); bvm does not reset a guest.
+ */
 static int exit_system(struct bvm_vcpu *v, const struct accel_exit *e)
 {
 	static const char *const what[] = { [ACCEL_SYSTEM_RESET] = "a reset (bvm has none)",
 					    [ACCEL_SYSTEM_CRASH] = "a crash",
 					    [ACCEL_SYSTEM_OTHER] = "an unknown system event" };
 
-	if (e->system == ACCEL_SYSTEM_POWEROFF) {
-		vm_guest_ends(v->vm, 0);
+	if (e->system.event == ACCEL_SYSTEM_POWEROFF) {
+		vm_guest_ends(v->vm, e->system.status);
 		return 1;
 	}
 	fprintf(stderr, "bvm: vcpu %u: the guest asked for %s; it is ended\n", v->id,
-		what[e->system]);
+		what[e->system.event]);
 	diag_print_vcpu(v);
 	vm_guest_ends(v->vm, BVM_EXIT_CRASH);
 	return 1;
