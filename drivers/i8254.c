@@ -478,8 +478,10 @@ void i8254_update(struct i8254 *p)
 	if (!c->owed && edges <= c->edges_done)
 		return;
 	c->owed = 0;
+	if (edges > c->edges_done + I8254_CATCHUP_MAX)
+		c->edges_done = edges - I8254_CATCHUP_MAX; /* older ones are dropped */
 	if (edges > c->edges_done)
-		c->edges_done = edges;
+		c->edges_done++; /* late periods come one pulse per update */
 	if (p->env->set_irq) {
 		p->env->set_irq(p->env->ctx, I8254_IRQ, 1);
 		p->env->set_irq(p->env->ctx, I8254_IRQ, 0);

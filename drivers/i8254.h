@@ -64,12 +64,20 @@ int i8254_port61_read(void *dev, uint64_t offset, unsigned int size, uint64_t *v
 int i8254_port61_write(void *dev, uint64_t offset, unsigned int size, uint64_t value);
 /*
  * No thread ticks the counters: the host calls i8254_update before it enters
- * the guest, which raises counter 0's interrupt if an edge is due (missed
- * periods coalesce into one pulse), and arms its own timer for
+ * the guest, which raises counter 0's interrupt if an edge is due, and arms
+ * its own timer for
  * i8254_next_event_ns: the clock_ns of the next edge, a time already past
  * when one is due, or 0 when counter 0 will not fire without a guest write.
  */
 void i8254_update(struct i8254 *p);
+/*
+ * Periods missed while the guest did not run (a busy host, a descheduled
+ * vCPU) are not lost but delivered late, one pulse per i8254_update, as
+ * KVM's PIT reinjects them: Linux counts jiffies in them, and its check that
+ * the timer works (timer_irq_works) wants 5 ticks in a short TSC window. At
+ * most this many are owed; older ones are dropped.
+ */
+#define I8254_CATCHUP_MAX 10
 uint64_t i8254_next_event_ns(const struct i8254 *p);
 
 #endif
