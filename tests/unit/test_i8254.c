@@ -271,8 +271,7 @@ static void mode2_counter0_pulses_irq0_each_period(void **state)
 	for (unsigned int k = 1; k <= I8254_CATCHUP_MAX; k++) {
 		i8254_update(&r->pit); /* late periods: one pulse each, the last ten of them */
 		assert_int_equal(pulses(r), 20 + k);
-		assert_true(i8254_next_event_ns(&r->pit) <= r->now_ns ||
-			    k == I8254_CATCHUP_MAX);
+		assert_true(i8254_next_event_ns(&r->pit) <= r->now_ns || k == I8254_CATCHUP_MAX);
 	}
 	i8254_update(&r->pit);
 	assert_int_equal(pulses(r), 20 + I8254_CATCHUP_MAX); /* the rest were dropped */
