@@ -37,9 +37,9 @@ domu() {
 
 pair() {
 	netpeer --pair bvm run --accel bivisor --name left --kernel $K --initrd $R --mem 128M \
-		--net socket=3 --cmdline "$CMD guestip=10.0.2.15 peerip=10.0.2.2 linger=8" -- \
+		--net socket=3 --cmdline "$CMD guestip=10.0.2.15 peerip=10.0.2.2 linger=10" -- \
 		bvm run --accel bivisor --name right --kernel $K --initrd $R --mem 128M \
-		--net socket=3 --cmdline "$CMD guestip=10.0.2.2 peerip=10.0.2.15 linger=8"
+		--net socket=3 --cmdline "$CMD guestip=10.0.2.2 peerip=10.0.2.15 linger=10"
 	echo "DOM0: the pair exited with status $?"
 }
 
