@@ -102,24 +102,28 @@ static int parse_mem(const char *arg, uint64_t *mem)
 /* The accelerators bvm is built with; the first is the default. */
 static const struct accel_ops *const accels[] = { &accel_kvm_ops };
 
-static int parse_accel(const char *arg, const struct accel_ops **out)
+const struct accel_ops *bvm_accel_by_name(const char *arg)
 {
 	for (size_t i = 0; i < sizeof(accels) / sizeof(accels[0]); i++) {
-		if (!strcmp(arg, accels[i]->name)) {
-			*out = accels[i];
-			return 0;
-		}
+		if (!strcmp(arg, accels[i]->name))
+			return accels[i];
 	}
 	if (!strcmp(arg, "bivisor")) {
 		fprintf(stderr,
 			"bvm: --accel bivisor: not built yet (the service guest's module)\n");
-		return -1;
+		return NULL;
 	}
 	fprintf(stderr, "bvm: --accel %s: unknown accelerator; give one of:", arg);
 	for (size_t i = 0; i < sizeof(accels) / sizeof(accels[0]); i++)
 		fprintf(stderr, " %s", accels[i]->name);
 	fputc('\n', stderr);
-	return -1;
+	return NULL;
+}
+
+static int parse_accel(const char *arg, const struct accel_ops **out)
+{
+	*out = bvm_accel_by_name(arg);
+	return *out ? 0 : -1;
 }
 
 static int add_spec(const char *opt, const char **list, unsigned int *n, unsigned int max,
@@ -290,7 +294,7 @@ static int vm_create(struct vm *vm, const struct bvm_options *o)
 	return rc;
 }
 
-static void vm_destroy(struct vm *vm)
+void bvm_vm_teardown(struct vm *vm)
 {
 	vm->accel->vm_destroy(vm->acc);
 	if (vm->ram)
@@ -310,6 +314,21 @@ static int vm_build(struct vm *vm, const struct bvm_options *o)
 	return 0;
 }
 
+int bvm_vm_setup(struct vm *vm, const struct bvm_options *o, struct bvm_inputs *in)
+{
+	int status;
+
+	/* A stream or packet peer that went away makes writes fail; it does not end bvm. */
+	signal(SIGPIPE, SIG_IGN);
+	pthread_mutex_init(&vm->dev_lock, NULL);
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
+	status = vm_create(vm, o) || vm_build(vm, o) || load_guest(vm, o, in);
+	free(in->image);
+	free(in->initrd);
+	return status ? -1 : 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static struct vm vm;
@@ -319,22 +338,18 @@ static int cmd_run(int argc, char **argv)
 
 	if (parse_options(argc, argv, &o) || inputs_open(&vm, &o, &in))
 		return BVM_EXIT_BAD_INPUT;
-	/* A stream or packet peer that went away makes writes fail; it does not end bvm. */
-	signal(SIGPIPE, SIG_IGN);
-	pthread_mutex_init(&vm.dev_lock, NULL);
-	status = vm_create(&vm, &o) || vm_build(&vm, &o) || load_guest(&vm, &o, &in);
-	free(in.image);
-	free(in.initrd);
-	if (status)
+	if (bvm_vm_setup(&vm, &o, &in))
 		return BVM_EXIT_ENV;
 	inputs_start_streams(&vm);
 	status = vm_run(&vm, o.watchdog);
-	vm_destroy(&vm);
+	bvm_vm_teardown(&vm);
 	return status;
 }
 
 int main(int argc, char **argv)
 {
+	int status;
+
 	if (argc >= 2 && !strcmp(argv[1], "--version")) {
 		printf("bvm (bivisor) %s\n", BIVISOR_VERSION);
 		return 0;
@@ -347,6 +362,9 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (argc == 2 && !strcmp(argv[1], "doctor"))
 		return doctor_main();
+	status = manage_main(argc, argv);
+	if (status >= 0)
+		return status;
 	usage(stderr);
 	return BVM_EXIT_BAD_INPUT;
 }
