@@ -4,7 +4,8 @@
  * --accel names (hosted/accel.h; kvm: hosted/kvm.c) with bvm's memory, the
  * devices, the guest loaded with the loaders of drivers/firmware/ (the same
  * code the Type-1 kernel uses), the run (hosted/run.c). `bvm doctor` is
- * hosted/doctor.c.
+ * hosted/doctor.c; create, list and the other management verbs are
+ * hosted/manage.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +29,11 @@ static void usage(FILE *f)
 		   "               [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME|socket=FD]...\n"
 		   "               [--console stdio|file=PATH] [--vconsole file=PATH|socket=FD]\n"
 		   "               [--watchdog SECONDS] [--accel kvm]\n"
+		   "       bvm create [-c] FILE\n"
+		   "       bvm list [--accel kvm|bivisor]\n"
+		   "       bvm pause|unpause|destroy [--accel kvm|bivisor] NAME\n"
+		   "       bvm console NAME\n"
+		   "       bvm info\n"
 		   "       bvm doctor\n"
 		   "       bvm --help | --version\n"
 		   "run: runs a guest (Multiboot 1/2, ELF64 or Linux bzImage) on /dev/kvm with\n"
@@ -36,6 +42,11 @@ static void usage(FILE *f)
 		   "registers and exits and the device counters; the guest goes on. --watchdog:\n"
 		   "after SECONDS, the same dump, then the guest is ended. --accel: what runs\n"
 		   "the guest: kvm (/dev/kvm, the default).\n"
+		   "create: starts the domain a domain file (xl.cfg syntax) describes, in the\n"
+		   "background (-c: then attaches its console); list, pause, unpause,\n"
+		   "destroy and console (Ctrl-] detaches) manage it by name; info shows the\n"
+		   "host's capabilities. The run directory: $BVM_RUN_DIR, $XDG_RUNTIME_DIR/bvm,\n"
+		   "/run/bvm (root) or /tmp/bvm-UID. README.md \"Managing domains\".\n"
 		   "doctor: checks what this host offers bvm, one line each ([ok], [missing],\n"
 		   "[broken], [info]), the last one 'kvm: usable|absent|broken (...)'.\n"
 		   "Exit status of run: the guest's own (written to port 0xf4; 0 after a halt or\n"

@@ -324,7 +324,7 @@ static int wait_ready(struct mgmt_domain *md, int ready, int attach)
 		fprintf(stderr, "bvm: %s: no console: %s\n", md->d->name, fd < 0 ? "" : line);
 		return BVM_EXIT_ENV;
 	}
-	return mgmt_console_copy(fd);
+	return mgmt_console_copy(fd, 1);
 }
 
 int control_start(const struct domfile *d, struct vm *vm, const struct bvm_options *o,

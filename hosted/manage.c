@@ -109,7 +109,7 @@ static ssize_t copy_chunk(int from, int to, int detach)
 	return write(to, buf, (size_t)n) == n ? n : -1;
 }
 
-int mgmt_console_copy(int fd)
+int mgmt_console_copy(int fd, int follow)
 {
 	struct termios old, raw;
 	int tty = isatty(0) && !tcgetattr(0, &old);
@@ -126,7 +126,8 @@ int mgmt_console_copy(int fd)
 		if (p[1].revents && copy_chunk(0, fd, 1) <= 0) {
 			if (tty)
 				break; /* Ctrl-] */
-			shutdown(fd, SHUT_WR); /* EOF: the domain closes its end after */
+			if (!follow) /* the domain closes its end after */
+				shutdown(fd, SHUT_WR);
 			p[1].fd = -1;
 		}
 	}
@@ -359,7 +360,7 @@ static int cmd_console(const struct verb_args *a)
 	}
 	if (isatty(0))
 		fprintf(stderr, "bvm: the console of %s; Ctrl-] detaches\r\n", a->operand);
-	return mgmt_console_copy(fd);
+	return mgmt_console_copy(fd, 0);
 }
 
 /* The first CPU's vendor_id, model name and flags, from /proc/cpuinfo. */

@@ -25,8 +25,12 @@ int mgmt_path(const char *name, const char *ext, char *buf, size_t len);
 int mgmt_connect(const char *name);
 /* Sends the command line cmd and reads one reply line (without its newline). */
 int mgmt_request(int fd, const char *cmd, char *reply, size_t len);
-/* Copies fd to stdout and stdin to fd until either ends or Ctrl-] (0x1d) is typed. */
-int mgmt_console_copy(int fd);
+/*
+ * Copies fd to stdout and stdin to fd until fd ends or Ctrl-] (0x1d) is
+ * typed. When stdin (not a terminal) ends first: with follow, output goes on
+ * until the domain ends (create -c); else the domain is told, and closes.
+ */
+int mgmt_console_copy(int fd, int follow);
 /* MemAvailable of /proc/meminfo in MiB, 0 when unknown. */
 uint64_t mgmt_mem_available_mib(void);
 

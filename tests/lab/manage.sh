@@ -3,7 +3,9 @@
 # (manifest: manage, lab-script=): bvm create a spinning two-vCPU guest from
 # a domain file, list it running, pause it (its CPU time stands still),
 # unpause it, read its console without a terminal, refuse a second domain of
-# the same name, destroy it. Each step says "LAB: ..." for the manifest's expect=.
+# the same name, destroy it. Then hello.elf with on_poweroff = "preserve" and
+# create -c: its console shows the guest's whole run, list shows it ended
+# until destroy. Each step says "LAB: ..." for the manifest's expect=.
 export BVM_RUN_DIR=/tmp/bvm-run
 cfg=/tmp/spin1.cfg
 cat >"$cfg" <<'CFG'
@@ -45,3 +47,19 @@ bvm destroy spin1 && echo "LAB: destroyed"
 row >/dev/null && echo "LAB: FAIL: still listed" || echo "LAB: no longer listed"
 [ -e "$BVM_RUN_DIR/spin1.sock" ] && echo "LAB: FAIL: socket left" || echo "LAB: socket gone"
 bvm list
+
+cat >/tmp/hello1.cfg <<'CFG'
+name = "hello1"
+memory = 16
+kernel = "/guests/hello.elf"
+on_poweroff = "preserve"
+CFG
+bvm create -c /tmp/hello1.cfg </dev/null >/tmp/hello1.out
+echo "LAB: create -c exited with status $?"
+grep -q "SUMMARY: 4 passed, 0 failed" /tmp/hello1.out && echo "LAB: create -c showed the guest's summary"
+sleep 1
+set -- $(bvm list | grep "^hello1 ")
+[ "$5" = ended ] && echo "LAB: preserved and listed ended"
+bvm console hello1 </dev/null | grep -q "SUMMARY: 4 passed" && echo "LAB: ended console replays"
+bvm destroy hello1 && echo "LAB: destroyed hello1"
+ls "$BVM_RUN_DIR"
