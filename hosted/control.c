@@ -275,8 +275,8 @@ static void domain_ended(struct mgmt_domain *md, int status)
 }
 
 /* The forked process: the guest, then its end; tells the parent on ready (a byte). */
-static int domain_serve(struct mgmt_domain *md, const struct bvm_options *o,
-			struct bvm_inputs *in, int ready)
+static int domain_serve(struct mgmt_domain *md, const struct bvm_options *o, struct bvm_inputs *in,
+			int ready)
 {
 	struct vm *vm = md->vm;
 	pthread_t thread;
@@ -337,7 +337,8 @@ int control_start(const struct domfile *d, struct vm *vm, const struct bvm_optio
 	md = (struct mgmt_domain){ .d = d, .vm = vm, .console_fd = -1 };
 	pthread_mutex_init(&md.lock, NULL);
 	pthread_cond_init(&md.cond, NULL);
-	vm->console = (struct bvm_stream){ .in = -1, .out = -1, .ops = { &md, ring_write, ring_read } };
+	vm->console =
+		(struct bvm_stream){ .in = -1, .out = -1, .ops = { &md, ring_write, ring_read } };
 	if (control_listen(&md) || pipe2(ready, O_CLOEXEC))
 		return BVM_EXIT_ENV;
 	fflush(NULL);

@@ -101,8 +101,9 @@ static int parse_string(struct df_cursor *c, const char **out)
 	}
 	c->p++;
 	*out = pool_add(c->d, buf, n);
-	return *out ? 0 : fail(c, c->line, "the file's strings take more than %zu bytes",
-			       sizeof(c->d->pool));
+	return *out ? 0
+		    : fail(c, c->line, "the file's strings take more than %zu bytes",
+			   sizeof(c->d->pool));
 }
 
 static int parse_number(struct df_cursor *c, uint64_t *out)
@@ -191,12 +192,12 @@ static int set_name(struct df_cursor *c, const struct df_value *v)
 {
 	size_t n = strlen(v->str);
 
-	if (!n || n >= DOMFILE_NAME_LEN || strspn(v->str, "abcdefghijklmnopqrstuvwxyz"
-							  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-							  "0123456789-_") != n)
-		return fail(c, c->key_line,
-			    "name '%s': give 1 to %d letters, digits, '-' or '_'", v->str,
-			    DOMFILE_NAME_LEN - 1);
+	if (!n || n >= DOMFILE_NAME_LEN ||
+	    strspn(v->str, "abcdefghijklmnopqrstuvwxyz"
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			   "0123456789-_") != n)
+		return fail(c, c->key_line, "name '%s': give 1 to %d letters, digits, '-' or '_'",
+			    v->str, DOMFILE_NAME_LEN - 1);
 	memcpy(c->d->name, v->str, n + 1);
 	return 0;
 }
@@ -255,8 +256,8 @@ static int set_ramdisk(struct df_cursor *c, const struct df_value *v)
 static int set_cmdline(struct df_cursor *c, const struct df_value *v)
 {
 	if (strlen(v->str) >= FW_CMDLINE_MAX)
-		return fail(c, c->key_line, "cmdline: %zu bytes, give at most %d",
-			    strlen(v->str), FW_CMDLINE_MAX - 1);
+		return fail(c, c->key_line, "cmdline: %zu bytes, give at most %d", strlen(v->str),
+			    FW_CMDLINE_MAX - 1);
 	c->d->cmdline = v->str;
 	return 0;
 }
@@ -276,8 +277,10 @@ static int set_action(struct df_cursor *c, const char *s, enum domfile_action *o
 		return 0;
 	}
 	if (!strcmp(s, "restart"))
-		return fail(c, c->key_line, "%s 'restart': bvm cannot restart a domain yet; "
-					    "give destroy or preserve", c->key);
+		return fail(c, c->key_line,
+			    "%s 'restart': bvm cannot restart a domain yet; "
+			    "give destroy or preserve",
+			    c->key);
 	return fail(c, c->key_line, "%s '%s': give destroy or preserve", c->key, s);
 }
 
@@ -430,8 +433,8 @@ static const struct df_keydef {
 };
 
 static const char *const type_names[] = { [DF_NUMBER] = "a number",
-					   [DF_STRING] = "a quoted string",
-					   [DF_LIST] = "a [list] of quoted strings" };
+					  [DF_STRING] = "a quoted string",
+					  [DF_LIST] = "a [list] of quoted strings" };
 
 /* The key c->key names: known, given once, with a value of its type. */
 static int apply(struct df_cursor *c, const struct df_value *v)
@@ -495,8 +498,7 @@ static int domfile_finish(struct df_cursor *c)
 	return 0;
 }
 
-int domfile_parse(struct domfile *d, const char *file, const char *text, char *err,
-		  size_t errlen)
+int domfile_parse(struct domfile *d, const char *file, const char *text, char *err, size_t errlen)
 {
 	struct df_cursor c = { .d = d, .p = text, .line = 1, .err = err, .errlen = errlen };
 
@@ -558,8 +560,8 @@ int domfile_check_files(const struct domfile *d, char *err, size_t errlen)
 		return -1;
 	for (unsigned int i = 0; i < d->ndisks; i++) {
 		const char *ro = strrchr(d->disks[i], ',');
-		size_t n = ro && !strcmp(ro, ",ro") ? (size_t)(ro - d->disks[i])
-						    : strlen(d->disks[i]);
+		size_t n =
+			ro && !strcmp(ro, ",ro") ? (size_t)(ro - d->disks[i]) : strlen(d->disks[i]);
 
 		snprintf(path, sizeof(path), "%.*s", (int)n, d->disks[i]);
 		if (check_file(d, DF_DISK, path, err, errlen))

@@ -64,8 +64,7 @@ struct domfile {
  * in err ("FILE:LINE: what"), for a syntax error, an unknown or repeated
  * key, a bad value, or a missing name or kernel.
  */
-int domfile_parse(struct domfile *d, const char *file, const char *text, char *err,
-		  size_t errlen);
+int domfile_parse(struct domfile *d, const char *file, const char *text, char *err, size_t errlen);
 /* The host's side of d: memory against avail_mib (MemAvailable) and bvm's limit. */
 int domfile_check_memory(const struct domfile *d, uint64_t avail_mib, char *err, size_t errlen);
 /* The kernel, ramdisk and disk images exist and can be read. */

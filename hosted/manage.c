@@ -126,7 +126,7 @@ int mgmt_console_copy(int fd, int follow)
 		if (p[1].revents && copy_chunk(0, fd, 1) <= 0) {
 			if (tty)
 				break; /* Ctrl-] */
-			if (!follow) /* the domain closes its end after */
+			if (!follow)   /* the domain closes its end after */
 				shutdown(fd, SHUT_WR);
 			p[1].fd = -1;
 		}
@@ -221,8 +221,9 @@ static int create_check(struct domfile *d, const char *file)
 		return -1;
 	}
 	if (!strcmp(d->accel, "bivisor"))
-		return fprintf(stderr, "bvm: %s:%u: accel 'bivisor': bvm create cannot start a "
-				       "domain on /dev/bivisor yet\n",
+		return fprintf(stderr,
+			       "bvm: %s:%u: accel 'bivisor': bvm create cannot start a "
+			       "domain on /dev/bivisor yet\n",
 			       file, d->line[DF_ACCEL]),
 		       -1;
 	fd = mgmt_connect(d->name);
@@ -268,8 +269,9 @@ static void field(const char *line, const char *key, char *out, size_t len)
 static void list_row(const char *name)
 {
 	char line[MGMT_REPLY_MAX], v[7][64];
-	static const char *const keys[] = { "id", "mem", "vcpus", "state", "cpu_ns", "weight",
-					     "cap" };
+	static const char *const keys[] = {
+		"id", "mem", "vcpus", "state", "cpu_ns", "weight", "cap"
+	};
 	int fd = mgmt_connect(name);
 
 	if (fd < 0)
@@ -392,7 +394,7 @@ static void cpu_facts(char *vendor, char *model, char *flags, size_t len)
 /* The flags a hypervisor cares about, of those the CPU lists. */
 static void virt_flags(const char *flags, char *out, size_t len)
 {
-	static const char *const wanted[] = { "vmx",   "svm",	    "ept",  "vpid",	  "npt",
+	static const char *const wanted[] = { "vmx",	   "svm",  "ept",    "vpid",	  "npt",
 					      "nrip_save", "avic", "x2apic", "hypervisor" };
 	char word[32];
 	size_t n = 0;
@@ -444,8 +446,8 @@ static const struct {
 	int operand; /* takes a domain file or name */
 	int (*fn)(const struct verb_args *a);
 } verbs[] = {
-	{ "create", 1, cmd_create },   { "list", 0, cmd_list },	    { "pause", 1, cmd_simple },
-	{ "unpause", 1, cmd_simple },  { "destroy", 1, cmd_simple }, { "console", 1, cmd_console },
+	{ "create", 1, cmd_create },  { "list", 0, cmd_list },	    { "pause", 1, cmd_simple },
+	{ "unpause", 1, cmd_simple }, { "destroy", 1, cmd_simple }, { "console", 1, cmd_console },
 	{ "info", 0, cmd_info_verb },
 };
 

@@ -88,7 +88,7 @@ static int bv_find(int fd, const char *name, uint32_t *domid)
 
 int bivisor_verb(const char *verb, const char *name)
 {
-	unsigned long req = !strcmp(verb, "pause")	? BIVISOR_PAUSE
+	unsigned long req = !strcmp(verb, "pause")     ? BIVISOR_PAUSE
 			    : !strcmp(verb, "unpause") ? BIVISOR_UNPAUSE
 						       : BIVISOR_DESTROY;
 	uint32_t domid;

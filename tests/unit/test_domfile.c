@@ -33,20 +33,19 @@ static void refused(const char *text, const char *want)
 static void every_key_is_read(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("/etc/bvm/web.cfg",
-			       "name = \"web\"\n"
-			       "memory = 64\n"
-			       "vcpus = 2\n"
-			       "kernel = \"/boot/vmlinuz\"\n"
-			       "ramdisk = 'initrd.gz'\n"
-			       "cmdline = \"console=ttyS0 quiet\"\n"
-			       "disk = [ '/var/web.img' ]\n"
-			       "vif = [ 'vifname=tap0' ]\n"
-			       "on_poweroff = \"preserve\"\n"
-			       "on_crash = \"destroy\"\n"
-			       "weight = 512\n"
-			       "cap = 150\n"
-			       "accel = \"kvm\"\n"),
+	assert_int_equal(parse("/etc/bvm/web.cfg", "name = \"web\"\n"
+						   "memory = 64\n"
+						   "vcpus = 2\n"
+						   "kernel = \"/boot/vmlinuz\"\n"
+						   "ramdisk = 'initrd.gz'\n"
+						   "cmdline = \"console=ttyS0 quiet\"\n"
+						   "disk = [ '/var/web.img' ]\n"
+						   "vif = [ 'vifname=tap0' ]\n"
+						   "on_poweroff = \"preserve\"\n"
+						   "on_crash = \"destroy\"\n"
+						   "weight = 512\n"
+						   "cap = 150\n"
+						   "accel = \"kvm\"\n"),
 			 0);
 	assert_string_equal(d.name, "web");
 	assert_int_equal(d.memory_mib, 64);
@@ -156,7 +155,8 @@ static void errors_name_their_line(void **state)
 	refused("name 'x'\n", "web.cfg:1: 'name': an '=' is missing");
 	refused("memory = 64 MiB\n", "web.cfg:1: 'memory': more after its value ('M')");
 	refused("= 3\n", "web.cfg:1: give 'key = value' (a key is letters, digits, '_')");
-	refused("disk = [ 'a'\n'b' ]\n", "web.cfg:2: a ',' or ']' is missing in the list of 'disk'");
+	refused("disk = [ 'a'\n'b' ]\n",
+		"web.cfg:2: a ',' or ']' is missing in the list of 'disk'");
 	refused("vcpus = 0\n", "web.cfg:1: vcpus 0: give 1 to 16");
 	refused("memory = 2\n", "web.cfg:1: memory 2: give 4 to 1073741824");
 	refused("weight = 0\n", "web.cfg:1: weight 0: give 1 to 65535");
@@ -165,7 +165,8 @@ static void errors_name_their_line(void **state)
 		"web.cfg:1: on_poweroff 'coredump-destroy': give destroy or preserve");
 	refused("on_crash = 'restart'\n", "web.cfg:1: on_crash 'restart': bvm cannot restart a "
 					  "domain yet; give destroy or preserve");
-	refused("memory = 99999999999999999999999\n", "web.cfg:1: the value of 'memory' is too large");
+	refused("memory = 99999999999999999999999\n",
+		"web.cfg:1: the value of 'memory' is too large");
 }
 
 static void the_whole_file_must_name_and_boot_a_domain(void **state)
@@ -183,9 +184,8 @@ static void memory_is_checked_against_the_host(void **state)
 	assert_int_equal(parse("m.cfg", "name = 'm'\n\nmemory = 2048\nkernel = 'k'\n"), 0);
 	assert_int_equal(domfile_check_memory(&d, 4096, err, sizeof(err)), 0);
 	assert_int_equal(domfile_check_memory(&d, 1024, err, sizeof(err)), -1);
-	assert_string_equal(err,
-			    "m.cfg:3: memory 2048 MiB: more than the host has free (1024 MiB "
-			    "MemAvailable)");
+	assert_string_equal(err, "m.cfg:3: memory 2048 MiB: more than the host has free (1024 MiB "
+				 "MemAvailable)");
 	assert_int_equal(parse("m.cfg", "name = 'm'\nmemory = 4096\nkernel = 'k'\n"), 0);
 	assert_int_equal(domfile_check_memory(&d, 1u << 20, err, sizeof(err)), -1);
 	assert_string_equal(err, "m.cfg:2: memory 4096 MiB: bvm gives a guest at most 3072 MiB");
@@ -202,8 +202,7 @@ static void missing_files_are_named(void **state)
 					"disk = [ '/nonexistent.img,raw,xvda,ro' ]\n"),
 			 0);
 	assert_int_equal(domfile_check_files(&d, err, sizeof(err)), -1);
-	assert_string_equal(err,
-			    "f.cfg:3: disk '/nonexistent.img': No such file or directory");
+	assert_string_equal(err, "f.cfg:3: disk '/nonexistent.img': No such file or directory");
 }
 
 static void the_file_becomes_bvm_run_options(void **state)
