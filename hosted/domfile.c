@@ -208,35 +208,31 @@ static int set_memory(struct df_cursor *c, const struct df_value *v)
 	return range(c, v->num, 4, 1u << 30, &c->d->memory_mib);
 }
 
-static int set_vcpus(struct df_cursor *c, const struct df_value *v)
+static int set_uint(struct df_cursor *c, const struct df_value *v, unsigned int min,
+		    unsigned int max, unsigned int *out)
 {
 	uint64_t n = 0;
 
-	if (range(c, v->num, 1, BVM_MAX_CPUS, &n))
+	if (range(c, v->num, min, max, &n))
 		return -1;
-	c->d->vcpus = (unsigned int)n;
+	*out = (unsigned int)n;
 	return 0;
+}
+
+static int set_vcpus(struct df_cursor *c, const struct df_value *v)
+{
+	return set_uint(c, v, 1, BVM_MAX_CPUS, &c->d->vcpus);
 }
 
 static int set_weight(struct df_cursor *c, const struct df_value *v)
 {
-	uint64_t n = 0;
-
-	if (range(c, v->num, 1, 65535, &n))
-		return -1;
-	c->d->weight = (unsigned int)n;
-	return 0;
+	return set_uint(c, v, 1, 65535, &c->d->weight);
 }
 
 /* Checked against vcpus once the whole file is read (domfile_finish). */
 static int set_cap(struct df_cursor *c, const struct df_value *v)
 {
-	uint64_t n = 0;
-
-	if (range(c, v->num, 0, 100 * BVM_MAX_CPUS, &n))
-		return -1;
-	c->d->cap = (unsigned int)n;
-	return 0;
+	return set_uint(c, v, 0, 100 * BVM_MAX_CPUS, &c->d->cap);
 }
 
 static int set_kernel(struct df_cursor *c, const struct df_value *v)
@@ -362,17 +358,25 @@ static int disk_spec(struct df_cursor *c, const char *spec, const char **out)
 	return *out ? 0 : fail(c, c->key_line, "disk: the file's strings are too long");
 }
 
-static int set_disk(struct df_cursor *c, const struct df_value *v)
+/* Each item of a list key through its spec parser, at most max of them. */
+static int set_specs(struct df_cursor *c, const struct df_value *v, unsigned int max,
+		     int (*spec)(struct df_cursor *c, const char *item, const char **out),
+		     const char **out, unsigned int *n)
 {
-	if (v->nitems > BVM_MAX_DISKS)
-		return fail(c, c->key_line, "disk: %u items, bvm takes at most %d", v->nitems,
-			    BVM_MAX_DISKS);
+	if (v->nitems > max)
+		return fail(c, c->key_line, "%s: %u items, bvm takes at most %u", c->key, v->nitems,
+			    max);
 	for (unsigned int i = 0; i < v->nitems; i++) {
-		if (disk_spec(c, v->items[i], &c->d->disks[i]))
+		if (spec(c, v->items[i], &out[i]))
 			return -1;
 	}
-	c->d->ndisks = v->nitems;
+	*n = v->nitems;
 	return 0;
+}
+
+static int set_disk(struct df_cursor *c, const struct df_value *v)
+{
+	return set_specs(c, v, BVM_MAX_DISKS, disk_spec, c->d->disks, &c->d->ndisks);
 }
 
 /* 'vifname=TAP' (xl's name of the host's end) or 'tap=TAP' or 'socket=FD'. */
@@ -401,15 +405,7 @@ static int vif_spec(struct df_cursor *c, const char *spec, const char **out)
 
 static int set_vif(struct df_cursor *c, const struct df_value *v)
 {
-	if (v->nitems > BVM_MAX_NETS)
-		return fail(c, c->key_line, "vif: %u items, bvm takes at most %d", v->nitems,
-			    BVM_MAX_NETS);
-	for (unsigned int i = 0; i < v->nitems; i++) {
-		if (vif_spec(c, v->items[i], &c->d->nets[i]))
-			return -1;
-	}
-	c->d->nnets = v->nitems;
-	return 0;
+	return set_specs(c, v, BVM_MAX_NETS, vif_spec, c->d->nets, &c->d->nnets);
 }
 
 static const struct df_keydef {
