@@ -160,7 +160,7 @@ static void ctl_destroy(struct mgmt_domain *md, int fd)
 /* "ok", the ring's bytes, then live output; an ended domain's console ends there. */
 static void ctl_console(struct mgmt_domain *md, int fd)
 {
-	uint64_t start;
+	uint64_t start, at;
 
 	pthread_mutex_lock(&md->lock);
 	if (md->console_fd >= 0) {
@@ -170,8 +170,11 @@ static void ctl_console(struct mgmt_domain *md, int fd)
 	}
 	start = md->ring_total > RING_SIZE ? md->ring_total - RING_SIZE : 0;
 	send_all(fd, "ok\n", 3);
-	for (uint64_t i = start; i < md->ring_total; i++)
-		send_all(fd, &md->ring[i % RING_SIZE], 1);
+	for (; start < md->ring_total; start += at) { /* up to the ring's end, then from 0 */
+		at = RING_SIZE - start % RING_SIZE;
+		at = at < md->ring_total - start ? at : md->ring_total - start;
+		send_all(fd, &md->ring[start % RING_SIZE], at);
+	}
 	if (md->ended)
 		close(fd);
 	else
