@@ -6,7 +6,8 @@
  * with its status. The I/O thread polls the devices' backends; the main
  * thread waits for signals and the watchdog. When the guest ends, every vCPU
  * is kicked (the accelerator's vcpu_kick, then a signal), and every thread is
- * joined.
+ * joined. bvm pause (hosted/control.c) kicks them too and holds each thread
+ * out of its run until bvm unpause (vm_pause, vm_unpause).
  */
 #define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <errno.h>
