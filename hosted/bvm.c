@@ -4,7 +4,8 @@
  * --accel names (hosted/accel.h; kvm: hosted/kvm.c, bivisor: hosted/bivisor.c)
  * with bvm's memory, the devices and the ranges bvm serves, the guest
  * loaded with the loaders of drivers/firmware/ (the same code the Type-1
- * kernel uses), the run (hosted/run.c). `bvm doctor` is hosted/doctor.c.
+ * kernel uses), the run (hosted/run.c). `bvm doctor` is hosted/doctor.c; create, list and the other management verbs are
+ * hosted/manage.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -29,6 +30,11 @@ static void usage(FILE *f)
 		   "               [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME|socket=FD]...\n"
 		   "               [--console stdio|file=PATH] [--vconsole file=PATH|socket=FD]\n"
 		   "               [--watchdog SECONDS] [--accel kvm|bivisor] [--name NAME]\n"
+		   "       bvm create [-c] FILE\n"
+		   "       bvm list [--accel kvm|bivisor]\n"
+		   "       bvm pause|unpause|destroy [--accel kvm|bivisor] NAME\n"
+		   "       bvm console NAME\n"
+		   "       bvm info\n"
 		   "       bvm doctor\n"
 		   "       bvm --help | --version\n"
 		   "run: runs a guest (Multiboot 1/2, ELF64 or Linux bzImage) on /dev/kvm with\n"
@@ -39,6 +45,11 @@ static void usage(FILE *f)
 		   "the guest: kvm (/dev/kvm, the default) or bivisor (/dev/bivisor, inside\n"
 		   "bivisor's Linux service guest; RAM below the PCI hole). --name: the guest's\n"
 		   "name, up to 31 letters, digits, '-' or '_' (default: from the kernel file).\n"
+		   "create: starts the domain a domain file (xl.cfg syntax) describes, in the\n"
+		   "background (-c: then attaches its console); list, pause, unpause,\n"
+		   "destroy and console (Ctrl-] detaches) manage it by name; info shows the\n"
+		   "host's capabilities. The run directory: $BVM_RUN_DIR, $XDG_RUNTIME_DIR/bvm,\n"
+		   "/run/bvm (root) or /tmp/bvm-UID. README.md \"Managing domains\".\n"
 		   "doctor: checks what this host offers bvm, one line each ([ok], [missing],\n"
 		   "[broken], [info]), the last one 'kvm: usable|absent|broken (...)'.\n"
 		   "Exit status of run: the guest's own (written to port 0xf4; 0 after a halt or\n"
@@ -106,19 +117,23 @@ static int parse_mem(const char *arg, uint64_t *mem)
 /* The accelerators bvm is built with; the first is the default. */
 static const struct accel_ops *const accels[] = { &accel_kvm_ops, &accel_bivisor_ops };
 
-static int parse_accel(const char *arg, const struct accel_ops **out)
+const struct accel_ops *bvm_accel_by_name(const char *arg)
 {
 	for (size_t i = 0; i < sizeof(accels) / sizeof(accels[0]); i++) {
-		if (!strcmp(arg, accels[i]->name)) {
-			*out = accels[i];
-			return 0;
-		}
+		if (!strcmp(arg, accels[i]->name))
+			return accels[i];
 	}
 	fprintf(stderr, "bvm: --accel %s: unknown accelerator; give one of:", arg);
 	for (size_t i = 0; i < sizeof(accels) / sizeof(accels[0]); i++)
 		fprintf(stderr, " %s", accels[i]->name);
 	fputc('\n', stderr);
-	return -1;
+	return NULL;
+}
+
+static int parse_accel(const char *arg, const struct accel_ops **out)
+{
+	*out = bvm_accel_by_name(arg);
+	return *out ? 0 : -1;
 }
 
 static int name_char_ok(char c)
@@ -334,7 +349,7 @@ static int vm_create(struct vm *vm, const struct bvm_options *o)
 	return rc;
 }
 
-static void vm_destroy(struct vm *vm)
+void bvm_vm_teardown(struct vm *vm)
 {
 	vm->accel->vm_destroy(vm->acc);
 	if (vm->ram)
@@ -375,6 +390,21 @@ static int vm_build(struct vm *vm, const struct bvm_options *o)
 	return vm_claim(vm);
 }
 
+int bvm_vm_setup(struct vm *vm, const struct bvm_options *o, struct bvm_inputs *in)
+{
+	int status;
+
+	/* A stream or packet peer that went away makes writes fail; it does not end bvm. */
+	signal(SIGPIPE, SIG_IGN);
+	pthread_mutex_init(&vm->dev_lock, NULL);
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
+	status = vm_create(vm, o) || vm_build(vm, o) || load_guest(vm, o, in);
+	free(in->image);
+	free(in->initrd);
+	return status ? -1 : 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static struct vm vm;
@@ -384,22 +414,18 @@ static int cmd_run(int argc, char **argv)
 
 	if (parse_options(argc, argv, &o) || inputs_open(&vm, &o, &in))
 		return BVM_EXIT_BAD_INPUT;
-	/* A stream or packet peer that went away makes writes fail; it does not end bvm. */
-	signal(SIGPIPE, SIG_IGN);
-	pthread_mutex_init(&vm.dev_lock, NULL);
-	status = vm_create(&vm, &o) || vm_build(&vm, &o) || load_guest(&vm, &o, &in);
-	free(in.image);
-	free(in.initrd);
-	if (status)
+	if (bvm_vm_setup(&vm, &o, &in))
 		return BVM_EXIT_ENV;
 	inputs_start_streams(&vm);
 	status = vm_run(&vm, o.watchdog);
-	vm_destroy(&vm);
+	bvm_vm_teardown(&vm);
 	return status;
 }
 
 int main(int argc, char **argv)
 {
+	int status;
+
 	if (argc >= 2 && !strcmp(argv[1], "--version")) {
 		printf("bvm (bivisor) %s\n", BIVISOR_VERSION);
 		return 0;
@@ -412,6 +438,9 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (argc == 2 && !strcmp(argv[1], "doctor"))
 		return doctor_main();
+	status = manage_main(argc, argv);
+	if (status >= 0)
+		return status;
 	usage(stderr);
 	return BVM_EXIT_BAD_INPUT;
 }

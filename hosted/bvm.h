@@ -76,6 +76,8 @@ struct bvm_vcpu {
 	int started;
 	unsigned int diag_done; /* the last dump request it answered (vm->diag_gen) */
 	struct bvm_vcpu_stats stats;
+	uint64_t cpu_ns; /* its thread's CPU time once cpu_done (under vm->pause_lock) */
+	int cpu_done;
 };
 
 /* A byte stream on file descriptors: in < 0 gives no input, out < 0 takes no output. */
@@ -121,6 +123,11 @@ struct vm {
 	pthread_cond_t diag_cond;
 	unsigned int diag_gen;
 	char diag_text[BVM_MAX_CPUS][1024];
+	/* bvm pause (hosted/manage.c): the vCPUs wait out of their runs while paused. */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;
+	int paused;
+	unsigned int nparked;
 };
 
 /* What hosted/inputs.c read and checked before the accelerator is opened. */
@@ -157,6 +164,22 @@ int vm_run(struct vm *vm, unsigned int watchdog);
 void vm_guest_ends(struct vm *vm, int status);
 /* Kicks every vCPU out of its run (it goes on if the guest is not over). */
 void vm_kick_vcpus(struct vm *vm);
+/* Holds every vCPU out of its run until vm_unpause: 0 once all wait, -1 if the guest ended. */
+int vm_pause(struct vm *vm);
+void vm_unpause(struct vm *vm);
+/* The CPU time the vCPU threads have used, in nanoseconds. */
+uint64_t vm_cpu_ns(struct vm *vm);
+
+/* hosted/bvm.c: the steps of `bvm run` that `bvm create` (hosted/manage.c) shares. */
+/* After inputs_open: the VM on its accelerator, its devices, the guest loaded; frees in. */
+int bvm_vm_setup(struct vm *vm, const struct bvm_options *o, struct bvm_inputs *in);
+void bvm_vm_teardown(struct vm *vm);
+/* --accel's accelerator by name, or NULL with one line said. */
+const struct accel_ops *bvm_accel_by_name(const char *name);
+
+/* hosted/manage.c: bvm create, list, pause, unpause, destroy, console, info. */
+/* The verb's exit status, or -1 when argv[1] is not a management verb. */
+int manage_main(int argc, char **argv);
 
 /* hosted/diag.c */
 /* Counts the exit v's run just ended with; a kick only by its kind. */

@@ -6,7 +6,8 @@
  * with its status. The I/O thread polls the devices' backends; the main
  * thread waits for signals and the watchdog. When the guest ends, every vCPU
  * is kicked (the accelerator's vcpu_kick, then a signal), and every thread is
- * joined.
+ * joined. bvm pause (hosted/control.c) kicks them too and holds each thread
+ * out of its run until bvm unpause (vm_pause, vm_unpause).
  */
 #define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <errno.h>
@@ -26,7 +27,7 @@ static void kick_handler(int sig)
 	(void)sig; /* its only work: the accelerator's run returns (KVM_RUN: -EINTR) */
 }
 
-/* Makes v's run return now, or at once the next time. */
+/* Makes v's run return now, or at once the next time; a paused vCPU looks up too. */
 static void vcpu_kick(struct bvm_vcpu *v)
 {
 	if (!v->acc)
@@ -34,6 +35,9 @@ static void vcpu_kick(struct bvm_vcpu *v)
 	v->vm->accel->vcpu_kick(v->acc);
 	if (v->started)
 		pthread_kill(v->thread, SIG_KICK);
+	pthread_mutex_lock(&v->vm->pause_lock);
+	pthread_cond_broadcast(&v->vm->pause_cond);
+	pthread_mutex_unlock(&v->vm->pause_lock);
 }
 
 void vm_kick_vcpus(struct vm *vm)
@@ -172,6 +176,94 @@ static exit_handler_fn *const exit_handlers[ACCEL_EXIT_KINDS] = {
 	[ACCEL_EXIT_INTERRUPTED] = exit_interrupted,
 };
 
+/*
+ * Out of its run while the VM is paused (bvm pause): waits, answering dump
+ * requests, until vm_unpause or the guest's end. A waiting thread uses no
+ * CPU time, so `bvm list` shows the domain's time standing still.
+ */
+static void vcpu_park(struct bvm_vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->nparked++;
+	pthread_cond_broadcast(&vm->pause_cond);
+	while (vm->paused && vm->exit_status < 0) {
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+		pthread_mutex_unlock(&vm->pause_lock);
+		diag_answer(v);
+		pthread_mutex_lock(&vm->pause_lock);
+	}
+	vm->nparked--;
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+int vm_pause(struct vm *vm)
+{
+	struct timespec t;
+
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->paused = 1;
+	pthread_mutex_unlock(&vm->pause_lock);
+	vm_kick_vcpus(vm);
+	pthread_mutex_lock(&vm->pause_lock);
+	while (vm->nparked < vm->ncpus && vm->exit_status < 0) {
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += JOIN_RETRY_NS;
+		if (t.tv_nsec >= 1000000000l)
+			t.tv_sec++, t.tv_nsec -= 1000000000l;
+		pthread_cond_timedwait(&vm->pause_cond, &vm->pause_lock, &t);
+	}
+	pthread_mutex_unlock(&vm->pause_lock);
+	return vm->exit_status < 0 ? 0 : -1;
+}
+
+void vm_unpause(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->paused = 0;
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+static uint64_t timespec_ns(const struct timespec *t)
+{
+	return (uint64_t)t->tv_sec * 1000000000ull + (uint64_t)t->tv_nsec;
+}
+
+/* On the vCPU's thread as it ends: its CPU time stays readable after the join. */
+static void vcpu_account_end(struct bvm_vcpu *v)
+{
+	struct timespec t = { 0 };
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	pthread_mutex_lock(&v->vm->pause_lock);
+	v->cpu_ns = timespec_ns(&t);
+	v->cpu_done = 1;
+	pthread_mutex_unlock(&v->vm->pause_lock);
+}
+
+/* A thread still running cannot be joined while pause_lock is held (vcpu_account_end). */
+uint64_t vm_cpu_ns(struct vm *vm)
+{
+	uint64_t sum = 0;
+	struct timespec t;
+	clockid_t clock;
+
+	pthread_mutex_lock(&vm->pause_lock);
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		struct bvm_vcpu *v = &vm->vcpu[i];
+
+		if (v->cpu_done)
+			sum += v->cpu_ns;
+		else if (v->started && !pthread_getcpuclockid(v->thread, &clock) &&
+			 !clock_gettime(clock, &t))
+			sum += timespec_ns(&t);
+	}
+	pthread_mutex_unlock(&vm->pause_lock);
+	return sum;
+}
+
 static void *vcpu_loop(void *arg)
 {
 	struct bvm_vcpu *v = arg;
@@ -184,6 +276,10 @@ static void *vcpu_loop(void *arg)
 	sigaddset(&kick, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 	while (v->vm->exit_status < 0) {
+		if (v->vm->paused) {
+			vcpu_park(v);
+			continue;
+		}
 		rc = accel->vcpu_run(v->acc, &e);
 		if (rc < 0) {
 			fprintf(stderr, "bvm: vcpu %u: %s cannot run it: %s\n", v->id, accel->name,
@@ -195,6 +291,7 @@ static void *vcpu_loop(void *arg)
 		if (exit_handlers[e.kind](v, &e))
 			break;
 	}
+	vcpu_account_end(v);
 	return NULL;
 }
 

@@ -63,12 +63,30 @@ def peer_of(t):
 
 
 def run_line(t):
+    if "lab-script" in t:  # a shell script of bvm commands (tests/lab/init: lab_script)
+        return "lab_script %s %s\n" % (shlex.quote(t["name"]), shlex.quote(script_path(t)))
     args = shlex.split(t.get("lab", ""))
     if args[:1] == ["run"] and "--watchdog" not in args:
         args += ["--watchdog", str(max(5, int(float(t["timeout"])) - WATCHDOG_MARGIN))]
     words = [t["name"], peer_of(t) or "-", t.get("disk", "0"), t.get("signal", "-"),
              t.get("guest", "")] + args
-    return "lab_run " + " ".join(shlex.quote(w) for w in words)
+    return "lab_run " + " ".join(shlex.quote(w) for w in words) + "\n"
+
+
+def script_path(t):
+    """Where a lab-script= test's script lies in L1."""
+    return "/lab/%s.sh" % t["name"]
+
+
+def batch_files(tests):
+    """/lab/batch, one line per test, and the scripts of the lab-script= tests."""
+    files = {"lab/batch": ("# written by tests/lab_batch.py\n" +
+                           "".join(run_line(t) for t in tests)).encode()}
+    for t in tests:
+        if "lab-script" in t:
+            with open(os.path.join(emulator.ROOT, t["lab-script"]), "rb") as f:
+                files[script_path(t)[1:]] = f.read()
+    return files
 
 
 def cpio_newc(files):
@@ -88,13 +106,13 @@ def cpio_newc(files):
 
 
 def batch_initrd(tests, path):
-    """The lab's initramfs followed by an archive with this batch's /lab/batch."""
-    script = "# written by tests/lab_batch.py\n" + "".join(run_line(t) + "\n" for t in tests)
+    """The lab's initramfs followed by an archive with this batch's /lab/batch
+    and scripts."""
     with open(os.path.join(BUILD, "lab", "initrd.gz"), "rb") as f:
         base = f.read()
     with open(path, "wb") as f:
         f.write(base + b"\0" * (-len(base) % 512))  # zeros between archives are skipped
-        f.write(cpio_newc({"lab/batch": script.encode()}))
+        f.write(cpio_newc(batch_files(tests)))
     return path
 
 

@@ -38,7 +38,8 @@ from platforms import PLATFORMS
 
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
         "megs", "cpus", "bvm", "disk", "lab", "guest", "initrd", "rc", "image", "esp", "stop",
-        "net", "vconsole", "quiet", "share", "nokvm", "signal", "unchanged", "nested", "model")
+        "net", "vconsole", "quiet", "share", "nokvm", "signal", "unchanged", "nested", "model",
+        "lab-script", "verb")
 
 
 def parse_manifest(path):
@@ -176,7 +177,10 @@ def bochs_command(test, log):
 
 
 def bvm_command(test, log):
-    """bvm on this machine's /dev/kvm; the guest's COM1 goes to the log file."""
+    """bvm on this machine's /dev/kvm; the guest's COM1 goes to the log file.
+    verb="ARGS" runs `bvm ARGS` instead (bvm create's bad domain files)."""
+    if "verb" in test:
+        return [os.path.join(BUILD, "bvm")] + shlex.split(test["verb"])
     cmd = [os.path.join(BUILD, "bvm"), "run", "--kernel", os.path.join(ROOT, test["kernel"]),
            "--console", "file=" + log] + shlex.split(test.get("bvm", ""))
     if test.get("cmdline"):
