@@ -29,7 +29,8 @@ struct bv_domain_create {
 /*
  * The client's COM1 (ports 0x3f8-0x3ff, IRQ 4) is not emulated by the
  * hypervisor but left free for the service's ioreq server, so the service's
- * own 16550 model (bvm's) is the domain's serial console.
+ * own 16550 model (bvm's) is the domain's serial console. Every other bit of
+ * flags is reserved: -EINVAL.
  */
 #define BV_DOMAIN_FORWARD_COM1 (1u << 0)
 _Static_assert(sizeof(struct bv_domain_create) == 48, "bv_domain_create");
@@ -96,7 +97,16 @@ struct bv_memory_map {
 };
 _Static_assert(sizeof(struct bv_memory_map) == 24, "bv_memory_map");
 
-/* BV_HC_DOMAIN_INFO: a domain's state as the hypervisor keeps it. */
+/*
+ * BV_HC_DOMAIN_INFO(domid, gpa, how): a client's state as the hypervisor
+ * keeps it (only the caller's own clients; the service itself and domains
+ * GRUB started are not listed). how = 0: client domid, -EINVAL if there is
+ * none. how = BV_DOMAIN_INFO_NEXT: the client with the smallest id greater
+ * than domid, -ENOENT when there is none; so a caller lists every client by
+ * starting from domid 0 and passing each answer's domid back. Ids are never
+ * reused while the hypervisor runs. Other values of how: -EINVAL.
+ */
+#define BV_DOMAIN_INFO_NEXT 1
 enum bv_domain_state {
 	BV_DOMAIN_CREATED = 0, /* made, not started */
 	BV_DOMAIN_RUNNING = 1,
@@ -113,7 +123,8 @@ struct bv_domain_info {
 	uint64_t mem;		/* 16 */
 	uint64_t populated;	/* 24: pages given so far */
 	char name[BV_NAME_LEN]; /* 32 */
+	uint64_t cpu_ns;	/* 64: CPU time its vCPUs have run, summed (the scheduler's count) */
 };
-_Static_assert(sizeof(struct bv_domain_info) == 64, "bv_domain_info");
+_Static_assert(sizeof(struct bv_domain_info) == 72, "bv_domain_info");
 
 #endif

@@ -40,7 +40,7 @@
  */
 enum bv_hypercall {
 	BV_HC_VERSION = 0,	   /* any: returns BV_ABI_VERSION */
-	BV_HC_EVTCHN_SETUP = 1,	   /* svc: (gpa of struct bv_evtchn_page, vector 32-255) */
+	BV_HC_EVTCHN_SETUP = 1,	   /* svc: (gpa of struct bv_evtchn_page, vector or GSI) */
 	BV_HC_EVTCHN_BIND = 2,	   /* svc: (domid): a port for that client's events */
 	BV_HC_EVTCHN_NOTIFY = 3,   /* svc: (port): look at that client's ioreq slots */
 	BV_HC_DOMAIN_CREATE = 4,   /* svc: (gpa of struct bv_domain_create): the domid */
@@ -55,7 +55,7 @@ enum bv_hypercall {
 	BV_HC_MEMORY_READ = 13,	   /* svc: (gpa of struct bv_memory_copy) */
 	BV_HC_MEMORY_WRITE = 14,   /* svc: (gpa of struct bv_memory_copy) */
 	BV_HC_MEMORY_MAP = 15,	   /* svc: (gpa of struct bv_memory_map) */
-	BV_HC_DOMAIN_INFO = 16,	   /* svc: (domid, gpa of struct bv_domain_info) */
+	BV_HC_DOMAIN_INFO = 16,	   /* svc: (domid, gpa of struct bv_domain_info, 0 or NEXT) */
 	BV_HC_COUNT
 };
 
