@@ -219,6 +219,12 @@ static void evtchn_tests(uint32_t id)
 	uint64_t p = (uint64_t)(uintptr_t)&evt;
 
 	expect(hc(BV_HC_EVTCHN_SETUP, p, 31, 0), -EINVAL, "EVTCHN_SETUP: vector 31");
+	expect(hc(BV_HC_EVTCHN_SETUP, 0, BV_EVTCHN_RESET, 0), -EINVAL,
+	       "EVTCHN_SETUP: RESET before a setup");
+	expect(hc(BV_HC_EVTCHN_SETUP, p, BV_EVTCHN_NONE, 0), 0, "EVTCHN_SETUP: NONE (polling)");
+	expect(hc(BV_HC_EVTCHN_SETUP, 0, BV_EVTCHN_RESET, 0), 0, "EVTCHN_SETUP: RESET");
+	expect(hc(BV_HC_EVTCHN_SETUP, p, BV_EVTCHN_GSI | 20, 0), 0, "EVTCHN_SETUP: GSI 20");
+	expect(hc(BV_HC_EVTCHN_SETUP, 0, BV_EVTCHN_RESET, 0), 0, "EVTCHN_SETUP: RESET again");
 	expect(hc(BV_HC_EVTCHN_SETUP, p, BV_EVTCHN_GSI | 24, 0), -EINVAL, "EVTCHN_SETUP: GSI 24");
 	expect(hc(BV_HC_EVTCHN_SETUP, p, BV_EVTCHN_GSI | 0x20000 | 20, 0), -EINVAL,
 	       "EVTCHN_SETUP: GSI with another bit");
@@ -231,6 +237,8 @@ static void evtchn_tests(uint32_t id)
 	expect(hc(BV_HC_EVTCHN_SETUP, p, 64, 0), -EINVAL, "EVTCHN_SETUP: a second time");
 	expect(hc(BV_HC_EVTCHN_BIND, id + 100, 0, 0), -EINVAL, "EVTCHN_BIND: unknown domain");
 	expect(hc(BV_HC_EVTCHN_BIND, id, 0, 0), 1, "EVTCHN_BIND: port 1");
+	expect(hc(BV_HC_EVTCHN_SETUP, 0, BV_EVTCHN_RESET, 0), -EBUSY,
+	       "EVTCHN_SETUP: RESET with a port bound");
 	expect(hc(BV_HC_EVTCHN_BIND, id, 0, 0), -EINVAL, "EVTCHN_BIND: bound already");
 	expect(hc(BV_HC_EVTCHN_NOTIFY, 0, 0, 0), -EINVAL, "EVTCHN_NOTIFY: port 0");
 	expect(hc(BV_HC_EVTCHN_NOTIFY, 2, 0, 0), -EINVAL, "EVTCHN_NOTIFY: port not bound");

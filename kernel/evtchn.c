@@ -6,7 +6,7 @@
  * port is an atomic OR; only a 0 -> 1 change injects the vector into the
  * service's vCPU 0 (its vLAPIC, kernel/vlapic.c) or pulses the GSI (an edge,
  * kernel/vioapic.c), so a client's events cost the service one interrupt
- * until it takes the bits.
+ * until it takes the bits; a service that polls the word asks for neither.
  * NOTIFY goes the other way: the hypervisor looks at that client's ioreq
  * slots (kernel/ioreq.c), at most BV_IOREQ_SLOTS of them per call.
  */
@@ -22,12 +22,24 @@ static uint8_t vector;
 static int gsi = -1; /* >= 0: notify by this vIOAPIC input instead of the vector */
 static struct domain *ports[BV_EVTCHN_PORTS]; /* under the control lock */
 
-/* A vector 32-255, or BV_EVTCHN_GSI | an input of the service's vIOAPIC. */
+/* BV_EVTCHN_NONE, a vector 32-255, or BV_EVTCHN_GSI | an input of the service's vIOAPIC. */
 static int how_ok(const struct domain *s, uint64_t how)
 {
 	if (how & BV_EVTCHN_GSI)
 		return s->plat && (how & ~(uint64_t)BV_EVTCHN_GSI) <= BV_EVTCHN_GSI_MAX;
-	return how >= 32 && how <= 255;
+	return how == BV_EVTCHN_NONE || (how >= 32 && how <= 255);
+}
+
+/* BV_EVTCHN_RESET: the service takes its page back, once no port is bound. */
+static long evtchn_reset_page(void)
+{
+	if (!pending)
+		return -EINVAL;
+	for (unsigned int p = 0; p < BV_EVTCHN_PORTS; p++)
+		if (ports[p])
+			return -EBUSY;
+	evtchn_reset();
+	return 0;
 }
 
 long evtchn_setup(struct domain *s, uint64_t gpa, uint64_t vec, uint64_t a2)
@@ -35,6 +47,8 @@ long evtchn_setup(struct domain *s, uint64_t gpa, uint64_t vec, uint64_t a2)
 	uint64_t *p;
 
 	(void)a2;
+	if (vec == BV_EVTCHN_RESET)
+		return evtchn_reset_page();
 	if (pending || gpa % sizeof(uint64_t) || !how_ok(s, vec))
 		return -EINVAL;
 	p = s->env.mem_translate(s, gpa, sizeof(struct bv_evtchn_page));
@@ -82,7 +96,7 @@ void evtchn_raise(struct domain *c)
 		return;
 	if (gsi >= 0)
 		platform_pulse_gsi(c->service, (unsigned int)gsi);
-	else
+	else if (vector)
 		vlapic_set_irq(&c->service->vcpus[0]->lapic, vector, 0);
 }
 
@@ -97,6 +111,7 @@ void evtchn_reset(void)
 {
 	__atomic_store_n(&pending, NULL, __ATOMIC_RELEASE);
 	gsi = -1;
+	vector = 0;
 	for (unsigned int p = 0; p < BV_EVTCHN_PORTS; p++)
 		ports[p] = NULL;
 }

@@ -26,7 +26,7 @@ for l in scripts tools; do
 done
 out=$top/$B/kmod
 rm -rf "$out" && mkdir -p "$out"
-cp "$top/guest-tools/linux/bivisor.c" "$top/guest-tools/linux/Kbuild" "$out/"
+cp "$top"/guest-tools/linux/bivisor.c "$top"/guest-tools/linux/Kbuild "$top"/guest-tools/linux/stdint.h "$out/"
 make -s -C "$kdir" M="$out" BIVISOR_TOP="$top" modules
 cp "$out/bivisor.ko" "$top/$B/guest/bivisor.ko"
 echo "guest-kmod: $B/guest/bivisor.ko for $kver"

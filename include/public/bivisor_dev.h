@@ -100,5 +100,7 @@ struct bivisor_irq {
 #define BIVISOR_PAUSE _IOW(BIVISOR_IOCTL_TYPE, 0x11, uint32_t)	 /* domid */
 #define BIVISOR_UNPAUSE _IOW(BIVISOR_IOCTL_TYPE, 0x12, uint32_t) /* domid */
 #define BIVISOR_DESTROY _IOW(BIVISOR_IOCTL_TYPE, 0x13, uint32_t) /* domid */
+/* The next domain after domid (0: the first) of this service, in domid order; -ENOENT after the last. */
+#define BIVISOR_INFO_NEXT _IOWR(BIVISOR_IOCTL_TYPE, 0x14, struct bv_domain_info)
 
 #endif

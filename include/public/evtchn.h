@@ -12,7 +12,11 @@
  *         service's own vIOAPIC (raised, then lowered), so the service's
  *         kernel routes, masks and acknowledges it like any device interrupt
  *         (Linux: acpi_register_gsi + request_irq; the IOAPIC entry must be
- *         edge-triggered, an edge while it is masked is lost).
+ *         edge-triggered, an edge while it is masked is lost);
+ *   how = BV_EVTCHN_NONE: no notification; the service polls the word.
+ * BV_HC_EVTCHN_SETUP(0, BV_EVTCHN_RESET) gives the page back (a Linux
+ * module being unloaded): -EBUSY while a port is bound, -EINVAL when no page
+ * is set up; a later BV_HC_EVTCHN_SETUP may set up another.
  * BV_HC_EVTCHN_BIND binds a client domain to a port (1 to
  * BV_EVTCHN_PORTS - 1): from then on, when one of that client's ioreqs
  * becomes READY or the client ends or crashes, the hypervisor sets the
@@ -30,6 +34,8 @@
 #define BV_EVTCHN_PORTS 64
 #define BV_EVTCHN_GSI 0x10000u /* BV_HC_EVTCHN_SETUP: notify by a vIOAPIC input */
 #define BV_EVTCHN_GSI_MAX 23
+#define BV_EVTCHN_NONE 0	  /* BV_HC_EVTCHN_SETUP: no notification, the service polls */
+#define BV_EVTCHN_RESET 0x20000u /* BV_HC_EVTCHN_SETUP: the page goes back */
 
 struct bv_evtchn_page {
 	uint64_t pending[BV_EVTCHN_PORTS / 64]; /* 0: bit p: port p has news; set atomically */
