@@ -133,7 +133,8 @@ static int bv_detect(void)
 	}
 	cpuid(BV_CPUID_HYPERCALL, &eax, &ebx, &ecx, &edx);
 	if (!(edx & BV_CPUID_ROLE_SERVICE) || !(ebx & (BV_CPUID_HC_VMCALL | BV_CPUID_HC_VMMCALL))) {
-		pr_err("bivisor: not a bivisor service domain (domain %u, role %#x)\n", ecx, edx);
+		pr_err("bivisor: not a bivisor service domain (domain %u has role %u, not service)\n", ecx,
+		       edx);
 		return -ENODEV;
 	}
 	use_vmcall = ebx & BV_CPUID_HC_VMCALL;
