@@ -78,8 +78,8 @@ static struct bv_vcpu_regs regs;
 static struct bv_domain_info info;
 static struct bv_ioreq_server srv;
 static struct bv_evtchn_page evt __attribute__((aligned(8)));
-static uint8_t page[PAGE] __attribute__((aligned(PAGE)));   /* given to the probe domain */
-static uint8_t ioreqs[PAGE] __attribute__((aligned(PAGE))); /* its ioreq page */
+static uint8_t page[PAGE] __attribute__((aligned(PAGE)));	/* given to the probe domain */
+static uint8_t ioreqs[PAGE] __attribute__((aligned(PAGE)));	/* its ioreq page */
 static uint8_t fwd_ioreqs[PAGE] __attribute__((aligned(PAGE))); /* the FORWARD_COM1 one's */
 
 static uint64_t ram_end(void)

@@ -376,8 +376,9 @@ long domctl_destroy(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 	if (!c)
 		return -EINVAL;
 	if (c->started && c->state == DOMAIN_RUNNING)
-		fmt_snprintf(why, sizeof(why), "id %u: destroyed by its service domain %s while running",
-			     c->id, s->name);
+		fmt_snprintf(why, sizeof(why),
+			     "id %u: destroyed by its service domain %s while running", c->id,
+			     s->name);
 	else
 		fmt_snprintf(why, sizeof(why), "destroyed by its service domain %s", s->name);
 	client_kill(c, why, 0);

@@ -49,7 +49,7 @@ struct bvf {
 	wait_queue_head_t wq;
 	struct list_head pins;
 	struct list_head link; /* in files while it has a domain */
-	spinlock_t info_lock; /* info, used inside wait conditions */
+	spinlock_t info_lock;  /* info, used inside wait conditions */
 	struct bv_domain_info *info;
 };
 
@@ -78,15 +78,9 @@ static long bv_hc(unsigned long nr, unsigned long a0, unsigned long a1, unsigned
 	long ret;
 
 	if (use_vmcall)
-		asm volatile("vmcall"
-			     : "=a"(ret)
-			     : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
-			     : "memory");
+		asm volatile("vmcall" : "=a"(ret) : "a"(nr), "D"(a0), "S"(a1), "d"(a2) : "memory");
 	else
-		asm volatile("vmmcall"
-			     : "=a"(ret)
-			     : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
-			     : "memory");
+		asm volatile("vmmcall" : "=a"(ret) : "a"(nr), "D"(a0), "S"(a1), "d"(a2) : "memory");
 	return ret;
 }
 
@@ -133,8 +127,7 @@ static int bv_detect(void)
 	}
 	cpuid(BV_CPUID_HYPERCALL, &eax, &ebx, &ecx, &edx);
 	if (!(edx & BV_CPUID_ROLE_SERVICE) || !(ebx & (BV_CPUID_HC_VMCALL | BV_CPUID_HC_VMMCALL))) {
-		pr_err("bivisor: not a bivisor service domain (domain %u has role %u, not service)\n", ecx,
-		       edx);
+		pr_err("bivisor: not a bivisor service domain (domain %u, no service role)\n", ecx);
 		return -ENODEV;
 	}
 	use_vmcall = ebx & BV_CPUID_HC_VMCALL;
@@ -154,9 +147,10 @@ static void bv_evtchn_take(void)
 	if (!bits)
 		return;
 	spin_lock(&ports_lock);
-	for_each_set_bit(p, &bits, BV_EVTCHN_PORTS)
+	for_each_set_bit(p, &bits, BV_EVTCHN_PORTS) {
 		if (ports[p])
 			wake_up_all(&ports[p]->wq);
+	}
 	spin_unlock(&ports_lock);
 }
 
@@ -269,8 +263,8 @@ static bool bv_over(struct bvf *f, struct bivisor_run *r)
 	info = bv_info_locked(f);
 	over = !info || info->state == BV_DOMAIN_ENDED || info->state == BV_DOMAIN_CRASHED;
 	if (over) {
-		r->kind = info && info->state == BV_DOMAIN_ENDED ? BIVISOR_RUN_ENDED :
-								   BIVISOR_RUN_CRASHED;
+		r->kind = info && info->state == BV_DOMAIN_ENDED ? BIVISOR_RUN_ENDED
+								 : BIVISOR_RUN_CRASHED;
 		r->exit_status = info ? info->exit_status : -1;
 	}
 	spin_unlock(&f->info_lock);

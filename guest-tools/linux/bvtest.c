@@ -113,8 +113,8 @@ static const uint8_t code[] = {
 static uint8_t *guest_ram(void)
 {
 	static const uint64_t gdt[] = { 0, 0x00cf9a000000ffffull, 0x00cf92000000ffffull };
-	uint8_t *m = mmap(NULL, MEM + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			  -1, 0);
+	uint8_t *m =
+		mmap(NULL, MEM + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (m == MAP_FAILED || munmap(m + MEM, 4096)) /* a hole right after it */
 		return NULL;
@@ -242,8 +242,9 @@ static void destroy_tests(void)
 /* A domain that spins at 0x100 when its file is closed: the module destroys it running. */
 static void close_running_tests(void)
 {
-	struct bv_vcpu_regs regs = { .mode = BV_CPU_PROT32, .rip = 0x100, .gdt_limit = 23,
-				     .code_sel = 8, .data_sel = 16 };
+	struct bv_vcpu_regs regs = {
+		.mode = BV_CPU_PROT32, .rip = 0x100, .gdt_limit = 23, .code_sel = 8, .data_sel = 16
+	};
 	struct bivisor_create c = create_args("bvt-spin", MEM, 1);
 	int fd = open("/dev/bivisor", O_RDWR);
 	uint8_t *ram = guest_ram();

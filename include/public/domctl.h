@@ -123,7 +123,7 @@ struct bv_domain_info {
 	uint64_t mem;		/* 16 */
 	uint64_t populated;	/* 24: pages given so far */
 	char name[BV_NAME_LEN]; /* 32 */
-	uint64_t cpu_ns;	/* 64: CPU time its vCPUs have run, summed (the scheduler's count) */
+	uint64_t cpu_ns; /* 64: CPU time its vCPUs have run, summed (the scheduler's count) */
 };
 _Static_assert(sizeof(struct bv_domain_info) == 72, "bv_domain_info");
 

@@ -34,7 +34,7 @@
 #define BV_EVTCHN_PORTS 64
 #define BV_EVTCHN_GSI 0x10000u /* BV_HC_EVTCHN_SETUP: notify by a vIOAPIC input */
 #define BV_EVTCHN_GSI_MAX 23
-#define BV_EVTCHN_NONE 0	  /* BV_HC_EVTCHN_SETUP: no notification, the service polls */
+#define BV_EVTCHN_NONE 0	 /* BV_HC_EVTCHN_SETUP: no notification, the service polls */
 #define BV_EVTCHN_RESET 0x20000u /* BV_HC_EVTCHN_SETUP: the page goes back */
 
 struct bv_evtchn_page {
