@@ -434,7 +434,8 @@ static long bv_memory(struct bvf *f, void __user *u)
 
 	if (copy_from_user(&m, u, sizeof(m)))
 		return -EFAULT;
-	if (!f->domid || !m.len || (m.gpa | m.uaddr | m.len) % PAGE_SIZE)
+	if (!f->domid || !m.len || m.len > BIVISOR_MEMORY_MAX ||
+	    (m.gpa | m.uaddr | m.len) % PAGE_SIZE)
 		return -EINVAL;
 	if (m.uaddr + m.len < m.uaddr || !access_ok((void __user *)m.uaddr, m.len))
 		return -EFAULT;

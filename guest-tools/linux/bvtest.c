@@ -130,6 +130,8 @@ static void memory_tests(int fd, uint8_t *ram)
 	expect_err(fd, BIVISOR_MEMORY, &m, EINVAL, "MEMORY: uaddr not page-aligned");
 	m.uaddr = (uintptr_t)ram, m.len = 100;
 	expect_err(fd, BIVISOR_MEMORY, &m, EINVAL, "MEMORY: len not whole pages");
+	m.len = BIVISOR_MEMORY_MAX + 4096;
+	expect_err(fd, BIVISOR_MEMORY, &m, EINVAL, "MEMORY: len above BIVISOR_MEMORY_MAX");
 	m.len = MEM, m.gpa = 8;
 	expect_err(fd, BIVISOR_MEMORY, &m, EINVAL, "MEMORY: gpa not page-aligned");
 	m.gpa = 0, m.uaddr = 0x1000;

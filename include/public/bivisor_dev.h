@@ -65,7 +65,11 @@ struct bivisor_create {
 	uint32_t pad;		/* 52 */
 };
 
-/* BIVISOR_MEMORY: guest [gpa, gpa + len) becomes the caller's [uaddr, uaddr + len), pinned. */
+/*
+ * BIVISOR_MEMORY: guest [gpa, gpa + len) becomes the caller's [uaddr, uaddr + len),
+ * pinned until close(); len at most BIVISOR_MEMORY_MAX a call (make more calls).
+ */
+#define BIVISOR_MEMORY_MAX (1ull << 36)
 struct bivisor_memory {
 	uint64_t gpa;	/*  0: page-aligned */
 	uint64_t uaddr; /*  8: page-aligned, the caller's mapping (anonymous memory) */
