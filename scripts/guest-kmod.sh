@@ -27,6 +27,7 @@ done
 out=$top/$B/kmod
 rm -rf "$out" && mkdir -p "$out"
 cp "$top"/guest-tools/linux/bivisor.c "$top"/guest-tools/linux/Kbuild "$top"/guest-tools/linux/stdint.h "$out/"
-make -s -C "$kdir" M="$out" BIVISOR_TOP="$top" modules
+# not the outer make's flags: the kernel's Makefile picks its own compiler (gcc-12)
+MAKEFLAGS= MAKELEVEL= make -s -C "$kdir" M="$out" BIVISOR_TOP="$top" modules
 cp "$out/bivisor.ko" "$top/$B/guest/bivisor.ko"
 echo "guest-kmod: $B/guest/bivisor.ko for $kver"
