@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,19 @@ static void info_tests(int fd, uint32_t id)
 	expect_err(fd, BIVISOR_UNPAUSE, &id, EINVAL, "UNPAUSE: before START");
 }
 
+static void irq_tests(int fd)
+{
+	struct bivisor_irq q = { .line = 24, .level = 1 };
+
+	expect_err(fd, BIVISOR_SET_IRQ, &q, EINVAL, "SET_IRQ: line 24");
+	q.line = 5, q.level = 2;
+	expect_err(fd, BIVISOR_SET_IRQ, &q, EINVAL, "SET_IRQ: level 2");
+	q.level = 1;
+	expect_ok(fd, BIVISOR_SET_IRQ, &q, "SET_IRQ: line 5 up");
+	q.level = 0;
+	expect_ok(fd, BIVISOR_SET_IRQ, &q, "SET_IRQ: line 5 down");
+}
+
 static void setup_tests(int fd, uint32_t id)
 {
 	struct bv_vcpu_regs regs = { .domid = 9999,
@@ -183,6 +197,7 @@ static void setup_tests(int fd, uint32_t id)
 	rr.range[0] = (struct bv_ioreq_range){ .type = BV_IOREQ_PIO, .base = PORT, .len = 8 };
 	expect_ok(fd, BIVISOR_IOREQ_RANGES, &rr, "IOREQ_RANGES: port 0x500");
 	expect_err(fd, BIVISOR_IOREQ_RANGES, &rr, EINVAL, "IOREQ_RANGES: a second time");
+	irq_tests(fd);
 	(void)id;
 }
 
@@ -241,6 +256,28 @@ static void destroy_tests(void)
 	report(close(a) == 0, "close: the victim's file", strerror(errno));
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A RUN on a vCPU that never asks anything: a signal ends the wait. */
+static void eintr_tests(int fd)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct bivisor_run r = { 0 };
+
+	report(poll(&p, 1, 0) == 0, "poll: nothing READY on a spinning vCPU", "an event");
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(1);
+	report(run(fd, &r, 0, 0) == -EINTR, "RUN: a signal interrupts the wait (-EINTR)",
+	       "another answer");
+	r.data = 0;
+	report(run(fd, &r, BIVISOR_RUN_COMPLETE, 0) == -EINVAL, "RUN: COMPLETE with nothing taken",
+	       "another answer");
+}
+
 /* A domain that spins at 0x100 when its file is closed: the module destroys it running. */
 static void close_running_tests(void)
 {
@@ -251,8 +288,10 @@ static void close_running_tests(void)
 	int fd = open("/dev/bivisor", O_RDWR);
 	uint8_t *ram = guest_ram();
 	struct bivisor_memory m = { .uaddr = (uintptr_t)ram, .len = MEM };
+	struct bivisor_ioreq_ranges rr = { .nranges = 1 };
 	struct bv_domain_info info;
 
+	rr.range[0] = (struct bv_ioreq_range){ .type = BV_IOREQ_PIO, .base = PORT, .len = 8 };
 	if (fd < 0 || !ram) {
 		report(0, "close running: open and mmap", strerror(errno));
 		return;
@@ -261,7 +300,9 @@ static void close_running_tests(void)
 	expect_ok(fd, BIVISOR_CREATE, &c, "CREATE: bvt-spin");
 	expect_ok(fd, BIVISOR_MEMORY, &m, "MEMORY: bvt-spin");
 	expect_ok(fd, BIVISOR_SET_REGS, &regs, "SET_REGS: bvt-spin");
+	expect_ok(fd, BIVISOR_IOREQ_RANGES, &rr, "IOREQ_RANGES: bvt-spin");
 	expect_ok(fd, BIVISOR_START, NULL, "START: bvt-spin");
+	eintr_tests(fd);
 	info.domid = c.domid;
 	expect_ok(fd, BIVISOR_PAUSE, &c.domid, "PAUSE: bvt-spin");
 	expect_ok(fd, BIVISOR_INFO, &info, "INFO: bvt-spin");

@@ -64,6 +64,7 @@ struct bivisor_create {
 	uint32_t domid;		/* 48: out */
 	uint32_t pad;		/* 52 */
 };
+_Static_assert(sizeof(struct bivisor_create) == 56, "bivisor_create");
 
 /*
  * BIVISOR_MEMORY: guest [gpa, gpa + len) becomes the caller's [uaddr, uaddr + len),
@@ -75,6 +76,7 @@ struct bivisor_memory {
 	uint64_t uaddr; /*  8: page-aligned, the caller's mapping (anonymous memory) */
 	uint64_t len;	/* 16: a multiple of the page size */
 };
+_Static_assert(sizeof(struct bivisor_memory) == 24, "bivisor_memory");
 
 /* BIVISOR_IOREQ_RANGES: once, before BIVISOR_START. */
 struct bivisor_ioreq_ranges {
@@ -82,6 +84,8 @@ struct bivisor_ioreq_ranges {
 	uint32_t pad;	  /* 4 */
 	struct bv_ioreq_range range[BV_IOREQ_RANGES];
 };
+_Static_assert(sizeof(struct bivisor_ioreq_ranges) == 8 + 24 * BV_IOREQ_RANGES,
+	       "bivisor_ioreq_ranges");
 
 enum bivisor_run_kind {
 	BIVISOR_RUN_IOREQ = 1,	 /* req holds vCPU vcpu's access; answer it with the next RUN */
@@ -104,11 +108,13 @@ struct bivisor_run {
 	int32_t exit_status; /* 20: out, BIVISOR_RUN_ENDED */
 	struct bv_ioreq req; /* 24: out, BIVISOR_RUN_IOREQ (state is READY) */
 };
+_Static_assert(sizeof(struct bivisor_run) == 56, "bivisor_run");
 
 struct bivisor_irq {
 	uint32_t line;	/* 0: 0-23 */
 	uint32_t level; /* 4: 0 or 1 */
 };
+_Static_assert(sizeof(struct bivisor_irq) == 8, "bivisor_irq");
 
 #define BIVISOR_VERSION _IO(BIVISOR_IOCTL_TYPE, 0x00) /* returns BIVISOR_DEV_VERSION */
 #define BIVISOR_CREATE _IOWR(BIVISOR_IOCTL_TYPE, 0x01, struct bivisor_create)
