@@ -228,9 +228,10 @@ static int bv_notify_setup(void)
 	rc = poll ? 0 : bv_notify_gsi();
 	if (rc)
 		return rc;
-	rc = bv_hc(BV_HC_EVTCHN_SETUP, virt_to_phys(evt), poll ? 32 : BV_EVTCHN_GSI | gsi, 0);
+	rc = bv_hc(BV_HC_EVTCHN_SETUP, virt_to_phys(evt),
+		   poll ? BV_EVTCHN_NONE : BV_EVTCHN_GSI | gsi, 0);
 	if (rc) {
-		pr_err("bivisor: EVTCHN_SETUP: %ld (loaded before, in this boot?)\n", rc);
+		pr_err("bivisor: EVTCHN_SETUP: %ld (another event page set up?)\n", rc);
 		bv_notify_stop();
 		return -ENODEV;
 	}
