@@ -375,12 +375,16 @@ long domctl_destroy(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 	(void)a1, (void)a2;
 	if (!c)
 		return -EINVAL;
-	if (c->started && c->state == DOMAIN_RUNNING)
+	if (c->started && c->state == DOMAIN_RUNNING) {
 		fmt_snprintf(why, sizeof(why),
 			     "id %u: destroyed by its service domain %s while running", c->id,
 			     s->name);
-	else
+		/* off every CPU first, so it is freed before the service reuses its pages */
+		if (!c->paused)
+			sched_domain_pause(c, 1);
+	} else {
 		fmt_snprintf(why, sizeof(why), "destroyed by its service domain %s", s->name);
+	}
 	client_kill(c, why, 0);
 	return 0;
 }

@@ -5,7 +5,10 @@
  * KVM_SET_USER_MEMORY_REGION do it): the service creates the domain, hands
  * over its own pages with BV_HC_MEMORY_POPULATE, loads the image into them
  * itself, sets the boot vCPU's registers and starts it. On destroy those
- * pages go back to the service domain, which never stopped owning them.
+ * pages go back to the service domain, which never stopped owning them:
+ * BV_HC_DOMAIN_DESTROY pauses a running client first, which waits (up to
+ * 100 ms) until none of its vCPUs is on a CPU, so when it returns the
+ * client's tables are gone and the service may reuse the pages at once.
  * Every field is checked by the hypervisor; the offsets are part of the ABI.
  */
 #ifndef PUBLIC_DOMCTL_H

@@ -49,7 +49,7 @@ enum bv_hypercall {
 	BV_HC_DOMAIN_START = 7,	   /* svc: (domid) */
 	BV_HC_DOMAIN_PAUSE = 8,	   /* svc: (domid) */
 	BV_HC_DOMAIN_UNPAUSE = 9,  /* svc: (domid) */
-	BV_HC_DOMAIN_DESTROY = 10, /* svc: (domid): ends it if it runs, frees it */
+	BV_HC_DOMAIN_DESTROY = 10, /* svc: (domid): ends it if it runs, frees it; see domctl.h */
 	BV_HC_IOREQ_SERVER = 11,   /* svc: (gpa of struct bv_ioreq_server) */
 	BV_HC_SET_IRQ = 12,	   /* svc: (domid, line 0-23, level 0/1): its vIOAPIC input */
 	BV_HC_MEMORY_READ = 13,	   /* svc: (gpa of struct bv_memory_copy) */
