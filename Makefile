@@ -137,13 +137,22 @@ $(B)/host/hosted/doctor.o $(B)/host-san/hosted/doctor.o: BVM_CFLAGS += -I$(B)/ho
 # Debian's Linux as a guest, and the nested-KVM lab that runs bvm on real KVM
 # inside QEMU TCG (PLATFORMS.md §4-5). `make guest-linux` downloads the
 # packages once into build/debs/.
-.PHONY: guest-linux lab
-guest-linux: $(B)/guest/bzImage $(B)/guest/initrd.gz
+.PHONY: guest-linux lab dom0
+guest-linux: $(B)/guest/bzImage $(B)/guest/initrd.gz $(B)/guest/bivisor.ko
 $(B)/guest/bzImage: scripts/guest-linux.sh
 	@B=$(B) scripts/guest-linux.sh
 $(B)/guest/initrd.gz: $(B)/guest/bzImage tests/lab/linux-init scripts/mkguestinitrd.sh \
 		scripts/mkinitramfs.sh
 	@B=$(B) scripts/mkguestinitrd.sh $@
+# The Linux service domain: bivisor.ko built against that kernel's headers, and
+# the initramfs that loads it and runs bvtest (tests/manifest: dom0-*).
+$(B)/guest/bivisor.ko: $(B)/guest/bzImage scripts/guest-kmod.sh guest-tools/linux/bivisor.c \
+		guest-tools/linux/Kbuild guest-tools/linux/stdint.h $(wildcard include/public/*.h)
+	@B=$(B) scripts/guest-kmod.sh
+dom0: $(B)/dom0/initrd.gz
+$(B)/dom0/initrd.gz: $(B)/guest/bivisor.ko guest-tools/linux/bvtest.c tests/dom0/init \
+		scripts/mkdom0.sh scripts/mkinitramfs.sh $(wildcard include/public/*.h)
+	@B=$(B) scripts/mkdom0.sh $@
 $(B)/bvm-static: $(patsubst %.c,$(B)/host/%.o,$(BVM_SRC))
 	$(CC) -static -pthread $^ -o $@
 lab: $(B)/lab/initrd.gz

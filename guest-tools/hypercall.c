@@ -78,8 +78,9 @@ static struct bv_vcpu_regs regs;
 static struct bv_domain_info info;
 static struct bv_ioreq_server srv;
 static struct bv_evtchn_page evt __attribute__((aligned(8)));
-static uint8_t page[PAGE] __attribute__((aligned(PAGE)));   /* given to the probe domain */
-static uint8_t ioreqs[PAGE] __attribute__((aligned(PAGE))); /* its ioreq page */
+static uint8_t page[PAGE] __attribute__((aligned(PAGE)));	/* given to the probe domain */
+static uint8_t ioreqs[PAGE] __attribute__((aligned(PAGE)));	/* its ioreq page */
+static uint8_t fwd_ioreqs[PAGE] __attribute__((aligned(PAGE))); /* the FORWARD_COM1 one's */
 
 static uint64_t ram_end(void)
 {
@@ -124,8 +125,10 @@ static void create_tests(void)
 	create_args("probe", 2 << 20, BV_MAX_VCPUS + 1);
 	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EINVAL, "CREATE: 17 vcpus");
 	create_args("probe", 2 << 20, 1);
-	cr.flags = 1;
-	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EINVAL, "CREATE: flags not 0");
+	cr.flags = 2;
+	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EINVAL, "CREATE: flag bit 1");
+	cr.flags = BV_DOMAIN_FORWARD_COM1 | (1u << 31);
+	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EINVAL, "CREATE: FORWARD_COM1 and bit 31");
 	report(no_clients(), "CREATE: no domain was made by the failed calls");
 }
 
@@ -202,6 +205,12 @@ static void control_tests(uint32_t id)
 	report(info.domid == id && info.state == BV_DOMAIN_CREATED && info.vcpus == 1 &&
 		       info.mem == 2 << 20 && info.exit_status == -1,
 	       "INFO: created, 1 vcpu, 2 MiB");
+	expect(hc(BV_HC_DOMAIN_INFO, id, (uint64_t)(uintptr_t)&info, 2), -EINVAL, "INFO: how 2");
+	expect(hc(BV_HC_DOMAIN_INFO, 0, (uint64_t)(uintptr_t)&info, BV_DOMAIN_INFO_NEXT), 0,
+	       "INFO: NEXT from 0");
+	report(info.domid == id, "INFO: NEXT from 0 is the probe");
+	expect(hc(BV_HC_DOMAIN_INFO, id, (uint64_t)(uintptr_t)&info, BV_DOMAIN_INFO_NEXT), -ENOENT,
+	       "INFO: NEXT after the last");
 	expect(hc(BV_HC_DOMAIN_DESTROY, id + 100, 0, 0), -EINVAL, "DESTROY: unknown domain");
 }
 
@@ -210,6 +219,17 @@ static void evtchn_tests(uint32_t id)
 	uint64_t p = (uint64_t)(uintptr_t)&evt;
 
 	expect(hc(BV_HC_EVTCHN_SETUP, p, 31, 0), -EINVAL, "EVTCHN_SETUP: vector 31");
+	expect(hc(BV_HC_EVTCHN_SETUP, 0, BV_EVTCHN_RESET, 0), -EINVAL,
+	       "EVTCHN_SETUP: RESET before a setup");
+	expect(hc(BV_HC_EVTCHN_SETUP, p, BV_EVTCHN_NONE, 0), 0, "EVTCHN_SETUP: NONE (polling)");
+	expect(hc(BV_HC_EVTCHN_SETUP, 0, BV_EVTCHN_RESET, 0), 0, "EVTCHN_SETUP: RESET");
+	expect(hc(BV_HC_EVTCHN_SETUP, p, BV_EVTCHN_GSI | 20, 0), 0, "EVTCHN_SETUP: GSI 20");
+	expect(hc(BV_HC_EVTCHN_SETUP, 0, BV_EVTCHN_RESET, 0), 0, "EVTCHN_SETUP: RESET again");
+	expect(hc(BV_HC_EVTCHN_SETUP, p, BV_EVTCHN_GSI | 24, 0), -EINVAL, "EVTCHN_SETUP: GSI 24");
+	expect(hc(BV_HC_EVTCHN_SETUP, p, BV_EVTCHN_GSI | 0x20000 | 20, 0), -EINVAL,
+	       "EVTCHN_SETUP: GSI with another bit");
+	expect(hc(BV_HC_EVTCHN_SETUP, p, 0x20000 | 64, 0), -EINVAL,
+	       "EVTCHN_SETUP: vector with a high bit");
 	expect(hc(BV_HC_EVTCHN_SETUP, p, 256, 0), -EINVAL, "EVTCHN_SETUP: vector 256");
 	expect(hc(BV_HC_EVTCHN_SETUP, p + 4, 64, 0), -EINVAL, "EVTCHN_SETUP: page not aligned");
 	expect(hc(BV_HC_EVTCHN_SETUP, BAD_GPA, 64, 0), -EFAULT, "EVTCHN_SETUP: outside RAM");
@@ -217,6 +237,8 @@ static void evtchn_tests(uint32_t id)
 	expect(hc(BV_HC_EVTCHN_SETUP, p, 64, 0), -EINVAL, "EVTCHN_SETUP: a second time");
 	expect(hc(BV_HC_EVTCHN_BIND, id + 100, 0, 0), -EINVAL, "EVTCHN_BIND: unknown domain");
 	expect(hc(BV_HC_EVTCHN_BIND, id, 0, 0), 1, "EVTCHN_BIND: port 1");
+	expect(hc(BV_HC_EVTCHN_SETUP, 0, BV_EVTCHN_RESET, 0), -EBUSY,
+	       "EVTCHN_SETUP: RESET with a port bound");
 	expect(hc(BV_HC_EVTCHN_BIND, id, 0, 0), -EINVAL, "EVTCHN_BIND: bound already");
 	expect(hc(BV_HC_EVTCHN_NOTIFY, 0, 0, 0), -EINVAL, "EVTCHN_NOTIFY: port 0");
 	expect(hc(BV_HC_EVTCHN_NOTIFY, 2, 0, 0), -EINVAL, "EVTCHN_NOTIFY: port not bound");
@@ -274,6 +296,23 @@ static void ioreq_tests(uint32_t id)
 	expect(hc(BV_HC_EVTCHN_NOTIFY, 1, 0, 0), -EINVAL, "EVTCHN_NOTIFY: a slot moved unasked");
 	report(((struct bv_ioreq_page *)ioreqs)->slot[3].state == BV_IOREQ_NONE,
 	       "EVTCHN_NOTIFY: that slot is NONE again");
+}
+
+/* A FORWARD_COM1 client leaves 0x3f8-0x3ff to the ioreq server. */
+static void forward_com1_tests(void)
+{
+	long id;
+
+	create_args("fwd", 2 << 20, 1);
+	cr.flags = BV_DOMAIN_FORWARD_COM1;
+	id = hcp(BV_HC_DOMAIN_CREATE, &cr);
+	report(id > 0, "CREATE: FORWARD_COM1");
+	if (id <= 0)
+		return;
+	server_args((uint32_t)id, BV_IOREQ_PIO, 0x3f8, 8);
+	srv.page_gpa = (uint64_t)(uintptr_t)fwd_ioreqs;
+	expect(hcp(BV_HC_IOREQ_SERVER, &srv), 0, "IOREQ_SERVER: COM1 of a FORWARD_COM1 client");
+	expect(hc(BV_HC_DOMAIN_DESTROY, (uint64_t)id, 0, 0), 0, "DESTROY: the FORWARD_COM1 client");
 }
 
 static struct bv_memory_copy cp;
@@ -357,6 +396,7 @@ static void service_tests(void)
 	if (id <= 0)
 		return;
 	expect(hcp(BV_HC_DOMAIN_CREATE, &cr), -EEXIST, "CREATE: a name in use");
+	forward_com1_tests();
 	populate_tests((uint32_t)id);
 	regs_tests((uint32_t)id);
 	control_tests((uint32_t)id);

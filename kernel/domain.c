@@ -187,7 +187,7 @@ static void bus_unlock(void *ctx, uint64_t flags)
 	spin_unlock_irqrestore(&((struct domain *)ctx)->dev_lock, flags);
 }
 
-static void domain_setup_env(struct domain *d)
+static void domain_setup_env(struct domain *d, int no_com1)
 {
 	d->env = (struct dm_env){
 		.ctx = d,
@@ -202,7 +202,9 @@ static void domain_setup_env(struct domain *d)
 	iobus_init(&d->bus, d, bus_lock, bus_unlock);
 	d->lapic_counter = iobus_add_counter(&d->bus, "lapic-page");
 	guest_console_init(&d->console, d->name, &d->env);
-	pc_platform_register(&(struct pc_platform){ .com1 = &d->console.com1 }, &d->bus, &d->env);
+	if (!no_com1)
+		pc_platform_register(&(struct pc_platform){ .com1 = &d->console.com1 }, &d->bus,
+				     &d->env);
 }
 
 static int domain_alloc_ram(struct domain *d)
@@ -260,7 +262,7 @@ struct domain *domain_create(const struct domain_config *cfg)
 		domain_destroy(d);
 		return NULL;
 	}
-	domain_setup_env(d);
+	domain_setup_env(d, cfg->no_com1);
 	vcpu_irq_domain_init(d);
 	return d;
 }

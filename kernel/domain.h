@@ -120,6 +120,7 @@ struct domain_config {
 	unsigned int weight, cap;
 	uint64_t affinity; /* 0: every CPU */
 	int client;	   /* no RAM of its own: BV_HC_MEMORY_POPULATE maps its service's */
+	int no_com1;	   /* ports 0x3f8-0x3ff left free (BV_DOMAIN_FORWARD_COM1) */
 };
 
 /* Creates a domain with RAM and its vCPUs (vCPU 0 the BSP, the others waiting for a

@@ -224,7 +224,7 @@ long domctl_create(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 	if (hc_copy_from(s, a0, &a, sizeof(a)))
 		return -EFAULT;
 	if (!name_ok(a.name) || a.mem % BV_PAGE_SIZE || a.mem < SZ_2M || a.mem > CLIENT_MEM_MAX ||
-	    !a.vcpus || a.vcpus > BV_MAX_VCPUS || a.flags)
+	    !a.vcpus || a.vcpus > BV_MAX_VCPUS || (a.flags & ~BV_DOMAIN_FORWARD_COM1))
 		return -EINVAL;
 	if (name_in_use(a.name))
 		return -EEXIST;
@@ -233,6 +233,7 @@ long domctl_create(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 	memcpy(cfg.name, a.name, BV_NAME_LEN);
 	cfg.mem = a.mem;
 	cfg.vcpus = a.vcpus;
+	cfg.no_com1 = !!(a.flags & BV_DOMAIN_FORWARD_COM1);
 	c = domain_create(&cfg);
 	if (!c)
 		return -ENOMEM;
@@ -243,8 +244,9 @@ long domctl_create(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 	c->service = s;
 	__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
 	clients[slot] = c;
-	pr_info("domain %s: created by %s: id %u, %lu KiB of its RAM, %u vcpus\n", c->name, s->name,
-		c->id, c->ram_size >> 10, c->nvcpus);
+	pr_info("domain %s: created by %s: id %u, %lu KiB of its RAM, %u vcpus%s\n", c->name,
+		s->name, c->id, c->ram_size >> 10, c->nvcpus,
+		cfg.no_com1 ? ", COM1 forwarded" : "");
 	return c->id;
 }
 
@@ -373,7 +375,16 @@ long domctl_destroy(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 	(void)a1, (void)a2;
 	if (!c)
 		return -EINVAL;
-	fmt_snprintf(why, sizeof(why), "destroyed by its service domain %s", s->name);
+	if (c->started && c->state == DOMAIN_RUNNING) {
+		fmt_snprintf(why, sizeof(why),
+			     "id %u: destroyed by its service domain %s while running", c->id,
+			     s->name);
+		/* off every CPU first, so it is freed before the service reuses its pages */
+		if (!c->paused)
+			sched_domain_pause(c, 1);
+	} else {
+		fmt_snprintf(why, sizeof(why), "destroyed by its service domain %s", s->name);
+	}
 	client_kill(c, why, 0);
 	return 0;
 }
@@ -389,20 +400,46 @@ static uint32_t info_state(const struct domain *c)
 	return c->paused ? BV_DOMAIN_PAUSED : BV_DOMAIN_RUNNING;
 }
 
+/* BV_DOMAIN_INFO_NEXT: s's client with the smallest id above domid. */
+static struct domain *find_next(struct domain *s, uint64_t domid)
+{
+	struct domain *best = NULL;
+
+	for (unsigned int i = 0; i < DOMCTL_MAX_CLIENTS; i++) {
+		struct domain *c = clients[i];
+
+		if (c && c->service == s && c->id > domid && (!best || c->id < best->id))
+			best = c;
+	}
+	return best;
+}
+
+static uint64_t cpu_ns(const struct domain *c)
+{
+	uint64_t ns = 0;
+
+	for (unsigned int i = 0; i < c->nvcpus; i++)
+		ns += __atomic_load_n(&c->vcpus[i]->run_ns, __ATOMIC_RELAXED);
+	return ns;
+}
+
 long domctl_info(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 {
-	struct domain *c = domctl_find(s, a0);
+	struct domain *c;
 	struct bv_domain_info info = { 0 };
 
-	(void)a2;
-	if (!c)
+	if (a2 > BV_DOMAIN_INFO_NEXT)
 		return -EINVAL;
+	c = a2 ? find_next(s, a0) : domctl_find(s, a0);
+	if (!c)
+		return a2 ? -ENOENT : -EINVAL;
 	info.domid = c->id;
 	info.state = info_state(c);
 	info.exit_status = info.state == BV_DOMAIN_ENDED ? c->exit_status : -1;
 	info.vcpus = c->nvcpus;
 	info.mem = c->ram_size;
 	info.populated = c->populated;
+	info.cpu_ns = cpu_ns(c);
 	memcpy(info.name, c->name, BV_NAME_LEN);
 	return hc_copy_to(s, a1, &info, sizeof(info));
 }

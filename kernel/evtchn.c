@@ -1,10 +1,12 @@
 /*
  * kernel/evtchn.c: event channels, after Xen's, cut down to what forwarding
  * needs (include/public/evtchn.h). The service gives one pending word in its
- * RAM and an interrupt vector; each client it binds gets a port, a bit of
- * that word. Raising a port is an atomic OR; only a 0 -> 1 change injects the
- * vector into the service's vCPU 0 (its vLAPIC, kernel/vlapic.c), so a
- * client's events cost the service one interrupt until it takes the bits.
+ * RAM and how to notify it: an interrupt vector, or an input (GSI) of its own
+ * vIOAPIC; each client it binds gets a port, a bit of that word. Raising a
+ * port is an atomic OR; only a 0 -> 1 change injects the vector into the
+ * service's vCPU 0 (its vLAPIC, kernel/vlapic.c) or pulses the GSI (an edge,
+ * kernel/vioapic.c), so a client's events cost the service one interrupt
+ * until it takes the bits; a service that polls the word asks for neither.
  * NOTIFY goes the other way: the hypervisor looks at that client's ioreq
  * slots (kernel/ioreq.c), at most BV_IOREQ_SLOTS of them per call.
  */
@@ -13,22 +15,47 @@
 #include "kernel/domctl.h"
 #include "kernel/evtchn.h"
 #include "kernel/ioreq.h"
+#include "kernel/platform.h"
 
 static uint64_t *pending; /* in the service's RAM, which outlives its clients */
 static uint8_t vector;
+static int gsi = -1; /* >= 0: notify by this vIOAPIC input instead of the vector */
 static struct domain *ports[BV_EVTCHN_PORTS]; /* under the control lock */
+
+/* BV_EVTCHN_NONE, a vector 32-255, or BV_EVTCHN_GSI | an input of the service's vIOAPIC. */
+static int how_ok(const struct domain *s, uint64_t how)
+{
+	if (how & BV_EVTCHN_GSI)
+		return s->plat && (how & ~(uint64_t)BV_EVTCHN_GSI) <= BV_EVTCHN_GSI_MAX;
+	return how == BV_EVTCHN_NONE || (how >= 32 && how <= 255);
+}
+
+/* BV_EVTCHN_RESET: the service takes its page back, once no port is bound. */
+static long evtchn_reset_page(void)
+{
+	if (!pending)
+		return -EINVAL;
+	for (unsigned int p = 0; p < BV_EVTCHN_PORTS; p++)
+		if (ports[p])
+			return -EBUSY;
+	evtchn_reset();
+	return 0;
+}
 
 long evtchn_setup(struct domain *s, uint64_t gpa, uint64_t vec, uint64_t a2)
 {
 	uint64_t *p;
 
 	(void)a2;
-	if (pending || vec < 32 || vec > 255 || gpa % sizeof(uint64_t))
+	if (vec == BV_EVTCHN_RESET)
+		return evtchn_reset_page();
+	if (pending || gpa % sizeof(uint64_t) || !how_ok(s, vec))
 		return -EINVAL;
 	p = s->env.mem_translate(s, gpa, sizeof(struct bv_evtchn_page));
 	if (!p)
 		return -EFAULT;
-	vector = (uint8_t)vec;
+	gsi = vec & BV_EVTCHN_GSI ? (int)(vec & ~BV_EVTCHN_GSI) : -1;
+	vector = gsi < 0 ? (uint8_t)vec : 0;
 	__atomic_store_n(&pending, p, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -65,7 +92,11 @@ void evtchn_raise(struct domain *c)
 
 	if (!p || !word)
 		return;
-	if (!(__atomic_fetch_or(word, bit, __ATOMIC_ACQ_REL) & bit))
+	if (__atomic_fetch_or(word, bit, __ATOMIC_ACQ_REL) & bit)
+		return;
+	if (gsi >= 0)
+		platform_pulse_gsi(c->service, (unsigned int)gsi);
+	else if (vector)
 		vlapic_set_irq(&c->service->vcpus[0]->lapic, vector, 0);
 }
 
@@ -79,6 +110,8 @@ void evtchn_unbind(struct domain *c)
 void evtchn_reset(void)
 {
 	__atomic_store_n(&pending, NULL, __ATOMIC_RELEASE);
+	gsi = -1;
+	vector = 0;
 	for (unsigned int p = 0; p < BV_EVTCHN_PORTS; p++)
 		ports[p] = NULL;
 }

@@ -191,6 +191,18 @@ void platform_destroy(struct domain *d)
 	d->plat = NULL;
 }
 
+void platform_pulse_gsi(struct domain *d, unsigned int gsi)
+{
+	uint64_t flags;
+
+	if (!d->plat)
+		return;
+	flags = spin_lock_irqsave(&d->dev_lock);
+	vioapic_set_irq(&d->plat->ioapic, gsi, 1);
+	vioapic_set_irq(&d->plat->ioapic, gsi, 0);
+	spin_unlock_irqrestore(&d->dev_lock, flags);
+}
+
 void platform_update(struct domain *d)
 {
 	uint64_t flags;

@@ -24,6 +24,8 @@ void platform_update(struct domain *d);
 int platform_pic_pending(struct domain *d);
 /* The 8259's INTA cycle under the device lock: the vector to inject. */
 uint8_t platform_pic_ack(struct domain *d);
+/* An edge on vIOAPIC input gsi (raised, then lowered) under the device lock; any CPU. */
+void platform_pulse_gsi(struct domain *d, unsigned int gsi);
 /* When the PIT next raises its interrupt (tsc_ns time), or 0. */
 uint64_t platform_next_event_ns(struct domain *d);
 

@@ -1,11 +1,14 @@
 #!/bin/sh
 # scripts/deps.sh: installs the Debian 12 packages that building, running and
 # testing bivisor need. Quick when everything is there; as root it runs
-# apt-get, otherwise it prints the exact sudo line and fails.
+# apt-get, otherwise it prints the exact sudo line and fails. gcc-12, libelf1,
+# libssl3 and zlib1g are what the kernel's kbuild tools (objtool, modpost,
+# sign-file) need to build bivisor.ko (scripts/guest-kmod.sh).
 set -eu
 PKGS="make gcc libc6-dev nasm python3 qemu-system-x86 grub-common grub-pc-bin acpica-tools
 grub-efi-amd64-bin xorriso mtools cpio libcmocka-dev clang-format bochs bochsbios vgabios ovmf
-gnu-efi binutils clang libclang-rt-14-dev"
+gnu-efi binutils clang libclang-rt-14-dev
+gcc-12 libelf1 libssl3 zlib1g"
 
 missing=""
 for p in $PKGS; do

@@ -10,7 +10,7 @@ root=$(mktemp -d "${TMPDIR:-/tmp}/bivisor-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/sbin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/lib/modules"
 cp "$B/debs/root/bin/busybox" "$root/bin/busybox"
-for app in sh mount insmod cat echo sleep poweroff dmesg nproc uptime grep sed ls mkdir md5sum head dd; do
+for app in sh mount insmod rmmod cat echo sleep poweroff dmesg nproc uptime grep sed ls mkdir md5sum head dd cut tr; do
 	ln -s busybox "$root/bin/$app"
 done
 cp "$init" "$root/init"

@@ -5,7 +5,10 @@
  * KVM_SET_USER_MEMORY_REGION do it): the service creates the domain, hands
  * over its own pages with BV_HC_MEMORY_POPULATE, loads the image into them
  * itself, sets the boot vCPU's registers and starts it. On destroy those
- * pages go back to the service domain, which never stopped owning them.
+ * pages go back to the service domain, which never stopped owning them:
+ * BV_HC_DOMAIN_DESTROY pauses a running client first, which waits (up to
+ * 100 ms) until none of its vCPUs is on a CPU, so when it returns the
+ * client's tables are gone and the service may reuse the pages at once.
  * Every field is checked by the hypervisor; the offsets are part of the ABI.
  */
 #ifndef PUBLIC_DOMCTL_H
@@ -29,7 +32,8 @@ struct bv_domain_create {
 /*
  * The client's COM1 (ports 0x3f8-0x3ff, IRQ 4) is not emulated by the
  * hypervisor but left free for the service's ioreq server, so the service's
- * own 16550 model (bvm's) is the domain's serial console.
+ * own 16550 model (bvm's) is the domain's serial console. Every other bit of
+ * flags is reserved: -EINVAL.
  */
 #define BV_DOMAIN_FORWARD_COM1 (1u << 0)
 _Static_assert(sizeof(struct bv_domain_create) == 48, "bv_domain_create");
@@ -96,7 +100,16 @@ struct bv_memory_map {
 };
 _Static_assert(sizeof(struct bv_memory_map) == 24, "bv_memory_map");
 
-/* BV_HC_DOMAIN_INFO: a domain's state as the hypervisor keeps it. */
+/*
+ * BV_HC_DOMAIN_INFO(domid, gpa, how): a client's state as the hypervisor
+ * keeps it (only the caller's own clients; the service itself and domains
+ * GRUB started are not listed). how = 0: client domid, -EINVAL if there is
+ * none. how = BV_DOMAIN_INFO_NEXT: the client with the smallest id greater
+ * than domid, -ENOENT when there is none; so a caller lists every client by
+ * starting from domid 0 and passing each answer's domid back. Ids are never
+ * reused while the hypervisor runs. Other values of how: -EINVAL.
+ */
+#define BV_DOMAIN_INFO_NEXT 1
 enum bv_domain_state {
 	BV_DOMAIN_CREATED = 0, /* made, not started */
 	BV_DOMAIN_RUNNING = 1,
@@ -113,7 +126,8 @@ struct bv_domain_info {
 	uint64_t mem;		/* 16 */
 	uint64_t populated;	/* 24: pages given so far */
 	char name[BV_NAME_LEN]; /* 32 */
+	uint64_t cpu_ns; /* 64: CPU time its vCPUs have run, summed (the scheduler's count) */
 };
-_Static_assert(sizeof(struct bv_domain_info) == 64, "bv_domain_info");
+_Static_assert(sizeof(struct bv_domain_info) == 72, "bv_domain_info");
 
 #endif

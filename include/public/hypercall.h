@@ -40,7 +40,7 @@
  */
 enum bv_hypercall {
 	BV_HC_VERSION = 0,	   /* any: returns BV_ABI_VERSION */
-	BV_HC_EVTCHN_SETUP = 1,	   /* svc: (gpa of struct bv_evtchn_page, vector 32-255) */
+	BV_HC_EVTCHN_SETUP = 1,	   /* svc: (gpa of struct bv_evtchn_page, vector or GSI) */
 	BV_HC_EVTCHN_BIND = 2,	   /* svc: (domid): a port for that client's events */
 	BV_HC_EVTCHN_NOTIFY = 3,   /* svc: (port): look at that client's ioreq slots */
 	BV_HC_DOMAIN_CREATE = 4,   /* svc: (gpa of struct bv_domain_create): the domid */
@@ -49,13 +49,13 @@ enum bv_hypercall {
 	BV_HC_DOMAIN_START = 7,	   /* svc: (domid) */
 	BV_HC_DOMAIN_PAUSE = 8,	   /* svc: (domid) */
 	BV_HC_DOMAIN_UNPAUSE = 9,  /* svc: (domid) */
-	BV_HC_DOMAIN_DESTROY = 10, /* svc: (domid): ends it if it runs, frees it */
+	BV_HC_DOMAIN_DESTROY = 10, /* svc: (domid): ends it if it runs, frees it; see domctl.h */
 	BV_HC_IOREQ_SERVER = 11,   /* svc: (gpa of struct bv_ioreq_server) */
 	BV_HC_SET_IRQ = 12,	   /* svc: (domid, line 0-23, level 0/1): its vIOAPIC input */
 	BV_HC_MEMORY_READ = 13,	   /* svc: (gpa of struct bv_memory_copy) */
 	BV_HC_MEMORY_WRITE = 14,   /* svc: (gpa of struct bv_memory_copy) */
 	BV_HC_MEMORY_MAP = 15,	   /* svc: (gpa of struct bv_memory_map) */
-	BV_HC_DOMAIN_INFO = 16,	   /* svc: (domid, gpa of struct bv_domain_info) */
+	BV_HC_DOMAIN_INFO = 16,	   /* svc: (domid, gpa of struct bv_domain_info, 0 or NEXT) */
 	BV_HC_COUNT
 };
 
