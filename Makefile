@@ -150,9 +150,14 @@ $(B)/guest/bivisor.ko: $(B)/guest/bzImage scripts/guest-kmod.sh guest-tools/linu
 		guest-tools/linux/Kbuild guest-tools/linux/stdint.h $(wildcard include/public/*.h)
 	@B=$(B) scripts/guest-kmod.sh
 dom0: $(B)/dom0/initrd.gz
+# It also holds bvm (static), netpeer, a Linux domU (build/guest's kernel and
+# initramfs) and tests/dom0/run.sh, whose scenarios the dom0-* tests pick.
 $(B)/dom0/initrd.gz: $(B)/guest/bivisor.ko guest-tools/linux/bvtest.c tests/dom0/init \
-		scripts/mkdom0.sh scripts/mkinitramfs.sh $(wildcard include/public/*.h)
-	@B=$(B) scripts/mkdom0.sh $@
+		scripts/mkdom0.sh scripts/mkinitramfs.sh $(wildcard include/public/*.h) \
+		$(B)/bvm-static $(B)/lab/netpeer $(B)/guest/initrd.gz tests/dom0/run.sh
+	@B=$(B) scripts/mkdom0.sh $@ $(B)/bvm-static:/bin/bvm $(B)/lab/netpeer:/bin/netpeer \
+		$(B)/guest/bzImage:/domu/bzImage $(B)/guest/initrd.gz:/domu/initrd.gz \
+		tests/dom0/run.sh:/dom0/run.sh
 $(B)/bvm-static: $(patsubst %.c,$(B)/host/%.o,$(BVM_SRC))
 	$(CC) -static -pthread $^ -o $@
 lab: $(B)/lab/initrd.gz

@@ -64,6 +64,20 @@ static void timer_format(char *buf, size_t len, const struct vlapic *l, uint64_t
 		fmt_snprintf(buf, len, "%lu us late", tsc_to_ns(now - due) / 1000);
 }
 
+/* The kinds of v's exits that happened, with their counts. */
+static void show_exit_kinds(const struct vcpu *v)
+{
+	char line[256];
+	unsigned int n = 0;
+
+	line[0] = '\0';
+	for (int k = 0; k < VM_EXIT_NR_KINDS; k++)
+		if (v->exits[k] && n < sizeof(line))
+			n += (unsigned int)fmt_snprintf(line + n, sizeof(line) - n, " %s %lu",
+							exit_kind_name(k), v->exits[k]);
+	printk("    exits:%s\n", n ? line : " none");
+}
+
 /*
  * What a stall needs: where each vCPU is (a running one's RIP is the one at its last
  * exit, read without stopping it), what its vLAPIC holds and when its timer fires.
@@ -80,6 +94,7 @@ static void show_vcpu(struct vcpu *v, uint64_t now)
 	       "credit %ld us, %lu exits, %lu timer irqs\n",
 	       v->id, state_names[v->state], wait_names[v->wait], v->cpu, ms(v->run_ns),
 	       v->switches, v->migrations, sched_credit_balance(v) / 1000, exits, l->timer_fired);
+	show_exit_kinds(v);
 	vectors_format(irr, sizeof(irr), l->irr);
 	vectors_format(isr, sizeof(isr), l->isr);
 	timer_format(timer, sizeof(timer), l, now);
