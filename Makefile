@@ -154,8 +154,10 @@ dom0: $(B)/dom0/initrd.gz
 # initramfs) and tests/dom0/run.sh, whose scenarios the dom0-* tests pick.
 $(B)/dom0/initrd.gz: $(B)/guest/bivisor.ko guest-tools/linux/bvtest.c tests/dom0/init \
 		scripts/mkdom0.sh scripts/mkinitramfs.sh $(wildcard include/public/*.h) \
-		$(B)/bvm-static $(B)/lab/netpeer $(B)/guest/initrd.gz tests/dom0/run.sh
+		$(B)/bvm-static $(B)/lab/netpeer $(B)/guest/initrd.gz tests/dom0/run.sh \
+		$(B)/guests/virtio_blk.elf
 	@B=$(B) scripts/mkdom0.sh $@ $(B)/bvm-static:/bin/bvm $(B)/lab/netpeer:/bin/netpeer \
+		$(B)/guests/virtio_blk.elf:/domu/virtio_blk.elf \
 		$(B)/guest/bzImage:/domu/bzImage $(B)/guest/initrd.gz:/domu/initrd.gz \
 		tests/dom0/run.sh:/dom0/run.sh
 $(B)/bvm-static: $(patsubst %.c,$(B)/host/%.o,$(BVM_SRC))

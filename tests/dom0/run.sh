@@ -7,6 +7,7 @@
 #   pair   two Linux domUs joined by one socket pair, pinging each other
 #   kill   a domU whose bvm is killed (SIGKILL) while it runs: the domU alone
 #          is destroyed, with a line, and the service guest goes on
+#   blk    a small domU, the virtio_blk test guest, whose disk bvm serves
 #   shell  nothing: an interactive shell (make run-dom0 uses domu)
 # The domU is build/guest's Debian kernel and initramfs (tests/lab/linux-init).
 K=/domu/bzImage
@@ -19,8 +20,7 @@ disk() { # a 4 MiB image whose first 4 KiB have a known md5 (f20e6aca...)
 	yes bivisor-disk | head -c 4096 | dd of="$1" conv=notrunc 2>/dev/null
 }
 
-# bvm NAME ARGS...: one domU served by bvm in this guest
-bvm_domu() {
+domu() {
 	name=$1
 	shift
 	bvm run --accel bivisor --name "$name" --kernel $K --initrd $R --mem 128M --cpus 1 "$@"
@@ -35,16 +35,21 @@ domu() {
 	echo "DOM0: domU's virtio console said: $(cat /tmp/vcon.out 2>/dev/null)"
 }
 
+# Two domUs at once write to this console: each gets its own file, shown after.
 pair() {
 	netpeer --pair bvm run --accel bivisor --name left --kernel $K --initrd $R --mem 128M \
-		--net socket=3 --cmdline "$CMD guestip=10.0.2.15 peerip=10.0.2.2 linger=10" -- \
+		--console file=/tmp/left.log --net socket=3 \
+		--cmdline "$CMD guestip=10.0.2.15 peerip=10.0.2.2 linger=10" -- \
 		bvm run --accel bivisor --name right --kernel $K --initrd $R --mem 128M \
-		--net socket=3 --cmdline "$CMD guestip=10.0.2.2 peerip=10.0.2.15 linger=10"
+		--console file=/tmp/right.log --net socket=3 \
+		--cmdline "$CMD guestip=10.0.2.2 peerip=10.0.2.15 linger=10"
 	echo "DOM0: the pair exited with status $?"
+	for d in left right; do sed "s/^/DOM0: $d: /" /tmp/$d.log; done
 }
 
 kill_bvm() {
-	bvm_domu victim --cmdline "$CMD rdinit=/bin/sleep -- 1000" &
+	bvm run --accel bivisor --name victim --kernel $K --initrd $R --mem 128M \
+		--cmdline "$CMD rdinit=/bin/sleep -- 1000" &
 	pid=$!
 	sleep 8
 	echo "DOM0: killing bvm $pid (SIGKILL)"
@@ -53,8 +58,16 @@ kill_bvm() {
 	echo "DOM0: bvm ended with status $?; the service guest goes on"
 }
 
+blk() {
+	dd if=/dev/zero of=/tmp/disk.img bs=1M count=1 2>/dev/null
+	bvm run --accel bivisor --name blk --kernel /domu/virtio_blk.elf --mem 16M \
+		--disk /tmp/disk.img
+	echo "DOM0: bvm exited with status $?"
+}
+
 case "$scenario" in
 domu) domu ;;
+blk) blk ;;
 pair) pair ;;
 kill) kill_bvm ;;
 shell | "") exec /bin/sh ;;
