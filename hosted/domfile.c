@@ -577,6 +577,7 @@ void domfile_to_options(const struct domfile *d, struct bvm_options *o)
 				   .vconsole = "none",
 				   .ndisks = d->ndisks,
 				   .nnets = d->nnets };
+	snprintf(o->name, sizeof(o->name), "%s", d->name);
 	memcpy(o->disks, d->disks, sizeof(o->disks));
 	memcpy(o->nets, d->nets, sizeof(o->nets));
 }

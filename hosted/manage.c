@@ -220,12 +220,6 @@ static int create_check(struct domfile *d, const char *file)
 			fprintf(stderr, "bvm: %s\n", err);
 		return -1;
 	}
-	if (!strcmp(d->accel, "bivisor"))
-		return fprintf(stderr,
-			       "bvm: %s:%u: accel 'bivisor': bvm create cannot start a "
-			       "domain on /dev/bivisor yet\n",
-			       file, d->line[DF_ACCEL]),
-		       -1;
 	fd = mgmt_connect(d->name);
 	if (fd < 0)
 		return 0;
@@ -244,8 +238,10 @@ static int cmd_create(const struct verb_args *a)
 
 	if (create_check(&d, a->operand))
 		return BVM_EXIT_BAD_INPUT;
+	if (strcmp(a->accel, "kvm")) /* --accel bivisor on the command line wins over the file */
+		d.accel = a->accel;
 	domfile_to_options(&d, &o);
-	o.accel = bvm_accel_by_name("kvm");
+	o.accel = bvm_accel_by_name(d.accel);
 	if (!o.accel || inputs_open(&vm, &o, &in))
 		return BVM_EXIT_BAD_INPUT;
 	return control_start(&d, &vm, &o, &in, a->attach);

@@ -17,7 +17,6 @@
 #include "include/public/bivisor_dev.h"
 
 #define BIVISOR_DEV "/dev/bivisor"
-#define DOMID_SCAN 64 /* domids looked at by list and by name (the hypervisor has 16) */
 
 static int bv_open(void)
 {
@@ -31,16 +30,6 @@ static int bv_open(void)
 	return fd;
 }
 
-static int bv_info(int fd, uint32_t domid, struct bv_domain_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->domid = domid;
-	if (ioctl(fd, BIVISOR_INFO, info) < 0)
-		return -1;
-	info->name[BV_NAME_LEN - 1] = '\0';
-	return 0;
-}
-
 static const char *bv_state(uint32_t state)
 {
 	static const char *const names[] = { [BV_DOMAIN_CREATED] = "created",
@@ -52,21 +41,34 @@ static const char *bv_state(uint32_t state)
 	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "unknown";
 }
 
-/* The hypervisor keeps no CPU time, weight or cap in bv_domain_info: '-'. */
+/* The client after info->domid (0: the first) into info; -1 after the last. */
+static int bv_next(int fd, struct bv_domain_info *info)
+{
+	uint32_t after = info->domid;
+
+	memset(info, 0, sizeof(*info));
+	info->domid = after;
+	if (ioctl(fd, BIVISOR_INFO_NEXT, info) < 0)
+		return -1;
+	info->name[BV_NAME_LEN - 1] = '\0';
+	return 0;
+}
+
+/* The service's clients as the hypervisor keeps them; weight and cap are bvm's: '-'. */
 int bivisor_list(void)
 {
-	struct bv_domain_info info;
+	struct bv_domain_info info = { .domid = 0 };
+	char secs[24];
 	int fd = bv_open();
 
 	if (fd < 0)
 		return BVM_EXIT_ENV;
 	printf("%-20s %7s %6s %5s %-8s %8s %6s %4s\n", "Name", "ID", "Mem", "VCPUs", "State",
 	       "Time(s)", "Weight", "Cap");
-	for (uint32_t id = 0; id < DOMID_SCAN; id++) {
-		if (bv_info(fd, id, &info))
-			continue;
-		printf("%-20s %7u %6llu %5u %-8s %8s %6s %4s\n", info.name, id,
-		       (unsigned long long)(info.mem >> 20), info.vcpus, bv_state(info.state), "-",
+	while (!bv_next(fd, &info)) {
+		snprintf(secs, sizeof(secs), "%.1f", info.cpu_ns / 1e9);
+		printf("%-20s %7u %6llu %5u %-8s %8s %6s %4s\n", info.name, info.domid,
+		       (unsigned long long)(info.mem >> 20), info.vcpus, bv_state(info.state), secs,
 		       "-", "-");
 	}
 	close(fd);
@@ -75,11 +77,11 @@ int bivisor_list(void)
 
 static int bv_find(int fd, const char *name, uint32_t *domid)
 {
-	struct bv_domain_info info;
+	struct bv_domain_info info = { .domid = 0 };
 
-	for (uint32_t id = 0; id < DOMID_SCAN; id++) {
-		if (!bv_info(fd, id, &info) && !strcmp(info.name, name)) {
-			*domid = id;
+	while (!bv_next(fd, &info)) {
+		if (!strcmp(info.name, name)) {
+			*domid = info.domid;
 			return 0;
 		}
 	}

@@ -7,12 +7,15 @@
 #   pair   two Linux domUs joined by one socket pair, pinging each other
 #   kill   a domU whose bvm is killed (SIGKILL) while it runs: the domU alone
 #          is destroyed, with a line, and the service guest goes on
+#   verbs  bvm create from a domain file, then list, pause, unpause, console
+#          and destroy through /dev/bivisor, and bad domain files refused
 #   blk    a small domU, the virtio_blk test guest, whose disk bvm serves
 #   shell  nothing: an interactive shell (make run-dom0 uses domu)
 # The domU is build/guest's Debian kernel and initramfs (tests/lab/linux-init).
 K=/domu/bzImage
 R=/domu/initrd.gz
 CMD="console=ttyS0 quiet panic=-1"
+mkdir -p /run # a real system has it: bvm create keeps its sockets in /run/bvm
 scenario=$(sed -n 's/.*\<dom0=\([^ ]*\).*/\1/p' /proc/cmdline)
 
 disk() { # a 4 MiB image whose first 4 KiB have a known md5 (f20e6aca...)
@@ -65,7 +68,43 @@ blk() {
 	echo "DOM0: bvm exited with status $?"
 }
 
+# bvm's management verbs on the hypervisor's domains (README "Managing domains").
+verbs() {
+	cat >/tmp/web.cfg <<-EOF
+		# a Linux domU served by bvm in this service guest
+		name = "web"
+		memory = 128
+		vcpus = 1
+		kernel = "$K"
+		ramdisk = "$R"
+		cmdline = "$CMD hold=60"
+		accel = "bivisor"
+	EOF
+	bvm create /tmp/web.cfg
+	echo "DOM0: create: status $?"
+	n=0
+	until bvm console web </dev/null | grep -q "GUEST: holding" || [ $n -ge 90 ]; do
+		sleep 1
+		n=$((n + 1))
+	done
+	bvm list --accel bivisor | sed 's/^/DOM0: list: /'
+	bvm pause --accel bivisor web && bvm list --accel bivisor | grep web | sed 's/^/DOM0: paused: /'
+	bvm unpause --accel bivisor web && bvm list --accel bivisor | grep web | sed 's/^/DOM0: unpaused: /'
+	bvm console web </dev/null | grep "GUEST: init" | sed 's/^/DOM0: console: /'
+	bvm destroy --accel bivisor web
+	echo "DOM0: destroy: status $?"
+	sleep 1
+	echo "DOM0: after destroy: $(bvm list --accel bivisor | grep -c web) listed"
+	printf 'name = "bad"\nmemroy = 64\n' >/tmp/bad.cfg
+	bvm create /tmp/bad.cfg 2>&1 | sed 's/^/DOM0: bad file: /'
+	printf 'name = "bad"\nkernel = "/no/such"\naccel = "bivisor"\n' >/tmp/bad2.cfg
+	bvm create /tmp/bad2.cfg 2>&1 | sed 's/^/DOM0: bad file: /'
+	printf 'name = "big"\nmemory = 4000\nkernel = "%s"\naccel = "bivisor"\n' "$K" >/tmp/big.cfg
+	bvm create /tmp/big.cfg 2>&1 | sed 's/^/DOM0: bad file: /'
+}
+
 case "$scenario" in
+verbs) verbs ;;
 domu) domu ;;
 blk) blk ;;
 pair) pair ;;
