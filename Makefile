@@ -80,6 +80,19 @@ run-linux: deps
 	qemu-system-x86_64 $(QEMU_ACCEL) -smp 2 -m 1G -cdrom $(B)/bivisor-linux.iso -nographic \
 		-serial mon:stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=1 || true
 
+# `make run-dom0`: Debian's Linux as the service domain (role=service) with
+# bivisor.ko and bvm; it starts a Linux domU from tests/dom0/domu.cfg whose
+# virtio disk and network bvm serves, and shows its console (tests/dom0/run.sh).
+DOM0_MODULES = "$(B)/guest/bzImage:name=dom0 mem=768M vcpus=2 role=service initrd=dom0-rd cmdline=\"console=ttyS0 quiet panic=-1 dom0=demo\"" \
+	$(B)/dom0/initrd.gz:name=dom0-rd
+.PHONY: run-dom0
+run-dom0: deps
+	@$(MAKE) --no-print-directory all dom0
+	scripts/mkiso.sh $(B)/bivisor-dom0.iso "$(RUN_CMDLINE)" $(DOM0_MODULES)
+	@echo "bivisor with a Linux service guest in QEMU. Quit with Ctrl-A then X; debug keys: h."
+	qemu-system-x86_64 $(QEMU_ACCEL) -smp 2 -m 2G -cdrom $(B)/bivisor-dom0.iso -nographic \
+		-serial mon:stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=1 || true
+
 # `make usb DEV=/dev/sdX [IMAGE=iso|esp] [YES=1]`: bivisor on a USB stick for a
 # real PC (docs/bare-metal.md); without YES=1 it only says what it would do.
 .PHONY: usb
@@ -155,11 +168,11 @@ dom0: $(B)/dom0/initrd.gz
 $(B)/dom0/initrd.gz: $(B)/guest/bivisor.ko guest-tools/linux/bvtest.c tests/dom0/init \
 		scripts/mkdom0.sh scripts/mkinitramfs.sh $(wildcard include/public/*.h) \
 		$(B)/bvm-static $(B)/lab/netpeer $(B)/guest/initrd.gz tests/dom0/run.sh \
-		$(B)/guests/virtio_blk.elf
+		$(B)/guests/virtio_blk.elf tests/dom0/domu.cfg
 	@B=$(B) scripts/mkdom0.sh $@ $(B)/bvm-static:/bin/bvm $(B)/lab/netpeer:/bin/netpeer \
 		$(B)/guests/virtio_blk.elf:/domu/virtio_blk.elf \
 		$(B)/guest/bzImage:/domu/bzImage $(B)/guest/initrd.gz:/domu/initrd.gz \
-		tests/dom0/run.sh:/dom0/run.sh
+		tests/dom0/run.sh:/dom0/run.sh tests/dom0/domu.cfg:/dom0/domu.cfg
 $(B)/bvm-static: $(patsubst %.c,$(B)/host/%.o,$(BVM_SRC))
 	$(CC) -static -pthread $^ -o $@
 lab: $(B)/lab/initrd.gz

@@ -10,7 +10,9 @@
 #   verbs  bvm create from a domain file, then list, pause, unpause, console
 #          and destroy through /dev/bivisor, and bad domain files refused
 #   blk    a small domU, the virtio_blk test guest, whose disk bvm serves
-#   shell  nothing: an interactive shell (make run-dom0 uses domu)
+#   demo   make run-dom0: bvm create -c of /dom0/domu.cfg, a domain file, with
+#          the domU's console on this one
+#   shell  nothing: an interactive shell
 # The domU is build/guest's Debian kernel and initramfs (tests/lab/linux-init).
 K=/domu/bzImage
 R=/domu/initrd.gz
@@ -103,8 +105,18 @@ verbs() {
 	bvm create /tmp/big.cfg 2>&1 | sed 's/^/DOM0: bad file: /'
 }
 
+demo() {
+	disk /tmp/disk.img
+	echo "DOM0: the service guest starts its domU: bvm create -c /dom0/domu.cfg"
+	cat /dom0/domu.cfg
+	netpeer --arp bvm create -c /dom0/domu.cfg
+	echo "DOM0: the domU ended (bvm create: status $?); bvm list --accel bivisor:"
+	bvm list --accel bivisor
+}
+
 case "$scenario" in
 verbs) verbs ;;
+demo) demo ;;
 domu) domu ;;
 blk) blk ;;
 pair) pair ;;
