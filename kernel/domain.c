@@ -13,6 +13,7 @@
 #include "drivers/firmware/loader.h"
 #include "kernel/domain.h"
 #include "kernel/exit.h"
+#include "kernel/fpu.h"
 #include "kernel/guest_console.h"
 #include "kernel/mm.h"
 #include "kernel/panic.h"
@@ -227,6 +228,7 @@ static int domain_add_vcpu(struct domain *d)
 	v->dom = d;
 	v->id = d->nvcpus;
 	v->state = VCPU_PAUSED; /* until the scheduler takes it */
+	fpu_vcpu_init(v);
 	err = virt->vcpu_init(v);
 	if (err) {
 		virt->vcpu_destroy(v);

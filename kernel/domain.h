@@ -43,8 +43,17 @@ enum vcpu_wait {
 			   interrupt wakes it */
 };
 
+/*
+ * A vCPU's x87 and SSE state while it is off its CPU: the 512-byte FXSAVE
+ * image (Intel SDM vol. 1 10.5.1), 16-byte aligned inside fpu_raw. Guests
+ * see neither XSAVE nor AVX (drivers/cpu_policy.c), so x87, MXCSR and
+ * XMM0-15 are all the state two guests on one CPU could share.
+ */
+#define VCPU_FPU_SIZE 512
+
 struct vcpu {
 	struct domain *dom;
+	uint8_t fpu_raw[VCPU_FPU_SIZE + 16];
 	unsigned int id;
 	unsigned int cpu; /* the CPU it runs on, or whose run queue holds it, or ran on last */
 	enum vcpu_state state;

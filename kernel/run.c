@@ -21,6 +21,7 @@
 #include "kernel/domain.h"
 #include "kernel/domctl.h"
 #include "kernel/exit.h"
+#include "kernel/fpu.h"
 #include "kernel/ioreq.h"
 #include "kernel/mm.h"
 #include "kernel/panic.h"
@@ -201,7 +202,9 @@ static struct vcpu *run_one(struct vcpu *v, unsigned int cpu, struct run_queue *
 	enum sched_put put;
 
 	rq->switch_ns += tsc_to_ns(t1 - t0);
+	fpu_load(v);
 	run_slice(v, rq, t1 + tsc_from_ns(sched_slice_ns(v)));
+	fpu_save(v);
 	t0 = rdtsc();
 	put = sched_put(v, cpu, tsc_to_ns(t0 - t1));
 	if (put == SCHED_PUT_FINISHED)
@@ -219,6 +222,7 @@ void run_loop(void)
 
 	if (run_enable_cpu()) /* the BSP enabled it first, so this is a broken CPU */
 		panic("%s: cannot enable it on cpu%u", virt->name, cpu);
+	fpu_cpu_init();
 	while (!started)
 		cpu_relax();
 	for (;;) {

@@ -8,7 +8,8 @@
 #   kill   a domU whose bvm is killed (SIGKILL) while it runs: the domU alone
 #          is destroyed, with a line, and the service guest goes on
 #   verbs  bvm create from a domain file, then list, pause, unpause, console
-#          and destroy through /dev/bivisor, and bad domain files refused
+#          and destroy through /dev/bivisor, bad domain files refused, then
+#          the kill scenario
 #   blk    a small domU, the virtio_blk test guest, whose disk bvm serves
 #   demo   make run-dom0: bvm create -c of /dom0/domu.cfg, a domain file, with
 #          the domU's console on this one
@@ -103,6 +104,7 @@ verbs() {
 	bvm create /tmp/bad2.cfg 2>&1 | sed 's/^/DOM0: bad file: /'
 	printf 'name = "big"\nmemory = 4000\nkernel = "%s"\naccel = "bivisor"\n' "$K" >/tmp/big.cfg
 	bvm create /tmp/big.cfg 2>&1 | sed 's/^/DOM0: bad file: /'
+	kill_bvm
 }
 
 demo() {
