@@ -4,8 +4,8 @@
  * --accel names (hosted/accel.h; kvm: hosted/kvm.c, bivisor: hosted/bivisor.c)
  * with bvm's memory, the devices and the ranges bvm serves, the guest
  * loaded with the loaders of drivers/firmware/ (the same code the Type-1
- * kernel uses), the run (hosted/run.c). `bvm doctor` is hosted/doctor.c; create, list and the other management verbs are
- * hosted/manage.c.
+ * kernel uses), the run (hosted/run.c). `bvm doctor` is hosted/doctor.c; create, list and the other
+ * management verbs are hosted/manage.c.
  */
 #include <ctype.h>
 #include <errno.h>
