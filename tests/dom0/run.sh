@@ -13,7 +13,7 @@
 #   blk    a small domU, the virtio_blk test guest, whose disk bvm serves
 #   demo   make run-dom0: bvm create -c of /dom0/domu.cfg, a domain file, with
 #          the domU's console on this one
-#   shell  nothing: an interactive shell
+#   shell  an interactive shell (no dom0= word: nothing)
 # The domU is build/guest's Debian kernel and initramfs (tests/lab/linux-init).
 K=/domu/bzImage
 R=/domu/initrd.gz
@@ -123,6 +123,7 @@ domu) domu ;;
 blk) blk ;;
 pair) pair ;;
 kill) kill_bvm ;;
-shell | "") exec /bin/sh ;;
+shell) exec /bin/sh ;;
+"") ;; # no scenario: the init only loads the module and runs bvtest
 *) echo "DOM0: unknown scenario '$scenario'" ;;
 esac
