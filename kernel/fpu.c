@@ -14,8 +14,6 @@
 #include "kernel/fpu.h"
 #include "lib/string.h"
 
-#define CR0_TS (1ul << 3)
-#define CR4_OSFXSR (1ul << 9)
 #define FX_FCW 0    /* x87 control word */
 #define FX_MXCSR 24 /* SSE control and status */
 
@@ -26,12 +24,8 @@ static void *area(struct vcpu *v)
 
 void fpu_cpu_init(void)
 {
-	uint64_t cr0, cr4;
-
-	asm volatile("mov %%cr0, %0" : "=r"(cr0));
-	asm volatile("mov %0, %%cr0" : : "r"(cr0 & ~CR0_TS));
-	asm volatile("mov %%cr4, %0" : "=r"(cr4));
-	asm volatile("mov %0, %%cr4" : : "r"(cr4 | CR4_OSFXSR)); /* FXSAVE covers XMM0-15 */
+	write_cr0(read_cr0() & ~CR0_TS);
+	write_cr4(read_cr4() | CR4_OSFXSR); /* FXSAVE covers XMM0-15 */
 }
 
 void fpu_vcpu_init(struct vcpu *v)

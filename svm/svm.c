@@ -23,15 +23,6 @@
 static hpa_t hsave_area[MAX_CPUS], host_area[MAX_CPUS];
 static hpa_t iopm_pa, msrpm_pa;
 static uint32_t asid_count, next_asid = 1;
-/*
- * CPUID 0x8000000a EDX bits bivisor uses where the CPU has them (APM vol. 2
- * 15.14.4 pause filter, 15.16.1 TLB_CONTROL's flush of one ASID).
- */
-#define SVM_FEAT_NRIP (1u << 3)
-#define SVM_FEAT_FLUSH_ASID (1u << 6)
-#define SVM_FEAT_PAUSE_FILTER (1u << 10)
-#define PAUSE_FILTER_COUNT 3000 /* PAUSEs in a row before an exit, as KVM's default */
-static uint32_t features;	/* of the above, those in use */
 static int asid_wrapped;
 
 /* What bivisor intercepts in every guest: the table a student edits. */
@@ -76,6 +67,7 @@ static void print_features(uint32_t edx)
 
 static int svm_global_init(void)
 {
+	struct cpuid_regs leaf;
 	iopm_pa = frame_alloc_contig(IOPM_PAGES, 1);
 	msrpm_pa = frame_alloc_contig(MSRPM_PAGES, 1);
 	if (!iopm_pa || !msrpm_pa)
@@ -83,22 +75,21 @@ static int svm_global_init(void)
 	/* every port and every MSR is intercepted; the policies live in kernel/ */
 	memset(hpa_to_virt(iopm_pa), 0xff, IOPM_PAGES * PAGE_SIZE);
 	memset(hpa_to_virt(msrpm_pa), 0xff, MSRPM_PAGES * PAGE_SIZE);
-	asid_count = cpuid(0x8000000a, 0).ebx;
-	print_features(cpuid(0x8000000a, 0).edx);
-	features = cpuid(0x8000000a, 0).edx &
-		   (SVM_FEAT_NRIP | SVM_FEAT_FLUSH_ASID | SVM_FEAT_PAUSE_FILTER);
+	leaf = cpuid(0x8000000a, 0);
+	asid_count = leaf.ebx;
+	print_features(leaf.edx);
+	svm_features = leaf.edx & (SVM_FEAT_NRIP | SVM_FEAT_FLUSH_ASID | SVM_FEAT_PAUSE_FILTER);
 	if (opts.nrip_off)
-		features &= ~SVM_FEAT_NRIP;
-	svm_nrip_save = !!(features & SVM_FEAT_NRIP);
+		svm_features &= ~SVM_FEAT_NRIP;
 	pr_info("svm: uses%s%s\n",
-		features & SVM_FEAT_FLUSH_ASID ? " flush-by-ASID (TLB_CONTROL 3)"
-					       : " full TLB flushes",
-		features & SVM_FEAT_PAUSE_FILTER ? ", the pause filter (3000 PAUSEs)" : "");
+		svm_features & SVM_FEAT_FLUSH_ASID ? " flush-by-ASID (TLB_CONTROL 3)"
+						   : " full TLB flushes",
+		svm_features & SVM_FEAT_PAUSE_FILTER ? ", the pause filter (3000 PAUSEs)" : "");
 	pr_info("svm: %u ASIDs, NRIP save %s, decode assists %s\n", asid_count,
-		svm_nrip_save	? "used"
-		: opts.nrip_off ? "off (nrip=off)"
-				: "no",
-		cpuid(0x8000000a, 0).edx & (1u << 7) ? "yes" : "no");
+		svm_features & SVM_FEAT_NRIP ? "used"
+		: opts.nrip_off		     ? "off (nrip=off)"
+					     : "no",
+		leaf.edx & (1u << 7) ? "yes" : "no");
 	return 0;
 }
 
@@ -192,7 +183,7 @@ static int svm_vcpu_init(struct vcpu *v)
 	}
 	c = &sv->vmcb->ctl;
 	c->intercept_misc1 = intercepts.misc1;
-	if (features & SVM_FEAT_PAUSE_FILTER) { /* a spinning vCPU exits and yields */
+	if (svm_features & SVM_FEAT_PAUSE_FILTER) { /* a spinning vCPU exits and yields */
 		c->intercept_misc1 |= INTERCEPT_PAUSE;
 		c->pause_count = PAUSE_FILTER_COUNT;
 	}
@@ -318,7 +309,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 
 	c->tlb_control = gpt_tlb_stale(&v->dom->gpt, &sv->npt_gen) | !sv->launched | asid_wrapped |
 			 (sv->last_cpu != cpu);
-	if (c->tlb_control && (features & SVM_FEAT_FLUSH_ASID) && !asid_wrapped)
+	if (c->tlb_control && (svm_features & SVM_FEAT_FLUSH_ASID) && !asid_wrapped)
 		c->tlb_control = 3; /* this ASID's entries only */
 	c->clean = 0;
 	sv->last_cpu = cpu;

@@ -27,6 +27,15 @@ void svm_vmrun(uint64_t vmcb_pa, uint64_t *gprs, uint64_t host_area_pa);
 int svm_domain_init(struct domain *d);
 void svm_domain_destroy(struct domain *d);
 void svm_decode_exit(struct vcpu *v, struct vm_exit *e);
-extern int svm_nrip_save; /* the CPU stores the next RIP in the VMCB (APM 15.7.1) */
+/*
+ * CPUID 0x8000000a EDX bits bivisor uses where the CPU has them (AMD APM
+ * vol. 2 15.7.1 NRIP save, 15.16.1 TLB_CONTROL's flush of one ASID, 15.14.4
+ * pause filter); svm_features holds those in use, set once by svm/svm.c.
+ */
+#define SVM_FEAT_NRIP (1u << 3)
+#define SVM_FEAT_FLUSH_ASID (1u << 6)
+#define SVM_FEAT_PAUSE_FILTER (1u << 10)
+#define PAUSE_FILTER_COUNT 3000 /* PAUSEs in a row before an exit, as KVM's default */
+extern uint32_t svm_features;
 
 #endif

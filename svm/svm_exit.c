@@ -45,12 +45,14 @@ static void decode_exception(struct svm_vcpu *sv, struct vm_exit *e, unsigned in
 	e->exc.cr2 = vector == 14 ? sv->vmcb->ctl.exit_info2 : 0;
 }
 
-int svm_nrip_save; /* CPUID 0x8000000a EDX bit 3, set by svm/svm.c */
+uint32_t svm_features; /* SVM_FEAT_* in use, set by svm/svm.c */
 
 /* The length of an intercepted instruction from nRIP, or 0: unknown here. */
 static unsigned int nrip_len(const struct svm_vcpu *sv)
 {
-	return svm_nrip_save ? (unsigned int)(sv->vmcb->ctl.next_rip - sv->vmcb->save.rip) : 0;
+	return (svm_features & SVM_FEAT_NRIP)
+		       ? (unsigned int)(sv->vmcb->ctl.next_rip - sv->vmcb->save.rip)
+		       : 0;
 }
 
 void svm_decode_exit(struct vcpu *v, struct vm_exit *e)

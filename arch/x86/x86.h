@@ -19,6 +19,8 @@
 #define EFER_NXE (1u << 11)
 #define EFER_SVME (1u << 12)
 
+#define CR0_TS (1ul << 3)
+#define CR4_OSFXSR (1ul << 9)
 #define CR4_VMXE (1ul << 13)
 #define RFLAGS_IF (1ull << 9)
 
@@ -91,6 +93,11 @@ static inline uint64_t read_cr0(void)
 	return v;
 }
 
+static inline void write_cr0(uint64_t v)
+{
+	asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
 static inline uint64_t read_cr2(void)
 {
 	uint64_t v;
@@ -118,6 +125,11 @@ static inline uint64_t read_cr4(void)
 
 	asm volatile("mov %%cr4, %0" : "=r"(v));
 	return v;
+}
+
+static inline void write_cr4(uint64_t v)
+{
+	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 
 static inline void cpu_relax(void)
