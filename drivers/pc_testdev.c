@@ -51,7 +51,7 @@ int pc_testdev_reg_write(void *dev, uint64_t offset, unsigned int size, uint64_t
 		unsigned int shift = 8 * (unsigned int)(offset + i);
 
 		t->reg = (t->reg & ~(0xffu << shift)) | (uint32_t)((value >> (8 * i)) & 0xff)
-								 << shift;
+								<< shift;
 	}
 	return 0;
 }

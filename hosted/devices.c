@@ -67,13 +67,12 @@ static int add_pc_devices(struct vm *vm)
 	pc_testdev_init(&vm->testdev, &vm->env);
 	if (fw_cfg_init_pc(&vm->fw_cfg, &vm->env, vm->ncpus))
 		return -1;
-	return pc_platform_register(
-		&(struct pc_platform){ .rtc = &vm->rtc,
-				       .pm = &vm->pm,
-				       .fw_cfg = &vm->fw_cfg,
-				       .pci = &vm->pci,
-				       .testdev = &vm->testdev },
-		&vm->bus, &vm->env);
+	return pc_platform_register(&(struct pc_platform){ .rtc = &vm->rtc,
+							   .pm = &vm->pm,
+							   .fw_cfg = &vm->fw_cfg,
+							   .pci = &vm->pci,
+							   .testdev = &vm->testdev },
+				    &vm->bus, &vm->env);
 }
 
 int vm_add_devices(struct vm *vm, const struct bvm_options *o)

@@ -243,7 +243,8 @@ int domain_load_linux(struct domain *d, const void *bzimage, uint64_t len, const
 		return rc;
 	}
 	fw_platform_init(&plat, d->nvcpus);
-	plat.flags = FW_PLAT_PIC | FW_PLAT_RTC; /* the 8259 pair (PCAT_COMPAT); no 8042, no virtio */
+	plat.flags =
+		FW_PLAT_PIC | FW_PLAT_RTC; /* the 8259 pair (PCAT_COMPAT); no 8042, no virtio */
 	plat.reset_port = PC_RESET_PORT;
 	plat.reset_value = PC_RESET_VALUE;
 	plat.tsc_khz = (uint32_t)tsc_khz();
