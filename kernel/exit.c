@@ -392,9 +392,9 @@ const exit_handler_t exit_handlers[VM_EXIT_NR_KINDS] = {
 };
 
 static const char *const kind_names[VM_EXIT_NR_KINDS] = {
-	"none",	   "io",	"mmio",	       "cpuid", "msr-read",  "msr-write",
-	"hlt",	   "hypercall", "extint",      "nmi",	"exception", "shutdown",
-	"invalid", "unknown",	"intr-window", "pause",	    "nmi-window",
+	"none",	   "io",	"mmio",	       "cpuid", "msr-read",   "msr-write",
+	"hlt",	   "hypercall", "extint",      "nmi",	"exception",  "shutdown",
+	"invalid", "unknown",	"intr-window", "pause", "nmi-window",
 };
 
 const char *exit_kind_name(enum vm_exit_kind k)

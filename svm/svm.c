@@ -477,6 +477,8 @@ static void svm_dump(struct vcpu *v)
 	       sv->vmcb_pa, c->exit_code, c->exit_info1, c->exit_info2, c->exit_int_info);
 	printk("  V_INTR %#lx event_inj %#lx int_shadow %#lx\n", c->vintr, c->event_inj,
 	       c->int_shadow);
+	printk("  NMI blocked %u, IRET seen %u at %#lx, stepping %u\n", sv->nmi_blocked,
+	       sv->iret_seen, sv->iret_rip, sv->nmi_step);
 	printk("  CS %04x attr %03x base %#lx limit %#x CPL %u EFER %#lx\n", s->cs.selector,
 	       s->cs.attrib, s->cs.base, s->cs.limit, s->cpl, s->efer);
 	printk("  GDTR %#lx/%#x IDTR %#lx/%#x ASID %u N_CR3 %#lx\n", s->gdtr.base, s->gdtr.limit,
