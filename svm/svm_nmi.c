@@ -19,7 +19,9 @@
  * at the boundary, 8.5 priorities), whatever flags the IRET loads, and the
  * #DB intercept (15.12) turns that trap into the exit that injects the NMI.
  * The IRET pops the flags, so TF leaves with it. Costs a guest: a code
- * breakpoint on that IRET, or its own single step over it, is not reported.
+ * breakpoint on that IRET, or its own single step over it, is not reported;
+ * a handler that sets IF may take an interrupt at its IRET, and the exit in
+ * that interrupt's handler ends the blocking a little early.
  */
 #include "arch/x86/x86.h"
 #include "kernel/domain.h"
