@@ -443,8 +443,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 		proc_ctl(PROC_INTR_WINDOW, 0);
 	if (exit->kind == VM_EXIT_NMI_WINDOW)
 		proc_ctl(PROC_NMI_WINDOW, 0);
-	if (exit->kind == VM_EXIT_MMIO)
-		vmx_nmi_iret_cut(exit->raw.info1);
+	if ((exit->hw_reason & 0xffff) == EXIT_REASON_EPT_VIOLATION)
+		vmx_nmi_iret_cut(vmread(VMCS_EXIT_QUALIFICATION));
 	if ((exit->hw_reason & 0xffff) == EXIT_REASON_CR_ACCESS &&
 	    vmx_emulate_cr_write(v, exit->raw.info1, exit->insn_len))
 		exit->kind = VM_EXIT_NONE; /* a VMX artefact: the guest/host masks */
