@@ -388,12 +388,13 @@ const exit_handler_t exit_handlers[VM_EXIT_NR_KINDS] = {
 	[VM_EXIT_INVALID] = handle_invalid,
 	[VM_EXIT_INTR_WINDOW] = handle_nothing, /* the next entry injects */
 	[VM_EXIT_PAUSE] = handle_pause,
+	[VM_EXIT_NMI_WINDOW] = handle_nothing, /* the next entry injects the waiting NMI */
 };
 
 static const char *const kind_names[VM_EXIT_NR_KINDS] = {
-	"none",	   "io",	"mmio",	       "cpuid", "msr-read",  "msr-write",
-	"hlt",	   "hypercall", "extint",      "nmi",	"exception", "shutdown",
-	"invalid", "unknown",	"intr-window", "pause",
+	"none",	   "io",	"mmio",	       "cpuid", "msr-read",   "msr-write",
+	"hlt",	   "hypercall", "extint",      "nmi",	"exception",  "shutdown",
+	"invalid", "unknown",	"intr-window", "pause", "nmi-window",
 };
 
 const char *exit_kind_name(enum vm_exit_kind k)
