@@ -5,13 +5,14 @@
 # are Multiboot 1 kernels (Multiboot Specification 0.6.96, section 3) that
 # report on COM1 and end through port 0xf4. Not part of `make test`: the
 # source is not in this repository.
-#   KUT_SRC=DIR      a kvm-unit-tests tree (default: the mirror below, else a clone)
+#   KUT_SRC=DIR      a kvm-unit-tests tree (default: KUT_MIRROR, a bare git
+#                    directory, else a clone at $PIN; neither: SKIP, status 0)
 #   KUT_ONLY="a b"   only these tests of x86/unittests.cfg
 #   KUT_PLATFORMS=qemu,svm-qemu   KUT_BATCH=4 (domains per bivisor boot)
 set -eu
 B=${B:-build}
 OUT=$B/kut
-MIRROR=/work/.mirror/kvm-unit-tests+kvm-unit-tests/repo
+MIRROR=${KUT_MIRROR:-/work/.mirror/kvm-unit-tests+kvm-unit-tests/repo}
 URL=https://gitlab.com/kvm-unit-tests/kvm-unit-tests.git
 PIN=1da1819e49fc4938985edca67df669099b4c87a7 # 2026-06-26; the version measured
 
@@ -26,7 +27,8 @@ skip_all() {
 # mirror's bare git directory, or a clone at $PIN.
 fetch_source() {
 	if [ -n "${KUT_SRC-}" ]; then
-		[ -f "$KUT_SRC/x86/unittests.cfg" ] || skip_all "KUT_SRC=$KUT_SRC holds no x86/unittests.cfg"
+		[ -f "$KUT_SRC/x86/unittests.cfg" ] ||
+			{ echo "kvm-unit-tests: KUT_SRC=$KUT_SRC holds no x86/unittests.cfg" >&2; exit 2; }
 		SRC=$(cd "$KUT_SRC" && pwd)
 		return
 	fi

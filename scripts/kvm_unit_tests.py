@@ -122,7 +122,9 @@ def stall(lines):
 
 
 def first_fail(lines):
-    return next((l.strip() for l in lines if l.lstrip().startswith("FAIL")), None)
+    """The first FAIL line, or the exception that ended the kernel (lib/x86/desc.c)."""
+    return next((l.strip() for l in lines if l.lstrip().startswith(("FAIL", "Unhandled"))),
+                None)
 
 
 def qemu_command(t, flat_dir, log):
