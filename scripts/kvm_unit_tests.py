@@ -110,9 +110,20 @@ def last_words(lines, n=1):
     return " | ".join(lines[-n:])[:200] if lines else "no output"
 
 
-def past_startup(lines):
-    """The kernel reached its tests: it reported a result (lib/report.c)."""
-    return any(re.match(r"\s*(PASS|FAIL|SKIP|XFAIL|XPASS)[:!]|\s*SUMMARY:", l) for l in lines)
+# What every kernel prints in lib/x86's start-up, before its main() runs.
+STARTUP = re.compile(r"\s*(enabling apic|smp: waiting for \d+ APs|setup: CPU \d+ online|"
+                     r"paging enabled|cr[034] = )")
+
+
+def past_startup(lines, ended=False):
+    """The kernel reached its main(): it ended through the exit port, or printed
+    a line of its own before any exception."""
+    for l in lines:
+        if l.lstrip().startswith("Unhandled"):
+            return ended
+        if l.strip() and not STARTUP.match(l):
+            return True
+    return ended
 
 
 def stall(lines):
@@ -153,7 +164,7 @@ def run_qemu(t, flat_dir, logs):
         return Result(t["name"], "qemu", "FAIL", secs, "QEMU status %d: %s" % (
             p.returncode, last_words(p.stdout.decode("utf-8", "replace").splitlines())))
     verdict, why = verdict_of(p.returncode >> 1, first_fail(lines) or last_words(lines))
-    return Result(t["name"], "qemu", verdict, secs, why, past_startup(lines))
+    return Result(t["name"], "qemu", verdict, secs, why, past_startup(lines, True))
 
 
 def read_lines(path):
@@ -231,6 +242,7 @@ def judge_domain(t, dom, lines, seen):
     if status is None:
         return Result(t["name"], "svm-qemu", "FAIL", seen.get(dom, 0), line, started)
     verdict, why = verdict_of(status, first_fail(own) or last_words(own))
+    started = past_startup(own, True)
     return Result(t["name"], "svm-qemu", verdict, seen.get(dom, 0), why, started)
 
 
