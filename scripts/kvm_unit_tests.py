@@ -299,23 +299,26 @@ def parse_args():
     ap.add_argument("--only", default=os.environ.get("KUT_ONLY", ""))
     ap.add_argument("--platforms", default=os.environ.get("KUT_PLATFORMS", ",".join(PLATFORMS)))
     ap.add_argument("--batch", type=int, default=int(os.environ.get("KUT_BATCH", "4")))
-    return ap.parse_args()
+    args = ap.parse_args()
+    if not set(args.platforms.split(",")) <= set(PLATFORMS) or args.batch < 1:
+        ap.error("platforms are %s; the batch is at least 1" % ",".join(PLATFORMS))
+    return args
 
 
 def plan(args, tests, logs):
     """(skip results, jobs); each job returns a list of results."""
-    skips, run = [], []
+    skips, run, platforms = [], [], args.platforms.split(",")
     for t in tests:
         why = skip_reason(t, args.flat)
         if why:
-            skips += [Result(t["name"], p, "SKIP", 0, why) for p in args.platforms.split(",")]
+            skips += [Result(t["name"], p, "SKIP", 0, why) for p in platforms]
         else:
             run.append(t)
     jobs = []
-    if "svm-qemu" in args.platforms:
+    if "svm-qemu" in platforms:
         jobs += [lambda b=b, i=i: run_batch(b, args.flat, logs, i)
                  for i, b in enumerate(batches(run, args.batch))]
-    if "qemu" in args.platforms:
+    if "qemu" in platforms:
         jobs += [lambda t=t: [run_qemu(t, args.flat, logs)] for t in run]
     return skips, jobs
 
