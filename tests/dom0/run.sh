@@ -76,13 +76,12 @@ blk() {
 
 up() { cut -d' ' -f1 /proc/uptime; }
 
-# marker FILE: waits (at most 120 s) for a domU's /init marker in FILE.
+# marker FILE: waits (at most 150 s of uptime) for a domU's /init marker in FILE.
 marker() {
-	n=0
+	end=$(($(cut -d. -f1 /proc/uptime) + 150))
 	until grep -q "GUEST: init reached" "$1" 2>/dev/null; do
-		[ $n -ge 2400 ] && return 1
+		[ "$(cut -d. -f1 /proc/uptime)" -ge $end ] && return 1
 		sleep 0.05
-		n=$((n + 1))
 	done
 }
 
