@@ -24,7 +24,7 @@ import run  # the test runner's paths
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 B = run.BUILD
-RUNS = 3
+RUNS = int(os.environ.get("XEN_BENCH_RUNS", "3"))  # fewer on a loaded machine
 MARKER = "DOM0: init reached"
 CREATE = re.compile(r"DOM0: (?:xl create|bvm run) at uptime ([\d.]+)")
 DOMU = re.compile(r"DOM0: domU init marker at uptime ([\d.]+)")
@@ -80,6 +80,9 @@ def boot_runner(title, iso, timeout):
     def once():
         t, text = qemu_once(CPU[title], iso, timeout)
         fig = dict(dom0_figures(text), a=t)
+        for line in text.split("\n"):  # why a figure is missing, in dom0's words
+            if line.startswith(("XEN0:", "DOM0: bvm exited with status", "BLK4K: no")):
+                print("  %s: %s" % (title, line.strip()[:200]))
         print("  run: %s: %s" % (title, ", ".join("%s %.4g" % kv for kv in sorted(fig.items()))),
               flush=True)
         return fig
@@ -163,7 +166,7 @@ def fmt_s(x, unit="s"):
 
 def figure_row(name, b, x, goal, unit="s"):
     """figure | bivisor | Xen 4.17 | ratio | goal | met?"""
-    ratio = "%.2fx" % (b / x) if b is not None and x else "-"
+    ratio = "%.2fx" % (b / x) if b is not None and x and x > 0 else "-"  # x <= 0: noise
     met = "-" if ratio == "-" or goal is None else ("yes" if b / x <= goal else "no")
     goal_s = "<= %.2gx Xen's" % goal if goal else "-"
     return [name, fmt_s(b, unit), fmt_s(x, unit), ratio, goal_s, met]
