@@ -25,7 +25,8 @@ grub_iso() {
 	cp "$@" "$stage/boot/"
 	printf 'set timeout=0\nset default=0\nmenuentry "bench" {\n%s\n\tboot\n}\n' "$body" \
 		>"$stage/boot/grub/grub.cfg"
-	grub-mkrescue -o "$out" "$stage" >"$stage.log" 2>&1 || { cat "$stage.log" >&2; exit 1; }
+	grub-mkrescue -o "$out.tmp" "$stage" >"$stage.log" 2>&1 || { cat "$stage.log" >&2; exit 1; }
+	mv "$out.tmp" "$out" # a new file: a QEMU still reading the old one keeps it
 	rm -rf "$stage" "$stage.log"
 }
 

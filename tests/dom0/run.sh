@@ -76,9 +76,9 @@ blk() {
 
 up() { cut -d' ' -f1 /proc/uptime; }
 
-# marker FILE: waits (at most 150 s of uptime) for a domU's /init marker in FILE.
+# marker FILE: waits (at most 300 s of uptime) for a domU's /init marker in FILE.
 marker() {
-	end=$(($(cut -d. -f1 /proc/uptime) + 150))
+	end=$(($(cut -d. -f1 /proc/uptime) + 300))
 	until grep -q "GUEST: init reached" "$1" 2>/dev/null; do
 		[ "$(cut -d. -f1 /proc/uptime)" -ge $end ] && return 1
 		sleep 0.05
