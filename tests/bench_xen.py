@@ -184,8 +184,9 @@ def print_runs(res):
         if not v:
             rows.append([title, why or "no result"])
             continue
-        rows.append([title, fmt_s(med(res, title, "a")), fmt_s(med(res, title, "b")),
-                     "%d" % len(v)])
+        nb = len([r for r in v if "b" in r])  # the domU may miss its marker's bound
+        b = fmt_s(med(res, title, "b")) + (" (%d of %d)" % (nb, len(v)) if 0 < nb < len(v) else "")
+        rows.append([title, fmt_s(med(res, title, "a")), b, "%d" % len(v)])
     print_table(rows)
     for title, (v, why) in res.items():
         if v and why:
