@@ -174,11 +174,23 @@ dom0: $(B)/dom0/initrd.gz
 $(B)/dom0/initrd.gz: $(B)/guest/bivisor.ko guest-tools/linux/bvtest.c tests/dom0/init \
 		scripts/mkdom0.sh scripts/mkinitramfs.sh $(wildcard include/public/*.h) \
 		$(B)/bvm-static $(B)/lab/netpeer $(B)/guest/initrd.gz tests/dom0/run.sh \
-		$(B)/guests/virtio_blk.elf tests/dom0/domu.cfg
+		$(B)/guests/virtio_blk.elf tests/dom0/domu.cfg $(B)/guest/blk4k.cpio.gz
 	@B=$(B) scripts/mkdom0.sh $@ $(B)/bvm-static:/bin/bvm $(B)/lab/netpeer:/bin/netpeer \
+		$(B)/guest/blk4k.cpio.gz:/domu/blk4k.cpio.gz \
 		$(B)/guests/virtio_blk.elf:/domu/virtio_blk.elf \
 		$(B)/guest/bzImage:/domu/bzImage $(B)/guest/initrd.gz:/domu/initrd.gz \
 		tests/dom0/run.sh:/dom0/run.sh tests/dom0/domu.cfg:/dom0/domu.cfg
+# The domU's 4 KiB read timer for make bench (tests/bench_xen.py): a cpio to
+# append to build/guest's initramfs, started with rdinit=/blk4k-init.
+$(B)/guest/blk4k.cpio.gz: tests/bench/blk4k-init
+	@d=$$(mktemp -d) && cp $< $$d/blk4k-init && chmod +x $$d/blk4k-init && \
+		(cd $$d && echo blk4k-init | cpio -o -H newc --quiet) | gzip -9 >$@; rm -rf $$d
+# The Xen 4.17 peer of make bench (PLATFORMS.md §7): build/xen/ from Debian's packages.
+.PHONY: xen
+xen: $(B)/xen/xen.iso
+$(B)/xen/xen.iso: scripts/mkxen.sh tests/xen/init tests/xen/domu.cfg scripts/mkinitramfs.sh \
+		$(B)/guest/bzImage $(B)/guest/initrd.gz
+	@B=$(B) scripts/mkxen.sh
 $(B)/bvm-static: $(patsubst %.c,$(B)/host/%.o,$(BVM_SRC))
 	$(CC) -static -pthread $^ -o $@
 lab: $(B)/lab/initrd.gz

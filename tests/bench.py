@@ -13,10 +13,11 @@ service guest beside a port exit answered in bivisor (issue 14). Then tests/benc
 against QEMU -accel kvm and a raw KVM_RUN loop (tests/bench/kvm_raw.c), issue
 3 item 6: (a) VM start, (b) exit round trip, (c) virtio-blk sequential reads,
 (d) Linux in the lab; each prints its goal and whether this run met it. Last,
-the scheduler (tests/bench_sched.py) and Linux (tests/bench_linux.py). What
+the scheduler (tests/bench_sched.py), Linux (tests/bench_linux.py) and the
+Linux service guest against Xen 4.17 (tests/bench_xen.py). Arguments name
+the parts to run alone: boot exits ioreq bvm sched linux xen. What
 they share is in tests/bench_util.py. Figures, not pass/fail: speed goals
-live here, never in timed tests. Later issues add peers (Xen) measured in the
-same run.
+live here, never in timed tests.
 """
 import os
 import statistics
@@ -30,6 +31,7 @@ import bench_bvm  # noqa: E402  (bvm against QEMU on /dev/kvm)
 import bench_ioreq  # noqa: E402  (the service guest's ioreq round trip)
 import bench_linux  # noqa: E402  (Linux under bivisor against plain QEMU)
 import bench_sched  # noqa: E402  (the scheduler's fairness table)
+import bench_xen  # noqa: E402  (the Linux service guest against Xen 4.17)
 from bench_util import (BOCHS_IPS, EXIT_OPS, EXIT_RUNS, EXITLOOP, BenchError,  # noqa: E402
                         ExitColumn, exit_convert, exit_samples_column, exitloop_once,
                         fmt_num, print_table)
@@ -197,15 +199,22 @@ def exit_costs():
             print("  " + n)
 
 
-def main():
-    boot_times()
-    exit_costs()
-    bench_ioreq.main()
-    bench_bvm.main()
-    bench_sched.main()
-    bench_linux.main()
+PARTS = {"boot": boot_times, "exits": exit_costs, "ioreq": bench_ioreq.main,
+         "bvm": bench_bvm.main, "sched": bench_sched.main, "linux": bench_linux.main,
+         "xen": bench_xen.main}
+
+
+def main(argv):
+    """All parts in order, or only those named (`make bench BENCH="xen"`)."""
+    unknown = [a for a in argv if a not in PARTS]
+    if unknown:
+        print("bench.py: no part %s; the parts: %s" % (unknown[0], " ".join(PARTS)))
+        return 2
+    for name, part in PARTS.items():
+        if not argv or name in argv:
+            part()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

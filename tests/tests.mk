@@ -41,5 +41,5 @@ test-only:
 	@ISO_MODULES="$(ISO_MODULES)" python3 tests/run.py $(RUN_ARGS)
 
 bench: deps
-	@$(MAKE) all lab guest-linux $(B)/lab/initrd-qemu.gz $(B)/kvm_raw
-	@ISO_MODULES="$(ISO_MODULES)" python3 tests/bench.py
+	@$(MAKE) all lab guest-linux $(B)/lab/initrd-qemu.gz $(B)/kvm_raw dom0 xen
+	@ISO_MODULES="$(ISO_MODULES)" python3 tests/bench.py $(BENCH)
