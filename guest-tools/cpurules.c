@@ -175,7 +175,8 @@ static void msr_rules(void)
 
 	if (faults_off)
 		return;
-	report(msr_exists(0x6e1) == cpuid_bit(7, ECX, 31), "msr: IA32_PKRS follows CPUID.7:ECX.PKS");
+	report(msr_exists(0x6e1) == cpuid_bit(7, ECX, 31),
+	       "msr: IA32_PKRS follows CPUID.7:ECX.PKS");
 	for (unsigned int i = 0; i < sizeof(arch) / sizeof(arch[0]); i++)
 		gp &= !msr_exists(arch[i]);
 	report(pmu_version() != 0 || gp, "msr: IA32_FIXED_CTR0, FIXED_CTR_CTRL, PERF_GLOBAL_CTRL: "
@@ -198,7 +199,8 @@ int guest_main(void)
 	if (faults_off)
 		guest_printf("faults=off: only the writes that must succeed are tried\n");
 	if (under_kvm)
-		guest_printf("under=kvm: VME and PVI without CPUID.VME, the P6 PMU MSRs: not tried\n");
+		guest_printf(
+			"under=kvm: VME and PVI without CPUID.VME, the P6 PMU MSRs: not tried\n");
 	idt_init();
 	guest_set_handler(13, gp_skip);
 	/* CR4.CET needs CR0.WP; every page of the guest is writable, so WP changes nothing */

@@ -1,8 +1,9 @@
 /*
  * svm/svm.c: the AMD SVM backend (AMD APM vol. 2 chapter 15): enabling SVM
  * on each CPU (15.4 EFER.SVME, VM_HSAVE_PA), one VMCB per vCPU whose
- * intercepts come from a table (15.9-15.13; CR4 writes, checked by kernel/exit.c), ASIDs with TLB
- * control (15.16), registers, segments, events (15.20; interrupts as V_IRQ, 15.21.4), the run loop.
+ * intercepts come from a table (15.9-15.13; CR4 writes for kernel/exit.c to
+ * check), ASIDs with TLB control (15.16), registers, segments, events (15.20;
+ * interrupts as V_IRQ, 15.21.4), the run loop.
  */
 #include "arch/x86/percpu.h"
 #include "arch/x86/x86.h"
