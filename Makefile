@@ -105,6 +105,12 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: clean"
 
+# `make kvm-unit-tests`: kvm-unit-tests' x86_64 kernels on plain QEMU and under
+# bivisor (docs/kvm-unit-tests.md); KUT_SRC=DIR takes a local source tree.
+.PHONY: kvm-unit-tests
+kvm-unit-tests: all
+	@B=$(B) scripts/kvm-unit-tests.sh
+
 print-%:
 	@echo $($*)
 

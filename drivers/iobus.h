@@ -11,7 +11,7 @@
 
 #include "drivers/dm_env.h"
 
-#define IOBUS_MAX_DEVICES 32
+#define IOBUS_MAX_DEVICES 40 /* a domain's platform (20), an ioreq server's ranges (16) */
 
 struct iobus_dev {
 	struct dm_io_region r; /* len 0: a counter only, never found by an access */

@@ -6,8 +6,9 @@
  * 0x70 (2), PM1a event 0x600 (4), PM1a control 0x604 (2), PM timer 0x608
  * (4, read-only), reset 0xcf9 (1), fw_cfg 0x510 (2) and its DMA register 0x514
  * (8), the 8259 pair 0x20 (2) and 0xa0 (2) with the ELCR 0x4d0 (2), PCI
- * configuration 0xcf8 (1) and 0xcfc (4). ACPI 6.4 4.8.3 for the PM blocks,
- * QEMU docs/specs/fw_cfg.rst for fw_cfg.
+ * configuration 0xcf8 (1) and 0xcfc (4), QEMU's pc-testdev 0xe0 (4), 0xe4 (4),
+ * 0xe8 (4) and 0x2000 (24). ACPI 6.4 4.8.3 for the PM blocks, QEMU
+ * docs/specs/fw_cfg.rst for fw_cfg, QEMU hw/misc/pc-testdev.c for the test device.
  */
 #include "drivers/firmware/loader.h"
 #include "drivers/pc_platform.h"
@@ -17,6 +18,19 @@ static struct dm_io_region *add(struct dm_io_region *r, const char *name, uint64
 {
 	*r = (struct dm_io_region){ name, DM_SPACE_PIO, port, len, read, write, dev };
 	return r + 1;
+}
+
+/* QEMU's pc-testdev: the scratch register twice, the flush port, the IRQ lines. */
+static struct dm_io_region *add_testdev(struct dm_io_region *r, struct pc_testdev *t)
+{
+	r = add(r, "testdev", PC_TESTDEV_REG_PORT, PC_TESTDEV_PORT_LEN, pc_testdev_reg_read,
+		pc_testdev_reg_write, t);
+	r = add(r, "testdev-flush", PC_TESTDEV_FLUSH_PORT, PC_TESTDEV_PORT_LEN, NULL,
+		pc_testdev_flush_write, t);
+	r = add(r, "testdev-byte", PC_TESTDEV_BYTE_PORT, PC_TESTDEV_PORT_LEN, pc_testdev_reg_read,
+		pc_testdev_reg_write, t);
+	return add(r, "testdev-irq", PC_TESTDEV_IRQ_PORT, PC_TESTDEV_IRQ_LINES, NULL,
+		   pc_testdev_irq_write, t);
 }
 
 unsigned int pc_platform_regions(const struct pc_platform *p,
@@ -67,6 +81,8 @@ unsigned int pc_platform_regions(const struct pc_platform *p,
 		end = add(end, "pci-data", PCI_CONFIG_DATA_PORT, PCI_CONFIG_DATA_LEN,
 			  pci_host_data_read, pci_host_data_write, p->pci);
 	}
+	if (p->testdev)
+		end = add_testdev(end, p->testdev);
 	return (unsigned int)(end - r);
 }
 

@@ -2,7 +2,8 @@
  * drivers/pc_platform.h: the PC's legacy port devices as one list of I/O
  * regions, so that both modes put the same ports with the same sizes on a
  * guest's bus (drivers/iobus.c): COM1, the 8254 PIT and port 0x61, the CMOS
- * clock, the ACPI PM registers at the FADT's ports and the reset register.
+ * clock, the ACPI PM registers at the FADT's ports and the reset register,
+ * fw_cfg, the 8259 pair, PCI mechanism #1 and QEMU's pc-testdev.
  * Also the two test ports a host serves itself, before the bus.
  */
 #ifndef DRIVERS_PC_PLATFORM_H
@@ -14,6 +15,7 @@
 #include "drivers/i8254.h"
 #include "drivers/i8259.h"
 #include "drivers/iobus.h"
+#include "drivers/pc_testdev.h"
 #include "drivers/pci_host.h"
 #include "drivers/rtc_cmos.h"
 #include "drivers/uart16550.h"
@@ -26,7 +28,7 @@
 #define PC_TEST_EXIT_PORT TEST_EXIT_PORT /* a write ends the guest with AL (lib/test_abi.h) */
 #define PC_PROGRESS_PORT                                                                           \
 	TEST_PROGRESS_PORT /* a guest's work counter (scheduler tests, benchmarks) */
-#define PC_PLATFORM_MAX_REGIONS 16
+#define PC_PLATFORM_MAX_REGIONS 20
 
 /*
  * The virtio-mmio windows, for bvm and the service guest alike, as on QEMU's
@@ -64,6 +66,7 @@ struct pc_platform {
 	struct fw_cfg *fw_cfg; /* QEMU's fw_cfg: 0x510 (2) and its DMA register 0x514 (8) */
 	struct i8259 *pic;     /* 0x20 (2), 0xa0 (2), the ELCR 0x4d0 (2) */
 	struct pci_host *pci;  /* CONFIG_ADDRESS 0xcf8 (1: dwords only), CONFIG_DATA 0xcfc (4) */
+	struct pc_testdev *testdev; /* 0xe0 (4), flush 0xe4 (4), 0xe8 (4), IRQ lines 0x2000 (24) */
 };
 
 /* Fills r with the regions of the devices p has, in a fixed order; returns how many. */

@@ -2,13 +2,19 @@
  * guest-tools/pcplat.c: the PC a standard test kernel expects, read the way
  * such kernels read it: QEMU's fw_cfg (QEMU docs/specs/fw_cfg.rst: the
  * signature, the CPU count, the RAM size, etc/e820, a DMA read), ACPI (the
- * RSDP, the MADT's CPUs, the FADT's PM timer, ACPI 6.4 5.2), argv[0] on
- * the Multiboot command line (Multiboot 0.6.96 3.3), a PCI scan of bus 0 by
- * configuration mechanism #1 (PCI 3.0 3.2.2.3.2), and ISA IRQ 0 from the
- * 8254 through the 8259 pair (8259A data sheet), latched while masked and
- * waking a halted CPU; on an AMD CPU the legacy PMU MSRs, and a write of
- * the TSC (SDM vol. 3B 18.17). Every line is the same on QEMU, bvm and bivisor.
+ * RSDP, the MADT's CPUs and PCAT_COMPAT, the FADT's PM timer, ACPI 6.4
+ * 5.2), argv[0] on the Multiboot command line (Multiboot 0.6.96 3.3), a PCI
+ * scan of bus 0 by configuration mechanism #1 (PCI 3.0 3.2.2.3.2), and ISA
+ * IRQ 0 from the 8254 through the 8259 pair (8259A data sheet), latched
+ * while masked and waking a halted CPU; ISA line 14 raised through QEMU's
+ * pc-testdev (port 0x2000 + line, as kvm-unit-tests' set_irq_line does)
+ * through the slave 8259, then through the I/O APIC (82093AA data sheet
+ * 3.2.4), edge and level with Remote IRR until the EOI; pc-testdev's
+ * scratch register at 0xe0; on an AMD CPU the legacy PMU MSRs, and a write
+ * of the TSC (SDM vol. 3B 18.17). Every line is the same on QEMU, bvm and
+ * bivisor.
  */
+#include "guest-tools/lib/apic.h"
 #include "guest-tools/lib/guest.h"
 #include "guest-tools/lib/idt.h"
 
@@ -23,6 +29,16 @@
 #define PCI_ADDR 0xcf8
 #define PCI_DATA 0xcfc
 #define VEC_PIC 0x20
+#define ELCR_SLAVE 0x4d1
+#define TESTDEV_REG 0xe0
+#define TESTDEV_IRQ 0x2000 /* + line: the line's level */
+#define TEST_LINE 14	   /* as kvm-unit-tests' x86/ioapic.c: no device drives it here */
+#define VEC_EDGE 0x41
+#define VEC_LEVEL 0x42
+#define IOAPIC_BASE 0xfec00000ul
+#define RE_RIRR (1u << 14)
+#define RE_LEVEL (1u << 15)
+#define RE_MASKED (1u << 16)
 #define MIB (1ul << 20)
 #define SPIN_LIMIT 100000000u
 #define TSC_SET (1ull << 50) /* far from any host's TSC */
@@ -30,8 +46,8 @@
 
 extern uint32_t boot_magic, boot_info;
 
-static volatile int pic_irqs, gp_faults;
-static volatile uint64_t pic_vector;
+static volatile int pic_irqs, gp_faults, line_irqs, rirr_seen;
+static volatile uint64_t pic_vector, line_vector;
 
 static inline void outl(uint16_t port, uint32_t v)
 {
@@ -255,6 +271,133 @@ static void pic_checks(void)
 	outb(PIC0 + 1, 0xff);
 }
 
+static void line_set(int level)
+{
+	outb(TESTDEV_IRQ + TEST_LINE, (uint8_t)level);
+}
+
+/* Lets pending interrupts in for a while; whether n have arrived. */
+static int irqs_reach(volatile int *count, int n)
+{
+	for (unsigned int i = 0; i < 1000 && *count < n; i++)
+		asm volatile("sti; nop; cli" ::: "memory");
+	return *count == n;
+}
+
+/* Slave IR6: lower the line, then EOI the slave and the master (cascade). */
+static void slave_irq(struct guest_frame *f)
+{
+	line_vector = f->vector;
+	line_irqs++;
+	line_set(0);
+	outb(PIC1, 0x20);
+	outb(PIC0, 0x20);
+}
+
+/* The line through the slave 8259, edge-triggered, its I/O APIC pin masked (reset state). */
+static void testdev_pic_check(void)
+{
+	guest_set_handler(VEC_PIC + TEST_LINE, slave_irq);
+	pic_init();
+	outb(ELCR_SLAVE, inb(ELCR_SLAVE) & ~(1u << (TEST_LINE - 8)));
+	outb(PIC0 + 1, 0xfb); /* the cascade */
+	outb(PIC1 + 1, (uint8_t) ~(1u << (TEST_LINE - 8)));
+	line_set(1);
+	/* a HLT, not a window of a few instructions: under bivisor on QEMU's SVM an
+	 * ExtINT can wait past many `sti; nop; cli` windows (1000, in 1 run of 10) */
+	asm volatile("sti; hlt; cli" ::: "memory");
+	report(line_irqs == 1 && line_vector == VEC_PIC + TEST_LINE,
+	       "testdev: ISA line 14 through the slave 8259 arrives as vector 0x2e");
+	outb(PIC0 + 1, 0xff);
+	outb(PIC1 + 1, 0xff);
+	guest_set_handler(VEC_PIC + TEST_LINE, 0);
+}
+
+static void ioapic_write(unsigned int reg, uint32_t v)
+{
+	*(volatile uint32_t *)IOAPIC_BASE = reg;
+	*(volatile uint32_t *)(IOAPIC_BASE + 0x10) = v;
+}
+
+static uint32_t ioapic_read(unsigned int reg)
+{
+	*(volatile uint32_t *)IOAPIC_BASE = reg;
+	return *(volatile uint32_t *)(IOAPIC_BASE + 0x10);
+}
+
+/* Redirection entry of the line: fixed delivery, physical destination this CPU. */
+static void ioapic_route(uint32_t low)
+{
+	ioapic_write(0x10 + 2 * TEST_LINE + 1, apic_id() << 24);
+	ioapic_write(0x10 + 2 * TEST_LINE, low);
+}
+
+static void edge_irq(struct guest_frame *f)
+{
+	line_vector = f->vector;
+	line_irqs++;
+	apic_eoi();
+}
+
+/* A level interrupt: Remote IRR is set while it is in service; the line falls before the EOI. */
+static void level_irq(struct guest_frame *f)
+{
+	line_vector = f->vector;
+	line_irqs++;
+	rirr_seen = !!(ioapic_read(0x10 + 2 * TEST_LINE) & RE_RIRR);
+	line_set(0);
+	apic_eoi();
+}
+
+static void ioapic_edge_checks(void)
+{
+	line_irqs = 0;
+	guest_set_handler(VEC_EDGE, edge_irq);
+	ioapic_route(VEC_EDGE);
+	line_set(1);
+	report(irqs_reach(&line_irqs, 1) && line_vector == VEC_EDGE,
+	       "ioapic: ISA line 14, edge, arrives as vector 0x41");
+	line_set(0);
+	line_set(1);
+	line_set(0);
+	report(irqs_reach(&line_irqs, 2), "ioapic: a new rising edge gives one more");
+	ioapic_route(RE_MASKED | VEC_EDGE);
+	guest_set_handler(VEC_EDGE, 0);
+}
+
+static void ioapic_level_checks(void)
+{
+	line_irqs = 0;
+	guest_set_handler(VEC_LEVEL, level_irq);
+	ioapic_route(RE_LEVEL | VEC_LEVEL);
+	line_set(1);
+	report(irqs_reach(&line_irqs, 1) && line_vector == VEC_LEVEL,
+	       "ioapic: ISA line 14, level, arrives as vector 0x42");
+	report(rirr_seen, "ioapic: Remote IRR is set while it is in service");
+	report(line_irqs == 1 && !(ioapic_read(0x10 + 2 * TEST_LINE) & RE_RIRR),
+	       "ioapic: the EOI clears Remote IRR");
+	ioapic_route(RE_MASKED | RE_LEVEL | VEC_LEVEL);
+	guest_set_handler(VEC_LEVEL, 0);
+}
+
+/* pc-testdev's scratch register (kvm-unit-tests' x86/emulator.c uses it for string I/O). */
+static void testdev_reg_check(void)
+{
+	outl(TESTDEV_REG, 0x11223344u);
+	outb(TESTDEV_REG + 1, 0xab);
+	report(inl(TESTDEV_REG) == 0x1122ab44u && inb(TESTDEV_REG + 3) == 0x11,
+	       "testdev: the register at 0xe0 keeps a dword and takes a byte");
+}
+
+static void testdev_checks(void)
+{
+	testdev_reg_check();
+	testdev_pic_check();
+	apic_init(); /* masks the 8259s and LINT0 */
+	ioapic_edge_checks();
+	ioapic_level_checks();
+}
+
 static int same_bytes(const volatile uint8_t *p, const char *s, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
@@ -309,7 +452,7 @@ static unsigned int madt_cpus(const volatile uint8_t *madt)
 	return n;
 }
 
-/* ACPI as a test kernel walks it: RSDP, RSDT, the MADT's CPUs, the FADT's PM timer. */
+/* ACPI as a test kernel walks it: RSDP, RSDT, the MADT's CPUs and flags, the FADT's PM timer. */
 static void acpi_checks(void)
 {
 	const volatile uint8_t *rsdp = acpi_rsdp(), *fadt = 0, *madt = 0;
@@ -327,6 +470,7 @@ static void acpi_checks(void)
 	guest_printf("acpi: the MADT lists %u CPUs; PM timer at port %#x\n", madt_cpus(madt), port);
 	report(madt_cpus(madt) == guest_cmdline_number("cpus", 1, 255),
 	       "acpi: the MADT lists the machine's CPUs");
+	report(le32(madt + 40) & 1, "acpi: the MADT's flags say PCAT_COMPAT (an 8259 pair)");
 	t0 = inl((uint16_t)port);
 	while (inl((uint16_t)port) == t0 && ++spins < SPIN_LIMIT)
 		asm volatile("pause");
@@ -380,6 +524,7 @@ int guest_main(void)
 	pci_scan();
 	acpi_checks();
 	pic_checks();
+	testdev_checks();
 	msr_checks();
 	return report_summary();
 }

@@ -111,6 +111,7 @@ struct vm {
 	struct rtc_cmos rtc;
 	struct fw_cfg fw_cfg; /* QEMU's fw_cfg at 0x510: RAM, CPUs, e820 (drivers/fw_cfg.h) */
 	struct pci_host pci;  /* configuration mechanism #1, a host bridge (the 8259s are KVM's) */
+	struct pc_testdev testdev;     /* QEMU's pc-testdev: its IRQ ports reach KVM's irqchip */
 	struct bvm_stream vcon_stream; /* out < 0: no virtio console */
 	struct virtio_console vcon;
 	unsigned int nvirtio;	  /* virtio-mmio windows in use */

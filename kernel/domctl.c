@@ -379,11 +379,17 @@ long domctl_destroy(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 		fmt_snprintf(why, sizeof(why),
 			     "id %u: destroyed by its service domain %s while running", c->id,
 			     s->name);
-		/* off every CPU first, so it is freed before the service reuses its pages */
 		if (!c->paused)
 			sched_domain_pause(c, 1);
 	} else {
 		fmt_snprintf(why, sizeof(why), "destroyed by its service domain %s", s->name);
+	}
+	/* off every CPU first, so it is freed before the service reuses its pages: a
+	 * vCPU still on one (paused, kicked, not yet out) makes the service call again */
+	if (sched_domain_wait_off(c)) {
+		pr_info("domain %s: still on a CPU 100 ms after its pause; destroy again\n",
+			c->name);
+		return -EBUSY;
 	}
 	client_kill(c, why, 0);
 	return 0;

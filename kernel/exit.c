@@ -444,13 +444,14 @@ const exit_handler_t exit_handlers[VM_EXIT_NR_KINDS] = {
 	[VM_EXIT_INVALID] = handle_invalid,
 	[VM_EXIT_INTR_WINDOW] = handle_nothing, /* the next entry injects */
 	[VM_EXIT_PAUSE] = handle_pause,
+	[VM_EXIT_NMI_WINDOW] = handle_nothing, /* the next entry injects the waiting NMI */
 	[VM_EXIT_CR_WRITE] = handle_cr_write,
 };
 
 static const char *const kind_names[VM_EXIT_NR_KINDS] = {
-	"none",	   "io",	"mmio",	       "cpuid", "msr-read",  "msr-write",
-	"hlt",	   "hypercall", "extint",      "nmi",	"exception", "shutdown",
-	"invalid", "unknown",	"intr-window", "pause", "cr-write",
+	"none",	   "io",	"mmio",	       "cpuid", "msr-read",   "msr-write",
+	"hlt",	   "hypercall", "extint",      "nmi",	"exception",  "shutdown",
+	"invalid", "unknown",	"intr-window", "pause", "nmi-window", "cr-write",
 };
 
 const char *exit_kind_name(enum vm_exit_kind k)

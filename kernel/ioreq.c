@@ -98,7 +98,7 @@ static void ranges_add(struct ioreq_server *srv, const struct bv_ioreq_server *a
 	for (unsigned int i = 0; i < a->nranges; i++) {
 		const struct bv_ioreq_range *r = &a->range[i];
 		struct dm_io_region reg = {
-			.name = "ioreq",
+			.name = r->type == BV_IOREQ_PIO ? "ioreq-port" : "ioreq-mmio",
 			.space = r->type == BV_IOREQ_PIO ? DM_SPACE_PIO : DM_SPACE_MMIO,
 			.base = r->base,
 			.len = r->len,

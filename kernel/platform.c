@@ -10,8 +10,9 @@
  * QEMU's fw_cfg (drivers/fw_cfg.c) with the domain's RAM, vCPUs and memory
  * map, PCI configuration mechanism #1 with a host bridge (drivers/pci_host.c)
  * and an 8259 pair (drivers/i8259.c) that every ISA line also reaches, whose
- * INT goes to vCPU 0 as an ExtINT when its LINT0 takes one (kernel/vcpu_irq.c).
- * It starts masked, as a BIOS leaves it; Linux masks it again and uses the
+ * INT goes to vCPU 0 as an ExtINT when its LINT0 takes one (kernel/vcpu_irq.c),
+ * and QEMU's pc-testdev (drivers/pc_testdev.c), whose ports raise those lines.
+ * The 8259 pair starts masked, as a BIOS leaves it; Linux masks it again and uses the
  * I/O APIC.
  *
  * Every device of a domain runs under its dev_lock: the exit path takes it
@@ -43,6 +44,7 @@ struct platform {
 	struct fw_cfg fw_cfg;
 	struct i8259 pic;
 	struct pci_host pci;
+	struct pc_testdev testdev;
 };
 
 /* A device's line: dev_lock is held (device callbacks run under it). */
@@ -160,6 +162,7 @@ int platform_create(struct domain *d)
 		.fw_cfg = &p->fw_cfg,
 		.pic = &p->pic,
 		.pci = &p->pci,
+		.testdev = &p->testdev,
 	};
 
 	if (!p)
@@ -173,6 +176,7 @@ int platform_create(struct domain *d)
 	acpi_pm_init(&p->pm, &d->env, poweroff, d);
 	i8259_init(&p->pic, pic_intr, d);
 	pci_host_init(&p->pci);
+	pc_testdev_init(&p->testdev, &d->env);
 	if (fw_cfg_init_pc(&p->fw_cfg, &d->env, d->nvcpus))
 		return -E2BIG;
 	if (iobus_attach(&d->bus,
@@ -239,7 +243,8 @@ int domain_load_linux(struct domain *d, const void *bzimage, uint64_t len, const
 		return rc;
 	}
 	fw_platform_init(&plat, d->nvcpus);
-	plat.flags = FW_PLAT_RTC; /* no 8259 (no PCAT_COMPAT), no 8042, no virtio */
+	plat.flags =
+		FW_PLAT_PIC | FW_PLAT_RTC; /* the 8259 pair (PCAT_COMPAT); no 8042, no virtio */
 	plat.reset_port = PC_RESET_PORT;
 	plat.reset_value = PC_RESET_VALUE;
 	plat.tsc_khz = (uint32_t)tsc_khz();

@@ -269,8 +269,10 @@ static int domain_on_cpu(const struct domain *d)
 }
 
 /* Waits (at most 100 ms) until no other CPU runs a vCPU of d: after a pause, the
- * vCPUs still in the guest leave it at their CPU's next exit. */
-static void wait_off_cpus(struct domain *d)
+ * vCPUs still in the guest leave it at their CPU's next exit. 0 when none is left
+ * on a CPU, -EBUSY when one still is (an emulated CPU the host did not run for
+ * 100 ms): the caller must not free what that vCPU may still touch. */
+int sched_domain_wait_off(struct domain *d)
 {
 	uint64_t end = rdtsc() + tsc_from_ns(100000000ull);
 	unsigned int me = this_cpu()->id;
@@ -286,6 +288,7 @@ static void wait_off_cpus(struct domain *d)
 		}
 		cpu_relax();
 	}
+	return busy ? -EBUSY : 0;
 }
 
 int sched_domain_pause(struct domain *d, int pause)
@@ -318,7 +321,7 @@ int sched_domain_pause(struct domain *d, int pause)
 		d->progress_at_pause = d->progress;
 	spin_unlock_irqrestore(&sched_lock, flags);
 	if (!err && pause)
-		wait_off_cpus(d);
+		sched_domain_wait_off(d);
 	return err;
 }
 

@@ -85,6 +85,8 @@ void sched_yield(struct vcpu *v);
  * them). Returns 1 if none runs any more: the caller then destroys the domain. */
 int sched_domain_stop(struct domain *d);
 int sched_domain_pause(struct domain *d, int pause);
+/* 0 once no CPU runs a vCPU of d, -EBUSY if one still does after 100 ms. */
+int sched_domain_wait_off(struct domain *d);
 /* Takes a domain that is being destroyed off the list. */
 void sched_remove_domain(struct domain *d);
 /* Starts the accounting clock, before the CPUs run vCPUs. */

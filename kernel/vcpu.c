@@ -190,6 +190,33 @@ int vcpu_write_gva(struct vcpu *v, gva_t gva, const void *buf, unsigned int len)
 	return gva_copy(v, gva, (uint8_t *)buf, len, 1);
 }
 
+/* One line per level of the guest's long-mode walk of gva: the table's gpa, the host
+ * frame behind it and the entry (a crash report shows whether a table was emptied). */
+static void dump_walk(struct vcpu *v, const char *what, gva_t gva)
+{
+	uint64_t cr4 = vcpu_get_reg(v, VM_REG_CR4), pte = 0;
+	int levels = cr4 & CR4_LA57 ? 5 : 4;
+	unsigned int shift = 12 + 9 * (levels - 1);
+	gpa_t table = vcpu_get_reg(v, VM_REG_CR3) & PTE_ADDR;
+	struct gpt_leaf leaf;
+
+	if (!(vcpu_get_reg(v, VM_REG_EFER) & EFER_LMA))
+		return;
+	printk("  walk of %s %016lx:\n", what, gva);
+	for (int level = levels; level >= 1; level--, shift -= 9) {
+		unsigned int idx = (gva >> shift) & 511;
+		int bad = read_pte(v, table, idx, 8, &pte);
+
+		leaf.hpa = 0;
+		gpt_lookup(&v->dom->gpt, table, &leaf);
+		printk("    L%d table gpa %#lx (hpa %#lx) [%u] = %016lx%s\n", level, table,
+		       leaf.hpa, idx, pte, bad ? " (unreadable)" : "");
+		if (bad || !(pte & PTE_P) || level == 1 || (level <= 3 && (pte & PTE_PS)))
+			return;
+		table = pte & PTE_ADDR;
+	}
+}
+
 void vcpu_dump(struct vcpu *v)
 {
 	static const char *const names[16] = { "RAX", "RCX", "RDX", "RBX", "RSP", "RBP",
@@ -207,6 +234,8 @@ void vcpu_dump(struct vcpu *v)
 	       vcpu_get_reg(v, VM_REG_CR3), vcpu_get_reg(v, VM_REG_CR4),
 	       vcpu_get_reg(v, VM_REG_EFER));
 	virt->dump(v);
+	dump_walk(v, "RIP", vcpu_get_reg(v, VM_REG_RIP));
+	dump_walk(v, "CR2", vcpu_get_reg(v, VM_REG_CR2));
 }
 
 int domain_load(struct domain *d, const void *image, uint64_t len, const char *cmdline,

@@ -7,8 +7,9 @@
  * guest can take it now, else an interrupt-window exit is asked for (SDM 3C
  * 27.2 / AMD APM 15.21.4); with nothing from the vLAPIC, vCPU 0 takes the
  * 8259 pair's interrupt as an ExtINT through LINT0 (virtual wire, SDM 3A
- * 11.5.1). A vCPU that halted stays off the CPU until one of
- * these would wake it (SDM 3A 11.8.3).
+ * 11.5.1). An NMI waits while the guest's NMI handler runs (SDM 3A 6.7.1):
+ * the backend asks for an exit after its IRET. A vCPU that halted stays off
+ * the CPU until one of these would wake it (SDM 3A 11.8.3).
  */
 #include "arch/x86/tsc.h"
 #include "arch/x86/x86.h"
@@ -81,6 +82,18 @@ static int inject_extint(struct vcpu *v)
 	return irq.vector;
 }
 
+/*
+ * The NMI could not go in: an event is queued already, or the guest is still in
+ * its NMI handler (NMIs stay blocked until its IRET, SDM 3A 6.7.1). The vLAPIC
+ * keeps it pending, one at most (a second one merges, as the CPU's single NMI
+ * latch does), and the backend makes the guest exit right after that IRET.
+ */
+static void nmi_wait(struct vcpu *v)
+{
+	__atomic_store_n(&v->lapic.pending_nmi, 1, __ATOMIC_RELEASE);
+	virt->nmi_window(v);
+}
+
 int vcpu_prepare_entry(struct vcpu *v)
 {
 	struct vlapic *l = &v->lapic;
@@ -97,7 +110,7 @@ int vcpu_prepare_entry(struct vcpu *v)
 	vlapic_timer_update(l, now);
 	if (vlapic_take_nmi(l)) {
 		if (vcpu_inject(v, &nmi))
-			__atomic_store_n(&l->pending_nmi, 1, __ATOMIC_RELEASE); /* next entry */
+			nmi_wait(v);
 		v->wait = WAIT_NONE;
 	}
 	if (v->wait == WAIT_HLT_NOIRQ)

@@ -104,6 +104,7 @@ enum vm_exit_kind {
 	VM_EXIT_UNKNOWN,     /* an exit the backend cannot decode */
 	VM_EXIT_INTR_WINDOW, /* the guest can take an interrupt now (asked by intr_window) */
 	VM_EXIT_PAUSE,	     /* a PAUSE loop: the vCPU spins (SVM pause filter); yield */
+	VM_EXIT_NMI_WINDOW,  /* the guest's NMI handler returned: an NMI can go in now */
 	VM_EXIT_CR_WRITE,    /* a MOV to a control register (CR4) */
 	VM_EXIT_NR_KINDS,
 };
@@ -196,6 +197,10 @@ struct virt_ops {
 	/* Asks for a VM_EXIT_INTR_WINDOW exit as soon as the guest can take an interrupt
 	 * (on: 1), or stops asking (0); the backend stops by itself after that exit. */
 	void (*intr_window)(struct vcpu *v, int on);
+	/* inject refused an NMI because the guest is still in its NMI handler: asks for a
+	 * VM_EXIT_NMI_WINDOW exit once the handler's IRET has run (SVM: the IRET intercept,
+	 * then a single step; VMX: NMI-window exiting). The backend stops by itself. */
+	void (*nmi_window)(struct vcpu *v);
 	/* 1 while an interrupt the vLAPIC acknowledged waits in the control block for the
 	 * guest to take it (SVM's posted V_IRQ): a HLT must not block then. NULL: never
 	 * (VMX delivers at the entry). Read from any CPU. */

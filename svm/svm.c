@@ -3,7 +3,7 @@
  * on each CPU (15.4 EFER.SVME, VM_HSAVE_PA), one VMCB per vCPU whose
  * intercepts come from a table (15.9-15.13; CR4 writes for kernel/exit.c to
  * check), ASIDs with TLB control (15.16), registers, segments, events (15.20;
- * interrupts as V_IRQ, 15.21.4), the run loop.
+ * interrupts as V_IRQ, 15.21.4; NMI blocking in svm/svm_nmi.c), the run loop.
  */
 #include "arch/x86/percpu.h"
 #include "arch/x86/x86.h"
@@ -42,7 +42,7 @@ static const struct {
 /* CPUID 0x8000000a EDX (AMD APM vol. 3 E.4.10): the SVM features the banner names. */
 static void print_features(uint32_t edx)
 {
-	static const char *const names[17] = {
+	static const char *const names[26] = {
 		[0] = "NPT",
 		[1] = "LBR-virt",
 		[3] = "NRIP-save",
@@ -55,12 +55,13 @@ static void print_features(uint32_t edx)
 		[13] = "AVIC",
 		[15] = "virt-VMSAVE",
 		[16] = "vGIF",
+		[25] = "vNMI",
 	};
 	char line[160];
 	unsigned int n = 0;
 
 	line[0] = '\0';
-	for (unsigned int b = 0; b < 17; b++)
+	for (unsigned int b = 0; b < 26; b++)
 		if (names[b] && (edx & (1u << b)) && n < sizeof(line))
 			n += (unsigned int)fmt_snprintf(line + n, sizeof(line) - n, " %s",
 							names[b]);
@@ -260,13 +261,14 @@ static void svm_redeliver(struct vmcb_control *c)
 /* V_IRQ as an interrupt-window request: its VINTR intercept fires once the guest
  * could take it (APM 15.21.4), before the guest ever sees it. A posted V_IRQ is
  * left alone: the next vector waits for the exit after it is taken. No window
- * is open for an entry in a shadow (see svm_keep_shadow): the vector waits for
- * the next exit. */
+ * is open for an entry in a shadow (see svm_keep_shadow), nor while an NMI
+ * handler's IRET is stepped (svm/svm_nmi.c: its exit comes one instruction
+ * later): the vector waits for the next exit. */
 static void svm_intr_window(struct vcpu *v, int on)
 {
 	struct vmcb_control *c = &((struct svm_vcpu *)v->arch)->vmcb->ctl;
 
-	if (virq_posted(c))
+	if (virq_posted(c) || (on && ((struct svm_vcpu *)v->arch)->nmi_step))
 		return;
 	if (on) {
 		c->vintr |= VINTR_IRQ_BITS;
@@ -329,6 +331,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	sv->launched = 1;
 	svm_keep_shadow(sv);
 	svm_decode_exit(v, exit);
+	svm_nmi_after_exit(sv, exit);
 	if (exit->kind == VM_EXIT_INTR_WINDOW) /* stop asking: the next entry injects */
 		svm_intr_window(v, 0);
 	svm_redeliver(c);
@@ -339,7 +342,8 @@ static int svm_intr_ready(struct vcpu *v)
 	struct vmcb *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
 
 	return (vmcb->save.rflags & RFLAGS_IF) && !(vmcb->ctl.int_shadow & 1) &&
-	       !(vmcb->ctl.event_inj & EVENTINJ_VALID) && !virq_posted(&vmcb->ctl);
+	       !(vmcb->ctl.event_inj & EVENTINJ_VALID) && !virq_posted(&vmcb->ctl) &&
+	       !((struct svm_vcpu *)v->arch)->nmi_step; /* svm_nmi.c: the step exit is next */
 }
 
 /* A posted V_IRQ the guest has not taken: at a `sti; hlt` the HLT exits inside
@@ -453,8 +457,9 @@ static int svm_inject(struct vcpu *v, const struct vm_event *ev)
 	struct svm_vcpu *sv = v->arch;
 	uint64_t inj = EVENTINJ_VALID | ev->vector;
 
-	if (sv->vmcb->ctl.event_inj & EVENTINJ_VALID)
-		return -EBUSY; /* one event per entry */
+	if ((sv->vmcb->ctl.event_inj & EVENTINJ_VALID) ||
+	    (ev->type == VM_EVENT_NMI && sv->nmi_blocked))
+		return -EBUSY; /* one event per entry; an NMI waits for the handler's IRET */
 	if (ev->type == VM_EVENT_EXTINT) {
 		if (virq_posted(&sv->vmcb->ctl))
 			return -EBUSY;
@@ -468,6 +473,8 @@ static int svm_inject(struct vcpu *v, const struct vm_event *ev)
 	if (ev->type == VM_EVENT_EXCEPTION && ev->has_error)
 		inj |= EVENTINJ_ERR_VALID | ((uint64_t)ev->error << 32);
 	sv->vmcb->ctl.event_inj = inj;
+	if (ev->type == VM_EVENT_NMI)
+		svm_nmi_injected(sv);
 	return 0;
 }
 
@@ -481,6 +488,8 @@ static void svm_dump(struct vcpu *v)
 	       sv->vmcb_pa, c->exit_code, c->exit_info1, c->exit_info2, c->exit_int_info);
 	printk("  V_INTR %#lx event_inj %#lx int_shadow %#lx\n", c->vintr, c->event_inj,
 	       c->int_shadow);
+	printk("  NMI blocked %u, IRET seen %u at %#lx, stepping %u\n", sv->nmi_blocked,
+	       sv->iret_seen, sv->iret_rip, sv->nmi_step);
 	printk("  CS %04x attr %03x base %#lx limit %#x CPL %u EFER %#lx\n", s->cs.selector,
 	       s->cs.attrib, s->cs.base, s->cs.limit, s->cpl, s->efer);
 	printk("  GDTR %#lx/%#x IDTR %#lx/%#x ASID %u N_CR3 %#lx\n", s->gdtr.base, s->gdtr.limit,
@@ -504,6 +513,7 @@ const struct virt_ops svm_ops = {
 	.intr_ready = svm_intr_ready,
 	.intr_window = svm_intr_window,
 	.intr_posted = svm_intr_posted,
+	.nmi_window = svm_nmi_window,
 	.vcpu_unload = svm_vcpu_unload,
 	.map = domain_gpt_map,
 	.unmap = domain_gpt_unmap,

@@ -20,6 +20,11 @@ struct svm_vcpu {
 	int tlb_flush;		  /* a CR4 write asks for a TLB flush at the next entry */
 	uint64_t shadow_rip;	  /* where an exit last reported an STI/MOV SS shadow */
 	unsigned int shadow_left; /* how many more exits there may find it lost */
+	/* NMI blocking, which the CPU keeps for an injected NMI only with vNMI (svm_nmi.c) */
+	uint8_t nmi_blocked; /* an injected NMI's handler has not returned */
+	uint8_t iret_seen;   /* its IRET exited at iret_rip and was let run */
+	uint8_t nmi_step;    /* single-stepping that IRET for a waiting NMI */
+	uint64_t iret_rip;
 };
 
 extern const struct virt_ops svm_ops;
@@ -28,6 +33,10 @@ void svm_vmrun(uint64_t vmcb_pa, uint64_t *gprs, uint64_t host_area_pa);
 int svm_domain_init(struct domain *d);
 void svm_domain_destroy(struct domain *d);
 void svm_decode_exit(struct vcpu *v, struct vm_exit *e);
+/* NMI blocking (svm/svm_nmi.c): an NMI went into EVENTINJ; after each exit; the window. */
+void svm_nmi_injected(struct svm_vcpu *sv);
+void svm_nmi_after_exit(struct svm_vcpu *sv, struct vm_exit *e);
+void svm_nmi_window(struct vcpu *v);
 /*
  * CPUID 0x8000000a EDX bits bivisor uses where the CPU has them (AMD APM
  * vol. 2 15.7.1 NRIP save, 15.16.1 TLB_CONTROL's flush of one ASID, 15.33

@@ -109,6 +109,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "APM B-2");
 #define INTERCEPT_INIT (1u << 3)
 #define INTERCEPT_VINTR (1u << 4)
 #define INTERCEPT_CPUID (1u << 18)
+#define INTERCEPT_IRET (1u << 20)
 #define INTERCEPT_INVD (1u << 22)
 #define INTERCEPT_PAUSE (1u << 23)
 #define INTERCEPT_HLT (1u << 24)
@@ -128,12 +129,14 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "APM B-2");
 /* exit codes (APM appendix C) */
 #define SVM_EXIT_CR4_WRITE 0x14
 #define SVM_EXIT_EXCP_BASE 0x40
+#define SVM_EXIT_DB 0x41 /* #DB: intercepted only to step over an NMI handler's IRET */
 #define SVM_EXIT_INTR 0x60
 #define SVM_EXIT_NMI 0x61
 #define SVM_EXIT_SMI 0x62
 #define SVM_EXIT_INIT 0x63
 #define SVM_EXIT_VINTR 0x64
 #define SVM_EXIT_CPUID 0x72
+#define SVM_EXIT_IRET 0x74
 #define SVM_EXIT_PAUSE 0x77
 #define SVM_EXIT_HLT 0x78
 #define SVM_EXIT_IOIO 0x7b

@@ -596,19 +596,22 @@ def needs_probe(test):
 
 def plan(tests, probes):
     """The jobs, each a function that returns a list of Results: the lab's
-    batches first (the longest runs), then the other tests in manifest order."""
-    jobs, lab = [], []
+    batches first (the longest runs), then the other tests, those with the
+    longest timeout first (a test's timeout is the best guess of its length
+    before it runs): with -j 2 the long Bochs runs then overlap the many short
+    ones instead of starting last, which keeps the whole suite short."""
+    jobs, skips, lab = [], [], []
     for t in tests:
         probe = probes[t["platform"]]
         if t["platform"] == "kvm-lab" and probe.state == "ok" and not t.get("nested"):
             lab.append(t)
         elif probe.state != "ok" and needs_probe(t):
-            jobs.append(lambda t=t, probe=probe: [not_run(t, probe)])
+            skips.append(lambda t=t, probe=probe: [not_run(t, probe)])
         else:
-            jobs.append(lambda t=t: [run_emulated(t)])
+            jobs.append((-float(t["timeout"]), len(jobs), lambda t=t: [run_emulated(t)]))
     batches = [lambda b=b, i=i: lab_batch.run_batch(b, i)
                for i, b in enumerate(lab_batch.batch_lab(lab))]
-    return batches + jobs
+    return batches + [job for _, _, job in sorted(jobs, key=lambda j: j[:2])] + skips
 
 
 def select(args):

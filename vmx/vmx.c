@@ -42,6 +42,7 @@ static hpa_t io_bitmaps, msr_bitmap;
 static hpa_t current_vmcs[MAX_CPUS];
 static uint16_t next_vpid = 1;
 static uint32_t preempt_ticks; /* PREEMPT_NS in the preemption timer's units (SDM A.6) */
+static int nmi_window_ok;      /* virtual NMIs and NMI-window exiting allowed (SDM A.3) */
 
 #define MSR_VMX_MISC 0x485
 #define PREEMPT_NS 1000000ull /* a guest exits at least this often, as with the host tick */
@@ -79,6 +80,8 @@ static int vmx_read_caps(void)
 			      PIN_PREEMPTION_TIMER,
 		      PIN_EXTINT_EXITING | PIN_NMI_EXITING, &caps.pin, "pin-based");
 	preempt_ticks = (uint32_t)(tsc_from_ns(PREEMPT_NS) >> (rdmsr(MSR_VMX_MISC) & 31));
+	nmi_window_ok = (caps.pin & PIN_VIRTUAL_NMIS) &&
+			((rdmsr(tru ? 0x48e : 0x482) >> 32) & PROC_NMI_WINDOW);
 	err |= adjust(tru ? 0x48e : 0x482,
 		      PROC_HLT_EXITING | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY |
 			      PROC_TSC_OFFSETTING,
@@ -378,6 +381,25 @@ static void reinject_cut_event(void)
 		vmwrite(VMCS_ENTRY_INSN_LEN, vmread(VMCS_EXIT_INSN_LEN));
 }
 
+/* Sets or clears one window bit of the primary controls of the loaded VMCS. */
+static void proc_ctl(uint32_t bit, int on)
+{
+	uint64_t ctl = vmread(VMCS_PROC_CTLS);
+
+	vmwrite(VMCS_PROC_CTLS, on ? ctl | bit : ctl & ~(uint64_t)bit);
+}
+
+/*
+ * An EPT violation in the middle of an IRET that had ended virtual-NMI blocking
+ * (exit qualification bit 12, SDM 28.2.1 table 28-7): the IRET runs again, so
+ * the blocking is put back before it does (SDM 28.2.3).
+ */
+static void vmx_nmi_iret_cut(uint64_t qual)
+{
+	if ((caps.pin & PIN_VIRTUAL_NMIS) && (qual & (1ull << 12)))
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, vmread(VMCS_GUEST_INTERRUPTIBILITY) | 8);
+}
+
 /* Called with interrupts off; returns with them on. */
 static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 {
@@ -422,7 +444,11 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	reinject_cut_event();
 	vmx_decode_exit(v, exit);
 	if (exit->kind == VM_EXIT_INTR_WINDOW) /* stop asking: the next entry injects */
-		vmwrite(VMCS_PROC_CTLS, caps.proc);
+		proc_ctl(PROC_INTR_WINDOW, 0);
+	if (exit->kind == VM_EXIT_NMI_WINDOW)
+		proc_ctl(PROC_NMI_WINDOW, 0);
+	if ((exit->hw_reason & 0xffff) == EXIT_REASON_EPT_VIOLATION)
+		vmx_nmi_iret_cut(vmread(VMCS_EXIT_QUALIFICATION));
 	if ((exit->hw_reason & 0xffff) == EXIT_REASON_CR_ACCESS &&
 	    vmx_emulate_cr_write(v, exit->raw.info1, exit->insn_len))
 		exit->kind = VM_EXIT_NONE; /* a VMX artefact: the guest/host masks */
@@ -448,7 +474,24 @@ static void vmx_intr_window(struct vcpu *v, int on)
 	struct vmx_vcpu *xv = v->arch;
 
 	vmx_access_begin(xv);
-	vmwrite(VMCS_PROC_CTLS, on ? caps.proc | PROC_INTR_WINDOW : caps.proc);
+	proc_ctl(PROC_INTR_WINDOW, on);
+	vmx_access_end(xv);
+}
+
+/*
+ * NMI-window exiting (SDM 25.6.2 bit 22, exit reason 8): with virtual NMIs,
+ * an exit as soon as the guest's IRET ends virtual-NMI blocking, before the next
+ * instruction. Without it (no virtual NMIs, or the control not allowed) nothing
+ * blocks an injected NMI (SDM 26.6.1.2) and vmx_inject never refuses one for that.
+ */
+static void vmx_nmi_window(struct vcpu *v)
+{
+	struct vmx_vcpu *xv = v->arch;
+
+	if (!nmi_window_ok)
+		return;
+	vmx_access_begin(xv);
+	proc_ctl(PROC_NMI_WINDOW, 1);
 	vmx_access_end(xv);
 }
 
@@ -480,6 +523,7 @@ const struct virt_ops vmx_ops = {
 	.inject = vmx_inject,
 	.intr_ready = vmx_intr_ready,
 	.intr_window = vmx_intr_window,
+	.nmi_window = vmx_nmi_window,
 	.vcpu_unload = vmx_vcpu_unload,
 	.map = domain_gpt_map,
 	.unmap = domain_gpt_unmap,

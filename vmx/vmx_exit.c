@@ -56,6 +56,9 @@ void vmx_decode_exit(struct vcpu *v, struct vm_exit *e)
 	case EXIT_REASON_INTR_WINDOW:
 		e->kind = VM_EXIT_INTR_WINDOW;
 		break;
+	case EXIT_REASON_NMI_WINDOW:
+		e->kind = VM_EXIT_NMI_WINDOW;
+		break;
 	case EXIT_REASON_TRIPLE_FAULT:
 		e->kind = VM_EXIT_SHUTDOWN;
 		break;

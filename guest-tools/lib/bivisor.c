@@ -95,9 +95,15 @@ long bv_domain_start(uint32_t domid)
 	return bv_hypercall(BV_HC_DOMAIN_START, domid, 0, 0);
 }
 
+/* Called again while a vCPU of the client is still on a CPU (-EBUSY:
+ * include/public/domctl.h), a bounded number of times. */
 long bv_domain_destroy(uint32_t domid)
 {
-	return bv_hypercall(BV_HC_DOMAIN_DESTROY, domid, 0, 0);
+	long rc = -EBUSY;
+
+	for (int i = 0; i < 100 && rc == -EBUSY; i++)
+		rc = bv_hypercall(BV_HC_DOMAIN_DESTROY, domid, 0, 0);
+	return rc;
 }
 
 long bv_ioreq_server(const struct bv_ioreq_server *s)

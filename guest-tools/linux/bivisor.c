@@ -12,6 +12,7 @@
  * (gsi=, default 20), or we poll the pending word (notify=poll, poll_us=).
  */
 #include <linux/acpi.h>
+#include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/interrupt.h>
 #include <linux/miscdevice.h>
@@ -564,6 +565,25 @@ static void bv_mark_gone(u32 domid)
 	spin_unlock_irq(&ports_lock);
 }
 
+/* BV_HC_DOMAIN_DESTROY, called again while a vCPU of the domain is still on a CPU
+ * (-EBUSY, include/public/domctl.h), for up to 10 s: until it returns 0 the
+ * domain may still write its pages, which must stay pinned. */
+static long bv_destroy(u32 domid)
+{
+	long rc;
+
+	for (int i = 0; i < 1000; i++) {
+		rc = bv_hc(BV_HC_DOMAIN_DESTROY, domid, 0, 0);
+		if (rc != -EBUSY)
+			break;
+		msleep(10);
+	}
+	if (rc == -EBUSY)
+		pr_err("bivisor: domain %u: still on a CPU after 10 s; its pages stay pinned\n",
+		       domid);
+	return bv_err("DOMAIN_DESTROY", rc);
+}
+
 static long bv_by_domid(unsigned int cmd, u32 __user *u)
 {
 	static const unsigned long nr[] = { BV_HC_DOMAIN_PAUSE, BV_HC_DOMAIN_UNPAUSE,
@@ -574,7 +594,10 @@ static long bv_by_domid(unsigned int cmd, u32 __user *u)
 
 	if (get_user(domid, u))
 		return -EFAULT;
-	rc = bv_err("PAUSE/UNPAUSE/DESTROY", bv_hc(nr[i], domid, 0, 0));
+	if (cmd == BIVISOR_DESTROY)
+		rc = bv_destroy(domid);
+	else
+		rc = bv_err("PAUSE/UNPAUSE", bv_hc(nr[i], domid, 0, 0));
 	if (!rc && cmd == BIVISOR_DESTROY)
 		bv_mark_gone(domid);
 	return rc;
@@ -666,12 +689,14 @@ static int bv_release(struct inode *inode, struct file *file)
 	bv_unlink(f);
 	if (f->domid && !f->gone) {
 		pr_info("bivisor: domain %u: /dev/bivisor closed, destroying it\n", f->domid);
-		bv_err("DOMAIN_DESTROY", bv_hc(BV_HC_DOMAIN_DESTROY, f->domid, 0, 0));
+		if (bv_destroy(f->domid) == -EBUSY)
+			goto leak; /* better lost than written by a domain still running */
 	}
 	list_for_each_entry_safe(pin, next, &f->pins, link)
 		bv_unpin(pin);
 	if (f->ioreq)
 		free_page((unsigned long)f->ioreq);
+leak:
 	kfree(f->info);
 	kfree(f);
 	return 0;

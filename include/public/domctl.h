@@ -6,9 +6,12 @@
  * over its own pages with BV_HC_MEMORY_POPULATE, loads the image into them
  * itself, sets the boot vCPU's registers and starts it. On destroy those
  * pages go back to the service domain, which never stopped owning them:
- * BV_HC_DOMAIN_DESTROY pauses a running client first, which waits (up to
- * 100 ms) until none of its vCPUs is on a CPU, so when it returns the
- * client's tables are gone and the service may reuse the pages at once.
+ * BV_HC_DOMAIN_DESTROY pauses a running client first, then waits (up to
+ * 100 ms) until none of its vCPUs is on a CPU, so when it returns 0 the
+ * client's tables are gone and the service may reuse the pages at once. It
+ * returns -EBUSY, with the client paused and nothing freed, when a vCPU is
+ * still on a CPU after that (an emulated CPU its host did not run): the
+ * service calls it again, and must not reuse the pages before it returns 0.
  * Every field is checked by the hypervisor; the offsets are part of the ABI.
  */
 #ifndef PUBLIC_DOMCTL_H

@@ -17,8 +17,8 @@ FUZZ_DEPS_i8254 := drivers/i8254.c
 FUZZ_DEPS_rtc_cmos := drivers/rtc_cmos.c
 FUZZ_DEPS_acpi_pm := drivers/acpi_pm.c
 FUZZ_DEPS_pc := drivers/pc_platform.c drivers/fw_cfg.c drivers/firmware/fw_cfg_pc.c drivers/i8259.c \
-	drivers/pci_host.c drivers/uart16550.c drivers/i8254.c drivers/rtc_cmos.c drivers/acpi_pm.c \
-	drivers/iobus.c $(LOADER_SRC) lib/format.c
+	drivers/pci_host.c drivers/pc_testdev.c drivers/uart16550.c drivers/i8254.c drivers/rtc_cmos.c \
+	drivers/acpi_pm.c drivers/iobus.c $(LOADER_SRC) lib/format.c
 FUZZ_DEPS_iobus := drivers/iobus.c lib/format.c
 FUZZ_DEPS_virtio_blk := drivers/virtio_blk.c $(VIRTIO_SRC)
 FUZZ_DEPS_virtio_net := drivers/virtio_net.c $(VIRTIO_SRC)

@@ -5,3 +5,5 @@ UNIT_DEPS_test_boot_cmdline := drivers/firmware/boot_cmdline.c
 UNIT_DEPS_test_i8259 := drivers/i8259.c
 UNIT_DEPS_test_pci_host := drivers/pci_host.c
 UNIT_DEPS_test_pc_platform += drivers/i8259.c drivers/pci_host.c
+UNIT_DEPS_test_pc_testdev := drivers/pc_testdev.c
+UNIT_DEPS_test_pc_platform += drivers/pc_testdev.c

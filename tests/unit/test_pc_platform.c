@@ -1,7 +1,8 @@
 /*
  * tests/unit/test_pc_platform.c: drivers/pc_platform.c, the PC's legacy
  * port map both modes use: every device at its port with its size, none
- * overlapping on a bus, and only the devices a guest has.
+ * overlapping on a bus (all of them at once too), and only the devices a
+ * guest has.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -98,6 +99,51 @@ static void fw_cfg_pic_and_pci_at_their_ports(void **state)
 	}
 }
 
+/* pc-testdev after them; every device of a domain together fits the table and the bus. */
+static void testdev_at_its_ports_and_the_whole_platform_fits(void **state)
+{
+	static const struct {
+		const char *name;
+		uint64_t port, len;
+	} want[] = {
+		{ "testdev", 0xe0, 4 },
+		{ "testdev-flush", 0xe4, 4 },
+		{ "testdev-byte", 0xe8, 4 },
+		{ "testdev-irq", 0x2000, 24 },
+	};
+	static struct fw_cfg fc;
+	static struct i8259 pic;
+	static struct pci_host pci;
+	static struct pc_testdev td;
+	const struct pc_platform p = { .com1 = &com1,
+				       .pit = &pit,
+				       .rtc = &rtc,
+				       .pm = &pm,
+				       .reset_write = reset_write,
+				       .fw_cfg = &fc,
+				       .pic = &pic,
+				       .pci = &pci,
+				       .testdev = &td };
+	struct dm_io_region r[PC_PLATFORM_MAX_REGIONS];
+	struct iobus bus;
+	unsigned int n;
+
+	(void)state;
+	iobus_init(&bus, NULL, NULL, NULL);
+	n = pc_platform_regions(&p, r);
+	assert_int_equal(n, 19);
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(iobus_register(&bus, &r[i], NULL), 0);
+	for (unsigned int i = 0; i < 4; i++) {
+		assert_string_equal(r[15 + i].name, want[i].name);
+		assert_int_equal(r[15 + i].base, want[i].port);
+		assert_int_equal(r[15 + i].len, want[i].len);
+		assert_ptr_equal(r[15 + i].dev, &td);
+	}
+	assert_null(r[16].read); /* the flush and IRQ ports are write-only */
+	assert_null(r[18].read);
+}
+
 static char logged[200];
 
 static void log_line(void *ctx, int level, const char *msg)
@@ -129,6 +175,7 @@ int main(void)
 		T(every_device_at_its_port_with_its_size),
 		T(only_the_devices_a_guest_has),
 		T(fw_cfg_pic_and_pci_at_their_ports),
+		T(testdev_at_its_ports_and_the_whole_platform_fits),
 		T(a_second_platform_on_the_bus_is_refused_and_logged),
 	};
 
