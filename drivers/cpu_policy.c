@@ -5,7 +5,9 @@
  * guest's topology, the hypervisor leaves (0x40000001: the hypercall ABI of
  * include/public/hypercall.h) and the timing leaves. Both modes call
  * it: kernel/cpuid.c with the host CPU's leaf, hosted/kvm.c with the entries of
- * KVM_GET_SUPPORTED_CPUID, so a guest sees one CPU under either.
+ * KVM_GET_SUPPORTED_CPUID, so a guest sees one CPU under either. The CR4 a
+ * guest may write follows from that CPUID (cpu_policy_cr4_valid: SDM vol. 3A
+ * 2.5, vol. 2B "MOV - Move to/from Control Registers"; APM vol. 2 3.1.3).
  */
 #include <stddef.h>
 
@@ -26,13 +28,13 @@ struct cpuid_bits {
  * Features guests do not get. XSAVE is hidden with everything that needs it
  * (AVX, AVX2, AVX-512, PKU, leaf 0xD): XSETBV is not handled. MONITOR and
  * MONITORX: MWAIT is not handled. RDTSCP and RDPID: SVM does not swap
- * TSC_AUX. VMX and SVM: no nested virtualization. Thermal and power
+ * TSC_AUX. VMX, SMX and SVM: no nested virtualization, no GETSEC. Thermal and power
  * management (ACPI, TM, TM2, EST, PDCM): no such MSRs.
  */
 static const struct cpuid_bits bits[] = {
-	/* -MONITOR(3) VMX(5) EST(7) TM2(8) FMA(12) PDCM(15) XSAVE(26) OSXSAVE(27) AVX(28)
+	/* -MONITOR(3) VMX(5) SMX(6) EST(7) TM2(8) FMA(12) PDCM(15) XSAVE(26) OSXSAVE(27) AVX(28)
 	 * F16C(29); +x2APIC(21) TSC-deadline(24) hypervisor(31) */
-	{ 1, ECX, B(3) | B(5) | B(7) | B(8) | B(12) | B(15) | B(26) | B(27) | B(28) | B(29),
+	{ 1, ECX, B(3) | B(5) | B(6) | B(7) | B(8) | B(12) | B(15) | B(26) | B(27) | B(28) | B(29),
 	  B(21) | B(24) | B(31) },
 	{ 1, EDX, B(22) | B(29), B(9) | B(28) }, /* -ACPI TM; +APIC HTT */
 	/* leaf 7.0, an allowlist: EBX FSGSBASE(0) BMI1(3) SMEP(7) BMI2(8) ERMS(9) INVPCID(10)
@@ -159,6 +161,15 @@ struct cpu_policy_regs cpu_policy_cpuid(uint32_t leaf, uint32_t sub, struct cpu_
 /*
  * MSRs that read as constants in the Type-1 kernel (kernel/msr.c). bvm on KVM
  * cannot intercept these (KVM answers them itself), see docs/design.md.
+ *
+ * The MSR rule: a guest may touch the architectural MSRs of kernel/msr.c's
+ * allowlist (EFER, the syscall and SYSENTER MSRs, PAT, FS/GS bases, the TSC,
+ * the APIC's) and these constants; every other MSR raises #GP, as on a CPU
+ * without it. So, with the CPUID above: IA32_PKRS (0x6e1) #GPs, since PKS
+ * (7.0:ECX[31]) is hidden; Intel's architectural PMU (IA32_PMCx 0xc1..,
+ * IA32_PERFEVTSELx 0x186.., IA32_FIXED_CTRx 0x309.., IA32_PERF_GLOBAL_* 0x38d-
+ * 0x390) #GPs, since leaf 0xA reports version 0 (SDM vol. 3B 20.2.1); XSS,
+ * SPEC_CTRL, ARCH_CAPABILITIES, TSC_AUX likewise, their CPUID bits hidden.
  */
 static const struct cpu_policy_msr msrs[] = {
 	{ 0x17, 0, 0 },	      /* IA32_PLATFORM_ID */
@@ -187,4 +198,92 @@ const struct cpu_policy_msr *cpu_policy_msr_find(uint32_t index)
 		if (msrs[i].index == index)
 			return &msrs[i];
 	return NULL;
+}
+
+/* CR4's bits (Intel SDM vol. 3A 2.5, AMD APM vol. 2 3.1.3). */
+#define CR4_VME (1ull << 0)
+#define CR4_PVI (1ull << 1)
+#define CR4_TSD (1ull << 2)
+#define CR4_DE (1ull << 3)
+#define CR4_PSE (1ull << 4)
+#define CR4_PAE (1ull << 5)
+#define CR4_MCE (1ull << 6)
+#define CR4_PGE (1ull << 7)
+#define CR4_PCE (1ull << 8)
+#define CR4_OSFXSR (1ull << 9)
+#define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_UMIP (1ull << 11)
+#define CR4_LA57 (1ull << 12)
+#define CR4_VMXE (1ull << 13)
+#define CR4_SMXE (1ull << 14)
+#define CR4_FSGSBASE (1ull << 16)
+#define CR4_PCIDE (1ull << 17)
+#define CR4_OSXSAVE (1ull << 18)
+#define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
+#define CR4_PKE (1ull << 22)
+#define CR4_CET (1ull << 23)
+#define CR4_PKS (1ull << 24)
+
+/* A CR4 bit and the CPUID feature that makes it settable: leaf 1 or 7.0, register, bit. */
+struct cr4_feature {
+	uint64_t cr4;
+	uint32_t leaf;
+	int reg, bit;
+};
+
+static const struct cr4_feature cr4_features[] = {
+	{ CR4_VME, 1, EDX, 1 },	     { CR4_PVI, 1, EDX, 1 },	     /* VME */
+	{ CR4_TSD, 1, EDX, 4 },	     { CR4_DE, 1, EDX, 2 },	     /* TSC, DE */
+	{ CR4_PSE, 1, EDX, 3 },	     { CR4_PAE, 1, EDX, 6 },	     /* PSE, PAE */
+	{ CR4_MCE, 1, EDX, 7 },	     { CR4_PGE, 1, EDX, 13 },	     /* MCE, PGE */
+	{ CR4_OSFXSR, 1, EDX, 24 },  { CR4_OSXMMEXCPT, 1, EDX, 25 }, /* FXSR, SSE */
+	{ CR4_PCIDE, 1, ECX, 17 },   { CR4_OSXSAVE, 1, ECX, 26 },    /* PCID, XSAVE */
+	{ CR4_FSGSBASE, 7, EBX, 0 }, { CR4_SMEP, 7, EBX, 7 },	     /* FSGSBASE, SMEP */
+	{ CR4_SMAP, 7, EBX, 20 },    { CR4_UMIP, 7, ECX, 2 },	     /* SMAP, UMIP */
+	{ CR4_PKE, 7, ECX, 3 },	     { CR4_LA57, 7, ECX, 16 },	     /* PKU, LA57 */
+	{ CR4_CET, 7, ECX, 7 },	     { CR4_CET, 7, EDX, 20 },	     /* CET_SS, CET_IBT */
+	{ CR4_PKS, 7, ECX, 31 },				     /* PKS */
+};
+
+/*
+ * PCE has no CPUID bit (every CPU since the P6 has it). VMXE and SMXE are never
+ * allowed (no nested virtualization, no SMX), nor is any reserved bit.
+ */
+uint64_t cpu_policy_cr4_allowed(struct cpu_policy_regs leaf1, struct cpu_policy_regs leaf7)
+{
+	const uint32_t *r1[4] = { &leaf1.eax, &leaf1.ebx, &leaf1.ecx, &leaf1.edx };
+	const uint32_t *r7[4] = { &leaf7.eax, &leaf7.ebx, &leaf7.ecx, &leaf7.edx };
+	uint64_t allowed = CR4_PCE;
+
+	for (size_t i = 0; i < sizeof(cr4_features) / sizeof(cr4_features[0]); i++) {
+		const struct cr4_feature *f = &cr4_features[i];
+		uint32_t reg = f->leaf == 1 ? *r1[f->reg] : *r7[f->reg];
+
+		if (reg & B(f->bit))
+			allowed |= f->cr4;
+	}
+	return allowed;
+}
+
+#define CR0_WP (1ull << 16)
+#define EFER_LMA (1ull << 10)
+
+/*
+ * MOV to CR4's #GP(0) conditions (SDM vol. 2B "MOV - Move to/from Control
+ * Registers", vol. 3A 4.1.1, 4.10.1; APM vol. 2 3.1.3): a bit the CPU lacks
+ * or reserved; in long mode, PAE cleared or LA57 changed; PCIDE set outside
+ * long mode or while CR3[11:0] is not 0; CET set while CR0.WP is clear.
+ */
+int cpu_policy_cr4_valid(const struct cpu_policy_cr_state *s, uint64_t value, uint64_t allowed)
+{
+	int long_mode = (s->efer & EFER_LMA) != 0;
+
+	if (value & ~allowed)
+		return 0;
+	if (long_mode && (!(value & CR4_PAE) || ((value ^ s->cr4) & CR4_LA57)))
+		return 0;
+	if ((value & CR4_PCIDE) && !(s->cr4 & CR4_PCIDE) && (!long_mode || (s->cr3 & 0xfff)))
+		return 0;
+	return !((value & CR4_CET) && !(s->cr0 & CR0_WP));
 }

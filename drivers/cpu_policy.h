@@ -52,4 +52,15 @@ struct cpu_policy_msr {
 /* The constant MSR with this index, or NULL. */
 const struct cpu_policy_msr *cpu_policy_msr_find(uint32_t index);
 
+/* The CR4 bits a guest may set, from the CPUID leaves 1 and 7.0 it is given. */
+uint64_t cpu_policy_cr4_allowed(struct cpu_policy_regs leaf1, struct cpu_policy_regs leaf7);
+
+/* The vCPU's state a MOV to CR4 is checked against. */
+struct cpu_policy_cr_state {
+	uint64_t cr0, cr3, cr4, efer;
+};
+
+/* 1 if a MOV of value to CR4 is allowed, 0 if it raises #GP(0). */
+int cpu_policy_cr4_valid(const struct cpu_policy_cr_state *s, uint64_t value, uint64_t allowed);
+
 #endif

@@ -209,8 +209,9 @@ static void attack_msrs(uint32_t span)
 }
 
 /*
- * CR writes do not exit (nothing intercepts them): the CPU checks them. QEMU's
- * TCG takes some of these, and VMRUN then refuses the state: crash=6.
+ * CR0 writes do not exit: the CPU checks them; CR4 writes bivisor checks
+ * against the guest's CPUID (kernel/exit.c). QEMU's TCG takes some of the CR0
+ * values, and VMRUN then refuses the state: crash=6.
  */
 static void attack_control_regs(void)
 {

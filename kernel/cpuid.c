@@ -2,7 +2,8 @@
  * kernel/cpuid.c: the CPUID exit (Intel SDM vol. 2A "CPUID", AMD APM vol. 3
  * appendix E). The host CPU's answer goes through the policy both modes share,
  * drivers/cpu_policy.c:cpu_policy_cpuid, with this vCPU's APIC id, the
- * domain's vCPU count, the TSC rate and the vLAPIC timer's 1 GHz.
+ * domain's vCPU count, the TSC rate and the vLAPIC timer's 1 GHz. The CR4
+ * bits guests may set follow from the same leaves (cpuid_cr4_allowed).
  */
 #include "arch/x86/tsc.h"
 #include "arch/x86/x86.h"
@@ -30,4 +31,23 @@ void handle_cpuid(struct vcpu *v, const struct vm_exit *e)
 	vcpu_set_reg(v, VM_REG_RCX, r.ecx);
 	vcpu_set_reg(v, VM_REG_RDX, r.edx);
 	vcpu_advance_rip(v, e->insn_len);
+}
+
+static struct cpu_policy_regs guest_leaf(uint32_t leaf)
+{
+	static const struct cpu_policy_vcpu pv = { .nvcpus = 1 }; /* topology: not read */
+	struct cpuid_regs h = cpuid(leaf, 0);
+
+	return cpu_policy_cpuid(leaf, 0, (struct cpu_policy_regs){ h.eax, h.ebx, h.ecx, h.edx },
+				&pv);
+}
+
+/* Every CPU of the host is the same: the answer is computed once. */
+uint64_t cpuid_cr4_allowed(void)
+{
+	static uint64_t allowed;
+
+	if (!allowed)
+		allowed = cpu_policy_cr4_allowed(guest_leaf(1), guest_leaf(7));
+	return allowed;
 }

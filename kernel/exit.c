@@ -7,9 +7,11 @@
  * domain's I/O bus (drivers/iobus.c); addresses nobody claims read as all
  * ones and ignore writes, like an open bus. Device models run under the
  * domain's dev_lock (the bus takes it), since several vCPUs may reach the
- * same device at once.
+ * same device at once. A MOV to CR4 is checked against the guest's CPUID
+ * (Intel SDM vol. 2B "MOV - Move to/from Control Registers").
  */
 #include "arch/x86/x86.h"
+#include "drivers/cpu_policy.h"
 #include "kernel/domain.h"
 #include "kernel/exit.h"
 #include "kernel/hypercall.h"
@@ -158,6 +160,29 @@ static const struct {
 	[VM_EXIT_HYPERCALL] = { 3, { 0x0f, 0x01 } },
 };
 
+/*
+ * MOV to CRn is 0F 22 /r (SDM vol. 2B "MOV - Move to/from Control Registers";
+ * AMD APM vol. 2 15.9 without decode assists): ModRM.reg (REX.R: +8) names the
+ * control register, ModRM.rm (REX.B: +8) the source, whatever ModRM.mod says.
+ * Leaves gpr unknown if the code at RIP is not that instruction.
+ */
+static void cr_write_decode(struct vcpu *v, struct vm_exit *e)
+{
+	uint8_t code[INSN_MAX_LEN], modrm;
+	struct insn_prefixes p;
+	enum insn_mode mode = vcpu_mode(v);
+	unsigned int n = fetch_insn(v, mode, code);
+
+	if (!n || insn_decode_prefixes(code, n, mode, &p) || p.len + 3 > n || code[p.len] != 0x0f ||
+	    code[p.len + 1] != 0x22)
+		return;
+	modrm = code[p.len + 2];
+	if ((((modrm >> 3) & 7) | (p.rex & 4 ? 8 : 0)) != e->cr.cr)
+		return;
+	e->cr.gpr = (modrm & 7) | (p.rex & 1 ? 8 : 0);
+	e->insn_len = p.len + 3;
+}
+
 void exit_insn_len(struct vcpu *v, struct vm_exit *e)
 {
 	uint8_t code[INSN_MAX_LEN];
@@ -165,6 +190,8 @@ void exit_insn_len(struct vcpu *v, struct vm_exit *e)
 	enum insn_mode mode;
 	unsigned int n, len;
 
+	if (e->kind == VM_EXIT_CR_WRITE && e->cr.gpr == VM_CR_GPR_UNKNOWN)
+		cr_write_decode(v, e);
 	if (e->insn_len || e->kind >= VM_EXIT_NR_KINDS || !fixed_opcodes[e->kind].len)
 		return;
 	len = fixed_opcodes[e->kind].len;
@@ -334,6 +361,35 @@ static void handle_string_io(struct vcpu *v, const struct vm_exit *e)
 	vcpu_advance_rip(v, p.len + 1);
 }
 
+/*
+ * A MOV to CR4 (the only control register write that exits): checked against
+ * the guest's CPUID and mode by drivers/cpu_policy.c:cpu_policy_cr4_valid, then
+ * #GP(0) or done. Outside 64-bit mode the source is 32 bits wide. The backend
+ * flushes the TLB where the new value asks for it (kernel/virt.h).
+ */
+static void handle_cr_write(struct vcpu *v, const struct vm_exit *e)
+{
+	struct cpu_policy_cr_state s = { vcpu_get_reg(v, VM_REG_CR0), vcpu_get_reg(v, VM_REG_CR3),
+					 vcpu_get_reg(v, VM_REG_CR4),
+					 vcpu_get_reg(v, VM_REG_EFER) };
+	struct vm_event gp = { VM_EVENT_EXCEPTION, 13, 1, 0 };
+	uint64_t value;
+
+	if (e->cr.cr != 4 || e->cr.gpr >= 16 || !e->insn_len) {
+		domain_crash(v->dom, v, "a MOV to CR%u bivisor cannot decode", e->cr.cr);
+		return;
+	}
+	value = vcpu_get_reg(v, e->cr.gpr);
+	if (vcpu_mode(v) != INSN_MODE_64)
+		value = (uint32_t)value;
+	if (!cpu_policy_cr4_valid(&s, value, cpuid_cr4_allowed())) {
+		vcpu_inject(v, &gp);
+		return;
+	}
+	vcpu_set_reg(v, VM_REG_CR4, value);
+	vcpu_advance_rip(v, e->insn_len);
+}
+
 static void handle_hlt(struct vcpu *v, const struct vm_exit *e)
 {
 	vcpu_advance_rip(v, e->insn_len);
@@ -389,12 +445,13 @@ const exit_handler_t exit_handlers[VM_EXIT_NR_KINDS] = {
 	[VM_EXIT_INTR_WINDOW] = handle_nothing, /* the next entry injects */
 	[VM_EXIT_PAUSE] = handle_pause,
 	[VM_EXIT_NMI_WINDOW] = handle_nothing, /* the next entry injects the waiting NMI */
+	[VM_EXIT_CR_WRITE] = handle_cr_write,
 };
 
 static const char *const kind_names[VM_EXIT_NR_KINDS] = {
 	"none",	   "io",	"mmio",	       "cpuid", "msr-read",   "msr-write",
 	"hlt",	   "hypercall", "extint",      "nmi",	"exception",  "shutdown",
-	"invalid", "unknown",	"intr-window", "pause", "nmi-window",
+	"invalid", "unknown",	"intr-window", "pause", "nmi-window", "cr-write",
 };
 
 const char *exit_kind_name(enum vm_exit_kind k)

@@ -90,6 +90,16 @@ static int set_nrip(void *ctx, const char *v)
 	return 0;
 }
 
+/* decode=off: ignore the CPU's decode assists (AMD), to test the decoder of MOV to CR4. */
+static int set_decode(void *ctx, const char *v)
+{
+	(void)ctx;
+	if (strcmp(v, "off") && strcmp(v, "on"))
+		return -EINVAL;
+	opts.decode_off = !strcmp(v, "off");
+	return 0;
+}
+
 static int set_apic(void *ctx, const char *v)
 {
 	(void)ctx;
@@ -179,6 +189,8 @@ static const struct cmdline_opt table[] = {
 	{ "mb2dump", 0, set_mb2dump, "print the Multiboot2 information as hex" },
 	{ "apic", 1, set_apic, "auto|xapic|x2apic" },
 	{ "nrip", 1, set_nrip, "on|off: use the CPU's NRIP save (AMD SVM) where it has one" },
+	{ "decode", 1, set_decode,
+	  "on|off: use the CPU's decode assists (AMD SVM) where it has them" },
 	{ "tsc", 1, set_tsc, "auto|pit|pmtimer" },
 	{ "maxcpus", 1, set_maxcpus, "a number of CPUs, 1 or more" },
 	{ "fake_ap", 1, set_fake_ap, "APIC id of a CPU that is not there, for tests" },

@@ -105,8 +105,11 @@ enum vm_exit_kind {
 	VM_EXIT_INTR_WINDOW, /* the guest can take an interrupt now (asked by intr_window) */
 	VM_EXIT_PAUSE,	     /* a PAUSE loop: the vCPU spins (SVM pause filter); yield */
 	VM_EXIT_NMI_WINDOW,  /* the guest's NMI handler returned: an NMI can go in now */
+	VM_EXIT_CR_WRITE,    /* a MOV to a control register (CR4) */
 	VM_EXIT_NR_KINDS,
 };
+
+#define VM_CR_GPR_UNKNOWN 0xff /* the CPU did not say (SVM without decode assists) */
 
 struct vm_exit {
 	enum vm_exit_kind kind;
@@ -136,10 +139,17 @@ struct vm_exit {
 			uint64_t cr2;
 		} exc;
 		struct {
+			uint8_t cr;  /* the control register written: 4 */
+			uint8_t gpr; /* enum vm_reg of the source, VM_CR_GPR_UNKNOWN: decode */
+		} cr;
+		struct {
 			uint64_t info1, info2;
 		} raw;
 	};
 };
+
+/* PSE PAE PGE PCIDE SMEP SMAP PKE LA57: the CR4 bits whose change flushes the TLB. */
+#define VM_CR4_TLB_BITS 0x7210b0ull
 
 enum vm_event_type {
 	VM_EVENT_EXTINT,
@@ -173,6 +183,8 @@ struct virt_ops {
 	/* Runs the vCPU on this CPU until its next exit, decoded into *exit. */
 	void (*vcpu_run)(struct vcpu *v, struct vm_exit *exit);
 	uint64_t (*get_reg)(struct vcpu *v, enum vm_reg reg);
+	/* A CR4 that changes a bit of VM_CR4_TLB_BITS flushes the vCPU's TLB before its
+	 * next entry, as the CPU's MOV to CR4 does (Intel SDM vol. 3A 4.10.4.1). */
 	void (*set_reg)(struct vcpu *v, enum vm_reg reg, uint64_t value);
 	void (*get_seg)(struct vcpu *v, enum vm_seg seg, struct vm_segment *s);
 	void (*set_seg)(struct vcpu *v, enum vm_seg seg, const struct vm_segment *s);

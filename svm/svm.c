@@ -1,9 +1,9 @@
 /*
  * svm/svm.c: the AMD SVM backend (AMD APM vol. 2 chapter 15): enabling SVM
  * on each CPU (15.4 EFER.SVME, VM_HSAVE_PA), one VMCB per vCPU whose
- * intercepts come from a table (15.9-15.13), ASIDs with TLB control (15.16),
- * registers, segments, events (15.20; interrupts as V_IRQ, 15.21.4; NMI
- * blocking in svm/svm_nmi.c), the run loop.
+ * intercepts come from a table (15.9-15.13; CR4 writes for kernel/exit.c to
+ * check), ASIDs with TLB control (15.16), registers, segments, events (15.20;
+ * interrupts as V_IRQ, 15.21.4; NMI blocking in svm/svm_nmi.c), the run loop.
  */
 #include "arch/x86/percpu.h"
 #include "arch/x86/x86.h"
@@ -28,8 +28,9 @@ static int asid_wrapped;
 
 /* What bivisor intercepts in every guest: the table a student edits. */
 static const struct {
-	uint32_t misc1, misc2, exceptions;
+	uint32_t cr, misc1, misc2, exceptions;
 } intercepts = {
+	.cr = INTERCEPT_CR4_WRITE, /* CR4 follows the guest's CPUID (drivers/cpu_policy.c) */
 	.misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT | INTERCEPT_CPUID |
 		 INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_IOIO | INTERCEPT_MSR |
 		 INTERCEPT_SHUTDOWN,
@@ -80,9 +81,12 @@ static int svm_global_init(void)
 	leaf = cpuid(0x8000000a, 0);
 	asid_count = leaf.ebx;
 	print_features(leaf.edx);
-	svm_features = leaf.edx & (SVM_FEAT_NRIP | SVM_FEAT_FLUSH_ASID | SVM_FEAT_PAUSE_FILTER);
+	svm_features = leaf.edx & (SVM_FEAT_NRIP | SVM_FEAT_FLUSH_ASID | SVM_FEAT_DECODE |
+				   SVM_FEAT_PAUSE_FILTER);
 	if (opts.nrip_off)
 		svm_features &= ~SVM_FEAT_NRIP;
+	if (opts.decode_off)
+		svm_features &= ~SVM_FEAT_DECODE;
 	pr_info("svm: uses%s%s\n",
 		svm_features & SVM_FEAT_FLUSH_ASID ? " flush-by-ASID (TLB_CONTROL 3)"
 						   : " full TLB flushes",
@@ -91,7 +95,9 @@ static int svm_global_init(void)
 		svm_features & SVM_FEAT_NRIP ? "used"
 		: opts.nrip_off		     ? "off (nrip=off)"
 					     : "no",
-		leaf.edx & (1u << 7) ? "yes" : "no");
+		svm_features & SVM_FEAT_DECODE ? "used"
+		: opts.decode_off	       ? "off (decode=off)"
+					       : "no");
 	return 0;
 }
 
@@ -184,6 +190,7 @@ static int svm_vcpu_init(struct vcpu *v)
 		asid_wrapped = 1;
 	}
 	c = &sv->vmcb->ctl;
+	c->intercept_cr = intercepts.cr;
 	c->intercept_misc1 = intercepts.misc1;
 	if (svm_features & SVM_FEAT_PAUSE_FILTER) { /* a spinning vCPU exits and yields */
 		c->intercept_misc1 |= INTERCEPT_PAUSE;
@@ -302,7 +309,8 @@ static void svm_keep_shadow(struct svm_vcpu *sv)
  * Called with interrupts off; returns with them on. The TLB is flushed when the
  * vCPU comes to a CPU other than the one it last ran on: that CPU may hold stale
  * entries of its ASID from an earlier visit (APM 15.16.1), and when the nested
- * tables changed since its last flush (unmap, protect, a remap).
+ * tables changed since its last flush (unmap, protect, a remap), and after a
+ * CR4 write that asks for it (svm_set_reg).
  */
 static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 {
@@ -311,11 +319,12 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	unsigned int cpu = this_cpu()->id;
 
 	c->tlb_control = gpt_tlb_stale(&v->dom->gpt, &sv->npt_gen) | !sv->launched | asid_wrapped |
-			 (sv->last_cpu != cpu);
+			 (sv->last_cpu != cpu) | sv->tlb_flush;
 	if (c->tlb_control && (svm_features & SVM_FEAT_FLUSH_ASID) && !asid_wrapped)
 		c->tlb_control = 3; /* this ASID's entries only */
 	c->clean = 0;
 	sv->last_cpu = cpu;
+	sv->tlb_flush = 0;
 	if (c->int_shadow & 1) /* no window inside a shadow: see svm_keep_shadow */
 		svm_intr_window(v, 0);
 	svm_vmrun(sv->vmcb_pa, sv->gprs, host_area[cpu]);
@@ -415,6 +424,8 @@ static void svm_set_reg(struct vcpu *v, enum vm_reg r, uint64_t value)
 
 	if (r == VM_REG_EFER)
 		value |= EFER_SVME;
+	if (r == VM_REG_CR4 && ((*slot ^ value) & VM_CR4_TLB_BITS))
+		((struct svm_vcpu *)v->arch)->tlb_flush = 1;
 	if (slot)
 		*slot = value;
 	if (r == VM_REG_RIP) { /* an emulated instruction ends an STI or MOV SS shadow */

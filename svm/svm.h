@@ -17,6 +17,7 @@ struct svm_vcpu {
 	uint64_t npt_gen;      /* the nested tables' generation at its last flush */
 	unsigned int last_cpu; /* the CPU it last ran on, ~0 before the first run */
 	int launched;
+	int tlb_flush;		  /* a CR4 write asks for a TLB flush at the next entry */
 	uint64_t shadow_rip;	  /* where an exit last reported an STI/MOV SS shadow */
 	unsigned int shadow_left; /* how many more exits there may find it lost */
 	/* NMI blocking, which the CPU keeps for an injected NMI only with vNMI (svm_nmi.c) */
@@ -38,11 +39,13 @@ void svm_nmi_after_exit(struct svm_vcpu *sv, struct vm_exit *e);
 void svm_nmi_window(struct vcpu *v);
 /*
  * CPUID 0x8000000a EDX bits bivisor uses where the CPU has them (AMD APM
- * vol. 2 15.7.1 NRIP save, 15.16.1 TLB_CONTROL's flush of one ASID, 15.14.4
- * pause filter); svm_features holds those in use, set once by svm/svm.c.
+ * vol. 2 15.7.1 NRIP save, 15.16.1 TLB_CONTROL's flush of one ASID, 15.33
+ * decode assists: a MOV to CR4's source register in EXITINFO1, 15.14.4 pause
+ * filter); svm_features holds those in use, set once by svm/svm.c.
  */
 #define SVM_FEAT_NRIP (1u << 3)
 #define SVM_FEAT_FLUSH_ASID (1u << 6)
+#define SVM_FEAT_DECODE (1u << 7)
 #define SVM_FEAT_PAUSE_FILTER (1u << 10)
 #define PAUSE_FILTER_COUNT 3000 /* PAUSEs in a row before an exit, as KVM's default */
 extern uint32_t svm_features;

@@ -6,6 +6,8 @@
  * VMCB's nRIP does where the CPU has NRIP save (APM 15.7.1; KVM's nested SVM
  * and real CPUs). QEMU TCG's SVM has none: the length is left 0 and
  * kernel/exit.c:exit_insn_len reads it from the guest's code, prefixes included.
+ * A MOV to CR4 (15.9) names its source register in EXITINFO1 where the CPU has
+ * decode assists (15.33.1); else exit_insn_len decodes that too.
  */
 #include "kernel/domain.h"
 #include "svm/svm.h"
@@ -55,6 +57,19 @@ static unsigned int nrip_len(const struct svm_vcpu *sv)
 		       : 0;
 }
 
+/* EXITINFO1 bit 63: a MOV (not LMSW or CLTS), bits 3:0 its register (APM 15.33.1). */
+static void decode_cr_write(struct svm_vcpu *sv, struct vm_exit *e, unsigned int cr)
+{
+	uint64_t info = sv->vmcb->ctl.exit_info1;
+
+	e->kind = VM_EXIT_CR_WRITE;
+	e->cr.cr = cr;
+	e->cr.gpr = VM_CR_GPR_UNKNOWN;
+	if ((svm_features & SVM_FEAT_DECODE) && (info >> 63))
+		e->cr.gpr = info & 15;
+	e->insn_len = nrip_len(sv);
+}
+
 void svm_decode_exit(struct vcpu *v, struct vm_exit *e)
 {
 	struct svm_vcpu *sv = v->arch;
@@ -77,6 +92,9 @@ void svm_decode_exit(struct vcpu *v, struct vm_exit *e)
 		break;
 	case SVM_EXIT_NPF:
 		decode_npf(sv, e);
+		break;
+	case SVM_EXIT_CR4_WRITE:
+		decode_cr_write(sv, e, 4);
 		break;
 	case SVM_EXIT_CPUID:
 		e->kind = VM_EXIT_CPUID, e->insn_len = nrip_len(sv);

@@ -100,6 +100,8 @@ _Static_assert(offsetof(struct vmcb, save.rip) == 0x578, "APM B-2");
 _Static_assert(offsetof(struct vmcb, save.rax) == 0x5f8, "APM B-2");
 _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "APM B-2");
 
+/* intercept_cr (APM 15.9, B-1 offset 0x000): writes of CR4 */
+#define INTERCEPT_CR4_WRITE (1u << (16 + 4))
 /* intercept_misc1 (APM 15.9-15.13, B-1 offset 0x00c) */
 #define INTERCEPT_INTR (1u << 0)
 #define INTERCEPT_NMI (1u << 1)
@@ -125,6 +127,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "APM B-2");
 #define INTERCEPT_XSETBV (1u << 13)
 
 /* exit codes (APM appendix C) */
+#define SVM_EXIT_CR4_WRITE 0x14
 #define SVM_EXIT_EXCP_BASE 0x40
 #define SVM_EXIT_DB 0x41 /* #DB: intercepted only to step over an NMI handler's IRET */
 #define SVM_EXIT_INTR 0x60

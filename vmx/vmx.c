@@ -11,6 +11,7 @@
 #include "arch/x86/x86.h"
 #include "include/public/hypercall.h"
 #include "kernel/domain.h"
+#include "kernel/exit.h"
 #include "kernel/mm.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -258,7 +259,9 @@ static void vmcs_write_controls(struct vcpu *v)
 		{ VMCS_ENTRY_MSR_LOAD_COUNT, VMX_GUEST_MSRS },
 		{ VMCS_EXIT_MSR_LOAD_COUNT, 0 },
 		{ VMCS_CR0_MASK, CR0_NE },
-		{ VMCS_CR4_MASK, CR4_VMXE },
+		/* VMXE (forced on) and each bit the guest's CPUID does not let it set, each
+		 * 0 in the shadow: a MOV to CR4 that sets one exits (SDM 25.6.6, 26.1.3) */
+		{ VMCS_CR4_MASK, ~cpuid_cr4_allowed() | CR4_VMXE },
 		{ VMCS_CR0_SHADOW, 0 },
 		{ VMCS_CR4_SHADOW, 0 },
 		{ VMCS_GUEST_ACTIVITY, 0 },
@@ -407,8 +410,9 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	vmcs_load(xv); /* before the first launch it is clear: any CPU may load it */
 	if (!xv->launched)
 		vmcs_write_host();
-	if (!xv->launched || stale) /* a new CPU, or the EPT tables changed */
+	if (!xv->launched || stale || xv->tlb_flush) /* new CPU, EPT changed, CR4 write */
 		invept_invvpid(v);
+	xv->tlb_flush = 0;
 	if (vmread(VMCS_GUEST_EFER) & EFER_LMA)
 		entry |= ENTRY_IA32E_GUEST;
 	vmwrite(VMCS_ENTRY_CTLS, entry);

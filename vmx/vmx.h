@@ -29,6 +29,7 @@ struct vmx_vcpu {
 	uint16_t vpid;
 	uint64_t ept_gen; /* the EPT tables' generation at its last INVEPT */
 	int launched;
+	int tlb_flush; /* a CR4 write asks for a TLB flush at the next entry */
 };
 
 extern const struct virt_ops vmx_ops;

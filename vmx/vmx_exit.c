@@ -2,7 +2,8 @@
  * vmx/vmx_exit.c: turns a VM exit (exit reason, exit qualification and the
  * exit-information fields: Intel SDM vol. 3C 28.2, table 28-5 for I/O
  * instructions, table 28-7 for EPT violations) into the neutral struct
- * vm_exit. Instruction lengths come from the VM-exit instruction-length field.
+ * vm_exit (table 28-3 for a MOV to CR4). Instruction lengths come from the
+ * VM-exit instruction-length field.
  */
 #include "kernel/domain.h"
 #include "vmx/vmx.h"
@@ -78,6 +79,13 @@ void vmx_decode_exit(struct vcpu *v, struct vm_exit *e)
 		e->kind = (reason & 0xffff) == EXIT_REASON_RDMSR ? VM_EXIT_MSR_READ
 								 : VM_EXIT_MSR_WRITE;
 		e->msr.index = (uint32_t)((struct vmx_vcpu *)v->arch)->gprs[VM_REG_RCX];
+		break;
+	case EXIT_REASON_CR_ACCESS: /* MOV to CR4 (type 0); CR0 is vmx_regs.c's */
+		if ((q & 15) == 4 && ((q >> 4) & 3) == 0) {
+			e->kind = VM_EXIT_CR_WRITE;
+			e->cr.cr = 4;
+			e->cr.gpr = (q >> 8) & 15;
+		}
 		break;
 	case EXIT_REASON_EPT_VIOLATION:
 		e->kind = VM_EXIT_MMIO;

@@ -104,6 +104,8 @@ void vmx_set_reg(struct vcpu *v, enum vm_reg r, uint64_t value)
 		vmwrite(VMCS_CR0_SHADOW, value);
 		vmwrite(VMCS_GUEST_CR0, value | CR0_NE);
 	} else if (r == VM_REG_CR4) {
+		if ((vmread(VMCS_CR4_SHADOW) ^ value) & VM_CR4_TLB_BITS)
+			xv->tlb_flush = 1;
 		vmwrite(VMCS_CR4_SHADOW, value);
 		vmwrite(VMCS_GUEST_CR4, value | CR4_VMXE);
 	}
@@ -111,31 +113,28 @@ void vmx_set_reg(struct vcpu *v, enum vm_reg r, uint64_t value)
 }
 
 /*
- * A MOV to CR0 or CR4 that changes a bit the guest/host mask owns (CR0.NE, CR4.VMXE)
- * exits (SDM 26.1.3, qualification in table 28-3). bivisor does the write itself: the
- * guest's value goes to the read shadow, the forced bit stays set in the real register,
- * and turning paging on or off with EFER.LME set switches EFER.LMA as the CPU would
- * (SDM 10.8.5). Returns 1 if it was such a write.
+ * A MOV to CR0 that changes the bit the guest/host mask owns (CR0.NE) exits (SDM
+ * 26.1.3, qualification in table 28-3). bivisor does the write itself: the guest's
+ * value goes to the read shadow, the forced bit stays set in the real register, and
+ * turning paging on or off with EFER.LME set switches EFER.LMA as the CPU would (SDM
+ * 10.8.5). Returns 1 if it was such a write. A MOV to CR4 is a VM_EXIT_CR_WRITE
+ * (vmx_exit.c), checked against the guest's CPUID by kernel/exit.c.
  */
 int vmx_emulate_cr_write(struct vcpu *v, uint64_t qual, unsigned int insn_len)
 {
 	unsigned int cr = qual & 15, type = (qual >> 4) & 3, gpr = (qual >> 8) & 15;
 	uint64_t value, efer;
 
-	if (type != 0 || (cr != 0 && cr != 4))
+	if (type != 0 || cr != 0)
 		return 0;
 	value = vmx_get_reg(v, gpr);
-	if (cr == 4) {
-		vmx_set_reg(v, VM_REG_CR4, value);
-	} else {
-		efer = vmx_get_reg(v, VM_REG_EFER);
-		if ((efer & EFER_LME) && (value & CR0_PG))
-			efer |= EFER_LMA;
-		else if (!(value & CR0_PG))
-			efer &= ~EFER_LMA;
-		vmx_set_reg(v, VM_REG_CR0, value);
-		vmx_set_reg(v, VM_REG_EFER, efer);
-	}
+	efer = vmx_get_reg(v, VM_REG_EFER);
+	if ((efer & EFER_LME) && (value & CR0_PG))
+		efer |= EFER_LMA;
+	else if (!(value & CR0_PG))
+		efer &= ~EFER_LMA;
+	vmx_set_reg(v, VM_REG_CR0, value);
+	vmx_set_reg(v, VM_REG_EFER, efer);
 	vmx_set_reg(v, VM_REG_RIP, vmx_get_reg(v, VM_REG_RIP) + insn_len);
 	return 1;
 }

@@ -179,6 +179,105 @@ static void amd_legacy_pmu_counts_nothing(void **state)
 	assert_null(cpu_policy_msr_find(0xc0010008));
 }
 
+/* PKRS and Intel's PMU MSRs are no constants: kernel/msr.c gives them #GP. */
+static void pkrs_and_intel_pmu_msrs_are_absent(void **state)
+{
+	static const uint32_t absent[] = { 0x6e1, 0xc1, 0xc2, 0x186, 0x187, 0x309, 0x38d, 0x38f };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
+		assert_null(cpu_policy_msr_find(absent[i]));
+	assert_int_equal(leaf(0xa, 0, ALL).eax, 0);	       /* PMU version 0 */
+	assert_int_equal(leaf(7, 0, ALL).ecx & (1u << 31), 0); /* PKS */
+}
+
+#define B(n) (1ull << (n))
+#define CR4_BASE (B(5) | B(9) | B(10)) /* PAE, OSFXSR, OSXMMEXCPT: a 64-bit guest's */
+#define EFER_LMA B(10)
+#define CR0_WP B(16)
+
+static uint64_t cr4_allowed_all(void)
+{
+	return cpu_policy_cr4_allowed(leaf(1, 0, ALL), leaf(7, 0, ALL));
+}
+
+static int cr4_valid_pcide(uint64_t cr3, uint64_t efer)
+{
+	struct cpu_policy_cr_state s = { CR0_WP, cr3, CR4_BASE, efer };
+
+	return cpu_policy_cr4_valid(&s, CR4_BASE | B(17), cr4_allowed_all());
+}
+
+static int cr4_ok(uint64_t old, uint64_t value)
+{
+	struct cpu_policy_cr_state s = { CR0_WP, 0x1000, old, EFER_LMA };
+
+	return cpu_policy_cr4_valid(&s, value, cr4_allowed_all());
+}
+
+/* From everything a host could offer, the guest keeps what its CPUID shows. */
+static void cr4_bits_follow_the_guest_cpuid(void **state)
+{
+	uint64_t a = cr4_allowed_all();
+
+	(void)state;
+	for (int b = 0; b <= 12; b++) /* VME ... LA57 */
+		assert_true(a & B(b));
+	assert_true(a & B(16) && a & B(17) && a & B(20) &&
+		    a & B(21));				    /* FSGSBASE PCIDE SMEP SMAP */
+	assert_false(a & B(18));			    /* OSXSAVE: XSAVE hidden */
+	assert_false(a & B(22));			    /* PKE: PKU hidden */
+	assert_false(a & B(23));			    /* CET: hidden */
+	assert_false(a & B(24));			    /* PKS: hidden */
+	assert_false(a & B(13) || a & B(14));		    /* VMXE, SMXE: never */
+	assert_false(a & (B(15) | B(19) | ~0xffffffffull)); /* reserved (KL is not offered) */
+	assert_int_equal(cpu_policy_cr4_allowed(leaf(1, 0, NONE), leaf(7, 0, NONE)),
+			 B(8)); /* PCE */
+}
+
+/* With the raw leaves, before the policy: each feature bit opens its CR4 bit. */
+static void cr4_bits_of_a_host_with_everything(void **state)
+{
+	uint64_t a = cpu_policy_cr4_allowed(ALL, ALL);
+
+	(void)state;
+	assert_true(a & B(18) && a & B(22) && a & B(23) && a & B(24));
+	assert_false(a & (B(13) | B(14) | B(15) | B(19) | ~0xffffffffull));
+}
+
+static void cr4_writes_checked_by_mode(void **state)
+{
+	struct cpu_policy_cr_state prot = { CR0_WP, 0x1000, B(5), 0 };
+
+	(void)state;
+	assert_true(cr4_ok(CR4_BASE, CR4_BASE | B(7)));	  /* PGE on */
+	assert_true(cr4_ok(CR4_BASE | B(7), CR4_BASE));	  /* PGE off */
+	assert_false(cr4_ok(CR4_BASE, CR4_BASE | B(18))); /* OSXSAVE */
+	assert_false(cr4_ok(CR4_BASE, CR4_BASE | B(13))); /* VMXE */
+	assert_false(cr4_ok(CR4_BASE, CR4_BASE | B(63))); /* reserved */
+	assert_false(cr4_ok(CR4_BASE, CR4_BASE & ~B(5))); /* PAE off in long mode */
+	assert_false(cr4_ok(CR4_BASE, CR4_BASE | B(12))); /* LA57 on in long mode */
+	assert_false(cr4_ok(CR4_BASE | B(12), CR4_BASE)); /* LA57 off in long mode */
+	assert_true(cr4_ok(CR4_BASE | B(12), CR4_BASE | B(12) | B(7)));
+	assert_true(cr4_valid_pcide(0x1000, EFER_LMA));
+	assert_false(cr4_valid_pcide(0x1008, EFER_LMA));		/* CR3[11:0] = 8 */
+	assert_false(cr4_valid_pcide(0x1000, 0));			/* outside long mode */
+	assert_true(cpu_policy_cr4_valid(&prot, 0, cr4_allowed_all())); /* PAE off, no LMA */
+	assert_true(cpu_policy_cr4_valid(&prot, B(5) | B(12), cr4_allowed_all()));
+}
+
+/* CET needs CR0.WP (a host that offers it). */
+static void cr4_cet_needs_wp(void **state)
+{
+	struct cpu_policy_cr_state s = { 0, 0, CR4_BASE, EFER_LMA };
+	uint64_t a = cpu_policy_cr4_allowed(ALL, ALL);
+
+	(void)state;
+	assert_false(cpu_policy_cr4_valid(&s, CR4_BASE | B(23), a));
+	s.cr0 = CR0_WP;
+	assert_true(cpu_policy_cr4_valid(&s, CR4_BASE | B(23), a));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +291,11 @@ int main(void)
 		cmocka_unit_test(timing_leaves_follow_the_tsc_and_the_timer),
 		cmocka_unit_test(constant_msrs),
 		cmocka_unit_test(amd_legacy_pmu_counts_nothing),
+		cmocka_unit_test(pkrs_and_intel_pmu_msrs_are_absent),
+		cmocka_unit_test(cr4_bits_follow_the_guest_cpuid),
+		cmocka_unit_test(cr4_bits_of_a_host_with_everything),
+		cmocka_unit_test(cr4_writes_checked_by_mode),
+		cmocka_unit_test(cr4_cet_needs_wp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
