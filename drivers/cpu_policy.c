@@ -108,9 +108,11 @@ static void topology_fields(uint32_t leaf, const struct cpu_policy_vcpu *v,
 {
 	uint32_t n = v->nvcpus ? v->nvcpus : 1;
 
-	if (leaf == 1) /* initial APIC id, logical processors in the package */
+	if (leaf == 1) { /* initial APIC id, logical processors in the package */
 		r->ebx = (r->ebx & 0x0000ffff) | (v->apic_id << 24) | ((n & 0xff) << 16);
-	else if (leaf == 4 && (r->eax & 0x1f)) /* cores - 1; threads sharing the cache - 1 */
+		if (v->apic_off) /* a disabled APIC is not reported (SDM vol. 3A 11.4.3) */
+			r->edx &= ~B(9);
+	} else if (leaf == 4 && (r->eax & 0x1f)) /* cores - 1; threads sharing the cache - 1 */
 		r->eax = (r->eax & 0x3fff) | (((n - 1) & 0x3f) << 26);
 	else if (leaf == 0x80000008) /* NC: cores - 1; ApicIdSize from NC */
 		r->ecx = (r->ecx & ~0xf0ffu) | ((n - 1) & 0xff);

@@ -26,6 +26,7 @@ struct cpu_policy_vcpu {
 	uint32_t hypercall;	  /* BV_CPUID_HC_*: what traps to bivisor; 0 under bvm */
 	uint32_t domid;		  /* the guest's domain id (0 under bvm) */
 	uint32_t role;		  /* BV_CPUID_ROLE_* of the guest's domain */
+	uint32_t apic_off;	  /* IA32_APIC_BASE.EN is clear: CPUID.1:EDX.APIC reads 0 */
 };
 
 /*

@@ -22,7 +22,8 @@ void handle_cpuid(struct vcpu *v, const struct vm_exit *e)
 				      .lapic_timer_khz = VLAPIC_TIMER_KHZ,
 				      .hypercall = virt->hypercall,
 				      .domid = v->dom->id,
-				      .role = v->dom->role };
+				      .role = v->dom->role,
+				      .apic_off = !(v->lapic.apic_base & (1ull << 11)) };
 	struct cpu_policy_regs r = cpu_policy_cpuid(
 		leaf, sub, (struct cpu_policy_regs){ h.eax, h.ebx, h.ecx, h.edx }, &pv);
 

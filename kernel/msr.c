@@ -48,10 +48,12 @@ static void inject_gp(struct vcpu *v)
 	vcpu_inject(v, &gp);
 }
 
-/* A canonical address for the guest's paging: 48 bits, 57 with CR4.LA57 (SDM vol. 1 3.3.7.1). */
-static int msr_canonical(struct vcpu *v, uint64_t a)
+/* A canonical base for WRMSR: 57 bits on a CPU that offers 5-level paging (the
+ * guest's CPUID has LA57), whatever CR4.LA57 says, else 48 (SDM vol. 1 3.3.7.1,
+ * vol. 4 IA32_FS_BASE: the check is against the CPU's linear-address width). */
+static int msr_canonical(uint64_t a)
 {
-	unsigned int shift = vcpu_get_reg(v, VM_REG_CR4) & CR4_LA57 ? 7 : 16;
+	unsigned int shift = cpuid_cr4_allowed() & CR4_LA57 ? 7 : 16;
 
 	return (uint64_t)((int64_t)(a << shift) >> shift) == a;
 }
@@ -80,7 +82,7 @@ static int msr_value_valid(struct vcpu *v, int reg, uint64_t value)
 	case VM_REG_SYSENTER_CS:
 		return 1;
 	default: /* FS, GS and kernel GS bases, LSTAR, CSTAR, SYSENTER ESP and EIP */
-		return msr_canonical(v, value);
+		return msr_canonical(value);
 	}
 }
 
