@@ -183,7 +183,7 @@ $(B)/dom0/initrd.gz: $(B)/guest/bivisor.ko guest-tools/linux/bvtest.c tests/dom0
 # The domU's 4 KiB read timer for make bench (tests/bench_xen.py): a cpio to
 # append to build/guest's initramfs, started with rdinit=/blk4k-init.
 $(B)/guest/blk4k.cpio.gz: tests/bench/blk4k-init
-	@d=$$(mktemp -d) && cp $< $$d/blk4k-init && chmod +x $$d/blk4k-init && \
+	@mkdir -p $(@D) && d=$$(mktemp -d) && cp $< $$d/blk4k-init && chmod +x $$d/blk4k-init && \
 		(cd $$d && echo blk4k-init | cpio -o -H newc --quiet) | gzip -9 >$@; rm -rf $$d
 # The Xen 4.17 peer of make bench (PLATFORMS.md §7): build/xen/ from Debian's packages.
 .PHONY: xen
