@@ -42,7 +42,8 @@ static int parse_mmap(const struct tag *t, struct boot_info *bi)
 	esize = *(const uint32_t *)(p + 8);
 	if (esize < sizeof(struct mmap_entry) || esize % 8)
 		return -EINVAL;
-	for (uint32_t off = 16; off + esize <= t->size; off += esize) {
+	/* 64-bit sums: an entry_size near 4 GiB must not wrap past the tag's end */
+	for (uint64_t off = 16; off + esize <= t->size; off += esize) {
 		const struct mmap_entry *e = (const void *)(p + off);
 		struct mem_range *r;
 

@@ -323,6 +323,22 @@ static void acpi_new_rsdp_is_preferred_over_the_old(void **state)
 	assert_memory_equal(bi.rsdp, "old1", 4);
 }
 
+/* An entry size near 4 GiB made off + entry_size wrap (found by fuzz-mb2). */
+static void huge_memory_map_entry_size_reads_no_entry(void **state)
+{
+	struct boot_info bi;
+	struct block blk;
+	uint32_t *mm;
+
+	(void)state;
+	block_init(&blk);
+	mm = block_tag(&blk, 6, 16);
+	mm[0] = 0xfffffff8u;
+	block_end(&blk);
+	assert_int_equal(parse_block(&blk, &bi), 0);
+	assert_int_equal(bi.nmem, 0);
+}
+
 /* Placed last: ASan stops the run if the parser reads past the block. */
 static void short_memory_map_tag_is_rejected_without_reading_past_it(void **state)
 {
@@ -353,6 +369,7 @@ int main(void)
 		cmocka_unit_test(modules_beyond_the_limit_are_counted_as_dropped),
 		cmocka_unit_test(memory_map_entries_are_checked_and_bounded),
 		cmocka_unit_test(acpi_new_rsdp_is_preferred_over_the_old),
+		cmocka_unit_test(huge_memory_map_entry_size_reads_no_entry),
 		cmocka_unit_test(short_memory_map_tag_is_rejected_without_reading_past_it),
 	};
 
