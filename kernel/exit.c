@@ -372,7 +372,6 @@ static void handle_cr_write(struct vcpu *v, const struct vm_exit *e)
 	struct cpu_policy_cr_state s = { vcpu_get_reg(v, VM_REG_CR0), vcpu_get_reg(v, VM_REG_CR3),
 					 vcpu_get_reg(v, VM_REG_CR4),
 					 vcpu_get_reg(v, VM_REG_EFER) };
-	struct vm_event gp = { VM_EVENT_EXCEPTION, 13, 1, 0 };
 	uint64_t value;
 
 	if (e->cr.cr != 4 || e->cr.gpr >= 16 || !e->insn_len) {
@@ -383,7 +382,7 @@ static void handle_cr_write(struct vcpu *v, const struct vm_exit *e)
 	if (vcpu_mode(v) != INSN_MODE_64)
 		value = (uint32_t)value;
 	if (!cpu_policy_cr4_valid(&s, value, cpuid_cr4_allowed())) {
-		vcpu_inject(v, &gp);
+		vcpu_inject_gp(v);
 		return;
 	}
 	vcpu_set_reg(v, VM_REG_CR4, value);

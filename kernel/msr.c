@@ -41,13 +41,6 @@ static const struct msr_rule *find_rule(uint32_t index)
 	return NULL;
 }
 
-static void inject_gp(struct vcpu *v)
-{
-	struct vm_event gp = { VM_EVENT_EXCEPTION, 13, 1, 0 };
-
-	vcpu_inject(v, &gp);
-}
-
 /* A canonical base for WRMSR: 57 bits on a CPU that offers 5-level paging (the
  * guest's CPUID has LA57), whatever CR4.LA57 says, else 48 (SDM vol. 1 3.3.7.1,
  * vol. 4 IA32_FS_BASE: the check is against the CPU's linear-address width). */
@@ -96,7 +89,7 @@ void handle_msr_read(struct vcpu *v, const struct vm_exit *e)
 	int apic = vlapic_msr_read(&v->lapic, e->msr.index, &value);
 
 	if (apic == -EINVAL) {
-		inject_gp(v);
+		vcpu_inject_gp(v);
 		return;
 	}
 	if (!apic) {
@@ -109,7 +102,7 @@ void handle_msr_read(struct vcpu *v, const struct vm_exit *e)
 	} else if (c) {
 		value = c->value;
 	} else {
-		inject_gp(v);
+		vcpu_inject_gp(v);
 		return;
 	}
 	vcpu_set_reg(v, VM_REG_RAX, (uint32_t)value);
@@ -135,7 +128,7 @@ void handle_msr_write(struct vcpu *v, const struct vm_exit *e)
 	apic = vlapic_msr_write(&v->lapic, e->msr.index, value);
 	if (apic != -ENOENT) {
 		if (apic)
-			inject_gp(v);
+			vcpu_inject_gp(v);
 		else
 			vcpu_advance_rip(v, e->insn_len);
 		return;
@@ -145,7 +138,7 @@ void handle_msr_write(struct vcpu *v, const struct vm_exit *e)
 		return;
 	}
 	if (!r || !msr_value_valid(v, r->reg, value)) {
-		inject_gp(v);
+		vcpu_inject_gp(v);
 		return;
 	}
 	if (r->reg == VM_REG_EFER) /* LMA is the CPU's to set: keep the current one */

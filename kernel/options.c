@@ -80,24 +80,27 @@ static int set_acpi(void *ctx, const char *v)
 	return 0;
 }
 
+/* An on|off value into *off: 1 for "off". */
+static int set_off(int *off, const char *v)
+{
+	if (strcmp(v, "off") && strcmp(v, "on"))
+		return -EINVAL;
+	*off = !strcmp(v, "off");
+	return 0;
+}
+
 /* nrip=off: ignore the CPU's NRIP save (AMD), to test the length decoder where it exists. */
 static int set_nrip(void *ctx, const char *v)
 {
 	(void)ctx;
-	if (strcmp(v, "off") && strcmp(v, "on"))
-		return -EINVAL;
-	opts.nrip_off = !strcmp(v, "off");
-	return 0;
+	return set_off(&opts.nrip_off, v);
 }
 
 /* decode=off: ignore the CPU's decode assists (AMD), to test the decoder of MOV to CR4. */
 static int set_decode(void *ctx, const char *v)
 {
 	(void)ctx;
-	if (strcmp(v, "off") && strcmp(v, "on"))
-		return -EINVAL;
-	opts.decode_off = !strcmp(v, "off");
-	return 0;
+	return set_off(&opts.decode_off, v);
 }
 
 static int set_apic(void *ctx, const char *v)

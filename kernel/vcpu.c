@@ -104,14 +104,31 @@ static int read_pte(struct vcpu *v, gpa_t table, unsigned int idx, unsigned int 
 	return v->dom->env.mem_read(v->dom, table + idx * size, pte, size);
 }
 
-/* Walks levels of 512 8-byte entries (PAE, 4- and 5-level) from the table at root. */
-static int walk_wide(struct vcpu *v, gpa_t root, gva_t gva, int levels, gpa_t *gpa)
+/* A level of a crash report's walk: the table's gpa, the host frame behind it, the entry. */
+static void trace_level(struct vcpu *v, int level, gpa_t table, unsigned int idx, uint64_t pte,
+			int bad)
+{
+	struct gpt_leaf leaf = { 0 };
+
+	gpt_lookup(&v->dom->gpt, table, &leaf);
+	printk("    L%d table gpa %#lx (hpa %#lx) [%u] = %016lx%s\n", level, table, leaf.hpa, idx,
+	       pte, bad ? " (unreadable)" : "");
+}
+
+/* Walks levels of 512 8-byte entries (PAE, 4- and 5-level) from the table at root;
+ * with trace, prints each level it reads (vcpu_dump). */
+static int walk_wide(struct vcpu *v, gpa_t root, gva_t gva, int levels, gpa_t *gpa, int trace)
 {
 	unsigned int shift = 12 + 9 * (levels - 1);
 	uint64_t pte;
 
 	for (int level = levels; level >= 1; level--, shift -= 9) {
-		if (read_pte(v, root, (gva >> shift) & 511, 8, &pte) || !(pte & PTE_P))
+		unsigned int idx = (gva >> shift) & 511;
+		int bad = read_pte(v, root, idx, 8, &pte);
+
+		if (trace)
+			trace_level(v, level, root, idx, pte, bad);
+		if (bad || !(pte & PTE_P))
 			return -EFAULT;
 		if (level == 1 || (level <= 3 && (pte & PTE_PS))) {
 			uint64_t page = (1ull << shift) - 1;
@@ -151,13 +168,13 @@ static int vcpu_gva_to_gpa(struct vcpu *v, gva_t gva, gpa_t *gpa)
 		return 0;
 	}
 	if (efer & EFER_LMA) /* 4-level, or 5-level with CR4.LA57 (SDM 4.5) */
-		return walk_wide(v, cr3 & PTE_ADDR, gva, cr4 & CR4_LA57 ? 5 : 4, gpa);
+		return walk_wide(v, cr3 & PTE_ADDR, gva, cr4 & CR4_LA57 ? 5 : 4, gpa, 0);
 	if (!(cr4 & CR4_PAE))
 		return walk_legacy(v, cr3 & 0xfffff000, gva & 0xffffffff, gpa);
 	/* PAE: 4 PDPTEs at CR3[31:5], then two 512-entry levels */
 	if (read_pte(v, cr3 & 0xffffffe0, (gva >> 30) & 3, 8, &pdpte) || !(pdpte & PTE_P))
 		return -EFAULT;
-	return walk_wide(v, pdpte & PTE_ADDR, gva & 0x3fffffff, 2, gpa);
+	return walk_wide(v, pdpte & PTE_ADDR, gva & 0x3fffffff, 2, gpa, 0);
 }
 
 /* Copies between buf and guest memory at gva, page by page through the guest's tables. */
@@ -190,31 +207,17 @@ int vcpu_write_gva(struct vcpu *v, gva_t gva, const void *buf, unsigned int len)
 	return gva_copy(v, gva, (uint8_t *)buf, len, 1);
 }
 
-/* One line per level of the guest's long-mode walk of gva: the table's gpa, the host
- * frame behind it and the entry (a crash report shows whether a table was emptied). */
+/* One line per level of the guest's long-mode walk of gva (a crash report shows
+ * whether a table was emptied). */
 static void dump_walk(struct vcpu *v, const char *what, gva_t gva)
 {
-	uint64_t cr4 = vcpu_get_reg(v, VM_REG_CR4), pte = 0;
-	int levels = cr4 & CR4_LA57 ? 5 : 4;
-	unsigned int shift = 12 + 9 * (levels - 1);
-	gpa_t table = vcpu_get_reg(v, VM_REG_CR3) & PTE_ADDR;
-	struct gpt_leaf leaf;
+	int levels = vcpu_get_reg(v, VM_REG_CR4) & CR4_LA57 ? 5 : 4;
+	gpa_t gpa;
 
 	if (!(vcpu_get_reg(v, VM_REG_EFER) & EFER_LMA))
 		return;
 	printk("  walk of %s %016lx:\n", what, gva);
-	for (int level = levels; level >= 1; level--, shift -= 9) {
-		unsigned int idx = (gva >> shift) & 511;
-		int bad = read_pte(v, table, idx, 8, &pte);
-
-		leaf.hpa = 0;
-		gpt_lookup(&v->dom->gpt, table, &leaf);
-		printk("    L%d table gpa %#lx (hpa %#lx) [%u] = %016lx%s\n", level, table,
-		       leaf.hpa, idx, pte, bad ? " (unreadable)" : "");
-		if (bad || !(pte & PTE_P) || level == 1 || (level <= 3 && (pte & PTE_PS)))
-			return;
-		table = pte & PTE_ADDR;
-	}
+	walk_wide(v, vcpu_get_reg(v, VM_REG_CR3) & PTE_ADDR, gva, levels, &gpa, 1);
 }
 
 void vcpu_dump(struct vcpu *v)

@@ -250,6 +250,14 @@ static inline int vcpu_inject(struct vcpu *v, const struct vm_event *ev)
 	return virt->inject(v, ev);
 }
 
+/* #GP(0): what a refused MOV to CR4 or MSR access raises. */
+static inline void vcpu_inject_gp(struct vcpu *v)
+{
+	struct vm_event gp = { VM_EVENT_EXCEPTION, 13, 1, 0 };
+
+	vcpu_inject(v, &gp);
+}
+
 static inline int domain_map(struct domain *d, gpa_t gpa, hpa_t hpa, uint64_t len,
 			     unsigned int prot)
 {
