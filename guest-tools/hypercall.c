@@ -13,6 +13,7 @@
  * not the hypervisor or another domain, pays.
  */
 #include "guest-tools/lib/apic.h"
+#include "guest-tools/lib/bivisor.h"
 #include "guest-tools/lib/guest.h"
 #include "guest-tools/lib/idt.h"
 #include "include/public/domctl.h"
@@ -34,16 +35,6 @@ static long hc(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
 		asm volatile("vmmcall" : "=a"(rc) : "a"(nr), "D"(a0), "S"(a1), "d"(a2) : "memory");
 	else
 		asm volatile("vmcall" : "=a"(rc) : "a"(nr), "D"(a0), "S"(a1), "d"(a2) : "memory");
-	return rc;
-}
-
-/* DESTROY of a client that may still be on a CPU: -EBUSY asks for another call. */
-static long destroy(uint64_t id)
-{
-	long rc = -EBUSY;
-
-	for (int i = 0; i < 100 && rc == -EBUSY; i++)
-		rc = hc(BV_HC_DOMAIN_DESTROY, id, 0, 0);
 	return rc;
 }
 
@@ -322,7 +313,7 @@ static void forward_com1_tests(void)
 	server_args((uint32_t)id, BV_IOREQ_PIO, 0x3f8, 8);
 	srv.page_gpa = (uint64_t)(uintptr_t)fwd_ioreqs;
 	expect(hcp(BV_HC_IOREQ_SERVER, &srv), 0, "IOREQ_SERVER: COM1 of a FORWARD_COM1 client");
-	expect(destroy((uint64_t)id), 0, "DESTROY: the FORWARD_COM1 client");
+	expect(bv_domain_destroy((uint32_t)id), 0, "DESTROY: the FORWARD_COM1 client");
 }
 
 static struct bv_memory_copy cp;
@@ -414,7 +405,7 @@ static void service_tests(void)
 	ioreq_tests((uint32_t)id);
 	memory_copy_tests((uint32_t)id);
 	memory_map_tests((uint32_t)id);
-	expect(destroy((uint64_t)id), 0, "DESTROY: good");
+	expect(bv_domain_destroy((uint32_t)id), 0, "DESTROY: good");
 	report(*(volatile uint32_t *)MAP_AT == 0xffffffffu, "DESTROY: the mapped window is gone");
 	report(no_clients(), "DESTROY: the domain is gone");
 	expect(hc(BV_HC_DOMAIN_DESTROY, (uint64_t)id, 0, 0), -EINVAL, "DESTROY: a second time");
@@ -596,7 +587,7 @@ static void hostile_results(long id)
 {
 	report(info.state == BV_DOMAIN_CRASHED, "hostile: the client crashed");
 	expect(hc(BV_HC_VERSION, 0, 0, 0), BV_ABI_VERSION, "hostile: the hypervisor answers");
-	expect(destroy((uint64_t)id), 0, "hostile: DESTROY");
+	expect(bv_domain_destroy((uint32_t)id), 0, "hostile: DESTROY");
 }
 
 static void client_tests(void)
@@ -636,7 +627,7 @@ static void client_tests(void)
 	report(events > 0 && evt_irqs > 0, "client: its port's bit and the vector came");
 	report(info.state == BV_DOMAIN_ENDED && info.exit_status == 42,
 	       "client: ended with 42 (it read the service's values)");
-	expect(destroy((uint64_t)id), 0, "client: DESTROY");
+	expect(bv_domain_destroy((uint32_t)id), 0, "client: DESTROY");
 }
 
 int guest_main(void)
@@ -644,6 +635,7 @@ int guest_main(void)
 	struct cpuid_regs r = cpuid(BV_CPUID_HYPERCALL, 0);
 
 	hc_insn = r.ebx;
+	bv_init(); /* guest-tools/lib/bivisor.c's calls too: DESTROY, called again on -EBUSY */
 	guest_printf("hypercall: ABI %u, insn %u, domain %u, role %u\n", r.eax, r.ebx, r.ecx,
 		     r.edx);
 	report(r.eax == BV_ABI_VERSION && r.ecx != 0, "CPUID 0x40000001: ABI version, domain id");
