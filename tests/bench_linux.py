@@ -12,7 +12,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from bench_util import serial_boot
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GUEST = os.path.join(ROOT, "build", "guest")
@@ -25,21 +26,10 @@ QEMU = ["qemu-system-x86_64", "-cpu", "max", "-smp", "2", "-m", "1G", "-display"
 
 def timed_boot(args, log, until_end):
     """Seconds from QEMU's start to the marker (None if never), and the log text."""
-    p = subprocess.Popen(QEMU + ["-serial", "file:" + log] + args, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    start, found, text = time.monotonic(), None, ""
-    while time.monotonic() - start < 300 and p.poll() is None:
-        text = open(log, errors="replace").read() if os.path.exists(log) else ""
-        if found is None and MARKER in text:
-            found = time.monotonic() - start
-            if not until_end:
-                break
-        if found is not None and "all domains ended" in text:
-            break
-        time.sleep(0.05)
-    p.kill()
-    p.wait()
-    return found, open(log, errors="replace").read() if os.path.exists(log) else ""
+    def done(text, found):
+        return found is not None and (not until_end or "all domains ended" in text)
+
+    return serial_boot(QEMU + ["-serial", "file:" + log] + args, log, MARKER, done, 300)
 
 
 def main():

@@ -187,6 +187,25 @@ def print_table(rows):
         print("  " + "   ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
 
 
+def serial_boot(cmd, log, marker, done, timeout):
+    """Runs an emulator whose serial port writes to the file log until done(text,
+    found) says so, it ends, or timeout s pass; returns (seconds from its start to
+    the first line holding marker, None if none came; the log's text)."""
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    start, found, text = time.monotonic(), None, ""
+    while time.monotonic() - start < timeout and p.poll() is None:
+        text = open(log, errors="replace").read() if os.path.exists(log) else ""
+        if found is None and marker in text:
+            found = time.monotonic() - start
+        if done(text, found):
+            break
+        time.sleep(0.05)
+    p.kill()
+    p.wait()
+    return found, open(log, errors="replace").read() if os.path.exists(log) else text
+
+
 def run_bounded(cmd, timeout):
     """Runs cmd to its end (killed after timeout s); returns (exit status,
     wall seconds, stdout, the last line of stderr)."""

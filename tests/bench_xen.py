@@ -16,9 +16,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-from bench_util import BenchError, interleaved, print_table
+from bench_util import BenchError, interleaved, print_table, serial_boot
 import lab_batch  # the lab's L1 command and cpio writer
 import run  # the test runner's paths
 
@@ -45,19 +44,7 @@ def qemu_once(cpu, iso, timeout):
         cmd = ["nice", "-n", "5", "qemu-system-x86_64", "-cpu", cpu, "-smp", "2", "-m", "2048",
                "-display", "none", "-no-reboot", "-monitor", "none", "-serial", "file:" + log,
                "-cdrom", iso]
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-        start, found, text = time.monotonic(), None, ""
-        while time.monotonic() - start < timeout and p.poll() is None:
-            text = open(log, errors="replace").read() if os.path.exists(log) else ""
-            if found is None and MARKER in text:
-                found = time.monotonic() - start
-            if END.search(text):
-                break
-            time.sleep(0.05)
-        p.kill()
-        p.wait()
-        text = open(log, errors="replace").read() if os.path.exists(log) else text
+        found, text = serial_boot(cmd, log, MARKER, lambda text, _: END.search(text), timeout)
     if found is None:
         raise BenchError("no '%s' line within %d s" % (MARKER, timeout))
     return found, text

@@ -608,10 +608,11 @@ def plan(tests, probes):
         elif probe.state != "ok" and needs_probe(t):
             skips.append(lambda t=t, probe=probe: [not_run(t, probe)])
         else:
-            jobs.append((-float(t["timeout"]), len(jobs), lambda t=t: [run_emulated(t)]))
+            jobs.append((float(t["timeout"]), lambda t=t: [run_emulated(t)]))
     batches = [lambda b=b, i=i: lab_batch.run_batch(b, i)
                for i, b in enumerate(lab_batch.batch_lab(lab))]
-    return batches + [job for _, _, job in sorted(jobs, key=lambda j: j[:2])] + skips
+    jobs.sort(key=lambda j: -j[0])  # stable: equal timeouts keep manifest order
+    return batches + [job for _, job in jobs] + skips
 
 
 def select(args):
