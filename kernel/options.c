@@ -103,6 +103,13 @@ static int set_decode(void *ctx, const char *v)
 	return set_off(&opts.decode_off, v);
 }
 
+/* clean=off: never set the VMCB clean bits (AMD), to compare with a CPU that has none. */
+static int set_clean(void *ctx, const char *v)
+{
+	(void)ctx;
+	return set_off(&opts.clean_off, v);
+}
+
 static int set_apic(void *ctx, const char *v)
 {
 	(void)ctx;
@@ -194,6 +201,8 @@ static const struct cmdline_opt table[] = {
 	{ "nrip", 1, set_nrip, "on|off: use the CPU's NRIP save (AMD SVM) where it has one" },
 	{ "decode", 1, set_decode,
 	  "on|off: use the CPU's decode assists (AMD SVM) where it has them" },
+	{ "clean", 1, set_clean,
+	  "on|off: set the VMCB clean bits (AMD SVM) where the CPU has them" },
 	{ "tsc", 1, set_tsc, "auto|pit|pmtimer" },
 	{ "maxcpus", 1, set_maxcpus, "a number of CPUs, 1 or more" },
 	{ "fake_ap", 1, set_fake_ap, "APIC id of a CPU that is not there, for tests" },

@@ -21,7 +21,7 @@ SUMMARY_LINE = re.compile(r"SUMMARY: \d+ passed, \d+ failed\r?\n")
 GUEST_EXIT_OK = 1  # QEMU's isa-debug-exit status for a guest writing 0 to port 0xf4
 BOCHS_IPS = int(re.search(r"ips=(\d+)", run.BOCHSRC).group(1))
 COMMANDS = {"qemu": run.qemu_command, "bochs": run.bochs_command, "bvm": run.bvm_command,
-            "lab": run.lab_command}
+            "lab": run.lab_command, "nested": run.nested_command}
 
 class BenchError(Exception):
     pass
