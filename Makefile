@@ -124,7 +124,7 @@ include boot/efi/efi.mk
 
 # bvm, the hosted VMM: a Linux program built with the host compiler from
 # hosted/ and the same drivers/ sources the kernel compiles.
-BVM_SRC := $(wildcard hosted/*.c) $(wildcard drivers/*.c drivers/firmware/*.c) lib/format.c
+BVM_SRC := $(wildcard hosted/*.c) $(wildcard drivers/*.c drivers/firmware/*.c) lib/format.c lib/trace_fmt.c
 BVM_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -pthread -MMD -MP
 # SAN=1: $(B)/bvm with ASan and UBSan, from its own objects ($(B)/host-san);
 # $(B)/bvm-static (the lab's) stays plain. The flavor stamp relinks on a switch.
