@@ -556,7 +556,7 @@ def run_unit(binary):
 def unit_job(pattern):
     binaries = sorted(os.path.join(BUILD, "unit", f) for f in os.listdir(os.path.join(
         BUILD, "unit")) if f.startswith("test_"))
-    return [r for r in [doc_references()] + [r for b in binaries for r in run_unit(b)]
+    return [r for r in [doc_references(), tool_tests()] + [r for b in binaries for r in run_unit(b)]
             if pattern in r.name] + fuzz_smoke(pattern)
 
 
@@ -583,6 +583,16 @@ def doc_references():
     return Result("unit/doc-references", not bad, time.monotonic() - start,
                   "%d names in the docs are not in the code: %s" % (len(bad), bad[0])
                   if bad else "", bad)
+
+
+def tool_tests():
+    """unit/bvtrace: the trace converter's own tests (tests/test_bvtrace.py)."""
+    start = time.monotonic()
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "test_bvtrace.py")],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = p.stdout.decode("utf-8", "replace").splitlines()
+    return Result("unit/bvtrace", p.returncode == 0, time.monotonic() - start,
+                  out[-1] if out else "status %d" % p.returncode, out[-TAIL_LINES:])
 
 
 def not_run(test, probe):
