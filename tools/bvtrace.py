@@ -195,7 +195,7 @@ def main(argv=None):
         with open(a.trace, encoding="utf-8", errors="replace") as f:
             traces = parse(f.read())
         {"json": cmd_json, "check": cmd_check, "plot": cmd_plot}[a.cmd](a, traces)
-    except (OSError, TraceError) as e:
+    except (OSError, TraceError, ValueError) as e:
         print("bvtrace: %s" % e, file=sys.stderr)
         return 1
     return 0
