@@ -79,13 +79,14 @@ class Refuse(unittest.TestCase):
 
 
 class Check(unittest.TestCase):
-    def run_check(self, *specs):
+    def run_check(self, *specs, more=()):
         path = os.path.join(os.environ.get("TMPDIR", "/tmp"), "bvtrace-test-%d" % os.getpid())
         with open(path, "w") as f:
             f.write(TRACE)
         try:
             with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
-                return bvtrace.main(["check", path] + [a for s in specs for a in ("--min", s)])
+                return bvtrace.main(["check", path] + [a for s in specs for a in ("--min", s)] +
+                                    list(more))
         finally:
             os.unlink(path)
 
@@ -97,6 +98,11 @@ class Check(unittest.TestCase):
 
     def test_slices_of_another_vcpu_do_not_count(self):
         self.assertEqual(self.run_check("mmio=1"), 1)
+        self.assertEqual(self.run_check("mmio=1", more=["--vcpu", "1"]), 0)
+
+    def test_forwarded_exits_are_counted_as_hops(self):
+        self.assertEqual(self.run_check(more=["--hops", "1"]), 0)
+        self.assertEqual(self.run_check(more=["--hops", "2"]), 1)
 
 
 if __name__ == "__main__":

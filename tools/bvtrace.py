@@ -5,7 +5,8 @@ Reads the text form of include/public/trace.h (bivisor's COM2 output with
 trace=N, bvm's --trace FILE, or any log that holds those lines) and
 
     bvtrace.py json TRACE [-o OUT.json]     Chrome/Perfetto JSON (Trace Event Format)
-    bvtrace.py check TRACE --min KIND[:ARG]=N ...   the JSON parses and has the slices
+    bvtrace.py check TRACE [--vcpu V] [--min KIND[:ARG]=N]... [--hops N]
+                                            the JSON parses and has the slices
     bvtrace.py plot TRACE -o PREFIX         PREFIX-exits.{png,svg}, PREFIX-handlers.{png,svg}
 
 The JSON has one process per trace (a domain, a bvm run), one thread (track)
@@ -158,6 +159,12 @@ def cmd_check(a, traces):
                              % (a.vcpu, got, kind, "" if arg is None else " of %#x" % arg, n))
         print("bvtrace: vCPU %d: %d %s slices%s, at least %d: ok"
               % (a.vcpu, got, kind, "" if arg is None else " of %#x" % arg, n))
+    hops = sum(1 for e in doc["traceEvents"] if e["name"] == "ioreq hop" and
+               e["tid"] == a.vcpu and e["dur"] > 0)
+    if hops < a.hops:
+        raise TraceError("vCPU %d: %d ioreq hop slices, want at least %d" % (a.vcpu, hops, a.hops))
+    if a.hops:
+        print("bvtrace: vCPU %d: %d ioreq hop slices, at least %d: ok" % (a.vcpu, hops, a.hops))
     print("bvtrace: check passed (%d events)" % len(doc["traceEvents"]))
 
 
@@ -187,6 +194,7 @@ def main(argv=None):
     c.add_argument("trace")
     c.add_argument("--vcpu", type=int, default=0)
     c.add_argument("--min", action="append", default=[], help="KIND[:ARG]=N")
+    c.add_argument("--hops", type=int, default=0, help="at least N forwarded ioreqs")
     pl = sub.add_parser("plot", help="PNG and SVG charts")
     pl.add_argument("trace")
     pl.add_argument("-o", required=True, help="output prefix")
