@@ -16,10 +16,10 @@
 #include "lib/trace_fmt.h"
 
 static const uint16_t trace_kinds[ACCEL_EXIT_KINDS] = {
-	[ACCEL_EXIT_OTHER] = BV_TRACE_UNKNOWN,	    [ACCEL_EXIT_IO] = BV_TRACE_IO,
-	[ACCEL_EXIT_MMIO] = BV_TRACE_MMIO,	    [ACCEL_EXIT_HALT] = BV_TRACE_HLT,
-	[ACCEL_EXIT_SHUTDOWN] = BV_TRACE_SHUTDOWN,  [ACCEL_EXIT_FAIL_ENTRY] = BV_TRACE_INVALID,
-	[ACCEL_EXIT_INTERNAL] = BV_TRACE_UNKNOWN,   [ACCEL_EXIT_SYSTEM] = BV_TRACE_SYSTEM,
+	[ACCEL_EXIT_OTHER] = BV_TRACE_UNKNOWN,	   [ACCEL_EXIT_IO] = BV_TRACE_IO,
+	[ACCEL_EXIT_MMIO] = BV_TRACE_MMIO,	   [ACCEL_EXIT_HALT] = BV_TRACE_HLT,
+	[ACCEL_EXIT_SHUTDOWN] = BV_TRACE_SHUTDOWN, [ACCEL_EXIT_FAIL_ENTRY] = BV_TRACE_INVALID,
+	[ACCEL_EXIT_INTERNAL] = BV_TRACE_UNKNOWN,  [ACCEL_EXIT_SYSTEM] = BV_TRACE_SYSTEM,
 	[ACCEL_EXIT_INTERRUPTED] = BV_TRACE_KICK,
 };
 
@@ -58,7 +58,8 @@ void trace_record(struct bvm_vcpu *v, const struct accel_exit *e, uint64_t t0)
 	uint64_t t1 = trace_now();
 	struct bv_trace_rec *r = &v->trace[v->traced++ % BVM_TRACE_RING];
 
-	*r = (struct bv_trace_rec){ .tsc = t0, .vcpu = (uint16_t)v->id,
+	*r = (struct bv_trace_rec){ .tsc = t0,
+				    .vcpu = (uint16_t)v->id,
 				    .kind = trace_kinds[e->kind] };
 	r->cycles = t1 - t0 > 0xffffffffu ? 0xffffffffu : (uint32_t)(t1 - t0);
 	if (e->kind == ACCEL_EXIT_IO) {

@@ -6,8 +6,8 @@
 #include "lib/trace_fmt.h"
 #include "lib/format.h"
 
-int trace_fmt_begin(char *buf, size_t len, const char *source, const char *name,
-		    unsigned int vcpus, uint64_t tsc_khz)
+int trace_fmt_begin(char *buf, size_t len, const char *source, const char *name, unsigned int vcpus,
+		    uint64_t tsc_khz)
 {
 	return fmt_snprintf(buf, len, "BVT begin v1 source=%s name=%s vcpus=%u tsc_khz=%lu\n",
 			    source, name, vcpus, (unsigned long)tsc_khz);
