@@ -105,6 +105,20 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: clean"
 
+# `make plot`: an exit trace (docs/tracing.md) as Perfetto JSON and as PNG and SVG
+# charts in build/plots/ (Debian's python3-matplotlib, so Debian's python3).
+# TRACE=FILE: bivisor's COM2 output or bvm's --trace file (default: the trace of
+# svm-qemu/trace-exitloop, `python3 tests/run.py svm-qemu/trace-exitloop`).
+PLOT_PYTHON ?= /usr/bin/python3
+TRACE ?= $(B)/tests/logs/svm-qemu-trace-exitloop.log.com2
+PLOT ?= $(B)/plots/$(firstword $(subst ., ,$(notdir $(TRACE))))
+.PHONY: plot
+plot:
+	@test -f $(TRACE) || { echo "plot: no $(TRACE); run its test or give TRACE=FILE"; exit 1; }
+	@mkdir -p $(dir $(PLOT))
+	@$(PLOT_PYTHON) tools/bvtrace.py json $(TRACE) -o $(PLOT).json
+	@$(PLOT_PYTHON) tools/bvtrace.py plot $(TRACE) -o $(PLOT)
+
 # `make kvm-unit-tests`: kvm-unit-tests' x86_64 kernels on plain QEMU and under
 # bivisor (docs/kvm-unit-tests.md); KUT_SRC=DIR takes a local source tree.
 .PHONY: kvm-unit-tests
@@ -124,7 +138,7 @@ include boot/efi/efi.mk
 
 # bvm, the hosted VMM: a Linux program built with the host compiler from
 # hosted/ and the same drivers/ sources the kernel compiles.
-BVM_SRC := $(wildcard hosted/*.c) $(wildcard drivers/*.c drivers/firmware/*.c) lib/format.c
+BVM_SRC := $(wildcard hosted/*.c) $(wildcard drivers/*.c drivers/firmware/*.c) lib/format.c lib/trace_fmt.c
 BVM_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -pthread -MMD -MP
 # SAN=1: $(B)/bvm with ASan and UBSan, from its own objects ($(B)/host-san);
 # $(B)/bvm-static (the lab's) stays plain. The flavor stamp relinks on a switch.

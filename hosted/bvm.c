@@ -30,6 +30,7 @@ static void usage(FILE *f)
 		   "               [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME|socket=FD]...\n"
 		   "               [--console stdio|file=PATH] [--vconsole file=PATH|socket=FD]\n"
 		   "               [--watchdog SECONDS] [--accel kvm|bivisor] [--name NAME]\n"
+		   "               [--trace FILE]\n"
 		   "       bvm create [-c] FILE\n"
 		   "       bvm list [--accel kvm|bivisor]\n"
 		   "       bvm pause|unpause|destroy [--accel kvm|bivisor] NAME\n"
@@ -45,6 +46,8 @@ static void usage(FILE *f)
 		   "the guest: kvm (/dev/kvm, the default) or bivisor (/dev/bivisor, inside\n"
 		   "bivisor's Linux service guest; RAM below the PCI hole). --name: the guest's\n"
 		   "name, up to 31 letters, digits, '-' or '_' (default: from the kernel file).\n"
+		   "--trace: each vCPU's exits (the last 1048576) to FILE when the guest ends,\n"
+		   "for tools/bvtrace.py (docs/tracing.md).\n"
 		   "create: starts the domain a domain file (xl.cfg syntax) describes, in the\n"
 		   "background (-c: then attaches its console); list, pause, unpause,\n"
 		   "destroy and console (Ctrl-] detaches) manage it by name; info shows the\n"
@@ -218,6 +221,9 @@ static int parse_option(int ch, const char *arg, struct bvm_options *o)
 		return parse_accel(arg, &o->accel);
 	case 'N':
 		return parse_name(arg, o->name);
+	case 'T':
+		o->trace = arg;
+		return 0;
 	}
 	return -1;
 }
@@ -237,6 +243,7 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		{ "watchdog", required_argument, NULL, 'w' },
 		{ "accel", required_argument, NULL, 'a' },
 		{ "name", required_argument, NULL, 'N' },
+		{ "trace", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -414,10 +421,19 @@ static int cmd_run(int argc, char **argv)
 
 	if (parse_options(argc, argv, &o) || inputs_open(&vm, &o, &in))
 		return BVM_EXIT_BAD_INPUT;
+	if (o.trace && trace_open(&vm, o.trace)) {
+		free(in.image);
+		free(in.initrd);
+		return BVM_EXIT_BAD_INPUT;
+	}
 	if (bvm_vm_setup(&vm, &o, &in))
+		return BVM_EXIT_ENV;
+	if (o.trace && trace_start(&vm))
 		return BVM_EXIT_ENV;
 	inputs_start_streams(&vm);
 	status = vm_run(&vm, o.watchdog);
+	if (trace_finish(&vm, o.name) && !status)
+		status = BVM_EXIT_ENV;
 	bvm_vm_teardown(&vm);
 	return status;
 }

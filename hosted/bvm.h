@@ -8,6 +8,7 @@
 #define HOSTED_BVM_H
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "drivers/dm_env.h"
@@ -23,6 +24,7 @@
 #include "drivers/virtio_rng.h"
 #include "hosted/accel.h"
 #include "hosted/backends.h"
+#include "include/public/trace.h"
 
 #define BVM_MAX_CPUS 16
 #define BVM_MAX_DISKS 4
@@ -46,6 +48,7 @@ struct bvm_options {
 	unsigned int watchdog;	       /* seconds until the guest is dumped and ended; 0: never */
 	const struct accel_ops *accel; /* --accel (default: kvm) */
 	char name[BVM_NAME_LEN];       /* --name, or the kernel file's name (accel_vm_config) */
+	const char *trace;	       /* --trace FILE, or NULL */
 };
 
 /* bvm's exit statuses besides the guest's own (README.md "The hosted mode: bvm"). */
@@ -78,6 +81,8 @@ struct bvm_vcpu {
 	struct bvm_vcpu_stats stats;
 	uint64_t cpu_ns; /* its thread's CPU time once cpu_done (under vm->pause_lock) */
 	int cpu_done;
+	struct bv_trace_rec *trace; /* --trace: its ring of BVM_TRACE_RING records, or NULL */
+	uint64_t traced;	    /* records ever written to it */
 };
 
 /* A byte stream on file descriptors: in < 0 gives no input, out < 0 takes no output. */
@@ -129,6 +134,7 @@ struct vm {
 	pthread_cond_t pause_cond;
 	int paused;
 	unsigned int nparked;
+	FILE *trace; /* --trace FILE (hosted/trace.c), or NULL */
 };
 
 /* What hosted/inputs.c read and checked before the accelerator is opened. */
@@ -151,6 +157,17 @@ void inputs_start_streams(struct vm *vm);
 /* Loads the guest image into env; tsc_khz goes on a Linux command line (0: none). */
 int inputs_load(const struct dm_env *env, const struct bvm_options *o, const struct bvm_inputs *in,
 		uint32_t tsc_khz, struct fw_boot_cpu *boot, char *err, size_t errlen);
+
+/* hosted/trace.c: --trace FILE (docs/tracing.md) */
+#define BVM_TRACE_RING (1u << 20) /* records per vCPU: the last ones are kept */
+uint64_t trace_now(void);	  /* the TSC */
+/* Opens FILE (before /dev/kvm), then gives each vCPU its ring; -1 (said why) on failure. */
+int trace_open(struct vm *vm, const char *path);
+int trace_start(struct vm *vm);
+/* After v's handler ran for exit e, which KVM_RUN returned at TSC t0. */
+void trace_record(struct bvm_vcpu *v, const struct accel_exit *e, uint64_t t0);
+/* Writes every vCPU's records to the file and closes it; -1 if it could not. */
+int trace_finish(struct vm *vm, const char *name);
 
 /* hosted/run.c */
 /* Creates vCPU id; the boot vCPU (0) gets the loader's state, the others wait for INIT. */

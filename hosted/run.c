@@ -264,12 +264,23 @@ uint64_t vm_cpu_ns(struct vm *vm)
 	return sum;
 }
 
+/* The exit's handler; with --trace, timed and recorded (hosted/trace.c). 1: stop. */
+static int vcpu_handle(struct bvm_vcpu *v, const struct accel_exit *e, uint64_t t0)
+{
+	int stop = exit_handlers[e->kind](v, e);
+
+	if (v->trace)
+		trace_record(v, e, t0);
+	return stop;
+}
+
 static void *vcpu_loop(void *arg)
 {
 	struct bvm_vcpu *v = arg;
 	const struct accel_ops *accel = v->vm->accel;
 	struct accel_exit e;
 	sigset_t kick;
+	uint64_t t0;
 	int rc;
 
 	sigemptyset(&kick);
@@ -281,6 +292,7 @@ static void *vcpu_loop(void *arg)
 			continue;
 		}
 		rc = accel->vcpu_run(v->acc, &e);
+		t0 = v->trace ? trace_now() : 0;
 		if (rc < 0) {
 			fprintf(stderr, "bvm: vcpu %u: %s cannot run it: %s\n", v->id, accel->name,
 				strerror(-rc));
@@ -288,7 +300,7 @@ static void *vcpu_loop(void *arg)
 			break;
 		}
 		diag_count_exit(v, &e);
-		if (exit_handlers[e.kind](v, &e))
+		if (vcpu_handle(v, &e, t0))
 			break;
 	}
 	vcpu_account_end(v);

@@ -11,6 +11,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
+#include "kernel/trace.h"
 #include "lib/string.h"
 
 struct options opts = {
@@ -188,6 +189,12 @@ static int set_keys(void *ctx, const char *v)
 	return 0;
 }
 
+static int set_trace(void *ctx, const char *v)
+{
+	(void)ctx;
+	return trace_set_option(v);
+}
+
 static const struct cmdline_opt table[] = {
 	{ "sched", 1, set_sched, "rr|credit" },
 	{ "keys", 1, set_keys,
@@ -206,6 +213,8 @@ static const struct cmdline_opt table[] = {
 	{ "tsc", 1, set_tsc, "auto|pit|pmtimer" },
 	{ "maxcpus", 1, set_maxcpus, "a number of CPUs, 1 or more" },
 	{ "fake_ap", 1, set_fake_ap, "APIC id of a CPU that is not there, for tests" },
+	{ "trace", 1, set_trace,
+	  "records per vCPU of the exit trace, written to COM2 (docs/tracing.md)" },
 	{ "crash", 1, set_crash, "write-text|write-rodata|exec-data|ud|null, for tests" },
 };
 

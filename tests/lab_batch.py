@@ -245,8 +245,9 @@ def run_batch(tests, index):
     finally:
         socks.close()
     lines = emulator.read_lines(log) + proc.stdout.read().decode("utf-8", "replace").splitlines()
-    results = [judge(t, lines, progress, stalled, notes) for t in tests]
     for t in tests:  # each test's own part of the log, for reading after a failure
         with open(os.path.join(logdir, "kvm-lab-%s.log" % t["name"]), "w") as f:
             f.write("\n".join(segment(lines, t["name"])[0]) + "\n")
-    return results
+    return [emulator.post_check(t, judge(t, lines, progress, stalled, notes),
+                                {"log": os.path.join(logdir, "kvm-lab-%s.log" % t["name"])})
+            for t in tests]
