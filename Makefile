@@ -201,6 +201,9 @@ $(B)/lab/initrd.gz: $(B)/guest/bzImage $(B)/guest/initrd.gz $(B)/bvm-static $(B)
 # The lab with this host's QEMU added, for make bench's Linux-in-the-lab peer.
 $(B)/lab/initrd-qemu.gz: $(B)/lab/initrd.gz scripts/mklab.sh
 	@B=$(B) scripts/mklab.sh --qemu $@ $<
+# The lab with Debian's gdb-minimal added, for the kvm-lab gdb tests of bvm --gdb.
+$(B)/lab/initrd-gdb.gz: $(B)/lab/initrd.gz scripts/mklab.sh
+	@B=$(B) scripts/mklab.sh --gdb $@ $<
 # The lab's answering end of a guest's --net socket=3 (ARP and ping for 10.0.2.2).
 $(B)/lab/netpeer: tests/lab/netpeer.c
 	@mkdir -p $(dir $@)

@@ -46,6 +46,7 @@ struct bvm_options {
 	unsigned int watchdog;	       /* seconds until the guest is dumped and ended; 0: never */
 	const struct accel_ops *accel; /* --accel (default: kvm) */
 	char name[BVM_NAME_LEN];       /* --name, or the kernel file's name (accel_vm_config) */
+	unsigned int gdb_port;	       /* --gdb: 0 none */
 };
 
 /* bvm's exit statuses besides the guest's own (README.md "The hosted mode: bvm"). */
@@ -66,6 +67,7 @@ struct bvm_vcpu_stats {
 };
 
 struct vm;
+struct gdbstub; /* hosted/gdbstub.h */
 
 /* One vCPU: the accelerator's vCPU, its thread, what it counted. */
 struct bvm_vcpu {
@@ -129,6 +131,7 @@ struct vm {
 	pthread_cond_t pause_cond;
 	int paused;
 	unsigned int nparked;
+	struct gdbstub *gdb; /* --gdb: serves gdb on vCPU 0's thread; NULL: none */
 };
 
 /* What hosted/inputs.c read and checked before the accelerator is opened. */

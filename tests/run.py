@@ -39,7 +39,7 @@ from platforms import PLATFORMS
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
         "megs", "cpus", "bvm", "disk", "lab", "guest", "initrd", "rc", "image", "esp", "stop",
         "net", "vconsole", "quiet", "share", "nokvm", "signal", "unchanged", "nested", "model",
-        "lab-script", "verb")
+        "lab-script", "verb", "script", "gdb")
 
 
 def parse_manifest(path):
@@ -181,11 +181,21 @@ def bvm_command(test, log):
     verb="ARGS" runs `bvm ARGS` instead (bvm create's bad domain files)."""
     if "verb" in test:
         return [os.path.join(BUILD, "bvm")] + shlex.split(test["verb"])
+    if "script" in test:  # bvm beside another program (tests/gdb/bvm-guest.sh)
+        return ["env", "BVM=" + os.path.join(BUILD, "bvm"), "GUESTS=" + os.path.join(BUILD, "guests"),
+                "GDB=gdb", "GDB_PORT=%d" % free_port(), "GDB_BREAKS=1", "sh", os.path.join(ROOT, test["script"])]
     cmd = [os.path.join(BUILD, "bvm"), "run", "--kernel", os.path.join(ROOT, test["kernel"]),
            "--console", "file=" + log] + shlex.split(test.get("bvm", ""))
     if test.get("cmdline"):
         cmd += ["--cmdline", test["cmdline"]]
     return cmd
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def lab_command(test, log):
@@ -584,7 +594,9 @@ def not_run(test, probe):
     """A test whose platform's requirement is missing (SKIP) or broken (FAIL)."""
     name = "%s/%s" % (test["platform"], test["name"])
     why = probe.why
-    if test["platform"] == "kvm-hosted":
+    if test["platform"] == "kvm-hosted" and "script" in test:
+        why += "; its lab variant is kvm-lab/%s-lab" % test["name"]
+    elif test["platform"] == "kvm-hosted":
         why += "; bvm runs this guest in the nested-KVM lab as kvm-lab/%s" % test["name"]
     return Result(name, False, 0, why, skip=probe.state == "missing")
 
@@ -620,7 +632,7 @@ def select(args):
     test) that match the pattern and the platforms asked for."""
     tests = parse_manifest(args.manifest)
     tests += [lab_batch.from_hosted(t) for t in tests
-              if t["platform"] == "kvm-hosted" and not t.get("nokvm")]
+              if t["platform"] == "kvm-hosted" and not t.get("nokvm") and "script" not in t]
     names = set()
     for t in tests:
         key = "%s/%s" % (t["platform"], t["name"])
