@@ -181,14 +181,19 @@ def bvm_command(test, log):
     verb="ARGS" runs `bvm ARGS` instead (bvm create's bad domain files)."""
     if "verb" in test:
         return [os.path.join(BUILD, "bvm")] + shlex.split(test["verb"])
-    if "script" in test:  # bvm beside another program (tests/gdb/bvm-guest.sh)
-        return ["env", "BVM=" + os.path.join(BUILD, "bvm"), "GUESTS=" + os.path.join(BUILD, "guests"),
-                "GDB=gdb", "GDB_PORT=%d" % free_port(), "GDB_BREAKS=1", "sh", os.path.join(ROOT, test["script"])]
     cmd = [os.path.join(BUILD, "bvm"), "run", "--kernel", os.path.join(ROOT, test["kernel"]),
            "--console", "file=" + log] + shlex.split(test.get("bvm", ""))
     if test.get("cmdline"):
         cmd += ["--cmdline", test["cmdline"]]
     return cmd
+
+
+def script_command(test):
+    """script=FILE: a program beside the emulator or bvm (tests/gdb/), with
+    where bvm and the guests are and a free port for a debugger."""
+    return ["env", "B=" + BUILD, "BVM=" + os.path.join(BUILD, "bvm"),
+            "GUESTS=" + os.path.join(BUILD, "guests"), "GDB=gdb", "GDB_PORT=%d" % free_port(),
+            "GDB_BREAKS=1", "sh", os.path.join(ROOT, test["script"])]
 
 
 def free_port():
@@ -390,6 +395,8 @@ def wanted_status(test):
 
 
 def command_for(test, log, socks):
+    if "script" in test:
+        return script_command(test)
     if test["platform"] == "kvm-hosted":
         return bvm_command(test, log)
     if test["platform"] == "vmx-bochs":
@@ -473,7 +480,8 @@ def run_emulated_once(test):
     expect, reject = split_list(test.get("expect")), split_list(test.get("reject"))
     start = time.monotonic()
     test = with_disk(test, log)
-    socks = emulator.Sockets(log) if test["platform"] not in ("kvm-hosted", "vmx-bochs") else None
+    socks = emulator.Sockets(log) if test["platform"] not in ("kvm-hosted", "vmx-bochs") and \
+        "script" not in test else None
     try:
         proc, stop, err = start_emulator(test, log, socks)
         if err:
