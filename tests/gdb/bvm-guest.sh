@@ -6,7 +6,8 @@
 # steps one instruction, and with GDB_BREAKS=1 stops at report() with a hardware
 # breakpoint (its arguments: rdi, the first check's result, and the string rsi
 # points at) and at report_summary() with a software one; it detaches, and the
-# guest runs to its end. Each check prints one "GDB:" line.
+# guest runs to its end. Each check prints one "GDB:" line. A second run sends
+# the stub bad packets and then kills gdb; the guest must run on to its end.
 # kvm-hosted: tests/run.py:bvm_command sets BVM, GUESTS, GDB, GDB_PORT and
 # GDB_BREAKS=1. kvm-lab: L1 runs it with the defaults (gdb from scripts/mklab.sh
 # --gdb) and without breakpoints, which L1's KVM never sees there: QEMU 7.2's TCG
@@ -42,14 +43,40 @@ delete
 GDBEOF
 fi
 echo detach >>"$cmds"
-"$BVM" run --gdb "$PORT" --mem 16M --watchdog 60 --kernel "$GUESTS/hello.elf" &
-bvm=$!
-"$GDB" -nx -batch -ex "target remote 127.0.0.1:$PORT" -x "$cmds" "$GUESTS/hello.elf" 2>&1
-gdb_status=$?
-echo "LAB: gdb exited with status $gdb_status"
-wait $bvm
-bvm_status=$?
-echo "LAB: bvm exited with status $bvm_status"
-rm -f "$cmds"
-[ "$gdb_status" = 0 ] && exit "$bvm_status"
-exit 1
+
+# One run of the guest under gdb: bvm --gdb PORT, gdb -batch with the commands
+# of FILE; says how each ended. Its status: bvm's, or 1 if gdb's was not WANT.
+guest_under_gdb() { # PORT FILE WANT
+	"$BVM" run --gdb "$1" --mem 16M --watchdog 60 --kernel "$GUESTS/hello.elf" &
+	bvm=$!
+	"$GDB" -nx -batch -ex "target remote 127.0.0.1:$1" -x "$2" "$GUESTS/hello.elf" 2>&1
+	gdb_status=$?
+	echo "LAB: gdb exited with status $gdb_status"
+	wait $bvm
+	bvm_status=$?
+	echo "LAB: bvm exited with status $bvm_status"
+	[ "$gdb_status" = "$3" ] && return "$bvm_status"
+	return 1
+}
+
+# A gdb that sends packets the stub must refuse, then dies without a word
+# (SIGKILL): bvm answers each, then lets the guest run to its end.
+bad=$(mktemp)
+cat >"$bad" <<'GDBEOF'
+maint packet zz
+maint packet mzz,4
+maint packet mffffffffffff0000,8
+maint packet M100000,2:zz
+maint packet p99
+maint packet Z0,ffffffffffff0000,1
+maint packet Z3,100000,4
+maint packet cqq
+shell kill -9 $PPID
+GDBEOF
+guest_under_gdb "$PORT" "$cmds" 0
+first=$?
+guest_under_gdb "$((PORT + 1))" "$bad" 137
+second=$?
+rm -f "$cmds" "$bad"
+[ "$first" = 0 ] && exit "$second"
+exit "$first"
