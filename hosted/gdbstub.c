@@ -8,11 +8,14 @@
  * GDB's i386:x86-64 architecture without a target description, guest memory
  * by linear address (the accelerator's translate), software breakpoints
  * (INT3, Intel SDM vol. 2A "INT n/INTO/INT3/INT1"), hardware ones (SDM vol.
- * 3B 18.2), single step. docs/debugging.md shows a session.
+ * 3B 18.2), single step. While the guest runs, a thread watches for gdb's
+ * Ctrl-C (E.8 "Interrupts") and kicks the vCPU out of its run to stop it.
+ * docs/debugging.md shows a session.
  */
 #define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,21 +23,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hosted/gdbstub.h"
 
-#define PKT_MAX 4096	   /* what qSupported offers as PacketSize */
-#define POLL_MS 200	   /* how often a wait looks whether the guest was ended */
-#define MAX_SW_BPS 64	   /* INT3s planted at once */
-#define G_REGS_LEN 536	   /* rax..gs, st0-7, the x87 control words, xmm0-15, mxcsr */
-#define G_GPRS 16	   /* rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp, r8-r15: numbers 0-15 */
-#define G_RIP 16	   /* then rip (8 bytes), eflags (4), cs ss ds es fs gs (4 each) */
+#define PKT_MAX 4096   /* what qSupported offers as PacketSize */
+#define POLL_MS 200    /* how often a wait looks whether the guest was ended */
+#define MAX_SW_BPS 64  /* INT3s planted at once */
+#define G_REGS_LEN 536 /* rax..gs, st0-7, the x87 control words, xmm0-15, mxcsr */
+#define G_GPRS 16      /* rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp, r8-r15: numbers 0-15 */
+#define G_RIP 16       /* then rip (8 bytes), eflags (4), cs ss ds es fs gs (4 each) */
 #define G_EFLAGS 17
 #define G_SEGS 18
 #define G_SEG_END 24
 #define INT3 0xcc
 #define STOP_TRAP "S05" /* stopped by SIGTRAP: a breakpoint, a step, the start */
+#define STOP_INT "S02"	/* stopped by SIGINT: gdb's Ctrl-C */
+#define CTRL_C 0x03
+#define WATCH_IDLE_NS 20000000l /* the watcher's pause when the socket has other bytes */
 
 struct sw_bp {
 	uint64_t la; /* its linear address; 0: a free slot */
@@ -44,12 +51,19 @@ struct sw_bp {
 struct gdbstub {
 	int listen_fd, fd; /* fd < 0: gdb not here yet, or gone */
 	unsigned int port;
+	struct vm *vm;
+	/* The Ctrl-C watcher: its own descriptor of the socket, and what it shares under lock. */
+	pthread_t watcher;
+	int watch_fd, watching, quit;
+	pthread_mutex_t lock;
+	int running;	 /* the vCPU runs: a Ctrl-C is the watcher's to take */
+	int interrupted; /* a Ctrl-C came: the vCPU stops at its kick */
 
-	struct accel_debug dbg;	 /* what the vCPU runs with */
+	struct accel_debug dbg; /* what the vCPU runs with */
 	struct sw_bp sw[MAX_SW_BPS];
-	uint8_t in[PKT_MAX];	 /* bytes received, not yet read */
+	uint8_t in[PKT_MAX]; /* bytes received, not yet read */
 	size_t in_len, in_pos;
-	char pkt[PKT_MAX + 1];	 /* the packet being served, NUL-terminated */
+	char pkt[PKT_MAX + 1]; /* the packet being served, NUL-terminated */
 	char out[2 * PKT_MAX + 8];
 };
 
@@ -58,19 +72,22 @@ enum gdb_action { GDB_STAY, GDB_RUN, GDB_KILL };
 
 struct gdbstub *gdbstub_listen(unsigned int port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct gdbstub *g = calloc(1, sizeof(*g));
 	int one = 1;
 
 	if (!g)
 		return NULL;
-	g->fd = -1;
+	g->fd = g->watch_fd = -1;
 	g->port = port;
+	pthread_mutex_init(&g->lock, NULL);
 	g->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (g->listen_fd < 0 ||
 	    setsockopt(g->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(g->listen_fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(g->listen_fd, 1) < 0) {
+	    bind(g->listen_fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(g->listen_fd, 1) < 0) {
 		fprintf(stderr, "bvm: --gdb %u: cannot listen on 127.0.0.1:%u: %s\n", port, port,
 			strerror(errno));
 		gdbstub_close(g);
@@ -84,6 +101,14 @@ void gdbstub_close(struct gdbstub *g)
 {
 	if (!g)
 		return;
+	if (g->watching) {
+		pthread_mutex_lock(&g->lock);
+		g->quit = 1;
+		pthread_mutex_unlock(&g->lock);
+		pthread_join(g->watcher, NULL);
+	}
+	if (g->watch_fd >= 0)
+		close(g->watch_fd);
 	if (g->listen_fd >= 0)
 		close(g->listen_fd);
 	if (g->fd >= 0)
@@ -103,6 +128,57 @@ static int wait_readable(struct vm *vm, int fd)
 	return 0;
 }
 
+static int watch_done(struct gdbstub *g)
+{
+	int done;
+
+	pthread_mutex_lock(&g->lock);
+	done = g->quit || g->fd < 0 || g->vm->exit_status >= 0;
+	pthread_mutex_unlock(&g->lock);
+	return done;
+}
+
+/* Takes a Ctrl-C waiting on the socket while the vCPU runs, and kicks it: 1 if it did. */
+static int watch_take(struct gdbstub *g)
+{
+	uint8_t c;
+	int hit;
+
+	pthread_mutex_lock(&g->lock);
+	hit = g->running && recv(g->watch_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1 && c == CTRL_C;
+	if (hit) {
+		recv(g->watch_fd, &c, 1, MSG_DONTWAIT);
+		g->interrupted = 1;
+		vm_kick_vcpus(g->vm);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return hit;
+}
+
+/* The watcher's thread, from the connection until gdb goes or the guest ends. */
+static void *watch_loop(void *arg)
+{
+	struct gdbstub *g = arg;
+	struct pollfd p = { .fd = g->watch_fd, .events = POLLIN };
+	const struct timespec idle = { .tv_nsec = WATCH_IDLE_NS };
+
+	while (!watch_done(g)) {
+		if (poll(&p, 1, POLL_MS) > 0 && !watch_take(g))
+			nanosleep(&idle, NULL); /* a packet for the stopped vCPU, or EOF */
+	}
+	return NULL;
+}
+
+/* The Ctrl-C watcher; without it (no thread or descriptor) gdb's Ctrl-C is not seen. */
+static void watch_start(struct gdbstub *g)
+{
+	g->watch_fd = fcntl(g->fd, F_DUPFD_CLOEXEC, 0);
+	if (g->watch_fd >= 0 && !pthread_create(&g->watcher, NULL, watch_loop, g))
+		g->watching = 1;
+	else
+		fprintf(stderr, "bvm: gdb: Ctrl-C will not stop the guest (no watcher)\n");
+}
+
 /* The one connection gdb makes; the listening socket is closed then. */
 static int accept_gdb(struct gdbstub *g, struct vm *vm)
 {
@@ -115,6 +191,8 @@ static int accept_gdb(struct gdbstub *g, struct vm *vm)
 	}
 	close(g->listen_fd);
 	g->listen_fd = -1;
+	g->vm = vm;
+	watch_start(g);
 	fprintf(stderr, "bvm: gdb: connected; the guest waits at its first instruction\n");
 	return 0;
 }
@@ -282,8 +360,8 @@ static int reg_place(uint64_t n, size_t *off, size_t *size)
 {
 	static const struct {
 		unsigned int last, off, size;
-	} runs[] = { { 15, 0, 8 },     { 16, 128, 8 },	{ 23, 136, 4 }, { 31, 164, 10 },
-		     { 39, 244, 4 },   { 55, 276, 16 }, { 56, 532, 4 } };
+	} runs[] = { { 15, 0, 8 },   { 16, 128, 8 },  { 23, 136, 4 }, { 31, 164, 10 },
+		     { 39, 244, 4 }, { 55, 276, 16 }, { 56, 532, 4 } };
 	unsigned int first = 0;
 
 	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
@@ -581,8 +659,10 @@ static void drop_gdb(struct gdbstub *g, struct bvm_vcpu *v, const char *why)
 			sw_remove(g, v, g->sw[i].la);
 	}
 	g->dbg = (struct accel_debug){ 0 };
+	pthread_mutex_lock(&g->lock);
 	close(g->fd);
 	g->fd = -1;
+	pthread_mutex_unlock(&g->lock);
 	if (v->vm->exit_status < 0)
 		fprintf(stderr, "bvm: gdb: %s; the guest runs on\n", why);
 }
@@ -616,19 +696,45 @@ static int serve(struct gdbstub *g, struct bvm_vcpu *v)
 	return 0;
 }
 
+int gdbstub_interrupted(struct gdbstub *g)
+{
+	int asked;
+
+	pthread_mutex_lock(&g->lock);
+	asked = g->interrupted;
+	pthread_mutex_unlock(&g->lock);
+	return asked;
+}
+
+/* The vCPU stops (running 0) or runs on (1); a stop says whether gdb's Ctrl-C caused it. */
+static const char *set_running(struct gdbstub *g, int running)
+{
+	const char *why;
+
+	pthread_mutex_lock(&g->lock);
+	g->running = running && g->fd >= 0;
+	why = g->interrupted ? STOP_INT : STOP_TRAP;
+	g->interrupted = 0;
+	pthread_mutex_unlock(&g->lock);
+	return why;
+}
+
 int gdbstub_stop(struct gdbstub *g, struct bvm_vcpu *v, int first)
 {
 	const struct accel_ops *a = v->vm->accel;
+	const char *why;
 	int end;
 
 	if (first && accept_gdb(g, v->vm) < 0)
 		return 1;
 	if (g->fd < 0)
 		return 0; /* gdb has gone: a stop that was under way when it left */
-	if (!first && send_packet(g, STOP_TRAP) < 0)
+	why = set_running(g, 0);
+	if (!first && send_packet(g, why) < 0)
 		drop_gdb(g, v, "gdb went away");
 	end = g->fd >= 0 ? serve(g, v) : 0;
 	g->dbg.enable = g->fd >= 0;
+	set_running(g, !end);
 	if (!end && a->set_debug(v->acc, &g->dbg) < 0) {
 		fprintf(stderr, "bvm: gdb: %s cannot set the debug controls\n", a->name);
 		vm_guest_ends(v->vm, BVM_EXIT_ENV);

@@ -17,5 +17,7 @@ void gdbstub_close(struct gdbstub *g);
  * vCPU's debug controls for that run. 1 when the guest is to end.
  */
 int gdbstub_stop(struct gdbstub *g, struct bvm_vcpu *v, int first);
+/* Whether gdb's Ctrl-C kicked the vCPU: then a gdbstub_stop is due (an ACCEL_EXIT_INTERRUPTED). */
+int gdbstub_interrupted(struct gdbstub *g);
 
 #endif

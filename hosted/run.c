@@ -113,6 +113,8 @@ static int exit_interrupted(struct bvm_vcpu *v, const struct accel_exit *e)
 {
 	(void)e;
 	diag_answer(v); /* kicked: a dump may have asked */
+	if (v->vm->gdb && v->id == 0 && gdbstub_interrupted(v->vm->gdb))
+		return gdbstub_stop(v->vm->gdb, v, 0); /* or gdb's Ctrl-C */
 	return 0;
 }
 

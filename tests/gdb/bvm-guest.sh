@@ -7,7 +7,8 @@
 # breakpoint (its arguments: rdi, the first check's result, and the string rsi
 # points at) and at report_summary() with a software one; it detaches, and the
 # guest runs to its end. Each check prints one "GDB:" line. A second run sends
-# the stub bad packets and then kills gdb; the guest must run on to its end.
+# the stub bad packets and then kills gdb; the guest must run on to its end. A
+# third stops the spin guest (forever=1) with gdb's Ctrl-C, then kills it.
 # kvm-hosted: tests/run.py:bvm_command sets BVM, GUESTS, GDB, GDB_PORT and
 # GDB_BREAKS=1. kvm-lab: L1 runs it with the defaults (gdb from scripts/mklab.sh
 # --gdb) and without breakpoints, which L1's KVM never sees there: QEMU 7.2's TCG
@@ -44,19 +45,18 @@ GDBEOF
 fi
 echo detach >>"$cmds"
 
-# One run of the guest under gdb: bvm --gdb PORT, gdb -batch with the commands
-# of FILE; says how each ended. Its status: bvm's, or 1 if gdb's was not WANT.
-guest_under_gdb() { # PORT FILE WANT
-	"$BVM" run --gdb "$1" --mem 16M --watchdog 60 --kernel "$GUESTS/hello.elf" &
+# One run of a guest under gdb: bvm --gdb PORT, gdb -batch with the commands of
+# FILE; says how each ended. 0 when gdb and bvm ended with the statuses wanted.
+guest_under_gdb() { # PORT FILE GDB_STATUS BVM_STATUS GUEST [CMDLINE]
+	"$BVM" run --gdb "$1" --mem 16M --watchdog 60 --kernel "$GUESTS/$5" --cmdline "${6:-}" &
 	bvm=$!
-	"$GDB" -nx -batch -ex "target remote 127.0.0.1:$1" -x "$2" "$GUESTS/hello.elf" 2>&1
+	"$GDB" -nx -batch -ex "target remote 127.0.0.1:$1" -x "$2" "$GUESTS/$5" 2>&1
 	gdb_status=$?
 	echo "LAB: gdb exited with status $gdb_status"
 	wait $bvm
 	bvm_status=$?
 	echo "LAB: bvm exited with status $bvm_status"
-	[ "$gdb_status" = "$3" ] && return "$bvm_status"
-	return 1
+	[ "$gdb_status" = "$3" ] && [ "$bvm_status" = "$4" ]
 }
 
 # A gdb that sends packets the stub must refuse, then dies without a word
@@ -73,10 +73,19 @@ maint packet Z3,100000,4
 maint packet cqq
 shell kill -9 $PPID
 GDBEOF
-guest_under_gdb "$PORT" "$cmds" 0
-first=$?
-guest_under_gdb "$((PORT + 1))" "$bad" 137
-second=$?
-rm -f "$cmds" "$bad"
-[ "$first" = 0 ] && exit "$second"
-exit "$first"
+
+# gdb's Ctrl-C (a SIGINT to gdb while the guest runs, as a terminal sends it)
+# stops a guest that computes without end; kill ends it.
+intr=$(mktemp)
+cat >"$intr" <<'GDBEOF'
+shell (sleep 2; kill -INT $PPID) &
+continue
+printf "GDB: interrupted inside the guest's code: %d\n", $rip >= (long)_start && $rip < (long)&__load_end
+kill
+GDBEOF
+failed=0
+guest_under_gdb "$PORT" "$cmds" 0 0 hello.elf || failed=1
+guest_under_gdb "$((PORT + 1))" "$bad" 137 0 hello.elf || failed=1
+guest_under_gdb "$((PORT + 2))" "$intr" 0 137 spin.elf forever=1 || failed=1
+rm -f "$cmds" "$bad" "$intr"
+exit $failed
