@@ -5,7 +5,7 @@
  * vCPU with the CPUID bivisor gives its guests (4.46), KVM_RUN and the
  * kvm_run page decoded into a neutral struct accel_exit (4.10, 5 "The kvm_run
  * structure"), registers (4.11-4.14, 4.38) and interrupt lines (4.25);
- * for bvm --gdb, KVM_SET_GUEST_DEBUG (4.56) with the debug registers of
+ * for bvm --gdb, KVM_SET_GUEST_DEBUG (4.87) with the debug registers of
  * Intel SDM vol. 3B 18.2 and KVM_TRANSLATE (4.15).
  */
 #include <errno.h>
