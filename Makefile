@@ -68,6 +68,17 @@ run: deps
 	qemu-system-x86_64 $(QEMU_ACCEL) $(QEMU_RUN_OPTS) -cdrom $(B)/bivisor.iso -nographic \
 		-serial mon:stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=1 || true
 
+# `make debug`: bivisor as `make run` boots it, held before its first instruction
+# with QEMU's gdbstub on 127.0.0.1:GDB_PORT, and gdb with the kernel's symbols and
+# scripts/debug.gdb (breakpoints at the entry and the exit dispatcher); the
+# console goes to build/debug-serial.log (docs/debugging.md).
+GDB_PORT ?= 1234
+.PHONY: debug
+debug: deps
+	@$(MAKE) --no-print-directory all
+	@B=$(B) GDB_PORT=$(GDB_PORT) QEMU_ACCEL_OPTS="$(QEMU_ACCEL)" QEMU_RUN_OPTS="$(QEMU_RUN_OPTS)" \
+		scripts/debug.sh
+
 # `make run-linux`: Debian's Linux (make guest-linux) as a domain with 2 vCPUs, beside
 # the hello test guest; poweroff in the guest ends it (docs/walkthrough-linux.md).
 LINUX_MODULES = "$(B)/guest/bzImage:name=linux mem=256M vcpus=2 initrd=linux-rd cmdline=\"console=ttyS0\"" \
@@ -215,6 +226,9 @@ $(B)/lab/initrd.gz: $(B)/guest/bzImage $(B)/guest/initrd.gz $(B)/bvm-static $(B)
 # The lab with this host's QEMU added, for make bench's Linux-in-the-lab peer.
 $(B)/lab/initrd-qemu.gz: $(B)/lab/initrd.gz scripts/mklab.sh
 	@B=$(B) scripts/mklab.sh --qemu $@ $<
+# The lab with Debian's gdb-minimal added, for the kvm-lab gdb tests of bvm --gdb.
+$(B)/lab/initrd-gdb.gz: $(B)/lab/initrd.gz scripts/mklab.sh
+	@B=$(B) scripts/mklab.sh --gdb $@ $<
 # The lab's answering end of a guest's --net socket=3 (ARP and ping for 10.0.2.2).
 $(B)/lab/netpeer: tests/lab/netpeer.c
 	@mkdir -p $(dir $@)

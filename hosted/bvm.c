@@ -17,12 +17,14 @@
 #include <sys/mman.h>
 
 #include "hosted/bvm.h"
+#include "hosted/gdbstub.h"
 #include "kernel/version.h"
 
 #define RAM_ALIGN (2ull << 20)
 #define MIN_MEM (4ull << 20)
 #define MAX_MEM (3ull << 30) /* one slot below the PCI hole */
 #define MAX_WATCHDOG 86400u  /* a day */
+#define MAX_PORT 65535u
 
 static void usage(FILE *f)
 {
@@ -31,6 +33,7 @@ static void usage(FILE *f)
 		   "               [--console stdio|file=PATH] [--vconsole file=PATH|socket=FD]\n"
 		   "               [--watchdog SECONDS] [--accel kvm|bivisor] [--name NAME]\n"
 		   "               [--trace FILE]\n"
+		   "               [--gdb PORT]\n"
 		   "       bvm create [-c] FILE\n"
 		   "       bvm list [--accel kvm|bivisor]\n"
 		   "       bvm pause|unpause|destroy [--accel kvm|bivisor] NAME\n"
@@ -48,6 +51,8 @@ static void usage(FILE *f)
 		   "name, up to 31 letters, digits, '-' or '_' (default: from the kernel file).\n"
 		   "--trace: each vCPU's exits (the last 1048576) to FILE when the guest ends,\n"
 		   "for tools/bvtrace.py (docs/tracing.md).\n"
+		   "--gdb: a gdb stub on 127.0.0.1:PORT for one vCPU (kvm only); the guest\n"
+		   "waits for gdb before its first instruction (docs/debugging.md).\n"
 		   "create: starts the domain a domain file (xl.cfg syntax) describes, in the\n"
 		   "background (-c: then attaches its console); list, pause, unpause,\n"
 		   "destroy and console (Ctrl-] detaches) manage it by name; info shows the\n"
@@ -224,8 +229,25 @@ static int parse_option(int ch, const char *arg, struct bvm_options *o)
 	case 'T':
 		o->trace = arg;
 		return 0;
+	case 'g':
+		return parse_count("--gdb", arg, MAX_PORT, &o->gdb_port);
 	}
 	return -1;
+}
+
+/* The stub drives vCPU 0 alone, through the accelerator's debug controls. */
+static int check_gdb(const struct bvm_options *o)
+{
+	if (o->cpus > 1) {
+		fprintf(stderr, "bvm: --gdb drives one vCPU: give --cpus 1\n");
+		return -1;
+	}
+	if (!o->accel->set_debug || !o->accel->translate) {
+		fprintf(stderr, "bvm: --gdb: the %s accelerator has no debug controls\n",
+			o->accel->name);
+		return -1;
+	}
+	return 0;
 }
 
 static int parse_options(int argc, char **argv, struct bvm_options *o)
@@ -244,6 +266,7 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		{ "accel", required_argument, NULL, 'a' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "trace", required_argument, NULL, 'T' },
+		{ "gdb", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -275,6 +298,8 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 	}
 	if (!o->name[0])
 		default_name(o->kernel, o->name);
+	if (o->gdb_port && check_gdb(o))
+		return -1;
 	if (strlen(o->cmdline) >= FW_CMDLINE_MAX) {
 		fprintf(stderr, "bvm: --cmdline: %zu bytes, give at most %d\n", strlen(o->cmdline),
 			FW_CMDLINE_MAX - 1);
@@ -430,8 +455,13 @@ static int cmd_run(int argc, char **argv)
 		return BVM_EXIT_ENV;
 	if (o.trace && trace_start(&vm))
 		return BVM_EXIT_ENV;
+	if (o.gdb_port && !(vm.gdb = gdbstub_listen(o.gdb_port))) {
+		bvm_vm_teardown(&vm);
+		return BVM_EXIT_ENV;
+	}
 	inputs_start_streams(&vm);
 	status = vm_run(&vm, o.watchdog);
+	gdbstub_close(vm.gdb);
 	if (trace_finish(&vm, o.name) && !status)
 		status = BVM_EXIT_ENV;
 	bvm_vm_teardown(&vm);

@@ -49,6 +49,7 @@ struct bvm_options {
 	const struct accel_ops *accel; /* --accel (default: kvm) */
 	char name[BVM_NAME_LEN];       /* --name, or the kernel file's name (accel_vm_config) */
 	const char *trace;	       /* --trace FILE, or NULL */
+	unsigned int gdb_port;	       /* --gdb: 0 none */
 };
 
 /* bvm's exit statuses besides the guest's own (README.md "The hosted mode: bvm"). */
@@ -69,6 +70,7 @@ struct bvm_vcpu_stats {
 };
 
 struct vm;
+struct gdbstub; /* hosted/gdbstub.h */
 
 /* One vCPU: the accelerator's vCPU, its thread, what it counted. */
 struct bvm_vcpu {
@@ -135,6 +137,7 @@ struct vm {
 	int paused;
 	unsigned int nparked;
 	FILE *trace; /* --trace FILE (hosted/trace.c), or NULL */
+	struct gdbstub *gdb; /* --gdb: serves gdb on vCPU 0's thread; NULL: none */
 };
 
 /* What hosted/inputs.c read and checked before the accelerator is opened. */

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "hosted/bvm.h"
+#include "hosted/gdbstub.h"
 #include "lib/test_abi.h"
 
 #define SIG_KICK SIGUSR1
@@ -112,6 +113,8 @@ static int exit_interrupted(struct bvm_vcpu *v, const struct accel_exit *e)
 {
 	(void)e;
 	diag_answer(v); /* kicked: a dump may have asked */
+	if (v->vm->gdb && v->id == 0 && gdbstub_interrupted(v->vm->gdb))
+		return gdbstub_stop(v->vm->gdb, v, 0); /* or gdb's Ctrl-C */
 	return 0;
 }
 
@@ -139,6 +142,13 @@ static int exit_crash(struct bvm_vcpu *v, const struct accel_exit *e)
 	diag_print_vcpu(v);
 	vm_guest_ends(v->vm, BVM_EXIT_CRASH);
 	return 1;
+}
+
+/* A breakpoint or step of --gdb (hosted/gdbstub.c); the accelerator gives none without it. */
+static int exit_debug(struct bvm_vcpu *v, const struct accel_exit *e)
+{
+	(void)e;
+	return v->vm->gdb && v->id == 0 ? gdbstub_stop(v->vm->gdb, v, 0) : 0;
 }
 
 /*
@@ -174,6 +184,7 @@ static exit_handler_fn *const exit_handlers[ACCEL_EXIT_KINDS] = {
 	[ACCEL_EXIT_INTERNAL] = exit_crash,
 	[ACCEL_EXIT_SYSTEM] = exit_system,
 	[ACCEL_EXIT_INTERRUPTED] = exit_interrupted,
+	[ACCEL_EXIT_DEBUG] = exit_debug,
 };
 
 /*
@@ -286,6 +297,8 @@ static void *vcpu_loop(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	if (v->vm->gdb && v->id == 0 && gdbstub_stop(v->vm->gdb, v, 1))
+		vm_guest_ends(v->vm, BVM_EXIT_ENV); /* no gdb came: ended by a signal or watchdog */
 	while (v->vm->exit_status < 0) {
 		if (v->vm->paused) {
 			vcpu_park(v);

@@ -8,7 +8,7 @@
 set -eu
 PKGS="make gcc libc6-dev nasm python3 qemu-system-x86 grub-common grub-pc-bin acpica-tools
 grub-efi-amd64-bin xorriso mtools cpio libcmocka-dev clang-format bochs bochsbios vgabios ovmf
-gnu-efi binutils clang libclang-rt-14-dev git
+gnu-efi binutils clang libclang-rt-14-dev git gdb
 gcc-12 libelf1 libssl3 zlib1g python3-matplotlib"
 
 missing=""

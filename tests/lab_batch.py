@@ -106,9 +106,10 @@ def cpio_newc(files):
 
 
 def batch_initrd(tests, path):
-    """The lab's initramfs followed by an archive with this batch's /lab/batch
-    and scripts."""
-    with open(os.path.join(BUILD, "lab", "initrd.gz"), "rb") as f:
+    """The lab's initramfs (with gdb when a test has gdb=1: scripts/mklab.sh
+    --gdb) followed by an archive with this batch's /lab/batch and scripts."""
+    base = "initrd-gdb.gz" if any(t.get("gdb") for t in tests) else "initrd.gz"
+    with open(os.path.join(BUILD, "lab", base), "rb") as f:
         base = f.read()
     with open(path, "wb") as f:
         f.write(base + b"\0" * (-len(base) % 512))  # zeros between archives are skipped

@@ -39,7 +39,7 @@ from platforms import PLATFORMS
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
         "megs", "cpus", "bvm", "disk", "lab", "guest", "initrd", "rc", "image", "esp", "stop",
         "net", "vconsole", "quiet", "share", "nokvm", "signal", "unchanged", "nested", "model",
-        "lab-script", "verb", "com2", "post")
+        "lab-script", "verb", "com2", "post", "script", "gdb")
 
 
 def parse_manifest(path):
@@ -190,6 +190,21 @@ def bvm_command(test, log):
     if test.get("cmdline"):
         cmd += ["--cmdline", test["cmdline"]]
     return cmd
+
+
+def script_command(test):
+    """script=FILE: a program beside the emulator or bvm (tests/gdb/), with
+    where bvm and the guests are and a free port for a debugger."""
+    return ["env", "B=" + BUILD, "BVM=" + os.path.join(BUILD, "bvm"),
+            "GUESTS=" + os.path.join(BUILD, "guests"), "GDB=gdb", "GDB_PORT=%d" % free_port(),
+            "GDB_BREAKS=1", "sh", os.path.join(ROOT, test["script"])]
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def lab_command(test, log):
@@ -384,6 +399,8 @@ def wanted_status(test):
 
 
 def command_for(test, log, socks):
+    if "script" in test:
+        return script_command(test)
     if test["platform"] == "kvm-hosted":
         return bvm_command(test, log)
     if test["platform"] == "vmx-bochs":
@@ -467,7 +484,8 @@ def run_emulated_once(test):
     expect, reject = split_list(test.get("expect")), split_list(test.get("reject"))
     start = time.monotonic()
     test = with_disk(test, log)
-    socks = emulator.Sockets(log) if test["platform"] not in ("kvm-hosted", "vmx-bochs") else None
+    socks = emulator.Sockets(log) if test["platform"] not in ("kvm-hosted", "vmx-bochs") and \
+        "script" not in test else None
     try:
         proc, stop, err = start_emulator(test, log, socks)
         if err:
@@ -599,7 +617,9 @@ def not_run(test, probe):
     """A test whose platform's requirement is missing (SKIP) or broken (FAIL)."""
     name = "%s/%s" % (test["platform"], test["name"])
     why = probe.why
-    if test["platform"] == "kvm-hosted":
+    if test["platform"] == "kvm-hosted" and "script" in test:
+        why += "; its lab variant is kvm-lab/%s-lab" % test["name"]
+    elif test["platform"] == "kvm-hosted":
         why += "; bvm runs this guest in the nested-KVM lab as kvm-lab/%s" % test["name"]
     return Result(name, False, 0, why, skip=probe.state == "missing")
 
@@ -635,7 +655,7 @@ def select(args):
     test) that match the pattern and the platforms asked for."""
     tests = parse_manifest(args.manifest)
     tests += [lab_batch.from_hosted(t) for t in tests
-              if t["platform"] == "kvm-hosted" and not t.get("nokvm")]
+              if t["platform"] == "kvm-hosted" and not t.get("nokvm") and "script" not in t]
     names = set()
     for t in tests:
         key = "%s/%s" % (t["platform"], t["name"])

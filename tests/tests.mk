@@ -12,7 +12,7 @@ include tests/fuzz/fuzz.mk
 
 .PHONY: test bench compare test-only
 test: deps
-	@$(MAKE) all unit-tests fuzz-build lab $(B)/lab/initrd-qemu.gz dom0 linux-bad-images bad-files
+	@$(MAKE) all unit-tests fuzz-build lab $(B)/lab/initrd-qemu.gz $(B)/lab/initrd-gdb.gz dom0 linux-bad-images bad-files
 	@ISO_MODULES="$(ISO_MODULES)" python3 tests/run.py $(RUN_ARGS)
 
 # What this machine offers, and which test platforms will run (never fails).
