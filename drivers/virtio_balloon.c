@@ -213,8 +213,7 @@ int virtio_balloon_init(struct virtio_balloon *b, const struct dm_env *env,
 	*b = (struct virtio_balloon){ .backend = backend };
 	b->chain = (struct virtq_chain){ .seg = b->seg, .max = VIRTIO_BALLOON_SEG_MAX };
 	b->stats_chain = (struct virtq_chain){ .seg = b->stats_seg, .max = VIRTIO_BALLOON_SEG_MAX };
-	virtio_mmio_init(&b->mmio, env, irq, &balloon_ops, b,
-			 1ull << VIRTIO_BALLOON_F_STATS_VQ);
+	virtio_mmio_init(&b->mmio, env, irq, &balloon_ops, b, 1ull << VIRTIO_BALLOON_F_STATS_VQ);
 	return 0;
 }
 

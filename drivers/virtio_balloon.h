@@ -42,19 +42,6 @@ _Static_assert(sizeof(struct virtio_balloon_config) == 16, "balloon config is 16
 #define VIRTIO_BALLOON_STAT_SIZE 10
 #define VIRTIO_BALLOON_S_AVAIL 6 /* MemAvailable, bytes */
 
-/*
- * The memory backend. Both take whole 4 KiB pages of guest RAM, a run of
- * contiguous ones at a time, and return 0 or a negative errno (counted, the
- * guest is not told: §5.5 gives the device no way to refuse).
- */
-struct dm_balloon {
-	void *ctx;
-	/* The guest gave [gpa, gpa + len): its contents may be dropped. */
-	int (*release)(void *ctx, gpa_t gpa, uint64_t len);
-	/* The guest takes [gpa, gpa + len) back. NULL: a touch brings it back anyway. */
-	int (*reclaim)(void *ctx, gpa_t gpa, uint64_t len);
-};
-
 /* What the device did, in 4 KiB pages. */
 struct virtio_balloon_counters {
 	uint64_t released;  /* given to the backend's release */

@@ -30,9 +30,11 @@ static void usage(FILE *f)
 		   "               [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME|socket=FD]...\n"
 		   "               [--console stdio|file=PATH] [--vconsole file=PATH|socket=FD]\n"
 		   "               [--watchdog SECONDS] [--accel kvm|bivisor] [--name NAME]\n"
+		   "               [--balloon SIZE]\n"
 		   "       bvm create [-c] FILE\n"
 		   "       bvm list [--accel kvm|bivisor]\n"
 		   "       bvm pause|unpause|destroy [--accel kvm|bivisor] NAME\n"
+		   "       bvm mem-set NAME SIZE\n"
 		   "       bvm console NAME\n"
 		   "       bvm info\n"
 		   "       bvm doctor\n"
@@ -45,6 +47,8 @@ static void usage(FILE *f)
 		   "the guest: kvm (/dev/kvm, the default) or bivisor (/dev/bivisor, inside\n"
 		   "bivisor's Linux service guest; RAM below the PCI hole). --name: the guest's\n"
 		   "name, up to 31 letters, digits, '-' or '_' (default: from the kernel file).\n"
+		   "--balloon: adds a virtio memory balloon and asks the guest to keep SIZE of\n"
+		   "its --mem (the rest goes back to the host); bvm mem-set moves the target.\n"
 		   "create: starts the domain a domain file (xl.cfg syntax) describes, in the\n"
 		   "background (-c: then attaches its console); list, pause, unpause,\n"
 		   "destroy and console (Ctrl-] detaches) manage it by name; info shows the\n"
@@ -59,7 +63,7 @@ static void usage(FILE *f)
 		   "not run it), 128+N signal N.\n");
 }
 
-static int parse_size(const char *s, uint64_t *out)
+int bvm_parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -107,8 +111,33 @@ static int parse_count(const char *opt, const char *arg, unsigned int max, unsig
 
 static int parse_mem(const char *arg, uint64_t *mem)
 {
-	if (parse_size(arg, mem) || *mem < MIN_MEM || *mem > MAX_MEM || *mem % 4096) {
+	if (bvm_parse_size(arg, mem) || *mem < MIN_MEM || *mem > MAX_MEM || *mem % 4096) {
 		fprintf(stderr, "bvm: --mem %s: give 4M to 3G, in whole pages\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Checked against --mem once every option is read (check_balloon). */
+static int parse_balloon(const char *arg, uint64_t *target)
+{
+	if (bvm_parse_size(arg, target) || !*target || *target % 4096) {
+		fprintf(stderr, "bvm: --balloon %s: give a memory target, in whole pages\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_balloon(const struct bvm_options *o)
+{
+	if (o->balloon > o->mem) {
+		fprintf(stderr, "bvm: --balloon: a target of %llu MiB is over --mem (%llu MiB)\n",
+			(unsigned long long)(o->balloon >> 20), (unsigned long long)(o->mem >> 20));
+		return -1;
+	}
+	if (vm_virtio_count(o) > BVM_MAX_VIRTIO) {
+		fprintf(stderr, "bvm: --balloon: no virtio-mmio window left (%d at most)\n",
+			BVM_MAX_VIRTIO);
 		return -1;
 	}
 	return 0;
@@ -218,6 +247,8 @@ static int parse_option(int ch, const char *arg, struct bvm_options *o)
 		return parse_accel(arg, &o->accel);
 	case 'N':
 		return parse_name(arg, o->name);
+	case 'b':
+		return parse_balloon(arg, &o->balloon);
 	}
 	return -1;
 }
@@ -237,6 +268,7 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		{ "watchdog", required_argument, NULL, 'w' },
 		{ "accel", required_argument, NULL, 'a' },
 		{ "name", required_argument, NULL, 'N' },
+		{ "balloon", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -266,6 +298,8 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		fprintf(stderr, "bvm: run needs --kernel FILE\n");
 		return -1;
 	}
+	if (check_balloon(o))
+		return -1;
 	if (!o->name[0])
 		default_name(o->kernel, o->name);
 	if (strlen(o->cmdline) >= FW_CMDLINE_MAX) {

@@ -90,9 +90,9 @@ static void balloon_is_device_5_offering_stats(void **state)
 	struct bt *t = *state;
 
 	assert_int_equal(mmio_rd(&t->b.mmio, REG(device_id)), VIRTIO_ID_BALLOON);
-	assert_int_equal(drv_device_features(&t->b.mmio),
-			 V1 | STATS | (1ull << VIRTIO_F_INDIRECT_DESC) |
-				 (1ull << VIRTIO_F_EVENT_IDX));
+	assert_int_equal(drv_device_features(&t->b.mmio), V1 | STATS |
+								  (1ull << VIRTIO_F_INDIRECT_DESC) |
+								  (1ull << VIRTIO_F_EVENT_IDX));
 	mmio_wr(&t->b.mmio, REG(queue_sel), 2);
 	assert_int_equal(mmio_rd(&t->b.mmio, REG(queue_num_max)), VIRTIO_BALLOON_QUEUE_SIZE);
 }
