@@ -1,8 +1,9 @@
 /*
  * drivers/virtio_balloon.c: the traditional memory balloon device (virtio
  * 1.2 §5.5): inflateq and deflateq of 32-bit PFNs (§5.5.6), the stats queue
- * (§5.5.6.3, VIRTIO_BALLOON_F_STATS_VQ), the configuration space's num_pages
- * and actual (§5.5.4). The guest memory behind a PFN is released and
+ * (§5.5.6.3, VIRTIO_BALLOON_F_STATS_VQ), free page reporting (§5.5.6.7,
+ * VIRTIO_BALLOON_F_REPORTING), the configuration space's num_pages and
+ * actual (§5.5.4). The guest memory behind a PFN is released and
  * reclaimed by the host's struct dm_balloon.
  */
 #include "drivers/virtio_balloon.h"
@@ -20,7 +21,15 @@
  * - The stats buffer is held until virtio_balloon_request_stats; a second
  *   one while one is held sends the first back.
  * - A reset sets actual to 0 and keeps the host's target.
+ * - A reported free range is released page by page inside it (a partial
+ *   page at either end is kept); the buffer goes back with 0 bytes written.
  */
+
+enum balloon_op {
+	BALLOON_INFLATE,
+	BALLOON_DEFLATE,
+	BALLOON_REPORT,
+};
 
 static int balloon_page_ok(struct virtio_balloon *b, gpa_t gpa)
 {
@@ -31,8 +40,8 @@ static int balloon_page_ok(struct virtio_balloon *b, gpa_t gpa)
 	return !env->mem_translate || env->mem_translate(env->ctx, gpa, VIRTIO_BALLOON_PAGE_SIZE);
 }
 
-/* Hands the pending run to the backend: release for inflate, reclaim for deflate. */
-static void balloon_flush(struct virtio_balloon *b, int inflate)
+/* Hands the pending run to the backend: reclaim for a deflate, release otherwise. */
+static void balloon_flush(struct virtio_balloon *b, enum balloon_op op)
 {
 	const struct dm_balloon *be = b->backend;
 	uint64_t pages = b->run_len >> VIRTIO_BALLOON_PAGE_SHIFT;
@@ -40,23 +49,23 @@ static void balloon_flush(struct virtio_balloon *b, int inflate)
 
 	if (!pages)
 		return;
-	if (inflate)
+	if (op != BALLOON_DEFLATE)
 		rc = be->release(be->ctx, b->run_gpa, b->run_len);
 	else if (be->reclaim)
 		rc = be->reclaim(be->ctx, b->run_gpa, b->run_len);
 	if (rc)
 		b->count.failed += pages;
-	else if (inflate)
+	else if (op == BALLOON_INFLATE)
 		b->count.released += pages;
-	else
+	else if (op == BALLOON_DEFLATE)
 		b->count.reclaimed += pages;
+	else
+		b->count.reported += pages;
 	b->run_len = 0;
 }
 
-static void balloon_page(struct virtio_balloon *b, uint32_t pfn, int inflate)
+static void balloon_page(struct virtio_balloon *b, gpa_t gpa, enum balloon_op op)
 {
-	gpa_t gpa = (gpa_t)pfn << VIRTIO_BALLOON_PAGE_SHIFT;
-
 	if (!balloon_page_ok(b, gpa)) {
 		b->count.refused++;
 		return;
@@ -65,13 +74,13 @@ static void balloon_page(struct virtio_balloon *b, uint32_t pfn, int inflate)
 		b->run_len += VIRTIO_BALLOON_PAGE_SIZE;
 		return;
 	}
-	balloon_flush(b, inflate);
+	balloon_flush(b, op);
 	b->run_gpa = gpa;
 	b->run_len = VIRTIO_BALLOON_PAGE_SIZE;
 }
 
 /* One chain of PFNs (its trailing bytes short of a PFN are ignored), then given back. */
-static int balloon_serve_pfns(struct virtio_balloon *b, struct virtq *vq, int inflate)
+static int balloon_serve_pfns(struct virtio_balloon *b, struct virtq *vq, enum balloon_op op)
 {
 	struct virtq_chain *c = &b->chain;
 	uint64_t n = c->read_len / 4, done = 0;
@@ -86,21 +95,39 @@ static int balloon_serve_pfns(struct virtio_balloon *b, struct virtq *vq, int in
 		if (ret)
 			return ret;
 		for (uint64_t i = 0; i < k; i++)
-			balloon_page(b, b->pfns[i], inflate);
+			balloon_page(b, (gpa_t)b->pfns[i] << VIRTIO_BALLOON_PAGE_SHIFT, op);
 		done += k;
 	}
-	balloon_flush(b, inflate);
+	balloon_flush(b, op);
 	return virtq_push(vq, c, 0);
 }
 
 static int balloon_serve_inflate(void *dev, struct virtq *vq)
 {
-	return balloon_serve_pfns(dev, vq, 1);
+	return balloon_serve_pfns(dev, vq, BALLOON_INFLATE);
 }
 
 static int balloon_serve_deflate(void *dev, struct virtq *vq)
 {
-	return balloon_serve_pfns(dev, vq, 0);
+	return balloon_serve_pfns(dev, vq, BALLOON_DEFLATE);
+}
+
+/* §5.5.6.7: each device-writable buffer is a free range the guest does not use now. */
+static int balloon_serve_report(void *dev, struct virtq *vq)
+{
+	struct virtio_balloon *b = dev;
+	const struct virtq_chain *c = &b->chain;
+
+	for (unsigned int i = 0; i < c->nseg; i++) {
+		gpa_t p = (c->seg[i].gpa + VIRTIO_BALLOON_PAGE_SIZE - 1) &
+			  ~(VIRTIO_BALLOON_PAGE_SIZE - 1);
+		gpa_t end = (c->seg[i].gpa + c->seg[i].len) & ~(VIRTIO_BALLOON_PAGE_SIZE - 1);
+
+		for (; p < end; p += VIRTIO_BALLOON_PAGE_SIZE)
+			balloon_page(b, p, BALLOON_REPORT);
+	}
+	balloon_flush(b, BALLOON_REPORT);
+	return virtq_push(vq, c, 0);
 }
 
 static uint64_t le_bytes(const uint8_t *p, unsigned int n)
@@ -153,17 +180,21 @@ static int balloon_serve_stats(void *dev, struct virtq *vq)
 	return balloon_read_stats(b, vq);
 }
 
+/* Queue q's server: the queues after deflateq are numbered by the features in force. */
 static void balloon_queue_notify(void *dev, unsigned int q)
 {
-	static int (*const serve[])(void *dev, struct virtq *vq) = {
-		[VIRTIO_BALLOON_Q_INFLATE] = balloon_serve_inflate,
-		[VIRTIO_BALLOON_Q_DEFLATE] = balloon_serve_deflate,
-		[VIRTIO_BALLOON_Q_STATS] = balloon_serve_stats,
-	};
 	struct virtio_balloon *b = dev;
+	unsigned int stats = virtio_mmio_has_feature(&b->mmio, VIRTIO_BALLOON_F_STATS_VQ);
+	unsigned int report = VIRTIO_BALLOON_Q_STATS + stats;
 
-	if (q < sizeof(serve) / sizeof(serve[0]))
-		virtio_mmio_serve(&b->mmio, q, &b->chain, VIRTQ_ONLY_READABLE, serve[q]);
+	if (q == VIRTIO_BALLOON_Q_INFLATE || q == VIRTIO_BALLOON_Q_DEFLATE)
+		virtio_mmio_serve(&b->mmio, q, &b->chain, VIRTQ_ONLY_READABLE,
+				  q ? balloon_serve_deflate : balloon_serve_inflate);
+	else if (stats && q == VIRTIO_BALLOON_Q_STATS)
+		virtio_mmio_serve(&b->mmio, q, &b->chain, VIRTQ_ONLY_READABLE, balloon_serve_stats);
+	else if (q == report && virtio_mmio_has_feature(&b->mmio, VIRTIO_BALLOON_F_REPORTING))
+		virtio_mmio_serve(&b->mmio, q, &b->chain, VIRTQ_ONLY_WRITABLE,
+				  balloon_serve_report);
 }
 
 static int balloon_config_read(void *dev, uint64_t offset, unsigned int size, uint64_t *value)
@@ -197,7 +228,7 @@ static void balloon_reset(void *dev)
 
 static const struct virtio_device_ops balloon_ops = {
 	.device_id = VIRTIO_ID_BALLOON,
-	.num_queues = 3,
+	.num_queues = 4,
 	.queue_size_max = VIRTIO_BALLOON_QUEUE_SIZE,
 	.config_read = balloon_config_read,
 	.config_write = balloon_config_write,
@@ -206,14 +237,18 @@ static const struct virtio_device_ops balloon_ops = {
 };
 
 int virtio_balloon_init(struct virtio_balloon *b, const struct dm_env *env,
-			const struct dm_balloon *backend, unsigned int irq)
+			const struct dm_balloon *backend, unsigned int irq, int reporting)
 {
+	uint64_t features = 1ull << VIRTIO_BALLOON_F_STATS_VQ;
+
 	if (!backend || !backend->release)
 		return -EINVAL;
 	*b = (struct virtio_balloon){ .backend = backend };
 	b->chain = (struct virtq_chain){ .seg = b->seg, .max = VIRTIO_BALLOON_SEG_MAX };
 	b->stats_chain = (struct virtq_chain){ .seg = b->stats_seg, .max = VIRTIO_BALLOON_SEG_MAX };
-	virtio_mmio_init(&b->mmio, env, irq, &balloon_ops, b, 1ull << VIRTIO_BALLOON_F_STATS_VQ);
+	if (reporting)
+		features |= 1ull << VIRTIO_BALLOON_F_REPORTING;
+	virtio_mmio_init(&b->mmio, env, irq, &balloon_ops, b, features);
 	return 0;
 }
 
@@ -234,7 +269,7 @@ int virtio_balloon_request_stats(struct virtio_balloon *b)
 {
 	struct virtq *vq = virtio_mmio_queue(&b->mmio, VIRTIO_BALLOON_Q_STATS);
 
-	if (!vq || !b->stats_held)
+	if (!vq || !b->stats_held || !virtio_mmio_has_feature(&b->mmio, VIRTIO_BALLOON_F_STATS_VQ))
 		return -ENOENT;
 	b->stats_held = 0;
 	if (virtq_push(vq, &b->stats_chain, 0))

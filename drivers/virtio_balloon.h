@@ -11,20 +11,26 @@
 #include "drivers/virtio_mmio.h"
 #include "drivers/virtqueue.h"
 
-/* §5.5.3: feature bits. Only STATS_VQ is offered. */
+/* §5.5.3: feature bits. STATS_VQ is offered, REPORTING when the host asks. */
 #define VIRTIO_BALLOON_F_MUST_TELL_HOST 0
 #define VIRTIO_BALLOON_F_STATS_VQ 1
 #define VIRTIO_BALLOON_F_DEFLATE_ON_OOM 2
+#define VIRTIO_BALLOON_F_FREE_PAGE_HINT 3
+#define VIRTIO_BALLOON_F_REPORTING 5
 
-/* §5.5.2: the queues. */
+/*
+ * §5.5.2: the queues. The ones after deflateq exist only with their
+ * feature, and take the next index in order (statsq, then reporting_vq,
+ * FREE_PAGE_HINT not being offered), as Linux's driver numbers them.
+ */
 #define VIRTIO_BALLOON_Q_INFLATE 0
 #define VIRTIO_BALLOON_Q_DEFLATE 1
-#define VIRTIO_BALLOON_Q_STATS 2
+#define VIRTIO_BALLOON_Q_STATS 2 /* with STATS_VQ */
 
 #define VIRTIO_BALLOON_PAGE_SHIFT 12 /* §5.5.6: PFNs are of 4 KiB pages, whatever the guest's */
 #define VIRTIO_BALLOON_PAGE_SIZE (1ull << VIRTIO_BALLOON_PAGE_SHIFT)
 #define VIRTIO_BALLOON_QUEUE_SIZE 128
-#define VIRTIO_BALLOON_SEG_MAX 16
+#define VIRTIO_BALLOON_SEG_MAX 32	 /* Linux reports up to 32 free ranges at once */
 #define VIRTIO_BALLOON_PFN_BUF 256	 /* PFNs read from the guest at a time */
 #define VIRTIO_BALLOON_REQUEST_MAX 65536 /* bytes of PFNs in one chain at most */
 #define VIRTIO_BALLOON_STATS_MAX 16	 /* tags kept: 0 to 15 (§5.5.6.3 defines 0 to 10) */
@@ -46,6 +52,7 @@ _Static_assert(sizeof(struct virtio_balloon_config) == 16, "balloon config is 16
 struct virtio_balloon_counters {
 	uint64_t released;  /* given to the backend's release */
 	uint64_t reclaimed; /* given to reclaim (or taken back, when it is NULL) */
+	uint64_t reported;  /* free pages the guest reported (F_REPORTING), given to release */
 	uint64_t refused;   /* PFNs outside guest RAM: ignored */
 	uint64_t failed;    /* pages the backend failed on */
 };
@@ -69,11 +76,13 @@ struct virtio_balloon {
 
 /*
  * Makes b a virtio-mmio balloon on interrupt line irq over backend (which,
- * like env, must outlive it), with a target of 0 pages. Returns 0, or
- * -EINVAL for a missing backend or backend->release.
+ * like env, must outlive it), with a target of 0 pages; reporting offers
+ * free page reporting too. Returns 0, or -EINVAL for a missing backend or
+ * backend->release.
  */
 int __must_check virtio_balloon_init(struct virtio_balloon *b, const struct dm_env *env,
-				     const struct dm_balloon *backend, unsigned int irq);
+				     const struct dm_balloon *backend, unsigned int irq,
+				     int reporting);
 /*
  * The host's target: the balloon should hold pages pages (at most guest RAM's
  * pages). A configuration change interrupt tells the driver.

@@ -17,7 +17,7 @@
 #define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
 #define VIRTIO_MMIO_VERSION 2
 #define VIRTIO_MMIO_VENDOR_ID 0x69766962 /* "bivi" */
-#define VIRTIO_MMIO_QUEUES_MAX 3
+#define VIRTIO_MMIO_QUEUES_MAX 4
 #define VIRTIO_MMIO_CONFIG 0x100 /* the device-specific configuration space starts here */
 
 /* §4.2.2 Table 4.1: the control registers, each 32 bits wide. */

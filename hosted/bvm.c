@@ -30,7 +30,7 @@ static void usage(FILE *f)
 		   "               [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME|socket=FD]...\n"
 		   "               [--console stdio|file=PATH] [--vconsole file=PATH|socket=FD]\n"
 		   "               [--watchdog SECONDS] [--accel kvm|bivisor] [--name NAME]\n"
-		   "               [--balloon SIZE]\n"
+		   "               [--balloon SIZE[,report]]\n"
 		   "       bvm create [-c] FILE\n"
 		   "       bvm list [--accel kvm|bivisor]\n"
 		   "       bvm pause|unpause|destroy [--accel kvm|bivisor] NAME\n"
@@ -48,7 +48,8 @@ static void usage(FILE *f)
 		   "bivisor's Linux service guest; RAM below the PCI hole). --name: the guest's\n"
 		   "name, up to 31 letters, digits, '-' or '_' (default: from the kernel file).\n"
 		   "--balloon: adds a virtio memory balloon and asks the guest to keep SIZE of\n"
-		   "its --mem (the rest goes back to the host); bvm mem-set moves the target.\n"
+		   "its --mem (the rest goes back to the host); bvm mem-set moves the target;\n"
+		   ",report: the guest also reports free pages, which go back to the host.\n"
 		   "create: starts the domain a domain file (xl.cfg syntax) describes, in the\n"
 		   "background (-c: then attaches its console); list, pause, unpause,\n"
 		   "destroy and console (Ctrl-] detaches) manage it by name; info shows the\n"
@@ -118,11 +119,21 @@ static int parse_mem(const char *arg, uint64_t *mem)
 	return 0;
 }
 
-/* Checked against --mem once every option is read (check_balloon). */
-static int parse_balloon(const char *arg, uint64_t *target)
+/* SIZE[,report]; checked against --mem once every option is read (check_balloon). */
+static int parse_balloon(const char *arg, struct bvm_options *o)
 {
-	if (bvm_parse_size(arg, target) || !*target || *target % 4096) {
-		fprintf(stderr, "bvm: --balloon %s: give a memory target, in whole pages\n", arg);
+	char size[32];
+	const char *comma = strchr(arg, ',');
+	size_t n = comma ? (size_t)(comma - arg) : strlen(arg);
+
+	o->balloon_report = comma && !strcmp(comma, ",report");
+	snprintf(size, sizeof(size), "%.*s", (int)(n < sizeof(size) ? n : sizeof(size) - 1), arg);
+	if ((comma && !o->balloon_report) || n >= sizeof(size) ||
+	    bvm_parse_size(size, &o->balloon) || !o->balloon || o->balloon % 4096) {
+		fprintf(stderr,
+			"bvm: --balloon %s: give a memory target in whole pages, and ,report "
+			"or nothing\n",
+			arg);
 		return -1;
 	}
 	return 0;
@@ -248,7 +259,7 @@ static int parse_option(int ch, const char *arg, struct bvm_options *o)
 	case 'N':
 		return parse_name(arg, o->name);
 	case 'b':
-		return parse_balloon(arg, &o->balloon);
+		return parse_balloon(arg, o);
 	}
 	return -1;
 }

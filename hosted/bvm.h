@@ -45,6 +45,7 @@ struct bvm_options {
 	unsigned int nnets;
 	const char *vconsole;	       /* "none", "file=PATH" or "socket=FD" */
 	uint64_t balloon;	       /* --balloon: the memory target in bytes; 0: no balloon */
+	int balloon_report;	       /* --balloon SIZE,report: free page reporting offered */
 	unsigned int watchdog;	       /* seconds until the guest is dumped and ended; 0: never */
 	const struct accel_ops *accel; /* --accel (default: kvm) */
 	char name[BVM_NAME_LEN];       /* --name, or the kernel file's name (accel_vm_config) */
@@ -118,7 +119,7 @@ struct vm {
 	struct virtio_console vcon;
 	struct dm_balloon balloon_be; /* madvise(MADV_DONTNEED) on the pages the guest gives */
 	struct virtio_balloon balloon;
-	int has_balloon;
+	int has_balloon, balloon_report;
 	unsigned int nvirtio;	  /* virtio-mmio windows in use */
 	volatile int exit_status; /* -1 while running */
 	pthread_t main_thread;	  /* waits for signals and the watchdog (hosted/run.c) */

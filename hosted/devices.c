@@ -70,10 +70,12 @@ static int balloon_release(void *ctx, gpa_t gpa, uint64_t len)
 	return madvise(vm->ram + gpa, len, MADV_DONTNEED) ? -EIO : 0;
 }
 
-static int add_balloon(struct vm *vm, uint64_t target)
+static int add_balloon(struct vm *vm, uint64_t target, int report)
 {
+	vm->balloon_report = report;
 	vm->balloon_be = (struct dm_balloon){ .ctx = vm, .release = balloon_release };
-	if (virtio_balloon_init(&vm->balloon, &vm->env, &vm->balloon_be, next_irq(vm)) ||
+	if (virtio_balloon_init(&vm->balloon, &vm->env, &vm->balloon_be, next_irq(vm),
+				vm->balloon_report) ||
 	    add_window(vm, "virtio-balloon", &vm->balloon.mmio))
 		return -1;
 	vm->has_balloon = 1;
@@ -156,7 +158,7 @@ int vm_add_devices(struct vm *vm, const struct bvm_options *o)
 	    (virtio_console_init(&vm->vcon, &vm->env, &vm->vcon_stream.ops, next_irq(vm)) ||
 	     add_window(vm, "virtio-console", &vm->vcon.mmio)))
 		return -1;
-	return o->balloon ? add_balloon(vm, o->balloon) : 0;
+	return o->balloon ? add_balloon(vm, o->balloon, o->balloon_report) : 0;
 }
 
 /* Called from the I/O thread: waits up to 10 ms for input, then polls every model. */

@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	pool = &in;
 	fuzz_vm_init(&vm);
-	if (virtio_balloon_init(&b, &vm.env, &backend, 5))
+	if (virtio_balloon_init(&b, &vm.env, &backend, 5, 1))
 		return 0;
 	fuzz_io_run(&in, &vm, &r, 1, poll, &b);
 	return 0;

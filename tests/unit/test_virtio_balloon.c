@@ -2,13 +2,15 @@
  * tests/unit/test_virtio_balloon.c: drivers/virtio_balloon.c (virtio 1.2
  * §5.5) with a recording backend, driven by a test driver through
  * virtio-mmio: the target and actual in the configuration space, inflate and
- * deflate runs reaching the backend, hostile PFNs and requests, the stats queue.
+ * deflate runs reaching the backend, hostile PFNs and requests, the stats queue,
+ * free page reporting and how the queues after deflateq are numbered.
  */
 #include "drivers/virtio_balloon.h"
 #include "tests/unit/test_virtio_rig.h"
 
 #define V1 (1ull << VIRTIO_F_VERSION_1)
 #define STATS (1ull << VIRTIO_BALLOON_F_STATS_VQ)
+#define REPORT (1ull << VIRTIO_BALLOON_F_REPORTING)
 #define BUF 0x40000
 #define CALLS_MAX 16
 
@@ -22,7 +24,7 @@ struct bt {
 	struct rig *r;
 	struct dm_balloon be;
 	struct virtio_balloon b;
-	struct drvq q[3];
+	struct drvq q[4];
 	struct call calls[CALLS_MAX];
 	int ncalls;
 	int fail;
@@ -49,14 +51,14 @@ static int be_reclaim(void *ctx, gpa_t gpa, uint64_t len)
 static int bt_setup(void **state)
 {
 	struct bt *t = test_calloc(1, sizeof(*t));
-	struct drvq *qs[] = { &t->q[0], &t->q[1], &t->q[2] };
+	struct drvq *qs[] = { &t->q[0], &t->q[1], &t->q[2], &t->q[3] };
 
 	t->r = rig_new();
 	t->be = (struct dm_balloon){ t, be_release, be_reclaim };
-	assert_int_equal(virtio_balloon_init(&t->b, &t->r->env, &t->be, RIG_IRQ), 0);
-	for (int i = 0; i < 3; i++)
+	assert_int_equal(virtio_balloon_init(&t->b, &t->r->env, &t->be, RIG_IRQ, 1), 0);
+	for (int i = 0; i < 4; i++)
 		drvq_init(&t->q[i], t->r, 0x10000 + 0x4000 * i, 16);
-	drv_start(&t->b.mmio, V1 | STATS, qs, 3);
+	drv_start(&t->b.mmio, V1 | STATS | REPORT, qs, 4);
 	*state = t;
 	return 0;
 }
@@ -90,7 +92,7 @@ static void balloon_is_device_5_offering_stats(void **state)
 	struct bt *t = *state;
 
 	assert_int_equal(mmio_rd(&t->b.mmio, REG(device_id)), VIRTIO_ID_BALLOON);
-	assert_int_equal(drv_device_features(&t->b.mmio), V1 | STATS |
+	assert_int_equal(drv_device_features(&t->b.mmio), V1 | STATS | REPORT |
 								  (1ull << VIRTIO_F_INDIRECT_DESC) |
 								  (1ull << VIRTIO_F_EVENT_IDX));
 	mmio_wr(&t->b.mmio, REG(queue_sel), 2);
@@ -269,6 +271,57 @@ static void stats_buffer_is_read_held_and_given_back_on_request(void **state)
 	assert_int_equal(virtio_balloon_request_stats(&t->b), -ENOENT);
 }
 
+static void reported_free_ranges_are_released_in_whole_pages(void **state)
+{
+	struct bt *t = *state;
+	struct drv_buf b[] = { { 0x80000, 0x4000, 1 }, { 0x90800, 0x2000, 1 } };
+	uint32_t id, len;
+
+	drv_add(&t->q[3], b, 2);
+	drv_notify(&t->b.mmio, 3);
+	assert_int_equal(t->ncalls, 2);
+	assert_true(t->calls[0].release && t->calls[0].gpa == 0x80000 && t->calls[0].len == 0x4000);
+	assert_true(t->calls[1].gpa == 0x91000 && t->calls[1].len == 0x1000); /* inside only */
+	assert_int_equal(t->b.count.reported, 5);
+	assert_int_equal(t->b.count.released, 0);
+	assert_int_equal(drv_used(&t->q[3], &id, &len), 1);
+	assert_int_equal(len, 0);
+}
+
+static void readable_report_buffer_needs_reset(void **state)
+{
+	struct bt *t = *state;
+	struct drv_buf b = { 0x80000, 0x1000, 0 };
+
+	drv_add(&t->q[3], &b, 1);
+	drv_notify(&t->b.mmio, 3);
+	assert_true(drv_needs_reset(&t->b.mmio));
+	assert_int_equal(t->ncalls, 0);
+}
+
+static void without_stats_the_reporting_queue_is_2(void **state)
+{
+	struct bt *t = *state;
+	struct drvq *qs[] = { &t->q[0], &t->q[1], &t->q[3] };
+	struct drv_buf b = { 0x80000, 0x1000, 1 };
+
+	drvq_init(&t->q[3], t->r, 0x1c000, 16);
+	drv_start(&t->b.mmio, V1 | REPORT, qs, 3);
+	drv_add(&t->q[3], &b, 1);
+	drv_notify(&t->b.mmio, 2);
+	assert_int_equal(t->b.count.reported, 1);
+	assert_false(drv_needs_reset(&t->b.mmio));
+	assert_int_equal(virtio_balloon_request_stats(&t->b), -ENOENT);
+}
+
+static void reporting_is_offered_only_when_asked(void **state)
+{
+	struct bt *t = *state;
+
+	assert_int_equal(virtio_balloon_init(&t->b, &t->r->env, &t->be, RIG_IRQ, 0), 0);
+	assert_false(drv_device_features(&t->b.mmio) & REPORT);
+}
+
 static void reset_clears_actual_and_keeps_the_target(void **state)
 {
 	struct bt *t = *state;
@@ -285,8 +338,8 @@ static void init_refuses_a_missing_backend(void **state)
 	struct bt *t = *state;
 	struct dm_balloon none = { 0 };
 
-	assert_int_equal(virtio_balloon_init(&t->b, &t->r->env, NULL, RIG_IRQ), -EINVAL);
-	assert_int_equal(virtio_balloon_init(&t->b, &t->r->env, &none, RIG_IRQ), -EINVAL);
+	assert_int_equal(virtio_balloon_init(&t->b, &t->r->env, NULL, RIG_IRQ, 0), -EINVAL);
+	assert_int_equal(virtio_balloon_init(&t->b, &t->r->env, &none, RIG_IRQ, 0), -EINVAL);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, bt_setup, bt_teardown)
@@ -307,6 +360,10 @@ int main(void)
 		T(oversized_request_needs_reset),
 		T(writable_buffer_needs_reset),
 		T(stats_buffer_is_read_held_and_given_back_on_request),
+		T(reported_free_ranges_are_released_in_whole_pages),
+		T(readable_report_buffer_needs_reset),
+		T(without_stats_the_reporting_queue_is_2),
+		T(reporting_is_offered_only_when_asked),
 		T(reset_clears_actual_and_keeps_the_target),
 		T(init_refuses_a_missing_backend),
 	};
