@@ -15,14 +15,16 @@ until_ok() { # waits at most $2 seconds for the condition $1 (a shell command)
 		n=$((n + 1))
 	done
 }
+out=/tmp/report-$$.out # the guest's COM1: a fresh file (several runs share one lab)
+rm -f "$out"
 bvm run --kernel /guest/bzImage --initrd /guest/initrd.gz --mem 256M --balloon 256M,report \
-	--console file=/tmp/report.out --watchdog 240 \
+	--console file=$out --watchdog 240 \
 	--cmdline "console=ttyS0 quiet panic=-1 reporttest=1" &
 pid=$!
-until_ok 'grep -q "GUEST: filled its free memory" /tmp/report.out 2>/dev/null' 90 &&
+until_ok 'grep -q "GUEST: filled its free memory" "$out" 2>/dev/null' 90 &&
 	echo "LAB: the guest filled its free memory" || echo "LAB: FAIL: the guest did not fill its memory"
 before=$(rss_mib)
-until_ok 'grep -q "GUEST: freed it" /tmp/report.out' 30
+until_ok 'grep -q "GUEST: freed it" $out' 30
 sleep 12
 after=$(rss_mib)
 echo "LAB: bvm RSS $before MiB when filled, $after MiB 12 s after it was freed"
@@ -30,4 +32,4 @@ echo "LAB: bvm RSS $before MiB when filled, $after MiB 12 s after it was freed"
 	echo "LAB: FAIL: bvm RSS went from $before to $after MiB"
 wait $pid
 echo "LAB: bvm exited with status $?"
-grep "GUEST:" /tmp/report.out
+grep "GUEST:" $out
