@@ -34,9 +34,11 @@ static void usage(FILE *f)
 		   "               [--watchdog SECONDS] [--accel kvm|bivisor] [--name NAME]\n"
 		   "               [--trace FILE]\n"
 		   "               [--gdb PORT]\n"
+		   "               [--balloon SIZE[,report]]\n"
 		   "       bvm create [-c] FILE\n"
 		   "       bvm list [--accel kvm|bivisor]\n"
 		   "       bvm pause|unpause|destroy [--accel kvm|bivisor] NAME\n"
+		   "       bvm mem-set NAME SIZE\n"
 		   "       bvm console NAME\n"
 		   "       bvm info\n"
 		   "       bvm doctor\n"
@@ -53,6 +55,9 @@ static void usage(FILE *f)
 		   "for tools/bvtrace.py (docs/tracing.md).\n"
 		   "--gdb: a gdb stub on 127.0.0.1:PORT for one vCPU (kvm only); the guest\n"
 		   "waits for gdb before its first instruction (docs/debugging.md).\n"
+		   "--balloon: adds a virtio memory balloon and asks the guest to keep SIZE of\n"
+		   "its --mem (the rest goes back to the host); bvm mem-set moves the target;\n"
+		   ",report: the guest also reports free pages, which go back to the host.\n"
 		   "create: starts the domain a domain file (xl.cfg syntax) describes, in the\n"
 		   "background (-c: then attaches its console); list, pause, unpause,\n"
 		   "destroy and console (Ctrl-] detaches) manage it by name; info shows the\n"
@@ -67,7 +72,7 @@ static void usage(FILE *f)
 		   "not run it), 128+N signal N.\n");
 }
 
-static int parse_size(const char *s, uint64_t *out)
+int bvm_parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -115,8 +120,43 @@ static int parse_count(const char *opt, const char *arg, unsigned int max, unsig
 
 static int parse_mem(const char *arg, uint64_t *mem)
 {
-	if (parse_size(arg, mem) || *mem < MIN_MEM || *mem > MAX_MEM || *mem % 4096) {
+	if (bvm_parse_size(arg, mem) || *mem < MIN_MEM || *mem > MAX_MEM || *mem % 4096) {
 		fprintf(stderr, "bvm: --mem %s: give 4M to 3G, in whole pages\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* SIZE[,report]; checked against --mem once every option is read (check_balloon). */
+static int parse_balloon(const char *arg, struct bvm_options *o)
+{
+	char size[32];
+	const char *comma = strchr(arg, ',');
+	size_t n = comma ? (size_t)(comma - arg) : strlen(arg);
+
+	o->balloon_report = comma && !strcmp(comma, ",report");
+	snprintf(size, sizeof(size), "%.*s", (int)(n < sizeof(size) ? n : sizeof(size) - 1), arg);
+	if ((comma && !o->balloon_report) || n >= sizeof(size) ||
+	    bvm_parse_size(size, &o->balloon) || !o->balloon || o->balloon % 4096) {
+		fprintf(stderr,
+			"bvm: --balloon %s: give a memory target in whole pages, and ,report "
+			"or nothing\n",
+			arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_balloon(const struct bvm_options *o)
+{
+	if (o->balloon > o->mem) {
+		fprintf(stderr, "bvm: --balloon: a target of %llu MiB is over --mem (%llu MiB)\n",
+			(unsigned long long)(o->balloon >> 20), (unsigned long long)(o->mem >> 20));
+		return -1;
+	}
+	if (vm_virtio_count(o) > BVM_MAX_VIRTIO) {
+		fprintf(stderr, "bvm: --balloon: no virtio-mmio window left (%d at most)\n",
+			BVM_MAX_VIRTIO);
 		return -1;
 	}
 	return 0;
@@ -231,6 +271,8 @@ static int parse_option(int ch, const char *arg, struct bvm_options *o)
 		return 0;
 	case 'g':
 		return parse_count("--gdb", arg, MAX_PORT, &o->gdb_port);
+	case 'b':
+		return parse_balloon(arg, o);
 	}
 	return -1;
 }
@@ -267,6 +309,7 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		{ "name", required_argument, NULL, 'N' },
 		{ "trace", required_argument, NULL, 'T' },
 		{ "gdb", required_argument, NULL, 'g' },
+		{ "balloon", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -296,6 +339,8 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		fprintf(stderr, "bvm: run needs --kernel FILE\n");
 		return -1;
 	}
+	if (check_balloon(o))
+		return -1;
 	if (!o->name[0])
 		default_name(o->kernel, o->name);
 	if (o->gdb_port && check_gdb(o))

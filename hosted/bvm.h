@@ -18,6 +18,7 @@
 #include "drivers/pc_platform.h"
 #include "drivers/rtc_cmos.h"
 #include "drivers/uart16550.h"
+#include "drivers/virtio_balloon.h"
 #include "drivers/virtio_blk.h"
 #include "drivers/virtio_console.h"
 #include "drivers/virtio_net.h"
@@ -45,6 +46,8 @@ struct bvm_options {
 	const char *nets[BVM_MAX_NETS];
 	unsigned int nnets;
 	const char *vconsole;	       /* "none", "file=PATH" or "socket=FD" */
+	uint64_t balloon;	       /* --balloon: the memory target in bytes; 0: no balloon */
+	int balloon_report;	       /* --balloon SIZE,report: free page reporting offered */
 	unsigned int watchdog;	       /* seconds until the guest is dumped and ended; 0: never */
 	const struct accel_ops *accel; /* --accel (default: kvm) */
 	char name[BVM_NAME_LEN];       /* --name, or the kernel file's name (accel_vm_config) */
@@ -121,6 +124,9 @@ struct vm {
 	struct pc_testdev testdev;     /* QEMU's pc-testdev: its IRQ ports reach KVM's irqchip */
 	struct bvm_stream vcon_stream; /* out < 0: no virtio console */
 	struct virtio_console vcon;
+	struct dm_balloon balloon_be; /* madvise(MADV_DONTNEED) on the pages the guest gives */
+	struct virtio_balloon balloon;
+	int has_balloon, balloon_report;
 	unsigned int nvirtio;	  /* virtio-mmio windows in use */
 	volatile int exit_status; /* -1 while running */
 	pthread_t main_thread;	  /* waits for signals and the watchdog (hosted/run.c) */
@@ -197,6 +203,8 @@ int bvm_vm_setup(struct vm *vm, const struct bvm_options *o, struct bvm_inputs *
 void bvm_vm_teardown(struct vm *vm);
 /* --accel's accelerator by name, or NULL with one line said. */
 const struct accel_ops *bvm_accel_by_name(const char *name);
+/* A size with an optional K, M or G: 0, or -1 for anything else. */
+int bvm_parse_size(const char *s, uint64_t *out);
 
 /* hosted/manage.c: bvm create, list, pause, unpause, destroy, console, info. */
 /* The verb's exit status, or -1 when argv[1] is not a management verb. */
@@ -213,12 +221,20 @@ void diag_print_vcpu(struct bvm_vcpu *v);
 void diag_dump(struct vm *vm, const char *why);
 
 /* hosted/devices.c */
-/* How many virtio-mmio windows o asks for: the rng, the disks, the nets, the console. */
+/* How many virtio-mmio windows o asks for: the rng, the disks, the nets, the console, the balloon.
+ */
 unsigned int vm_virtio_count(const struct bvm_options *o);
 /* Window n's address, length and IRQ, as vm_add_devices gives it and Linux is told. */
 struct fw_virtio_mmio vm_virtio_window(unsigned int n);
 int vm_add_devices(struct vm *vm, const struct bvm_options *o);
 void vm_poll_devices(struct vm *vm);
+/*
+ * The balloon's memory target, in bytes (whole pages, at most guest RAM): 0,
+ * or -ENODEV without a balloon, -EINVAL for a bad size. Takes dev_lock.
+ */
+int vm_balloon_set(struct vm *vm, uint64_t target);
+/* Guest RAM now (less what the balloon released), the target, the maximum; 0: no balloon. */
+int vm_balloon_mem(struct vm *vm, uint64_t *current, uint64_t *target, uint64_t *max);
 
 /* hosted/io.c */
 /* The guest's dm_env and its empty I/O bus, whose device calls take dev_lock. */
