@@ -35,7 +35,7 @@ FUZZ_DEPS_cmdline := kernel/cmdline.c lib/format.c
 FUZZ_DEPS_acpi := arch/x86/acpi.c lib/format.c
 # bvm.c itself is included by the target (its parser is static), so not here.
 FUZZ_DEPS_bvm_options := $(filter-out hosted/bvm.c,$(wildcard hosted/*.c drivers/*.c \
-	drivers/firmware/*.c)) lib/format.c
+	drivers/firmware/*.c)) lib/format.c lib/trace_fmt.c
 
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(addprefix $(B)/fuzz/fuzz-,$(FUZZ_NAMES))
