@@ -10,6 +10,10 @@
  * merged any more and the copy-on-write counter rose by at least the slice's
  * merged pages, and every page it did not write still holds the common
  * pattern, then and again after the others wrote their slices.
+ * Where no bivisor answers (bvm on KVM, run with --share: the host's KSM
+ * merges), it holds the filled pages hold=S seconds (default 10) instead of
+ * asking, and leaves out the two checks only bivisor's counters can make:
+ * there it passes 4 checks, under bivisor 6 (tests/lab/share.sh).
  */
 #include "guest-tools/lib/bivisor.h"
 #include "guest-tools/lib/guest.h"
@@ -43,8 +47,7 @@ static void fill(uint64_t (*pages)[PAGE_WORDS], uint32_t first, uint32_t n, uint
 }
 
 /* Pages of [first, first+n) that hold the pattern of seed. */
-static uint32_t count_same(uint64_t (*pages)[PAGE_WORDS], uint32_t first, uint32_t n,
-			   uint64_t seed)
+static uint32_t count_same(uint64_t (*pages)[PAGE_WORDS], uint32_t first, uint32_t n, uint64_t seed)
 {
 	uint32_t same = 0;
 
@@ -90,32 +93,53 @@ static int wait_merged(uint32_t wait_s, struct bv_share_info *info)
 /* Pages of its slice that map a frame another page maps too; -1 if the call fails. */
 static long slice_merged(uint32_t first, struct bv_share_info *info)
 {
-	return bv_share_info(info, common[first], SLICE * sizeof(common[0])) ? -1 : (long)info->merged;
+	return bv_share_info(info, common[first], SLICE * sizeof(common[0])) ? -1
+									     : (long)info->merged;
+}
+
+/* Under bivisor: waits for the merge, writes the slice, checks the counters saw it. */
+static void merge_and_write(uint32_t first, uint64_t seed, uint32_t wait_s)
+{
+	struct bv_share_info info = { 0 }, after = { 0 };
+	long before_writes, after_writes;
+
+	report(wait_merged(wait_s, &info), "at least 75% of the common pages merged");
+	before_writes = slice_merged(first, &info);
+	fill(common, first, SLICE, seed);
+	after_writes = slice_merged(first, &after);
+	if (before_writes < SLICE / 2 || after_writes ||
+	    after.cow - info.cow < (uint64_t)before_writes)
+		guest_printf(
+			"share: slice merged %ld before its writes, %ld after; %lu CoW breaks\n",
+			before_writes, after_writes, after.cow - info.cow);
+	report(before_writes >= SLICE / 2 && !after_writes &&
+		       after.cow - info.cow >= (uint64_t)before_writes,
+	       "those writes broke the sharing by copy-on-write (counted)");
 }
 
 int guest_main(void)
 {
 	uint32_t slot = guest_cmdline_number("slot", 0, SLOTS - 1);
 	uint32_t wait_s = guest_cmdline_number("wait", 120, 3600), first = slot * SLICE;
-	struct bv_share_info info = { 0 }, after = { 0 };
-	long before_writes, after_writes;
+	uint32_t hold_s = guest_cmdline_number("hold", 10, 3600);
+	struct bv_share_info info;
+	int bivisor;
 
 	timing_init();
-	report(bv_init() == 0 && share_query(&info), "bivisor answers BV_HC_SHARE_INFO");
+	bivisor = bv_init() == 0 && share_query(&info);
 	fill(common, 0, COMMON_PAGES, 0);
 	fill(own, 0, OWN_PAGES, slot + 1);
-	report(wait_merged(wait_s, &info), "at least 75% of the common pages merged");
-	before_writes = slice_merged(first, &info);
-	fill(common, first, SLICE, slot + 1);
-	after_writes = slice_merged(first, &after);
+	if (bivisor) {
+		merge_and_write(first, slot + 1, wait_s);
+	} else {
+		guest_printf("share: no BV_HC_SHARE_INFO here: holding the pages %u s for the "
+			     "host to merge\n",
+			     hold_s);
+		timing_delay_us((uint64_t)hold_s * 1000000);
+		fill(common, first, SLICE, slot + 1);
+	}
 	report(count_same(common, first, SLICE, slot + 1) == SLICE,
 	       "its writes to shared pages read back as its own data");
-	if (before_writes < SLICE / 2 || after_writes || after.cow - info.cow < (uint64_t)before_writes)
-		guest_printf("share: slice merged %ld before its writes, %ld after; %lu CoW breaks\n",
-			     before_writes, after_writes, after.cow - info.cow);
-	report(before_writes >= SLICE / 2 && !after_writes &&
-		       after.cow - info.cow >= (uint64_t)before_writes,
-	       "those writes broke the sharing by copy-on-write (counted)");
 	report(common_intact(first) == COMMON_PAGES - SLICE,
 	       "the common pages it did not write hold the common pattern");
 	timing_delay_us(500000);

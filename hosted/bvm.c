@@ -30,6 +30,7 @@ static void usage(FILE *f)
 		   "               [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME|socket=FD]...\n"
 		   "               [--console stdio|file=PATH] [--vconsole file=PATH|socket=FD]\n"
 		   "               [--watchdog SECONDS] [--accel kvm|bivisor] [--name NAME]\n"
+		   "               [--share]\n"
 		   "       bvm create [-c] FILE\n"
 		   "       bvm list [--accel kvm|bivisor]\n"
 		   "       bvm pause|unpause|destroy [--accel kvm|bivisor] NAME\n"
@@ -45,6 +46,8 @@ static void usage(FILE *f)
 		   "the guest: kvm (/dev/kvm, the default) or bivisor (/dev/bivisor, inside\n"
 		   "bivisor's Linux service guest; RAM below the PCI hole). --name: the guest's\n"
 		   "name, up to 31 letters, digits, '-' or '_' (default: from the kernel file).\n"
+		   "--share: guest RAM is mergeable by the host's KSM (madvise MADV_MERGEABLE);\n"
+		   "bvm prints /sys/kernel/mm/ksm's counters at its end.\n"
 		   "create: starts the domain a domain file (xl.cfg syntax) describes, in the\n"
 		   "background (-c: then attaches its console); list, pause, unpause,\n"
 		   "destroy and console (Ctrl-] detaches) manage it by name; info shows the\n"
@@ -218,6 +221,9 @@ static int parse_option(int ch, const char *arg, struct bvm_options *o)
 		return parse_accel(arg, &o->accel);
 	case 'N':
 		return parse_name(arg, o->name);
+	case 'S':
+		o->share = 1;
+		return 0;
 	}
 	return -1;
 }
@@ -237,6 +243,7 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		{ "watchdog", required_argument, NULL, 'w' },
 		{ "accel", required_argument, NULL, 'a' },
 		{ "name", required_argument, NULL, 'N' },
+		{ "share", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -343,6 +350,8 @@ static int vm_create(struct vm *vm, const struct bvm_options *o)
 		return -1;
 	}
 	vm->ram_size = o->mem;
+	if (o->share && ksm_mergeable(vm->ram, o->mem))
+		return -1;
 	rc = vm->accel->mem_add(vm->acc, 0, o->mem, vm->ram);
 	if (rc < 0)
 		fprintf(stderr, "bvm: %s: guest memory: %s\n", vm->accel->name, strerror(-rc));
@@ -418,6 +427,8 @@ static int cmd_run(int argc, char **argv)
 		return BVM_EXIT_ENV;
 	inputs_start_streams(&vm);
 	status = vm_run(&vm, o.watchdog);
+	if (o.share)
+		ksm_report();
 	bvm_vm_teardown(&vm);
 	return status;
 }

@@ -46,6 +46,7 @@ struct bvm_options {
 	unsigned int watchdog;	       /* seconds until the guest is dumped and ended; 0: never */
 	const struct accel_ops *accel; /* --accel (default: kvm) */
 	char name[BVM_NAME_LEN];       /* --name, or the kernel file's name (accel_vm_config) */
+	int share;		       /* --share: guest RAM is mergeable by the host's KSM */
 };
 
 /* bvm's exit statuses besides the guest's own (README.md "The hosted mode: bvm"). */
@@ -184,6 +185,11 @@ int manage_main(int argc, char **argv);
 
 /* hosted/diag.c */
 /* Counts the exit v's run just ended with; a kick only by its kind. */
+/* --share (hosted/ksm.c): marks guest RAM mergeable, 0 or -1 (said why). */
+int ksm_mergeable(void *ram, uint64_t len);
+/* One line of the host's /sys/kernel/mm/ksm counters on stderr. */
+void ksm_report(void);
+
 void diag_count_exit(struct bvm_vcpu *v, const struct accel_exit *e);
 /* On a vCPU's own thread: answers a pending dump request, if any. */
 void diag_answer(struct bvm_vcpu *v);

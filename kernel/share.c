@@ -360,8 +360,8 @@ long share_info(struct domain *d, uint64_t gpa, uint64_t range_gpa, uint64_t ran
 	struct bv_share_info info;
 	uint64_t flags;
 
-	if (!d->share || ((range_gpa | range_len) & (PAGE_SIZE - 1)) ||
-	    range_gpa > d->ram_size || range_len > d->ram_size - range_gpa)
+	if (!d->share || ((range_gpa | range_len) & (PAGE_SIZE - 1)) || range_gpa > d->ram_size ||
+	    range_len > d->ram_size - range_gpa)
 		return -EINVAL;
 	flags = spin_lock_irqsave(&share_lock);
 	info = (struct bv_share_info){
