@@ -13,7 +13,8 @@
  * Where no bivisor answers (bvm on KVM, run with --share: the host's KSM
  * merges), it holds the filled pages hold=S seconds (default 10) instead of
  * asking, and leaves out the two checks only bivisor's counters can make:
- * there it passes 4 checks, under bivisor 6 (tests/lab/share.sh).
+ * there it passes 4 checks, under bivisor 6 (tests/lab/share.sh). bench=1
+ * also prints the cycles one copy-on-write break costs (tests/bench_share.py).
  */
 #include "guest-tools/lib/bivisor.h"
 #include "guest-tools/lib/guest.h"
@@ -97,15 +98,31 @@ static long slice_merged(uint32_t first, struct bv_share_info *info)
 									     : (long)info->merged;
 }
 
+/* With bench=1: the TSC cycles of the slice's first writes (breaking the sharing of
+ * `merged` pages) against the same writes again, per merged page (tests/bench_share.py). */
+static void bench_line(uint64_t first_write, uint64_t again, long merged)
+{
+	if (merged > 0 && first_write > again)
+		guest_printf("share: bench: %lu cycles per CoW break (%ld pages), tsc %lu kHz\n",
+			     (first_write - again) / (uint64_t)merged, merged, timing_tsc_khz());
+}
+
 /* Under bivisor: waits for the merge, writes the slice, checks the counters saw it. */
-static void merge_and_write(uint32_t first, uint64_t seed, uint32_t wait_s)
+static void merge_and_write(uint32_t first, uint64_t seed, uint32_t wait_s, int bench)
 {
 	struct bv_share_info info = { 0 }, after = { 0 };
 	long before_writes, after_writes;
+	uint64_t t0, t1, t2;
 
 	report(wait_merged(wait_s, &info), "at least 75% of the common pages merged");
 	before_writes = slice_merged(first, &info);
+	t0 = rdtsc();
 	fill(common, first, SLICE, seed);
+	t1 = rdtsc();
+	fill(common, first, SLICE, seed);
+	t2 = rdtsc();
+	if (bench)
+		bench_line(t1 - t0, t2 - t1, before_writes);
 	after_writes = slice_merged(first, &after);
 	if (before_writes < SLICE / 2 || after_writes ||
 	    after.cow - info.cow < (uint64_t)before_writes)
@@ -130,7 +147,8 @@ int guest_main(void)
 	fill(common, 0, COMMON_PAGES, 0);
 	fill(own, 0, OWN_PAGES, slot + 1);
 	if (bivisor) {
-		merge_and_write(first, slot + 1, wait_s);
+		merge_and_write(first, slot + 1, wait_s,
+				(int)guest_cmdline_number("bench", 0, 1));
 	} else {
 		guest_printf("share: no BV_HC_SHARE_INFO here: holding the pages %u s for the "
 			     "host to merge\n",
