@@ -147,8 +147,7 @@ int guest_main(void)
 	fill(common, 0, COMMON_PAGES, 0);
 	fill(own, 0, OWN_PAGES, slot + 1);
 	if (bivisor) {
-		merge_and_write(first, slot + 1, wait_s,
-				(int)guest_cmdline_number("bench", 0, 1));
+		merge_and_write(first, slot + 1, wait_s, (int)guest_cmdline_number("bench", 0, 1));
 	} else {
 		guest_printf("share: no BV_HC_SHARE_INFO here: holding the pages %u s for the "
 			     "host to merge\n",
