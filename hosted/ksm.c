@@ -4,7 +4,8 @@
  * (Documentation/admin-guide/mm/ksm.rst) may merge its identical pages with
  * those of other processes; bvm only opts in and, at its end, reports the
  * host's counters from /sys/kernel/mm/ksm. KSM scans only while its `run`
- * file says 1, which the host's administrator decides.
+ * file says 1, which the host's administrator decides. Such RAM is not
+ * given transparent huge pages (hosted/bvm.c:ram_map asks for them otherwise).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +22,9 @@ static const char *const ksm_counters[] = {
 
 int ksm_mergeable(void *ram, uint64_t len)
 {
+	/* 4 KiB pages from the start: KSM must split a huge page before it merges a part,
+	 * and a split that fails (a page still referenced) leaves the page unmerged */
+	madvise(ram, len, MADV_NOHUGEPAGE);
 	if (madvise(ram, len, MADV_MERGEABLE) == 0)
 		return 0;
 	fprintf(stderr, "bvm: --share: madvise(MADV_MERGEABLE): %s%s\n", strerror(errno),
