@@ -428,7 +428,7 @@ static int cmd_run(int argc, char **argv)
 	inputs_start_streams(&vm);
 	status = vm_run(&vm, o.watchdog);
 	if (o.share)
-		ksm_report();
+		ksm_report(stderr, "bvm: ksm");
 	bvm_vm_teardown(&vm);
 	return status;
 }

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "drivers/dm_env.h"
 #include "drivers/firmware/loader.h"
@@ -187,8 +188,8 @@ int manage_main(int argc, char **argv);
 /* Counts the exit v's run just ended with; a kick only by its kind. */
 /* --share (hosted/ksm.c): marks guest RAM mergeable, 0 or -1 (said why). */
 int ksm_mergeable(void *ram, uint64_t len);
-/* One line of the host's /sys/kernel/mm/ksm counters on stderr. */
-void ksm_report(void);
+/* One line of the host's /sys/kernel/mm/ksm counters: "PREFIX (run N): pages_shared N, ...". */
+void ksm_report(FILE *out, const char *prefix);
 
 void diag_count_exit(struct bvm_vcpu *v, const struct accel_exit *e);
 /* On a vCPU's own thread: answers a pending dump request, if any. */

@@ -49,17 +49,17 @@ static long long ksm_read(const char *name)
 	return v;
 }
 
-void ksm_report(void)
+void ksm_report(FILE *out, const char *prefix)
 {
 	char line[256];
 	int n = 0;
 
 	if (ksm_read("run") < 0) {
-		fprintf(stderr, "bvm: ksm: no %s on this host\n", KSM_DIR);
+		fprintf(out, "%s: absent (no %s on this host)\n", prefix, KSM_DIR);
 		return;
 	}
 	for (unsigned int i = 0; i < sizeof(ksm_counters) / sizeof(ksm_counters[0]); i++)
 		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s %s %lld", i ? "," : "",
 			      ksm_counters[i], ksm_read(ksm_counters[i]));
-	fprintf(stderr, "bvm: ksm (run %lld):%s\n", ksm_read("run"), line);
+	fprintf(out, "%s (run %lld):%s\n", prefix, ksm_read("run"), line);
 }
