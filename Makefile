@@ -68,6 +68,17 @@ run: deps
 	qemu-system-x86_64 $(QEMU_ACCEL) $(QEMU_RUN_OPTS) -cdrom $(B)/bivisor.iso -nographic \
 		-serial mon:stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=1 || true
 
+# `make debug`: bivisor as `make run` boots it, held before its first instruction
+# with QEMU's gdbstub on 127.0.0.1:GDB_PORT, and gdb with the kernel's symbols and
+# scripts/debug.gdb (breakpoints at the entry and the exit dispatcher); the
+# console goes to build/debug-serial.log (docs/debugging.md).
+GDB_PORT ?= 1234
+.PHONY: debug
+debug: deps
+	@$(MAKE) --no-print-directory all
+	@B=$(B) GDB_PORT=$(GDB_PORT) QEMU_ACCEL_OPTS="$(QEMU_ACCEL)" QEMU_RUN_OPTS="$(QEMU_RUN_OPTS)" \
+		scripts/debug.sh
+
 # `make run-linux`: Debian's Linux (make guest-linux) as a domain with 2 vCPUs, beside
 # the hello test guest; poweroff in the guest ends it (docs/walkthrough-linux.md).
 LINUX_MODULES = "$(B)/guest/bzImage:name=linux mem=256M vcpus=2 initrd=linux-rd cmdline=\"console=ttyS0\"" \
@@ -105,6 +116,20 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: clean"
 
+# `make plot`: an exit trace (docs/tracing.md) as Perfetto JSON and as PNG and SVG
+# charts in build/plots/ (Debian's python3-matplotlib, so Debian's python3).
+# TRACE=FILE: bivisor's COM2 output or bvm's --trace file (default: the trace of
+# svm-qemu/trace-exitloop, `python3 tests/run.py svm-qemu/trace-exitloop`).
+PLOT_PYTHON ?= /usr/bin/python3
+TRACE ?= $(B)/tests/logs/svm-qemu-trace-exitloop.log.com2
+PLOT ?= $(B)/plots/$(firstword $(subst ., ,$(notdir $(TRACE))))
+.PHONY: plot
+plot:
+	@test -f $(TRACE) || { echo "plot: no $(TRACE); run its test or give TRACE=FILE"; exit 1; }
+	@mkdir -p $(dir $(PLOT))
+	@$(PLOT_PYTHON) tools/bvtrace.py json $(TRACE) -o $(PLOT).json
+	@$(PLOT_PYTHON) tools/bvtrace.py plot $(TRACE) -o $(PLOT)
+
 # `make kvm-unit-tests`: kvm-unit-tests' x86_64 kernels on plain QEMU and under
 # bivisor (docs/kvm-unit-tests.md); KUT_SRC=DIR takes a local source tree.
 .PHONY: kvm-unit-tests
@@ -124,7 +149,7 @@ include boot/efi/efi.mk
 
 # bvm, the hosted VMM: a Linux program built with the host compiler from
 # hosted/ and the same drivers/ sources the kernel compiles.
-BVM_SRC := $(wildcard hosted/*.c) $(wildcard drivers/*.c drivers/firmware/*.c) lib/format.c
+BVM_SRC := $(wildcard hosted/*.c) $(wildcard drivers/*.c drivers/firmware/*.c) lib/format.c lib/trace_fmt.c
 BVM_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -pthread -MMD -MP
 # SAN=1: $(B)/bvm with ASan and UBSan, from its own objects ($(B)/host-san);
 # $(B)/bvm-static (the lab's) stays plain. The flavor stamp relinks on a switch.
@@ -201,6 +226,9 @@ $(B)/lab/initrd.gz: $(B)/guest/bzImage $(B)/guest/initrd.gz $(B)/bvm-static $(B)
 # The lab with this host's QEMU added, for make bench's Linux-in-the-lab peer.
 $(B)/lab/initrd-qemu.gz: $(B)/lab/initrd.gz scripts/mklab.sh
 	@B=$(B) scripts/mklab.sh --qemu $@ $<
+# The lab with Debian's gdb-minimal added, for the kvm-lab gdb tests of bvm --gdb.
+$(B)/lab/initrd-gdb.gz: $(B)/lab/initrd.gz scripts/mklab.sh
+	@B=$(B) scripts/mklab.sh --gdb $@ $<
 # The lab's answering end of a guest's --net socket=3 (ARP and ping for 10.0.2.2).
 $(B)/lab/netpeer: tests/lab/netpeer.c
 	@mkdir -p $(dir $@)

@@ -183,7 +183,10 @@ long_mode:
 	mov gs, ax
 	mov rsp, boot_stack_top
 	xor ebp, ebp
-	; edi = magic, esi = mbi (from _start32's 32-bit moves, or _start64's caller)
+	; edi = magic, esi = mbi (from _start32's 32-bit moves, or _start64's caller).
+	; Bits 63:32 of a register written in 32-bit mode are undefined in 64-bit
+	; mode (SDM vol. 1, 3.4.1.1); the MBI is below 4 GiB on both paths.
+	mov esi, esi
 	call kmain
 .dead:
 	cli

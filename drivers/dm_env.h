@@ -82,6 +82,19 @@ struct dm_entropy {
 };
 
 /*
+ * A memory backend (virtio-balloon). Both take whole 4 KiB pages of guest RAM, a run of
+ * contiguous ones at a time, and return 0 or a negative errno (counted, the
+ * guest is not told: §5.5 gives the device no way to refuse).
+ */
+struct dm_balloon {
+	void *ctx;
+	/* The guest gave [gpa, gpa + len): its contents may be dropped. */
+	int (*release)(void *ctx, gpa_t gpa, uint64_t len);
+	/* The guest takes [gpa, gpa + len) back. NULL: a touch brings it back anyway. */
+	int (*reclaim)(void *ctx, gpa_t gpa, uint64_t len);
+};
+
+/*
  * An I/O region: how a host dispatches a port or MMIO access to a model.
  * offset is from the region's base; size is 1, 2, 4 or 8. Returns 0, or a
  * negative errno for an access the model does not accept (the host then

@@ -17,7 +17,7 @@
 #define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
 #define VIRTIO_MMIO_VERSION 2
 #define VIRTIO_MMIO_VENDOR_ID 0x69766962 /* "bivi" */
-#define VIRTIO_MMIO_QUEUES_MAX 2
+#define VIRTIO_MMIO_QUEUES_MAX 4
 #define VIRTIO_MMIO_CONFIG 0x100 /* the device-specific configuration space starts here */
 
 /* §4.2.2 Table 4.1: the control registers, each 32 bits wide. */
@@ -83,6 +83,7 @@ _Static_assert(sizeof(struct virtio_mmio_regs) == VIRTIO_MMIO_CONFIG, "registers
 #define VIRTIO_ID_BLOCK 2
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_ENTROPY 4
+#define VIRTIO_ID_BALLOON 5
 
 /*
  * What a device tells the transport about itself. dev is the pointer given

@@ -1,7 +1,8 @@
 /*
  * guest-tools/blkbench.c: sequential read throughput of a virtio-blk disk
  * (`make bench`, issue 3 item 6c; virtio 1.2 §5.2.6 requests, §5.2.4 seg_max
- * and size_max). Reads "mib=N" MiB (default 64) in requests of up to 64 KiB,
+ * and size_max). Reads "mib=N" MiB (default 64) in requests of up to 64 KiB
+ * ("req=BYTES" for smaller ones, a multiple of 512: `make compare`'s 4 KiB read),
  * one at a time, wrapping at the disk's end, timed with the TSC. The TSC rate
  * is bivisor's leaf 0x40000010, else "tsc_khz=N" from the command line.
  */
@@ -50,20 +51,20 @@ static inline uint64_t tsc_read_fenced(void)
 /*
  * A request's data buffers: each at most size_max bytes, at most seg_max of
  * them (one when the device does not give seg_max, as Linux assumes), and
- * together at most REQ_MAX.
+ * together at most want bytes (REQ_MAX at most).
  */
-static void blkbench_layout(uint32_t *piece, uint32_t *npieces)
+static void blkbench_layout(uint32_t want, uint32_t *piece, uint32_t *npieces)
 {
 	uint32_t size_max = gvirtio_config32(&dev, CFG_SIZE_MAX);
 	uint32_t seg_max = gvirtio_config32(&dev, CFG_SEG_MAX);
 	uint32_t most = 1;
 
-	*piece = REQ_MAX;
+	*piece = want;
 	if ((dev.features & F_SIZE_MAX) && size_max < REQ_MAX)
 		*piece = size_max < SECTOR ? SECTOR : size_max / SECTOR * SECTOR;
 	if ((dev.features & F_SEG_MAX) && seg_max > 1)
 		most = seg_max < DATA_DESC_MAX ? seg_max : DATA_DESC_MAX;
-	*npieces = REQ_MAX / *piece < most ? REQ_MAX / *piece : most;
+	*npieces = want / *piece < most ? want / *piece : most;
 }
 
 /* One IN request into data[]; returns the device's status or -1 if it never came. */
@@ -122,7 +123,8 @@ int guest_main(void)
 	report(gvirtio_queue_setup(&dev, &vq, 0) == 0, "request queue set up");
 	gvirtio_driver_ok(&dev);
 	capacity = gvirtio_config32(&dev, 0) | (uint64_t)gvirtio_config32(&dev, 4) << 32;
-	blkbench_layout(&piece, &npieces);
+	req = guest_cmdline_number("req", REQ_MAX, REQ_MAX) / SECTOR * SECTOR;
+	blkbench_layout(req < SECTOR ? SECTOR : req, &piece, &npieces);
 	req = piece * npieces;
 	nreq = ((uint64_t)guest_cmdline_number("mib", MIB_DEFAULT, MIB_MAX) << 20) / req;
 	guest_printf("blkbench: %lu requests of %u bytes (%u buffers of %u), disk %lu MiB\n",

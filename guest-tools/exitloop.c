@@ -6,7 +6,10 @@
  * "count=N" on its Multiboot command line (bvm --cmdline, QEMU -append)
  * times N of each instead. "fwd=1" also times N OUTs to port 0x700, which a
  * service guest answers when it runs this guest as its client (guest-tools/svc.c
- * fwdport=1792): the ioreq round trip of `make bench`.
+ * fwdport=1792): the ioreq round trip of `make bench`. "mmio=1" also times N
+ * 32-bit reads of MMIO_GPA, a guest-physical address that is neither RAM nor
+ * any device's on every platform it runs on (bivisor, bvm, plain QEMU's PCI
+ * hole): an MMIO exit answered with all ones (`make compare`).
  */
 #include "guest-tools/lib/guest.h"
 
@@ -17,6 +20,7 @@
 #define HV_LEAF 0x40000000u
 #define HV_LEAF_TIMING 0x40000010u
 #define MAX_COUNT 100000000u
+#define MMIO_GPA 0xe0000000ul /* above every guest's RAM here, below the LAPIC and IOAPIC */
 
 /* LFENCE waits for what came before, so the TSC is read after the loop ends. */
 static inline uint64_t tsc_read_fenced(void)
@@ -57,6 +61,21 @@ static uint64_t exitloop_fwd(unsigned int n)
 	return tsc_read_fenced() - t0;
 }
 
+/* N MMIO reads, warmed up, then timed; their cycle count. Identity paging maps
+ * the address (guest-tools/lib's page tables cover the low 4 GiB). */
+static uint64_t exitloop_mmio(unsigned int n)
+{
+	volatile uint32_t *reg = (volatile uint32_t *)MMIO_GPA;
+	uint64_t t0;
+
+	for (unsigned int i = 0; i < WARMUP / 10; i++)
+		(void)*reg;
+	t0 = tsc_read_fenced();
+	for (unsigned int i = 0; i < n; i++)
+		(void)*reg;
+	return tsc_read_fenced() - t0;
+}
+
 /* The TSC rate in kHz from leaf 0x40000010, or 0 unless the hypervisor is bivisor. */
 static uint32_t exitloop_tsc_khz(void)
 {
@@ -90,6 +109,9 @@ int guest_main(void)
 	if (guest_cmdline_number("fwd", 0, 1))
 		guest_printf("exitloop: fwd %u iterations, %lu tsc cycles\n", count,
 			     exitloop_fwd(count));
+	if (guest_cmdline_number("mmio", 0, 1))
+		guest_printf("exitloop: mmio %u iterations, %lu tsc cycles\n", count,
+			     exitloop_mmio(count));
 	if (khz)
 		guest_printf("exitloop: tsc %u kHz (bivisor leaf 0x40000010)\n", khz);
 	else

@@ -6,7 +6,11 @@
  * periodic check on its own timer at the same time. Emulators are coarse and
  * hosts busy: each timed check gets five tries and a 20-25% tolerance, and a
  * waiting CPU halts rather than spins, which leaves the host CPU to the
- * emulator's timer thread.
+ * emulator's timer thread. "late=PERCENT" widens how late a one-shot or a
+ * TSC deadline may fire (default 25): three levels of nesting on an emulated
+ * CPU (bivisor under KVM in the lab) add milliseconds of host scheduling to
+ * every wake-up, which no hypervisor at the bottom can take back. Early is
+ * never allowed.
  */
 #include "guest-tools/lib/apic.h"
 #include "guest-tools/lib/guest.h"
@@ -17,6 +21,8 @@
 #define VEC_TIMER 0x40
 #define DIVIDE 16
 #define TRIES 5
+#define LATE_DEFAULT 25u
+#define LATE_MAX 400u
 #define ONESHOT_US 20000u
 #define PERIOD_US 10000u /* 100 Hz */
 #define PERIODIC_US 500000u
@@ -24,11 +30,13 @@
 #define HALT_US 10000u
 #define COUNT_US 20000u
 #define WAIT_US 2000000u
+#define SPIN_PAUSES 64
 
 static volatile uint32_t ticks[GUEST_MAX_CPUS];
 static volatile uint64_t tick_tsc[GUEST_MAX_CPUS]; /* TSC at the last tick */
 static uint64_t periodic_start[GUEST_MAX_CPUS];
 static uint32_t ap_ticks[GUEST_MAX_CPUS];
+static unsigned int late_percent = LATE_DEFAULT;
 static int ap_ok[GUEST_MAX_CPUS];
 
 static void timer_irq(struct guest_frame *f)
@@ -75,9 +83,10 @@ static uint32_t wait_ticks(uint32_t n, uint64_t timeout_us, int (*armed)(void))
 	while (ticks[c] < n && rdtsc() < end) {
 		if (armed()) {
 			asm volatile("sti; hlt; cli" ::: "memory");
-		} else {
+		} else { /* a window of many instruction boundaries, not one after STI's shadow */
 			irq_enable();
-			cpu_relax();
+			for (int i = 0; i < SPIN_PAUSES && ticks[c] < n; i++)
+				cpu_relax();
 			irq_disable();
 		}
 	}
@@ -136,7 +145,8 @@ static void check_current_count(void)
 	report(ok, "current-count register counts down at the timer's rate");
 }
 
-/* Arms a 20 ms one-shot; 1 if it fired within 25%, *us the time it took. */
+/* Arms a 20 ms one-shot; 1 if it fired at most 25% early and late_percent late, *us
+ * the time it took. */
 static int oneshot_try(uint64_t *us)
 {
 	uint64_t t0;
@@ -145,7 +155,7 @@ static int oneshot_try(uint64_t *us)
 	t0 = rdtsc();
 	apic_timer_oneshot(VEC_TIMER, timing_us_to_apic(ONESHOT_US, DIVIDE), DIVIDE);
 	*us = wait_ticks(1, WAIT_US, oneshot_armed) ? timing_tsc_to_us(tick_tsc[0] - t0) : 0;
-	return in_range(*us, ONESHOT_US, 25);
+	return *us * 100 >= ONESHOT_US * 75ull && *us * 100 <= ONESHOT_US * (100ull + late_percent);
 }
 
 /* Returns 1 if the timer fired at all: the halt check needs that. */
@@ -159,7 +169,7 @@ static int check_oneshot(void)
 		guest_printf("one-shot of %u us: fired after %lu us (try %d)\n", ONESHOT_US,
 			     (unsigned long)us, i);
 	}
-	report(ok, "one-shot: fires 20 ms after it is armed (+-25%)");
+	report(ok, "one-shot: fires 20 ms after it is armed (within its tolerance)");
 	timing_delay_us(3 * ONESHOT_US);
 	report(ticks[0] == 1 && apic_read(APIC_TIMER_CURRENT) == 0,
 	       "one-shot: fires once, then its current count stays 0");
@@ -201,7 +211,7 @@ static void check_periodic(void)
 	report(ok, "periodic: 100 Hz gives 50 ticks in 500 ms (+-20%)");
 }
 
-/* Arms the deadline 20 ms ahead; 1 if it fired not before it and at most 25% late. */
+/* Arms the deadline 20 ms ahead; 1 if it fired not before it and at most late_percent late. */
 static int deadline_try(uint64_t *late_us)
 {
 	uint64_t deadline;
@@ -214,7 +224,7 @@ static int deadline_try(uint64_t *late_us)
 		return 0;
 	}
 	*late_us = timing_tsc_to_us(tick_tsc[0] - deadline);
-	return *late_us <= ONESHOT_US / 4;
+	return *late_us * 100 <= (uint64_t)ONESHOT_US * late_percent;
 }
 
 static void check_deadline(void)
@@ -231,7 +241,7 @@ static void check_deadline(void)
 		guest_printf("tsc-deadline 20 ms ahead: fired %lu us after it (try %d)\n",
 			     (unsigned long)late, i);
 	}
-	report(ok, "tsc-deadline: fires at its deadline, not before (+25%)");
+	report(ok, "tsc-deadline: fires at its deadline, not before (within its tolerance)");
 	timing_delay_us(3 * ONESHOT_US);
 	report(ticks[0] == 1 && rdmsr(MSR_TSC_DEADLINE) == 0,
 	       "tsc-deadline: fires once and clears IA32_TSC_DEADLINE");
@@ -318,6 +328,9 @@ int guest_main(void)
 	idt_init();
 	apic_init();
 	timing_init();
+	late_percent = guest_cmdline_number("late", LATE_DEFAULT, LATE_MAX);
+	guest_printf("tolerance: one-shot -25%%, one-shot and tsc-deadline late up to +%u%%\n",
+		     late_percent);
 	guest_set_handler(VEC_TIMER, timer_irq);
 	irq_enable();
 	check_current_count();

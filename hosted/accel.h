@@ -30,6 +30,7 @@ enum accel_exit_kind {
 	ACCEL_EXIT_INTERNAL,	/* the accelerator could not go on: error.code */
 	ACCEL_EXIT_SYSTEM,	/* the guest asked for power-off, reset or a crash: system */
 	ACCEL_EXIT_INTERRUPTED, /* a kick or a signal: nothing for the guest */
+	ACCEL_EXIT_DEBUG,	/* a breakpoint or single step asked by set_debug: debug */
 	ACCEL_EXIT_KINDS
 };
 
@@ -66,6 +67,10 @@ struct accel_exit {
 			enum accel_system_event event;
 			int status; /* POWEROFF: the guest's exit status (0 for ACPI S5) */
 		} system;
+		struct {
+			uint32_t vector; /* 1 (#DB: a step, a hardware breakpoint) or 3 (#BP) */
+			uint64_t pc;	 /* the linear address of the instruction it stopped at */
+		} debug;
 		struct {
 			uint64_t code;	 /* the accelerator's own reason, for the message */
 			const char *msg; /* NULL, or what went wrong in words (it says it) */
@@ -104,6 +109,21 @@ struct accel_regs {
 	uint64_t gdt_base;
 	uint16_t gdt_limit;
 	enum accel_vcpu_state state;
+};
+
+#define ACCEL_HW_BPS 4 /* debug registers DR0-DR3 (Intel SDM vol. 3B 18.2) */
+
+/*
+ * What a debugger asks of a vCPU (hosted/gdbstub.c): with enable, an INT3
+ * of the guest exits to bvm (ACCEL_EXIT_DEBUG, vector 3) instead of reaching
+ * its IDT, a single step exits after one instruction, and the instruction
+ * breakpoints of hw_bp whose bit is in hw_mask exit before they run.
+ */
+struct accel_debug {
+	int enable;
+	int single_step;
+	unsigned int hw_mask;
+	uint64_t hw_bp[ACCEL_HW_BPS]; /* linear addresses */
 };
 
 /* What vm_create makes: the guest's name (letters, digits, '-', '_'), RAM, vCPUs. */
@@ -147,6 +167,11 @@ struct accel_ops {
 	 * serves; every other access stays the accelerator's. Before any vcpu_run.
 	 */
 	int (*io_claim)(struct accel_vm *vm, int is_mmio, uint64_t base, uint64_t len);
+	/* Optional (NULL: bvm --gdb is refused): sets the vCPU's debug controls. */
+	int (*set_debug)(struct accel_vcpu *vcpu, const struct accel_debug *debug);
+	/* Optional, with set_debug: the guest-physical address of linear address la
+	 * in the vCPU's current mode (the same when paging is off); -EFAULT unmapped. */
+	int (*translate)(struct accel_vcpu *vcpu, uint64_t la, gpa_t *gpa);
 	/* Frees the vCPUs and the VM (not bvm's memory); vm may be half built. */
 	void (*vm_destroy)(struct accel_vm *vm);
 };

@@ -17,12 +17,14 @@
 #include <sys/mman.h>
 
 #include "hosted/bvm.h"
+#include "hosted/gdbstub.h"
 #include "kernel/version.h"
 
 #define RAM_ALIGN (2ull << 20)
 #define MIN_MEM (4ull << 20)
 #define MAX_MEM (3ull << 30) /* one slot below the PCI hole */
 #define MAX_WATCHDOG 86400u  /* a day */
+#define MAX_PORT 65535u
 
 static void usage(FILE *f)
 {
@@ -31,9 +33,13 @@ static void usage(FILE *f)
 		   "               [--console stdio|file=PATH] [--vconsole file=PATH|socket=FD]\n"
 		   "               [--watchdog SECONDS] [--accel kvm|bivisor] [--name NAME]\n"
 		   "               [--share]\n"
+		   "               [--trace FILE]\n"
+		   "               [--gdb PORT]\n"
+		   "               [--balloon SIZE[,report]]\n"
 		   "       bvm create [-c] FILE\n"
 		   "       bvm list [--accel kvm|bivisor]\n"
 		   "       bvm pause|unpause|destroy [--accel kvm|bivisor] NAME\n"
+		   "       bvm mem-set NAME SIZE\n"
 		   "       bvm console NAME\n"
 		   "       bvm info\n"
 		   "       bvm doctor\n"
@@ -48,6 +54,13 @@ static void usage(FILE *f)
 		   "name, up to 31 letters, digits, '-' or '_' (default: from the kernel file).\n"
 		   "--share: guest RAM is mergeable by the host's KSM (madvise MADV_MERGEABLE);\n"
 		   "bvm prints /sys/kernel/mm/ksm's counters at its end.\n"
+		   "--trace: each vCPU's exits (the last 1048576) to FILE when the guest ends,\n"
+		   "for tools/bvtrace.py (docs/tracing.md).\n"
+		   "--gdb: a gdb stub on 127.0.0.1:PORT for one vCPU (kvm only); the guest\n"
+		   "waits for gdb before its first instruction (docs/debugging.md).\n"
+		   "--balloon: adds a virtio memory balloon and asks the guest to keep SIZE of\n"
+		   "its --mem (the rest goes back to the host); bvm mem-set moves the target;\n"
+		   ",report: the guest also reports free pages, which go back to the host.\n"
 		   "create: starts the domain a domain file (xl.cfg syntax) describes, in the\n"
 		   "background (-c: then attaches its console); list, pause, unpause,\n"
 		   "destroy and console (Ctrl-] detaches) manage it by name; info shows the\n"
@@ -62,7 +75,7 @@ static void usage(FILE *f)
 		   "not run it), 128+N signal N.\n");
 }
 
-static int parse_size(const char *s, uint64_t *out)
+int bvm_parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -110,8 +123,43 @@ static int parse_count(const char *opt, const char *arg, unsigned int max, unsig
 
 static int parse_mem(const char *arg, uint64_t *mem)
 {
-	if (parse_size(arg, mem) || *mem < MIN_MEM || *mem > MAX_MEM || *mem % 4096) {
+	if (bvm_parse_size(arg, mem) || *mem < MIN_MEM || *mem > MAX_MEM || *mem % 4096) {
 		fprintf(stderr, "bvm: --mem %s: give 4M to 3G, in whole pages\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* SIZE[,report]; checked against --mem once every option is read (check_balloon). */
+static int parse_balloon(const char *arg, struct bvm_options *o)
+{
+	char size[32];
+	const char *comma = strchr(arg, ',');
+	size_t n = comma ? (size_t)(comma - arg) : strlen(arg);
+
+	o->balloon_report = comma && !strcmp(comma, ",report");
+	snprintf(size, sizeof(size), "%.*s", (int)(n < sizeof(size) ? n : sizeof(size) - 1), arg);
+	if ((comma && !o->balloon_report) || n >= sizeof(size) ||
+	    bvm_parse_size(size, &o->balloon) || !o->balloon || o->balloon % 4096) {
+		fprintf(stderr,
+			"bvm: --balloon %s: give a memory target in whole pages, and ,report "
+			"or nothing\n",
+			arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_balloon(const struct bvm_options *o)
+{
+	if (o->balloon > o->mem) {
+		fprintf(stderr, "bvm: --balloon: a target of %llu MiB is over --mem (%llu MiB)\n",
+			(unsigned long long)(o->balloon >> 20), (unsigned long long)(o->mem >> 20));
+		return -1;
+	}
+	if (vm_virtio_count(o) > BVM_MAX_VIRTIO) {
+		fprintf(stderr, "bvm: --balloon: no virtio-mmio window left (%d at most)\n",
+			BVM_MAX_VIRTIO);
 		return -1;
 	}
 	return 0;
@@ -224,8 +272,30 @@ static int parse_option(int ch, const char *arg, struct bvm_options *o)
 	case 'S':
 		o->share = 1;
 		return 0;
+	case 'T':
+		o->trace = arg;
+		return 0;
+	case 'g':
+		return parse_count("--gdb", arg, MAX_PORT, &o->gdb_port);
+	case 'b':
+		return parse_balloon(arg, o);
 	}
 	return -1;
+}
+
+/* The stub drives vCPU 0 alone, through the accelerator's debug controls. */
+static int check_gdb(const struct bvm_options *o)
+{
+	if (o->cpus > 1) {
+		fprintf(stderr, "bvm: --gdb drives one vCPU: give --cpus 1\n");
+		return -1;
+	}
+	if (!o->accel->set_debug || !o->accel->translate) {
+		fprintf(stderr, "bvm: --gdb: the %s accelerator has no debug controls\n",
+			o->accel->name);
+		return -1;
+	}
+	return 0;
 }
 
 static int parse_options(int argc, char **argv, struct bvm_options *o)
@@ -244,6 +314,9 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		{ "accel", required_argument, NULL, 'a' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "share", no_argument, NULL, 'S' },
+		{ "trace", required_argument, NULL, 'T' },
+		{ "gdb", required_argument, NULL, 'g' },
+		{ "balloon", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -273,8 +346,12 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		fprintf(stderr, "bvm: run needs --kernel FILE\n");
 		return -1;
 	}
+	if (check_balloon(o))
+		return -1;
 	if (!o->name[0])
 		default_name(o->kernel, o->name);
+	if (o->gdb_port && check_gdb(o))
+		return -1;
 	if (strlen(o->cmdline) >= FW_CMDLINE_MAX) {
 		fprintf(stderr, "bvm: --cmdline: %zu bytes, give at most %d\n", strlen(o->cmdline),
 			FW_CMDLINE_MAX - 1);
@@ -423,12 +500,26 @@ static int cmd_run(int argc, char **argv)
 
 	if (parse_options(argc, argv, &o) || inputs_open(&vm, &o, &in))
 		return BVM_EXIT_BAD_INPUT;
+	if (o.trace && trace_open(&vm, o.trace)) {
+		free(in.image);
+		free(in.initrd);
+		return BVM_EXIT_BAD_INPUT;
+	}
 	if (bvm_vm_setup(&vm, &o, &in))
 		return BVM_EXIT_ENV;
+	if (o.trace && trace_start(&vm))
+		return BVM_EXIT_ENV;
+	if (o.gdb_port && !(vm.gdb = gdbstub_listen(o.gdb_port))) {
+		bvm_vm_teardown(&vm);
+		return BVM_EXIT_ENV;
+	}
 	inputs_start_streams(&vm);
 	status = vm_run(&vm, o.watchdog);
 	if (o.share)
 		ksm_report(stderr, "bvm: ksm");
+	gdbstub_close(vm.gdb);
+	if (trace_finish(&vm, o.name) && !status)
+		status = BVM_EXIT_ENV;
 	bvm_vm_teardown(&vm);
 	return status;
 }

@@ -8,8 +8,8 @@
 #define HOSTED_BVM_H
 
 #include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
+#include <stdint.h>
 
 #include "drivers/dm_env.h"
 #include "drivers/firmware/loader.h"
@@ -18,12 +18,14 @@
 #include "drivers/pc_platform.h"
 #include "drivers/rtc_cmos.h"
 #include "drivers/uart16550.h"
+#include "drivers/virtio_balloon.h"
 #include "drivers/virtio_blk.h"
 #include "drivers/virtio_console.h"
 #include "drivers/virtio_net.h"
 #include "drivers/virtio_rng.h"
 #include "hosted/accel.h"
 #include "hosted/backends.h"
+#include "include/public/trace.h"
 
 #define BVM_MAX_CPUS 16
 #define BVM_MAX_DISKS 4
@@ -44,10 +46,14 @@ struct bvm_options {
 	const char *nets[BVM_MAX_NETS];
 	unsigned int nnets;
 	const char *vconsole;	       /* "none", "file=PATH" or "socket=FD" */
+	uint64_t balloon;	       /* --balloon: the memory target in bytes; 0: no balloon */
+	int balloon_report;	       /* --balloon SIZE,report: free page reporting offered */
 	unsigned int watchdog;	       /* seconds until the guest is dumped and ended; 0: never */
 	const struct accel_ops *accel; /* --accel (default: kvm) */
 	char name[BVM_NAME_LEN];       /* --name, or the kernel file's name (accel_vm_config) */
 	int share;		       /* --share: guest RAM is mergeable by the host's KSM */
+	const char *trace;	       /* --trace FILE, or NULL */
+	unsigned int gdb_port;	       /* --gdb: 0 none */
 };
 
 /* bvm's exit statuses besides the guest's own (README.md "The hosted mode: bvm"). */
@@ -68,6 +74,7 @@ struct bvm_vcpu_stats {
 };
 
 struct vm;
+struct gdbstub; /* hosted/gdbstub.h */
 
 /* One vCPU: the accelerator's vCPU, its thread, what it counted. */
 struct bvm_vcpu {
@@ -80,6 +87,8 @@ struct bvm_vcpu {
 	struct bvm_vcpu_stats stats;
 	uint64_t cpu_ns; /* its thread's CPU time once cpu_done (under vm->pause_lock) */
 	int cpu_done;
+	struct bv_trace_rec *trace; /* --trace: its ring of BVM_TRACE_RING records, or NULL */
+	uint64_t traced;	    /* records ever written to it */
 };
 
 /* A byte stream on file descriptors: in < 0 gives no input, out < 0 takes no output. */
@@ -116,6 +125,9 @@ struct vm {
 	struct pc_testdev testdev;     /* QEMU's pc-testdev: its IRQ ports reach KVM's irqchip */
 	struct bvm_stream vcon_stream; /* out < 0: no virtio console */
 	struct virtio_console vcon;
+	struct dm_balloon balloon_be; /* madvise(MADV_DONTNEED) on the pages the guest gives */
+	struct virtio_balloon balloon;
+	int has_balloon, balloon_report;
 	unsigned int nvirtio;	  /* virtio-mmio windows in use */
 	volatile int exit_status; /* -1 while running */
 	pthread_t main_thread;	  /* waits for signals and the watchdog (hosted/run.c) */
@@ -131,6 +143,8 @@ struct vm {
 	pthread_cond_t pause_cond;
 	int paused;
 	unsigned int nparked;
+	FILE *trace;	     /* --trace FILE (hosted/trace.c), or NULL */
+	struct gdbstub *gdb; /* --gdb: serves gdb on vCPU 0's thread; NULL: none */
 };
 
 /* What hosted/inputs.c read and checked before the accelerator is opened. */
@@ -153,6 +167,17 @@ void inputs_start_streams(struct vm *vm);
 /* Loads the guest image into env; tsc_khz goes on a Linux command line (0: none). */
 int inputs_load(const struct dm_env *env, const struct bvm_options *o, const struct bvm_inputs *in,
 		uint32_t tsc_khz, struct fw_boot_cpu *boot, char *err, size_t errlen);
+
+/* hosted/trace.c: --trace FILE (docs/tracing.md) */
+#define BVM_TRACE_RING (1u << 20) /* records per vCPU: the last ones are kept */
+uint64_t trace_now(void);	  /* the TSC */
+/* Opens FILE (before /dev/kvm), then gives each vCPU its ring; -1 (said why) on failure. */
+int trace_open(struct vm *vm, const char *path);
+int trace_start(struct vm *vm);
+/* After v's handler ran for exit e, which KVM_RUN returned at TSC t0. */
+void trace_record(struct bvm_vcpu *v, const struct accel_exit *e, uint64_t t0);
+/* Writes every vCPU's records to the file and closes it; -1 if it could not. */
+int trace_finish(struct vm *vm, const char *name);
 
 /* hosted/run.c */
 /* Creates vCPU id; the boot vCPU (0) gets the loader's state, the others wait for INIT. */
@@ -179,6 +204,8 @@ int bvm_vm_setup(struct vm *vm, const struct bvm_options *o, struct bvm_inputs *
 void bvm_vm_teardown(struct vm *vm);
 /* --accel's accelerator by name, or NULL with one line said. */
 const struct accel_ops *bvm_accel_by_name(const char *name);
+/* A size with an optional K, M or G: 0, or -1 for anything else. */
+int bvm_parse_size(const char *s, uint64_t *out);
 
 /* hosted/manage.c: bvm create, list, pause, unpause, destroy, console, info. */
 /* The verb's exit status, or -1 when argv[1] is not a management verb. */
@@ -200,12 +227,20 @@ void diag_print_vcpu(struct bvm_vcpu *v);
 void diag_dump(struct vm *vm, const char *why);
 
 /* hosted/devices.c */
-/* How many virtio-mmio windows o asks for: the rng, the disks, the nets, the console. */
+/* How many virtio-mmio windows o asks for: the rng, the disks, the nets, the console, the balloon.
+ */
 unsigned int vm_virtio_count(const struct bvm_options *o);
 /* Window n's address, length and IRQ, as vm_add_devices gives it and Linux is told. */
 struct fw_virtio_mmio vm_virtio_window(unsigned int n);
 int vm_add_devices(struct vm *vm, const struct bvm_options *o);
 void vm_poll_devices(struct vm *vm);
+/*
+ * The balloon's memory target, in bytes (whole pages, at most guest RAM): 0,
+ * or -ENODEV without a balloon, -EINVAL for a bad size. Takes dev_lock.
+ */
+int vm_balloon_set(struct vm *vm, uint64_t target);
+/* Guest RAM now (less what the balloon released), the target, the maximum; 0: no balloon. */
+int vm_balloon_mem(struct vm *vm, uint64_t *current, uint64_t *target, uint64_t *max);
 
 /* hosted/io.c */
 /* The guest's dm_env and its empty I/O bus, whose device calls take dev_lock. */

@@ -4,9 +4,9 @@
  * (fork, setsid, its messages in NAME.log), keeps COM1's output in a ring
  * buffer for `bvm console`, and answers one command per connection on its
  * control socket NAME.sock (a unix stream socket, mode 0600): info, pause,
- * unpause, destroy, console. Replies are one line: "ok", "error: why", or
- * info's "key=value ..." fields; console's "ok" is followed by the ring and
- * then the live output, and the client's bytes go to COM1's input.
+ * unpause, destroy, console, "mem-set SIZE" (the balloon's target). Replies are one line: "ok",
+ * "error: why", or info's "key=value ..." fields; console's "ok" is followed by the ring and then
+ * the live output, and the client's bytes go to COM1's input.
  */
 #define _GNU_SOURCE /* accept4, pipe2 */
 #include <errno.h>
@@ -36,6 +36,7 @@ struct mgmt_domain {
 	uint64_t ring_total; /* bytes ever written: the ring holds the last RING_SIZE */
 	int console_fd;	     /* the attached console's connection, -1: none */
 	int ended, destroying, status;
+	const char *arg; /* what follows the command's name on its line, "" if nothing */
 };
 
 /* Sends all of buf on fd, or gives up when the peer does not take it. */
@@ -102,12 +103,15 @@ static void ctl_info(struct mgmt_domain *md, int fd)
 {
 	const struct domfile *d = md->d;
 	char line[MGMT_REPLY_MAX];
+	uint64_t cur, target, max;
 
+	vm_balloon_mem(md->vm, &cur, &target, &max);
 	snprintf(line, sizeof(line),
-		 "name=%s id=%d state=%s mem=%llu vcpus=%u cpu_ns=%llu weight=%u cap=%u "
-		 "on_poweroff=%s on_crash=%s status=%d accel=kvm\n",
-		 d->name, (int)getpid(), domain_state(md), (unsigned long long)d->memory_mib,
-		 d->vcpus, (unsigned long long)vm_cpu_ns(md->vm), d->weight, d->cap,
+		 "name=%s id=%d state=%s mem=%llu mem_target=%llu mem_max=%llu vcpus=%u "
+		 "cpu_ns=%llu weight=%u cap=%u on_poweroff=%s on_crash=%s status=%d accel=kvm\n",
+		 d->name, (int)getpid(), domain_state(md), (unsigned long long)(cur >> 20),
+		 (unsigned long long)(target >> 20), (unsigned long long)(max >> 20), d->vcpus,
+		 (unsigned long long)vm_cpu_ns(md->vm), d->weight, d->cap,
 		 domfile_action_name(d->on_poweroff), domfile_action_name(d->on_crash),
 		 md->ended ? md->status : -1);
 	send_all(fd, line, strlen(line));
@@ -157,6 +161,21 @@ static void ctl_destroy(struct mgmt_domain *md, int fd)
 		pthread_kill(md->vm->main_thread, SIGTERM);
 }
 
+/* The balloon's new target: whole pages, at most the domain's maxmem. */
+static void ctl_mem_set(struct mgmt_domain *md, int fd)
+{
+	uint64_t size;
+	int rc = bvm_parse_size(md->arg, &size) ? -EINVAL : vm_balloon_set(md->vm, size);
+
+	if (rc == -ENODEV)
+		reply(fd, "error: %s has no balloon (give maxmem in its domain file)\n",
+		      md->d->name);
+	else if (rc)
+		reply(fd, "error: give a size of whole pages, at most the domain's maxmem\n", "");
+	else
+		reply(fd, "ok\n", "");
+}
+
 /* "ok", the ring's bytes, then live output; an ended domain's console ends there. */
 static void ctl_console(struct mgmt_domain *md, int fd)
 {
@@ -187,20 +206,24 @@ static const struct {
 	void (*fn)(struct mgmt_domain *md, int fd);
 } commands[] = {
 	{ "info", ctl_info },	    { "pause", ctl_pause },	{ "unpause", ctl_unpause },
-	{ "destroy", ctl_destroy }, { "console", ctl_console },
+	{ "destroy", ctl_destroy }, { "console", ctl_console }, { "mem-set", ctl_mem_set },
 };
 
 /* One connection: its command line, then the command's handler (which owns fd). */
 static void control_serve(struct mgmt_domain *md, int fd)
 {
 	struct timeval tv = { CMD_TIMEOUT_S, 0 };
-	char cmd[32];
+	char cmd[64], *space;
 	size_t n = 0;
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	while (n < sizeof(cmd) - 1 && read(fd, &cmd[n], 1) == 1 && cmd[n] != '\n')
 		n++;
 	cmd[n] = '\0';
+	space = strchr(cmd, ' ');
+	md->arg = space ? space + 1 : "";
+	if (space)
+		*space = '\0';
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(cmd, commands[i].name)) {
 			commands[i].fn(md, fd);

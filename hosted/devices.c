@@ -2,17 +2,20 @@
  * hosted/devices.c: bvm's virtio devices. Each gets the next virtio-mmio
  * window and its ISA IRQ (drivers/pc_platform.h: pc_virtio_base,
  * pc_virtio_irq, as QEMU's microvm lays them out); a virtio-rng device is always there, then one
- * virtio-blk per --disk, one virtio-net per --net and, with --vconsole, a
- * virtio console. The Linux command line names them with
+ * virtio-blk per --disk, one virtio-net per --net, with --vconsole a
+ * virtio console and, with --balloon, a virtio memory balloon whose pages
+ * bvm gives back to the host with madvise(MADV_DONTNEED). The Linux command line names them with
  * virtio_mmio.device=512@ADDR:IRQ. Their backends were opened and checked
  * by hosted/inputs.c. Besides them: ACPI power management, the CMOS clock,
  * QEMU's fw_cfg (drivers/fw_cfg.c), a PCI host bridge (drivers/pci_host.c)
  * and QEMU's pc-testdev (drivers/pc_testdev.c);
  * the 8259 pair and the PIT are KVM's (hosted/kvm.c).
  */
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "hosted/bvm.h"
@@ -24,7 +27,7 @@ static unsigned int has_vconsole(const struct bvm_options *o)
 
 unsigned int vm_virtio_count(const struct bvm_options *o)
 {
-	return 1 + o->ndisks + o->nnets + has_vconsole(o);
+	return 1 + o->ndisks + o->nnets + has_vconsole(o) + (o->balloon != 0);
 }
 
 struct fw_virtio_mmio vm_virtio_window(unsigned int n)
@@ -54,6 +57,59 @@ static unsigned int next_irq(struct vm *vm)
 static void poweroff(void *ctx)
 {
 	vm_guest_ends(ctx, 0);
+}
+
+/*
+ * The guest gave these pages: their host memory goes back to Linux at once,
+ * and the next touch finds a zeroed page (guest RAM is private anonymous).
+ */
+static int balloon_release(void *ctx, gpa_t gpa, uint64_t len)
+{
+	struct vm *vm = ctx;
+
+	return madvise(vm->ram + gpa, len, MADV_DONTNEED) ? -EIO : 0;
+}
+
+static int add_balloon(struct vm *vm, uint64_t target, int report)
+{
+	vm->balloon_report = report;
+	vm->balloon_be = (struct dm_balloon){ .ctx = vm, .release = balloon_release };
+	if (virtio_balloon_init(&vm->balloon, &vm->env, &vm->balloon_be, next_irq(vm),
+				vm->balloon_report) ||
+	    add_window(vm, "virtio-balloon", &vm->balloon.mmio))
+		return -1;
+	vm->has_balloon = 1;
+	virtio_balloon_set_target(&vm->balloon, (vm->ram_size - target) / VIRTIO_BALLOON_PAGE_SIZE);
+	return 0;
+}
+
+int vm_balloon_set(struct vm *vm, uint64_t target)
+{
+	if (!vm->has_balloon)
+		return -ENODEV;
+	if (target > vm->ram_size || target % VIRTIO_BALLOON_PAGE_SIZE)
+		return -EINVAL;
+	pthread_mutex_lock(&vm->dev_lock);
+	virtio_balloon_set_target(&vm->balloon, (vm->ram_size - target) / VIRTIO_BALLOON_PAGE_SIZE);
+	pthread_mutex_unlock(&vm->dev_lock);
+	return 0;
+}
+
+int vm_balloon_mem(struct vm *vm, uint64_t *current, uint64_t *target, uint64_t *max)
+{
+	uint64_t held;
+
+	*current = *target = *max = vm->ram_size;
+	if (!vm->has_balloon)
+		return 0;
+	pthread_mutex_lock(&vm->dev_lock);
+	held = vm->balloon.count.released - vm->balloon.count.reclaimed;
+	if (held > vm->balloon.count.released) /* the guest deflated more than it gave */
+		held = 0;
+	*current -= held * VIRTIO_BALLOON_PAGE_SIZE;
+	*target -= (uint64_t)vm->balloon.config.num_pages * VIRTIO_BALLOON_PAGE_SIZE;
+	pthread_mutex_unlock(&vm->dev_lock);
+	return 1;
 }
 
 /* ACPI fixed hardware at the ports the FADT of drivers/firmware/acpi.c names, the
@@ -102,7 +158,7 @@ int vm_add_devices(struct vm *vm, const struct bvm_options *o)
 	    (virtio_console_init(&vm->vcon, &vm->env, &vm->vcon_stream.ops, next_irq(vm)) ||
 	     add_window(vm, "virtio-console", &vm->vcon.mmio)))
 		return -1;
-	return 0;
+	return o->balloon ? add_balloon(vm, o->balloon, o->balloon_report) : 0;
 }
 
 /* Called from the I/O thread: waits up to 10 ms for input, then polls every model. */

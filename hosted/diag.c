@@ -25,6 +25,7 @@ static const char *const exit_names[ACCEL_EXIT_KINDS] = {
 	[ACCEL_EXIT_INTERNAL] = "internal-error",
 	[ACCEL_EXIT_SYSTEM] = "system-event",
 	[ACCEL_EXIT_INTERRUPTED] = "intr",
+	[ACCEL_EXIT_DEBUG] = "debug",
 };
 
 #define U(x) ((unsigned long long)(x))

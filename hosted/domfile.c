@@ -208,6 +208,11 @@ static int set_memory(struct df_cursor *c, const struct df_value *v)
 	return range(c, v->num, 4, 1u << 30, &c->d->memory_mib);
 }
 
+static int set_maxmem(struct df_cursor *c, const struct df_value *v)
+{
+	return range(c, v->num, 4, 1u << 30, &c->d->maxmem_mib);
+}
+
 static int set_uint(struct df_cursor *c, const struct df_value *v, unsigned int min,
 		    unsigned int max, unsigned int *out)
 {
@@ -426,6 +431,7 @@ static const struct df_keydef {
 	[DF_WEIGHT] = { "weight", DF_NUMBER, set_weight },
 	[DF_CAP] = { "cap", DF_NUMBER, set_cap },
 	[DF_ACCEL] = { "accel", DF_STRING, set_accel },
+	[DF_MAXMEM] = { "maxmem", DF_NUMBER, set_maxmem },
 };
 
 static const char *const type_names[] = { [DF_NUMBER] = "a number",
@@ -491,6 +497,12 @@ static int domfile_finish(struct df_cursor *c)
 		return fail(c, d->line[DF_CAP], "cap %u: give 0 (no cap) to %u (%u vcpus)", d->cap,
 			    100 * d->vcpus, d->vcpus);
 	}
+	if (d->line[DF_MAXMEM] && d->maxmem_mib < d->memory_mib) {
+		c->key = "maxmem";
+		return fail(c, d->line[DF_MAXMEM],
+			    "maxmem %llu MiB: give at least memory (%llu MiB)",
+			    (unsigned long long)d->maxmem_mib, (unsigned long long)d->memory_mib);
+	}
 	return 0;
 }
 
@@ -532,6 +544,10 @@ int domfile_check_memory(const struct domfile *d, uint64_t avail_mib, char *err,
 	else if (d->memory_mib > DOMFILE_MAX_MEM_MIB)
 		snprintf(err, errlen, "%s:%u: memory %llu MiB: bvm gives a guest at most %u MiB",
 			 d->file, line, mib, DOMFILE_MAX_MEM_MIB);
+	else if (d->maxmem_mib > DOMFILE_MAX_MEM_MIB)
+		snprintf(err, errlen, "%s:%u: maxmem %llu MiB: bvm gives a guest at most %u MiB",
+			 d->file, d->line[DF_MAXMEM], (unsigned long long)d->maxmem_mib,
+			 DOMFILE_MAX_MEM_MIB);
 	else
 		return 0;
 	return -1;
@@ -577,6 +593,10 @@ void domfile_to_options(const struct domfile *d, struct bvm_options *o)
 				   .vconsole = "none",
 				   .ndisks = d->ndisks,
 				   .nnets = d->nnets };
+	if (d->line[DF_MAXMEM]) { /* boots with maxmem; the balloon takes it down to memory */
+		o->mem = d->maxmem_mib << 20;
+		o->balloon = d->memory_mib << 20;
+	}
 	snprintf(o->name, sizeof(o->name), "%s", d->name);
 	memcpy(o->disks, d->disks, sizeof(o->disks));
 	memcpy(o->nets, d->nets, sizeof(o->nets));

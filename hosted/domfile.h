@@ -31,6 +31,7 @@ enum domfile_key {
 	DF_WEIGHT,
 	DF_CAP,
 	DF_ACCEL,
+	DF_MAXMEM,
 	DF_KEYS
 };
 
@@ -47,6 +48,7 @@ struct domfile {
 	const char *kernel, *ramdisk, *cmdline; /* paths resolved against the file's directory */
 	const char *accel;			/* "kvm" (default) or "bivisor" */
 	uint64_t memory_mib;
+	uint64_t maxmem_mib; /* xl's maxmem: guest RAM, with a balloon holding all above memory */
 	unsigned int vcpus;
 	unsigned int weight; /* the scheduler's share (xl's credit weight, default 256) */
 	unsigned int cap;    /* percent of one CPU, 0: no cap */

@@ -4,7 +4,9 @@
  * irqchip and PIT (4.2, 4.24, 4.41), memory slots over bvm's RAM (4.35), a
  * vCPU with the CPUID bivisor gives its guests (4.46), KVM_RUN and the
  * kvm_run page decoded into a neutral struct accel_exit (4.10, 5 "The kvm_run
- * structure"), registers (4.11-4.14, 4.38) and interrupt lines (4.25).
+ * structure"), registers (4.11-4.14, 4.38) and interrupt lines (4.25);
+ * for bvm --gdb, KVM_SET_GUEST_DEBUG (4.87) with the debug registers of
+ * Intel SDM vol. 3B 18.2 and KVM_TRANSLATE (4.15).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -314,6 +316,7 @@ static void decode_exit(struct kvm_run *run, struct accel_exit *e)
 		[KVM_EXIT_FAIL_ENTRY] = ACCEL_EXIT_FAIL_ENTRY,
 		[KVM_EXIT_INTERNAL_ERROR] = ACCEL_EXIT_INTERNAL,
 		[KVM_EXIT_INTR] = ACCEL_EXIT_INTERRUPTED,
+		[KVM_EXIT_DEBUG] = ACCEL_EXIT_DEBUG,
 	};
 	uint32_t r = run->exit_reason;
 
@@ -325,6 +328,8 @@ static void decode_exit(struct kvm_run *run, struct accel_exit *e)
 		decode_mmio(run, e);
 	else if (r == KVM_EXIT_SYSTEM_EVENT)
 		decode_system(run, e);
+	else if (r == KVM_EXIT_DEBUG)
+		e->debug.vector = run->debug.arch.exception, e->debug.pc = run->debug.arch.pc;
 	else if (r == KVM_EXIT_FAIL_ENTRY)
 		e->error.code = run->fail_entry.hardware_entry_failure_reason;
 	else if (r == KVM_EXIT_INTERNAL_ERROR)
@@ -476,6 +481,37 @@ static int kvm_set_regs(struct accel_vcpu *v, const struct accel_regs *r)
 	return ioctl(v->fd, KVM_SET_REGS, &k) < 0 ? -errno : 0;
 }
 
+/* DR7 (SDM vol. 3B 18.2.4): L0-L3 enable DR0-DR3; R/W and LEN 0 mean "on execution". */
+static int kvm_set_debug(struct accel_vcpu *v, const struct accel_debug *d)
+{
+	struct kvm_guest_debug g = { 0 };
+
+	if (d->enable)
+		g.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP;
+	if (d->enable && d->single_step)
+		g.control |= KVM_GUESTDBG_SINGLESTEP;
+	for (unsigned int i = 0; d->enable && i < ACCEL_HW_BPS; i++) {
+		if (!(d->hw_mask & (1u << i)))
+			continue;
+		g.control |= KVM_GUESTDBG_USE_HW_BP;
+		g.arch.debugreg[i] = d->hw_bp[i];
+		g.arch.debugreg[7] |= 1ull << (2 * i);
+	}
+	return ioctl(v->fd, KVM_SET_GUEST_DEBUG, &g) < 0 ? -errno : 0;
+}
+
+static int kvm_translate(struct accel_vcpu *v, uint64_t la, gpa_t *gpa)
+{
+	struct kvm_translation t = { .linear_address = la };
+
+	if (ioctl(v->fd, KVM_TRANSLATE, &t) < 0)
+		return -errno;
+	if (!t.valid)
+		return -EFAULT;
+	*gpa = t.physical_address;
+	return 0;
+}
+
 const struct accel_ops accel_kvm_ops = {
 	.name = "kvm",
 	.vm_create = kvm_vm_create,
@@ -487,5 +523,7 @@ const struct accel_ops accel_kvm_ops = {
 	.set_regs = kvm_set_regs,
 	.vcpu_kick = kvm_vcpu_kick,
 	.irq_line = kvm_irq_line,
+	.set_debug = kvm_set_debug,
+	.translate = kvm_translate,
 	.vm_destroy = kvm_vm_destroy,
 };

@@ -1,9 +1,9 @@
 /*
  * hosted/manage.c: bvm's management verbs, in the shape of xl(1) and
  * virsh(1): create FILE (a domain file, hosted/domfile.h, run in the
- * background by hosted/control.c), list, pause, unpause, destroy, console
- * and info. Under --accel kvm each domain is a bvm process found by its
- * control socket NAME.sock in the run directory ($BVM_RUN_DIR, else
+ * background by hosted/control.c), list, pause, unpause, destroy, console,
+ * mem-set NAME SIZE (the balloon's target, as xl mem-set) and info. Under --accel kvm each domain
+ * is a bvm process found by its control socket NAME.sock in the run directory ($BVM_RUN_DIR, else
  * $XDG_RUNTIME_DIR/bvm, else /run/bvm for root, else /tmp/bvm-UID); with
  * --accel bivisor the verbs use /dev/bivisor (hosted/manage_bivisor.c).
  */
@@ -154,7 +154,7 @@ uint64_t mgmt_mem_available_mib(void)
 
 /* A verb's words: [--accel kvm|bivisor] [-c] and one operand. */
 struct verb_args {
-	const char *verb, *accel, *operand;
+	const char *verb, *accel, *operand, *size; /* size: mem-set's second operand */
 	int attach;
 };
 
@@ -168,6 +168,8 @@ static int verb_args(int argc, char **argv, struct verb_args *a, int want_operan
 			a->attach = 1;
 		else if (!a->operand && want_operand && argv[i][0] != '-')
 			a->operand = argv[i];
+		else if (!a->size && want_operand == 2 && argv[i][0] != '-')
+			a->size = argv[i];
 		else
 			return fprintf(stderr, "bvm: %s: unexpected argument '%s'\n", a->verb,
 				       argv[i]),
@@ -175,6 +177,10 @@ static int verb_args(int argc, char **argv, struct verb_args *a, int want_operan
 	}
 	if (strcmp(a->accel, "kvm") && strcmp(a->accel, "bivisor")) {
 		fprintf(stderr, "bvm: %s: --accel %s: give kvm or bivisor\n", a->verb, a->accel);
+		return -1;
+	}
+	if (want_operand == 2 && !a->size) {
+		fprintf(stderr, "bvm: %s needs a domain name and a size\n", a->verb);
 		return -1;
 	}
 	if (want_operand && !a->operand) {
@@ -264,10 +270,9 @@ static void field(const char *line, const char *key, char *out, size_t len)
 
 static void list_row(const char *name)
 {
-	char line[MGMT_REPLY_MAX], v[7][64];
-	static const char *const keys[] = {
-		"id", "mem", "vcpus", "state", "cpu_ns", "weight", "cap"
-	};
+	char line[MGMT_REPLY_MAX], v[9][64];
+	static const char *const keys[] = { "id",     "mem", "vcpus",	   "state",  "cpu_ns",
+					    "weight", "cap", "mem_target", "mem_max" };
 	int fd = mgmt_connect(name);
 
 	if (fd < 0)
@@ -275,10 +280,10 @@ static void list_row(const char *name)
 	if (mgmt_request(fd, "info", line, sizeof(line)))
 		line[0] = '\0';
 	close(fd);
-	for (unsigned int i = 0; i < 7; i++)
+	for (unsigned int i = 0; i < 9; i++)
 		field(line, keys[i], v[i], sizeof(v[i]));
-	printf("%-20s %7s %6s %5s %-8s %8.1f %6s %4s\n", name, v[0], v[1], v[2], v[3],
-	       strtoull(v[4], NULL, 10) / 1e9, v[5], v[6]);
+	printf("%-20s %7s %6s %5s %-8s %8.1f %6s %4s %6s %6s\n", name, v[0], v[1], v[2], v[3],
+	       strtoull(v[4], NULL, 10) / 1e9, v[5], v[6], v[7], v[8]);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -303,8 +308,8 @@ static int cmd_list_kvm(void)
 	}
 	closedir(dp);
 	qsort(names, n, sizeof(names[0]), name_cmp);
-	printf("%-20s %7s %6s %5s %-8s %8s %6s %4s\n", "Name", "ID", "Mem", "VCPUs", "State",
-	       "Time(s)", "Weight", "Cap");
+	printf("%-20s %7s %6s %5s %-8s %8s %6s %4s %6s %6s\n", "Name", "ID", "Mem", "VCPUs",
+	       "State", "Time(s)", "Weight", "Cap", "Target", "Max");
 	for (unsigned int i = 0; i < n; i++)
 		list_row(names[i]);
 	return 0;
@@ -340,6 +345,31 @@ static int cmd_simple(const struct verb_args *a)
 	}
 	while (!strcmp(a->verb, "destroy") && read(fd, line, sizeof(line)) > 0)
 		;
+	close(fd);
+	return 0;
+}
+
+/* mem-set NAME SIZE: the balloon's new target (the domain's memory the guest keeps). */
+static int cmd_mem_set(const struct verb_args *a)
+{
+	char line[MGMT_REPLY_MAX], cmd[64];
+	uint64_t size;
+	int fd;
+
+	if (strcmp(a->accel, "kvm") || bvm_parse_size(a->size, &size) || strlen(a->size) > 40) {
+		fprintf(stderr, "bvm: mem-set %s %s: give a size (K, M or G) under --accel kvm\n",
+			a->operand, a->size);
+		return BVM_EXIT_BAD_INPUT;
+	}
+	fd = domain_connect(a);
+	if (fd < 0)
+		return BVM_EXIT_ENV;
+	snprintf(cmd, sizeof(cmd), "mem-set %s", a->size);
+	if (mgmt_request(fd, cmd, line, sizeof(line)) || strcmp(line, "ok")) {
+		fprintf(stderr, "bvm: mem-set %s: %s\n", a->operand, line[0] ? line : "no answer");
+		close(fd);
+		return BVM_EXIT_ENV;
+	}
 	close(fd);
 	return 0;
 }
@@ -443,9 +473,9 @@ static const struct {
 	int operand; /* takes a domain file or name */
 	int (*fn)(const struct verb_args *a);
 } verbs[] = {
-	{ "create", 1, cmd_create },  { "list", 0, cmd_list },	    { "pause", 1, cmd_simple },
-	{ "unpause", 1, cmd_simple }, { "destroy", 1, cmd_simple }, { "console", 1, cmd_console },
-	{ "info", 0, cmd_info_verb },
+	{ "create", 1, cmd_create },  { "list", 0, cmd_list },	     { "pause", 1, cmd_simple },
+	{ "unpause", 1, cmd_simple }, { "destroy", 1, cmd_simple },  { "console", 1, cmd_console },
+	{ "info", 0, cmd_info_verb }, { "mem-set", 2, cmd_mem_set },
 };
 
 int manage_main(int argc, char **argv)

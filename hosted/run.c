@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "hosted/bvm.h"
+#include "hosted/gdbstub.h"
 #include "lib/test_abi.h"
 
 #define SIG_KICK SIGUSR1
@@ -112,6 +113,8 @@ static int exit_interrupted(struct bvm_vcpu *v, const struct accel_exit *e)
 {
 	(void)e;
 	diag_answer(v); /* kicked: a dump may have asked */
+	if (v->vm->gdb && v->id == 0 && gdbstub_interrupted(v->vm->gdb))
+		return gdbstub_stop(v->vm->gdb, v, 0); /* or gdb's Ctrl-C */
 	return 0;
 }
 
@@ -139,6 +142,13 @@ static int exit_crash(struct bvm_vcpu *v, const struct accel_exit *e)
 	diag_print_vcpu(v);
 	vm_guest_ends(v->vm, BVM_EXIT_CRASH);
 	return 1;
+}
+
+/* A breakpoint or step of --gdb (hosted/gdbstub.c); the accelerator gives none without it. */
+static int exit_debug(struct bvm_vcpu *v, const struct accel_exit *e)
+{
+	(void)e;
+	return v->vm->gdb && v->id == 0 ? gdbstub_stop(v->vm->gdb, v, 0) : 0;
 }
 
 /*
@@ -174,6 +184,7 @@ static exit_handler_fn *const exit_handlers[ACCEL_EXIT_KINDS] = {
 	[ACCEL_EXIT_INTERNAL] = exit_crash,
 	[ACCEL_EXIT_SYSTEM] = exit_system,
 	[ACCEL_EXIT_INTERRUPTED] = exit_interrupted,
+	[ACCEL_EXIT_DEBUG] = exit_debug,
 };
 
 /*
@@ -264,23 +275,37 @@ uint64_t vm_cpu_ns(struct vm *vm)
 	return sum;
 }
 
+/* The exit's handler; with --trace, timed and recorded (hosted/trace.c). 1: stop. */
+static int vcpu_handle(struct bvm_vcpu *v, const struct accel_exit *e, uint64_t t0)
+{
+	int stop = exit_handlers[e->kind](v, e);
+
+	if (v->trace)
+		trace_record(v, e, t0);
+	return stop;
+}
+
 static void *vcpu_loop(void *arg)
 {
 	struct bvm_vcpu *v = arg;
 	const struct accel_ops *accel = v->vm->accel;
 	struct accel_exit e;
 	sigset_t kick;
+	uint64_t t0;
 	int rc;
 
 	sigemptyset(&kick);
 	sigaddset(&kick, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	if (v->vm->gdb && v->id == 0 && gdbstub_stop(v->vm->gdb, v, 1))
+		vm_guest_ends(v->vm, BVM_EXIT_ENV); /* no gdb came: ended by a signal or watchdog */
 	while (v->vm->exit_status < 0) {
 		if (v->vm->paused) {
 			vcpu_park(v);
 			continue;
 		}
 		rc = accel->vcpu_run(v->acc, &e);
+		t0 = v->trace ? trace_now() : 0;
 		if (rc < 0) {
 			fprintf(stderr, "bvm: vcpu %u: %s cannot run it: %s\n", v->id, accel->name,
 				strerror(-rc));
@@ -288,7 +313,7 @@ static void *vcpu_loop(void *arg)
 			break;
 		}
 		diag_count_exit(v, &e);
-		if (exit_handlers[e.kind](v, &e))
+		if (vcpu_handle(v, &e, t0))
 			break;
 	}
 	vcpu_account_end(v);

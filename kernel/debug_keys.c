@@ -17,6 +17,7 @@
 #include "kernel/printk.h"
 #include "kernel/sched.h"
 #include "kernel/share.h"
+#include "kernel/trace.h"
 
 #define POLL_NS 10000000ull
 
@@ -35,7 +36,8 @@ static uint64_t ms(uint64_t ns)
 static void show_help(void)
 {
 	printk("debug keys: h help, d domains and vcpus, r run queues, e exits per reason,\n"
-	       "  m memory, s switch policy (now %s), pN pause domain N, uN unpause, xN destroy\n",
+	       "  t exit traces to COM2, m memory, s switch policy (now %s), pN pause domain N, uN "
+	       "unpause, xN destroy\n",
 	       sched_policy_name());
 }
 
@@ -213,6 +215,10 @@ static void debug_key(char key)
 		break;
 	case 'e':
 		show_exits();
+		break;
+	case 't': /* trace=N: every domain's exit trace to COM2 (kernel/trace.c) */
+		for (unsigned int i = 0; sched_domain(i); i++)
+			trace_dump(sched_domain(i));
 		break;
 	case 'm':
 		printk("memory: %lu frames free (%lu MiB)\n", mm_frames_free(),

@@ -243,9 +243,12 @@ static int domain_add_vcpu(struct domain *d)
 	v->id = d->nvcpus;
 	v->state = VCPU_PAUSED; /* until the scheduler takes it */
 	fpu_vcpu_init(v);
-	err = virt->vcpu_init(v);
+	err = trace_vcpu_init(v);
+	if (!err)
+		err = virt->vcpu_init(v);
 	if (err) {
 		virt->vcpu_destroy(v);
+		trace_vcpu_destroy(v);
 		kfree(v);
 		return err;
 	}
@@ -320,9 +323,11 @@ void domain_destroy(struct domain *d)
 	uint64_t before = d->frames;
 
 	domain_print_exits(d);
+	trace_dump(d);
 
 	for (unsigned int i = 0; i < d->nvcpus; i++) {
 		virt->vcpu_destroy(d->vcpus[i]);
+		trace_vcpu_destroy(d->vcpus[i]);
 		kfree(d->vcpus[i]);
 	}
 	platform_destroy(d);

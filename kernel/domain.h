@@ -18,6 +18,7 @@
 #include "kernel/ioreq.h"
 #include "kernel/sched.h"
 #include "kernel/spinlock.h"
+#include "kernel/trace.h"
 #include "kernel/vlapic.h"
 #include "kernel/virt.h"
 
@@ -70,6 +71,7 @@ struct vcpu {
 	union sched_vcpu_priv sched; /* the scheduling policy's own state */
 	struct vcpu *next;	     /* in its run queue */
 	struct vcpu_ioreq io;	     /* its forwarded access, if any (kernel/ioreq.c) */
+	struct vcpu_trace trace;     /* its exit trace (trace=N, kernel/trace.c) */
 };
 
 /* Scheduling parameters (Xen's credit scheduler: weight 1-65535, cap in percent of one CPU). */

@@ -11,6 +11,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
+#include "kernel/trace.h"
 #include "lib/string.h"
 
 struct options opts = {
@@ -103,6 +104,13 @@ static int set_decode(void *ctx, const char *v)
 	return set_off(&opts.decode_off, v);
 }
 
+/* clean=off: never set the VMCB clean bits (AMD), to compare with a CPU that has none. */
+static int set_clean(void *ctx, const char *v)
+{
+	(void)ctx;
+	return set_off(&opts.clean_off, v);
+}
+
 static int set_apic(void *ctx, const char *v)
 {
 	(void)ctx;
@@ -181,6 +189,12 @@ static int set_keys(void *ctx, const char *v)
 	return 0;
 }
 
+static int set_trace(void *ctx, const char *v)
+{
+	(void)ctx;
+	return trace_set_option(v);
+}
+
 static const struct cmdline_opt table[] = {
 	{ "sched", 1, set_sched, "rr|credit" },
 	{ "keys", 1, set_keys,
@@ -194,9 +208,13 @@ static const struct cmdline_opt table[] = {
 	{ "nrip", 1, set_nrip, "on|off: use the CPU's NRIP save (AMD SVM) where it has one" },
 	{ "decode", 1, set_decode,
 	  "on|off: use the CPU's decode assists (AMD SVM) where it has them" },
+	{ "clean", 1, set_clean,
+	  "on|off: set the VMCB clean bits (AMD SVM) where the CPU has them" },
 	{ "tsc", 1, set_tsc, "auto|pit|pmtimer" },
 	{ "maxcpus", 1, set_maxcpus, "a number of CPUs, 1 or more" },
 	{ "fake_ap", 1, set_fake_ap, "APIC id of a CPU that is not there, for tests" },
+	{ "trace", 1, set_trace,
+	  "records per vCPU of the exit trace, written to COM2 (docs/tracing.md)" },
 	{ "crash", 1, set_crash, "write-text|write-rodata|exec-data|ud|null, for tests" },
 };
 

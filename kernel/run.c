@@ -30,6 +30,7 @@
 #include "kernel/run.h"
 #include "kernel/sched.h"
 #include "kernel/share.h"
+#include "kernel/trace.h"
 #include "kernel/vcpu_irq.h"
 
 #define HOUSEKEEPING_NS 1000000ull /* CPU 0 looks for due vLAPIC timers every 1 ms */
@@ -153,6 +154,16 @@ static exit_handler_t exit_handler(struct vcpu *v, const struct vm_exit *e)
 	return exit_handlers[k];
 }
 
+/* A forwarded access: handled again if its answer came (kernel/ioreq.c); 1 to enter. */
+static int resume_forwarded(struct vcpu *v)
+{
+	int go = ioreq_resume(v);
+
+	if (v->trace.held_since)
+		trace_resumed(v);
+	return go;
+}
+
 /* Runs v until its slice ends, it waits, or its domain stops or pauses. */
 static void run_slice(struct vcpu *v, struct run_queue *rq, uint64_t end)
 {
@@ -160,7 +171,7 @@ static void run_slice(struct vcpu *v, struct run_queue *rq, uint64_t end)
 	exit_handler_t handle;
 
 	for (;;) {
-		if (v->wait == WAIT_IOREQ && !ioreq_resume(v))
+		if (v->wait == WAIT_IOREQ && !resume_forwarded(v))
 			return; /* still waits for the service (kernel/ioreq.c) */
 		irq_disable();
 		if (!vcpu_prepare_entry(v)) {
@@ -171,7 +182,9 @@ static void run_slice(struct vcpu *v, struct run_queue *rq, uint64_t end)
 		exit_insn_len(v, &e);
 		handle = exit_handler(v, &e);
 		v->io.cur = &e;
-		if (handle)
+		if (__builtin_expect(v->trace.ring != NULL, 0)) /* trace=N (kernel/trace.c) */
+			trace_exit(v, &e, handle);
+		else if (handle)
 			handle(v, &e);
 		if (v->io.nlog && v->wait != WAIT_IOREQ)
 			ioreq_exit_done(&v->io);

@@ -3,12 +3,13 @@
 # testing bivisor need. Quick when everything is there; as root it runs
 # apt-get, otherwise it prints the exact sudo line and fails. gcc-12, libelf1,
 # libssl3 and zlib1g are what the kernel's kbuild tools (objtool, modpost,
-# sign-file) need to build bivisor.ko (scripts/guest-kmod.sh).
+# sign-file) need to build bivisor.ko (scripts/guest-kmod.sh); python3-matplotlib
+# draws `make plot` (docs/tracing.md).
 set -eu
 PKGS="make gcc libc6-dev nasm python3 qemu-system-x86 grub-common grub-pc-bin acpica-tools
 grub-efi-amd64-bin xorriso mtools cpio libcmocka-dev clang-format bochs bochsbios vgabios ovmf
-gnu-efi binutils clang libclang-rt-14-dev git
-gcc-12 libelf1 libssl3 zlib1g"
+gnu-efi binutils clang libclang-rt-14-dev git gdb
+gcc-12 libelf1 libssl3 zlib1g python3-matplotlib"
 
 missing=""
 for p in $PKGS; do

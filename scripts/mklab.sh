@@ -6,8 +6,34 @@
 #   scripts/mklab.sh --qemu OUT.gz LAB.gz: LAB.gz followed by a second archive
 #     with this host's qemu-system-x86_64, its libraries and the firmware -M pc
 #     needs (make bench's peer for Linux in the lab; Linux unpacks both).
+#   scripts/mklab.sh --gdb OUT.gz LAB.gz: the same with Debian's gdb-minimal
+#     (apt-get download into $B/debs, nothing installed) as /bin/gdb and its
+#     libraries, for the gdb tests of bvm --gdb (docs/debugging.md).
 set -eu
 B=${B:-build}
+# extra OUT LAB SRC:DST...: LAB followed by an archive of each SRC at DST in
+# L1, with the shared libraries they load at their own paths.
+extra() {
+	out=$1 lab=$2
+	shift 2
+	root=$(mktemp -d "${TMPDIR:-/tmp}/bivisor-labextra.XXXXXX")
+	trap 'rm -rf "$root"' EXIT
+	libs=$(for p in "$@"; do ldd "${p%%:*}"; done |
+		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u)
+	for p in "$@" $(for l in $libs; do echo "$l:$l"; done); do
+		mkdir -p "$root$(dirname "${p#*:}")"
+		cp -L "${p%%:*}" "$root${p#*:}"
+	done
+	(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 | cat "$lab" - > "$out"
+}
+if [ "$1" = --gdb ]; then
+	mkdir -p "$B/debs"
+	(cd "$B/debs" && { ls gdb-minimal_*.deb >/dev/null 2>&1 || apt-get download gdb-minimal >/dev/null 2>&1; }) ||
+		{ echo "mklab.sh: apt-get download gdb-minimal failed" >&2; exit 1; }
+	[ -x "$B/debs/gdbroot/usr/bin/gdb" ] || dpkg -x "$B"/debs/gdb-minimal_*.deb "$B/debs/gdbroot"
+	extra "$2" "$3" "$B/debs/gdbroot/usr/bin/gdb:/bin/gdb"
+	exit 0
+fi
 if [ "$1" = --qemu ]; then
 	out=$2 lab=$3
 	root=$(mktemp -d "${TMPDIR:-/tmp}/bivisor-labqemu.XXXXXX")

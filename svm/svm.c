@@ -82,15 +82,20 @@ static int svm_global_init(void)
 	asid_count = leaf.ebx;
 	print_features(leaf.edx);
 	svm_features = leaf.edx & (SVM_FEAT_NRIP | SVM_FEAT_FLUSH_ASID | SVM_FEAT_DECODE |
-				   SVM_FEAT_PAUSE_FILTER);
+				   SVM_FEAT_PAUSE_FILTER | SVM_FEAT_VMCB_CLEAN);
+	if (opts.clean_off)
+		svm_features &= ~SVM_FEAT_VMCB_CLEAN;
 	if (opts.nrip_off)
 		svm_features &= ~SVM_FEAT_NRIP;
 	if (opts.decode_off)
 		svm_features &= ~SVM_FEAT_DECODE;
-	pr_info("svm: uses%s%s\n",
+	pr_info("svm: uses%s%s, %s\n",
 		svm_features & SVM_FEAT_FLUSH_ASID ? " flush-by-ASID (TLB_CONTROL 3)"
 						   : " full TLB flushes",
-		svm_features & SVM_FEAT_PAUSE_FILTER ? ", the pause filter (3000 PAUSEs)" : "");
+		svm_features & SVM_FEAT_PAUSE_FILTER ? ", the pause filter (3000 PAUSEs)" : "",
+		svm_features & SVM_FEAT_VMCB_CLEAN ? "VMCB clean bits"
+		: opts.clean_off		   ? "no VMCB clean bits (clean=off)"
+						   : "no VMCB clean bits");
 	pr_info("svm: %u ASIDs, NRIP save %s, decode assists %s\n", asid_count,
 		svm_features & SVM_FEAT_NRIP ? "used"
 		: opts.nrip_off		     ? "off (nrip=off)"
@@ -322,12 +327,16 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 			 (sv->last_cpu != cpu) | sv->tlb_flush;
 	if (c->tlb_control && (svm_features & SVM_FEAT_FLUSH_ASID) && !asid_wrapped)
 		c->tlb_control = 3; /* this ASID's entries only */
-	c->clean = 0;
+	c->clean = (svm_features & SVM_FEAT_VMCB_CLEAN) && sv->launched && sv->last_cpu == cpu
+			   ? svm_clean_bits(sv)
+			   : 0;
 	sv->last_cpu = cpu;
 	sv->tlb_flush = 0;
 	if (c->int_shadow & 1) /* no window inside a shadow: see svm_keep_shadow */
 		svm_intr_window(v, 0);
 	svm_vmrun(sv->vmcb_pa, sv->gprs, host_area[cpu]);
+	if (svm_features & SVM_FEAT_VMCB_CLEAN)
+		svm_clean_snap(sv);
 	sv->launched = 1;
 	svm_keep_shadow(sv);
 	svm_decode_exit(v, exit);

@@ -25,6 +25,7 @@ struct svm_vcpu {
 	uint8_t iret_seen;   /* its IRET exited at iret_rip and was let run */
 	uint8_t nmi_step;    /* single-stepping that IRET for a waiting NMI */
 	uint64_t iret_rip;
+	uint8_t clean_snap[248]; /* the clean groups' bytes after the last #VMEXIT (svm_clean.c) */
 };
 
 extern const struct virt_ops svm_ops;
@@ -41,13 +42,19 @@ void svm_nmi_window(struct vcpu *v);
  * CPUID 0x8000000a EDX bits bivisor uses where the CPU has them (AMD APM
  * vol. 2 15.7.1 NRIP save, 15.16.1 TLB_CONTROL's flush of one ASID, 15.33
  * decode assists: a MOV to CR4's source register in EXITINFO1, 15.14.4 pause
- * filter); svm_features holds those in use, set once by svm/svm.c.
+ * filter, 15.15.3 VMCB clean bits); svm_features holds those in use, set once
+ * by svm/svm.c.
  */
 #define SVM_FEAT_NRIP (1u << 3)
+#define SVM_FEAT_VMCB_CLEAN (1u << 5)
 #define SVM_FEAT_FLUSH_ASID (1u << 6)
 #define SVM_FEAT_DECODE (1u << 7)
 #define SVM_FEAT_PAUSE_FILTER (1u << 10)
 #define PAUSE_FILTER_COUNT 3000 /* PAUSEs in a row before an exit, as KVM's default */
 extern uint32_t svm_features;
+
+/* The VMCB clean bits (svm/svm_clean.c): a copy after each #VMEXIT, the bits before VMRUN. */
+void svm_clean_snap(struct svm_vcpu *sv);
+uint32_t svm_clean_bits(const struct svm_vcpu *sv);
 
 #endif

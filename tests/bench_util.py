@@ -21,7 +21,7 @@ SUMMARY_LINE = re.compile(r"SUMMARY: \d+ passed, \d+ failed\r?\n")
 GUEST_EXIT_OK = 1  # QEMU's isa-debug-exit status for a guest writing 0 to port 0xf4
 BOCHS_IPS = int(re.search(r"ips=(\d+)", run.BOCHSRC).group(1))
 COMMANDS = {"qemu": run.qemu_command, "bochs": run.bochs_command, "bvm": run.bvm_command,
-            "lab": run.lab_command}
+            "lab": run.lab_command, "nested": run.nested_command}
 
 class BenchError(Exception):
     pass
@@ -50,9 +50,9 @@ def read_raw(path):
         return ""
 
 
-def exitloop_once(test, timeout, kind="qemu"):
-    """Runs the exitloop guest once with run.py's QEMU, Bochs or bvm command
-    (`kind`) for `test`; returns ({op: TSC cycles per iteration}, kHz or None).
+def guest_once(test, timeout, kind="qemu"):
+    """Runs a test guest once with run.py's QEMU, Bochs, bvm or lab command
+    (`kind`) for `test`; returns its serial text, or raises BenchError with why.
 
     QEMU ends through isa-debug-exit when the guest writes port 0xf4, bvm
     exits with the status the guest wrote there. Under
@@ -93,16 +93,23 @@ def exitloop_once(test, timeout, kind="qemu"):
         if bad in text:
             line = next(l for l in text.split("\n") if bad in l)
             raise BenchError("serial output has '%s'" % line.strip()[:120])
+    want = GUEST_EXIT_OK if kind == "qemu" else 0
+    if not bochs and p.returncode != want:  # Bochs's exits carry no status
+        raise BenchError("exit status %d, want %d%s" % (p.returncode, want,
+                                                       " (it said '%s')" % said[-1].strip()[:120]
+                                                       if said else ""))
+    return text
+
+
+def exitloop_once(test, timeout, kind="qemu"):
+    """One exitloop run (guest_once); returns ({op: TSC cycles per iteration},
+    kHz or None)."""
+    text = guest_once(test, timeout, kind)
     cycles = {m.group(1): int(m.group(3)) / int(m.group(2)) for m in EXIT_LINE.finditer(text)
               if int(m.group(2))}
     missing = [op for op, _ in EXIT_OPS if op not in cycles]
     if missing:
-        raise BenchError("ended (status %s) without the '%s' line%s"
-                         % (p.returncode, "exitloop: " + missing[0],
-                            " (it said '%s')" % said[-1].strip()[:120] if said else ""))
-    want = GUEST_EXIT_OK if kind == "qemu" else 0
-    if not bochs and p.returncode != want:  # Bochs's exits carry no status
-        raise BenchError("exit status %d, want %d" % (p.returncode, want))
+        raise BenchError("ended without the '%s' line" % ("exitloop: " + missing[0]))
     khz = KHZ_LINE.search(text)
     return cycles, int(khz.group(1)) if khz else None
 

@@ -11,8 +11,10 @@ CPU's registers through QMP (`info registers -a`), before it kills QEMU.
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
+import subprocess
 import tempfile
 import time
 
@@ -155,3 +157,18 @@ def diagnose(sockets, keys=None):
         f.write(regs)
     return notes + ["registers (all of them in %s.regs):" % os.path.relpath(sockets.log, ROOT)] + \
         summarize_registers(regs)
+
+
+def post_check(test, result, files):
+    """post="COMMAND": after a passing run, COMMAND (shell words; {log} and {com2}
+    name the run's files) must exit 0, or the test fails with its last line."""
+    if not result.ok or not test.get("post"):
+        return result
+    words = [w.format(**files) for w in shlex.split(test["post"])]
+    p = subprocess.run(words, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=120)
+    out = p.stdout.decode("utf-8", "replace").splitlines()
+    if p.returncode:
+        why = "post check failed: %s" % (out[-1] if out else "status %d" % p.returncode)
+        return Result(result.name, False, result.secs, why, out[-TAIL_LINES:])
+    return result

@@ -106,9 +106,10 @@ def cpio_newc(files):
 
 
 def batch_initrd(tests, path):
-    """The lab's initramfs followed by an archive with this batch's /lab/batch
-    and scripts."""
-    with open(os.path.join(BUILD, "lab", "initrd.gz"), "rb") as f:
+    """The lab's initramfs (with gdb when a test has gdb=1: scripts/mklab.sh
+    --gdb) followed by an archive with this batch's /lab/batch and scripts."""
+    base = "initrd-gdb.gz" if any(t.get("gdb") for t in tests) else "initrd.gz"
+    with open(os.path.join(BUILD, "lab", base), "rb") as f:
         base = f.read()
     with open(path, "wb") as f:
         f.write(base + b"\0" * (-len(base) % 512))  # zeros between archives are skipped
@@ -245,8 +246,9 @@ def run_batch(tests, index):
     finally:
         socks.close()
     lines = emulator.read_lines(log) + proc.stdout.read().decode("utf-8", "replace").splitlines()
-    results = [judge(t, lines, progress, stalled, notes) for t in tests]
     for t in tests:  # each test's own part of the log, for reading after a failure
         with open(os.path.join(logdir, "kvm-lab-%s.log" % t["name"]), "w") as f:
             f.write("\n".join(segment(lines, t["name"])[0]) + "\n")
-    return results
+    return [emulator.post_check(t, judge(t, lines, progress, stalled, notes),
+                                {"log": os.path.join(logdir, "kvm-lab-%s.log" % t["name"])})
+            for t in tests]

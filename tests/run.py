@@ -39,7 +39,7 @@ from platforms import PLATFORMS
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
         "megs", "cpus", "bvm", "disk", "lab", "guest", "initrd", "rc", "image", "esp", "stop",
         "net", "vconsole", "quiet", "share", "nokvm", "signal", "unchanged", "nested", "model",
-        "lab-script", "verb")
+        "lab-script", "verb", "com2", "post", "script", "gdb")
 
 
 def parse_manifest(path):
@@ -130,6 +130,8 @@ def qemu_command(test, log, socks=None):
         ["-serial", "file:" + log]
     cmd = ["qemu-system-x86_64", "-cpu", "max", "-display", "none", "-no-reboot",
            "-monitor", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=1"] + serial
+    if test.get("com2"):  # the second -serial is COM2 (bivisor's trace=, docs/tracing.md)
+        cmd += ["-serial", "file:" + log + ".com2"]
     if test.get("firmware") == "ovmf":
         cmd += ["-bios", "/usr/share/ovmf/OVMF.fd"]
     cmd += shlex.split(test.get("qemu", ""))
@@ -155,7 +157,7 @@ vgaromimage: file=/usr/share/vgabios/vgabios.bin
 ata0-master: type=cdrom, path={iso}, status=inserted
 boot: cdrom
 com1: enabled=1, mode=file, dev={log}
-display_library: rfb, options="timeout=0"
+{com2}display_library: rfb, options="timeout=0"
 speaker: enabled=0
 sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 log: {log}.bochs
@@ -170,7 +172,9 @@ def bochs_command(test, log):
     with open(rc, "w") as f:
         f.write(BOCHSRC.format(megs=test.get("megs", "256"), cpus=test.get("cpus", "1"),
                                model=test.get("model", "corei7_skylake_x"),
-                               iso=make_iso(test), log=log))
+                               iso=make_iso(test), log=log,
+                               com2="com2: enabled=1, mode=file, dev=%s.com2\n" % log
+                               if test.get("com2") else ""))
     with open(log + ".debugrc", "w") as f:
         f.write("c\n")
     return ["bochs", "-q", "-f", rc, "-rc", log + ".debugrc"]
@@ -186,6 +190,21 @@ def bvm_command(test, log):
     if test.get("cmdline"):
         cmd += ["--cmdline", test["cmdline"]]
     return cmd
+
+
+def script_command(test):
+    """script=FILE: a program beside the emulator or bvm (tests/gdb/), with
+    where bvm and the guests are and a free port for a debugger."""
+    return ["env", "B=" + BUILD, "BVM=" + os.path.join(BUILD, "bvm"),
+            "GUESTS=" + os.path.join(BUILD, "guests"), "GDB=gdb", "GDB_PORT=%d" % free_port(),
+            "GDB_BREAKS=1", "sh", os.path.join(ROOT, test["script"])]
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def lab_command(test, log):
@@ -352,7 +371,7 @@ def fresh_log(test):
     logdir = os.path.join(BUILD, "tests", "logs")
     os.makedirs(logdir, exist_ok=True)
     log = os.path.join(logdir, "%s-%s.log" % (test["platform"], test["name"]))
-    for f in (log, log + ".regs"):
+    for f in (log, log + ".regs", log + ".com2"):
         if os.path.exists(f):
             os.unlink(f)
     return log
@@ -380,6 +399,8 @@ def wanted_status(test):
 
 
 def command_for(test, log, socks):
+    if "script" in test:
+        return script_command(test)
     if test["platform"] == "kvm-hosted":
         return bvm_command(test, log)
     if test["platform"] == "vmx-bochs":
@@ -463,7 +484,8 @@ def run_emulated_once(test):
     expect, reject = split_list(test.get("expect")), split_list(test.get("reject"))
     start = time.monotonic()
     test = with_disk(test, log)
-    socks = emulator.Sockets(log) if test["platform"] not in ("kvm-hosted", "vmx-bochs") else None
+    socks = emulator.Sockets(log) if test["platform"] not in ("kvm-hosted", "vmx-bochs") and \
+        "script" not in test else None
     try:
         proc, stop, err = start_emulator(test, log, socks)
         if err:
@@ -479,7 +501,8 @@ def run_emulated_once(test):
             socks.close()
     out = proc.stdout.read().decode("utf-8", "replace")
     lines = read_lines(log) + out.splitlines()  # the emulator's own messages count too
-    return judge(test, name, time.monotonic() - start, (rc, stopped, out, notes), lines)
+    result = judge(test, name, time.monotonic() - start, (rc, stopped, out, notes), lines)
+    return emulator.post_check(test, result, {"log": log, "com2": log + ".com2"})
 
 
 def judge(test, name, secs, run, lines):
@@ -551,7 +574,7 @@ def run_unit(binary):
 def unit_job(pattern):
     binaries = sorted(os.path.join(BUILD, "unit", f) for f in os.listdir(os.path.join(
         BUILD, "unit")) if f.startswith("test_"))
-    return [r for r in [doc_references()] + [r for b in binaries for r in run_unit(b)]
+    return [r for r in [doc_references(), tool_tests()] + [r for b in binaries for r in run_unit(b)]
             if pattern in r.name] + fuzz_smoke(pattern)
 
 
@@ -580,11 +603,23 @@ def doc_references():
                   if bad else "", bad)
 
 
+def tool_tests():
+    """unit/bvtrace: the trace converter's own tests (tests/test_bvtrace.py)."""
+    start = time.monotonic()
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "test_bvtrace.py")],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = p.stdout.decode("utf-8", "replace").splitlines()
+    return Result("unit/bvtrace", p.returncode == 0, time.monotonic() - start,
+                  out[-1] if out else "status %d" % p.returncode, out[-TAIL_LINES:])
+
+
 def not_run(test, probe):
     """A test whose platform's requirement is missing (SKIP) or broken (FAIL)."""
     name = "%s/%s" % (test["platform"], test["name"])
     why = probe.why
-    if test["platform"] == "kvm-hosted":
+    if test["platform"] == "kvm-hosted" and "script" in test:
+        why += "; its lab variant is kvm-lab/%s-lab" % test["name"]
+    elif test["platform"] == "kvm-hosted":
         why += "; bvm runs this guest in the nested-KVM lab as kvm-lab/%s" % test["name"]
     return Result(name, False, 0, why, skip=probe.state == "missing")
 
@@ -620,7 +655,7 @@ def select(args):
     test) that match the pattern and the platforms asked for."""
     tests = parse_manifest(args.manifest)
     tests += [lab_batch.from_hosted(t) for t in tests
-              if t["platform"] == "kvm-hosted" and not t.get("nokvm")]
+              if t["platform"] == "kvm-hosted" and not t.get("nokvm") and "script" not in t]
     names = set()
     for t in tests:
         key = "%s/%s" % (t["platform"], t["name"])

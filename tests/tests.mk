@@ -1,5 +1,5 @@
 # tests/tests.mk: `make test` (unit tests, then every test of tests/manifest
-# through tests/run.py), `make doctor` and `make bench`. T=pattern picks a
+# through tests/run.py), `make doctor`, `make bench` and `make compare`. T=pattern picks a
 # subset, P=platform[,platform] the platforms, J=n runs n emulators at once.
 
 T ?=
@@ -10,9 +10,9 @@ RUN_ARGS = -j $(J) $(if $(P),-p $(P)) "$(T)"
 -include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 
-.PHONY: test bench test-only
+.PHONY: test bench compare test-only
 test: deps
-	@$(MAKE) all unit-tests fuzz-build lab $(B)/lab/initrd-qemu.gz dom0 linux-bad-images bad-files
+	@$(MAKE) all unit-tests fuzz-build lab $(B)/lab/initrd-qemu.gz $(B)/lab/initrd-gdb.gz dom0 linux-bad-images bad-files
 	@ISO_MODULES="$(ISO_MODULES)" python3 tests/run.py $(RUN_ARGS)
 
 # What this machine offers, and which test platforms will run (never fails).
@@ -43,3 +43,9 @@ test-only:
 bench: deps
 	@$(MAKE) all lab guest-linux $(B)/lab/initrd-qemu.gz $(B)/kvm_raw dom0 xen
 	@ISO_MODULES="$(ISO_MODULES)" python3 tests/bench.py $(BENCH)
+
+# The Type-1 against Type-2 cost table (tests/compare.py, docs/compare.md): a
+# few minutes, one run of each guest per platform.
+compare: deps
+	@$(MAKE) all lab guest-linux $(B)/lab/initrd-qemu.gz
+	@ISO_MODULES="$(ISO_MODULES)" python3 tests/compare.py

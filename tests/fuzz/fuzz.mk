@@ -24,6 +24,7 @@ FUZZ_DEPS_virtio_blk := drivers/virtio_blk.c $(VIRTIO_SRC)
 FUZZ_DEPS_virtio_net := drivers/virtio_net.c $(VIRTIO_SRC)
 FUZZ_DEPS_virtio_console := drivers/virtio_console.c $(VIRTIO_SRC)
 FUZZ_DEPS_virtio_rng := drivers/virtio_rng.c $(VIRTIO_SRC)
+FUZZ_DEPS_virtio_balloon := drivers/virtio_balloon.c $(VIRTIO_SRC)
 FUZZ_DEPS_vlapic := kernel/vlapic.c kernel/vlapic_timer.c
 FUZZ_DEPS_vioapic := kernel/vioapic.c kernel/vlapic.c kernel/vlapic_timer.c
 FUZZ_DEPS_insn := kernel/insn.c kernel/insn_alu.c

@@ -62,6 +62,7 @@ def devices():
     save("virtio_net", "tx-rx", virtio(2, [12 + 60]) + bytes([POLL]))
     save("virtio_console", "tx-rx", virtio(2, [32]) + bytes([POLL]))
     save("virtio_rng", "request", virtio(1, [64]))
+    save("virtio_balloon", "inflate-deflate-stats", virtio(3, [16]))
     save("uart16550", "linux-probe", wr(3, 0x80, 1) + wr(0, 1, 1) + wr(3, 3, 1) + wr(2, 0xc7, 1) +
          wr(1, 0xf, 1) + wr(4, 0xb, 1) + wr(0, 0x41, 1) + rd(2, 1) + rd(5, 1) + bytes([POLL]))
     save("i8254", "mode2-ch0", wr(3, 0x34, 1) + wr(0, 0x9c, 1) + wr(0, 0x2e, 1) +

@@ -6,3 +6,5 @@ UNIT_DEPS_test_virtio_net := drivers/virtio_net.c drivers/virtio_mmio.c drivers/
 UNIT_DEPS_test_virtio_console := drivers/virtio_console.c drivers/virtio_mmio.c \
 	drivers/virtqueue.c
 UNIT_DEPS_test_virtio_rng := drivers/virtio_rng.c drivers/virtio_mmio.c drivers/virtqueue.c
+UNIT_DEPS_test_virtio_balloon := drivers/virtio_balloon.c drivers/virtio_mmio.c \
+	drivers/virtqueue.c

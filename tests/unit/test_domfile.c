@@ -191,6 +191,28 @@ static void memory_is_checked_against_the_host(void **state)
 	assert_string_equal(err, "m.cfg:2: memory 4096 MiB: bvm gives a guest at most 3072 MiB");
 }
 
+static void maxmem_boots_big_with_a_balloon_down_to_memory(void **state)
+{
+	struct bvm_options o;
+
+	(void)state;
+	assert_int_equal(parse("b.cfg", "name = 'b'\nkernel = 'k'\nmemory = 128\nmaxmem = 256\n"),
+			 0);
+	domfile_to_options(&d, &o);
+	assert_int_equal(o.mem, 256ull << 20);
+	assert_int_equal(o.balloon, 128ull << 20);
+	assert_int_equal(parse("b.cfg", "name = 'b'\nkernel = 'k'\nmemory = 128\n"), 0);
+	domfile_to_options(&d, &o);
+	assert_int_equal(o.mem, 128ull << 20);
+	assert_int_equal(o.balloon, 0);
+	refused("name = 'x'\nkernel = 'k'\nmemory = 128\nmaxmem = 64\n",
+		"web.cfg:4: maxmem 64 MiB: give at least memory (128 MiB)");
+	assert_int_equal(parse("b.cfg", "name = 'b'\nkernel = 'k'\nmemory = 128\nmaxmem = 4096\n"),
+			 0);
+	assert_int_equal(domfile_check_memory(&d, 1u << 20, err, sizeof(err)), -1);
+	assert_string_equal(err, "b.cfg:4: maxmem 4096 MiB: bvm gives a guest at most 3072 MiB");
+}
+
 static void missing_files_are_named(void **state)
 {
 	(void)state;
@@ -243,6 +265,7 @@ int main(void)
 		cmocka_unit_test(errors_name_their_line),
 		cmocka_unit_test(the_whole_file_must_name_and_boot_a_domain),
 		cmocka_unit_test(memory_is_checked_against_the_host),
+		cmocka_unit_test(maxmem_boots_big_with_a_balloon_down_to_memory),
 		cmocka_unit_test(missing_files_are_named),
 		cmocka_unit_test(the_file_becomes_bvm_run_options),
 	};
