@@ -32,6 +32,7 @@ static void usage(FILE *f)
 		   "               [--cpus N] [--disk FILE[,ro]]... [--net tap=NAME|socket=FD]...\n"
 		   "               [--console stdio|file=PATH] [--vconsole file=PATH|socket=FD]\n"
 		   "               [--watchdog SECONDS] [--accel kvm|bivisor] [--name NAME]\n"
+		   "               [--share]\n"
 		   "               [--trace FILE]\n"
 		   "               [--gdb PORT]\n"
 		   "               [--balloon SIZE[,report]]\n"
@@ -51,6 +52,8 @@ static void usage(FILE *f)
 		   "the guest: kvm (/dev/kvm, the default) or bivisor (/dev/bivisor, inside\n"
 		   "bivisor's Linux service guest; RAM below the PCI hole). --name: the guest's\n"
 		   "name, up to 31 letters, digits, '-' or '_' (default: from the kernel file).\n"
+		   "--share: guest RAM is mergeable by the host's KSM (madvise MADV_MERGEABLE);\n"
+		   "bvm prints /sys/kernel/mm/ksm's counters at its end.\n"
 		   "--trace: each vCPU's exits (the last 1048576) to FILE when the guest ends,\n"
 		   "for tools/bvtrace.py (docs/tracing.md).\n"
 		   "--gdb: a gdb stub on 127.0.0.1:PORT for one vCPU (kvm only); the guest\n"
@@ -266,6 +269,9 @@ static int parse_option(int ch, const char *arg, struct bvm_options *o)
 		return parse_accel(arg, &o->accel);
 	case 'N':
 		return parse_name(arg, o->name);
+	case 'S':
+		o->share = 1;
+		return 0;
 	case 'T':
 		o->trace = arg;
 		return 0;
@@ -307,6 +313,7 @@ static int parse_options(int argc, char **argv, struct bvm_options *o)
 		{ "watchdog", required_argument, NULL, 'w' },
 		{ "accel", required_argument, NULL, 'a' },
 		{ "name", required_argument, NULL, 'N' },
+		{ "share", no_argument, NULL, 'S' },
 		{ "trace", required_argument, NULL, 'T' },
 		{ "gdb", required_argument, NULL, 'g' },
 		{ "balloon", required_argument, NULL, 'b' },
@@ -420,6 +427,8 @@ static int vm_create(struct vm *vm, const struct bvm_options *o)
 		return -1;
 	}
 	vm->ram_size = o->mem;
+	if (o->share && ksm_mergeable(vm->ram, o->mem))
+		return -1;
 	rc = vm->accel->mem_add(vm->acc, 0, o->mem, vm->ram);
 	if (rc < 0)
 		fprintf(stderr, "bvm: %s: guest memory: %s\n", vm->accel->name, strerror(-rc));
@@ -506,6 +515,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	inputs_start_streams(&vm);
 	status = vm_run(&vm, o.watchdog);
+	if (o.share)
+		ksm_report(stderr, "bvm: ksm");
 	gdbstub_close(vm.gdb);
 	if (trace_finish(&vm, o.name) && !status)
 		status = BVM_EXIT_ENV;

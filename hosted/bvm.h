@@ -51,6 +51,7 @@ struct bvm_options {
 	unsigned int watchdog;	       /* seconds until the guest is dumped and ended; 0: never */
 	const struct accel_ops *accel; /* --accel (default: kvm) */
 	char name[BVM_NAME_LEN];       /* --name, or the kernel file's name (accel_vm_config) */
+	int share;		       /* --share: guest RAM is mergeable by the host's KSM */
 	const char *trace;	       /* --trace FILE, or NULL */
 	unsigned int gdb_port;	       /* --gdb: 0 none */
 };
@@ -142,7 +143,7 @@ struct vm {
 	pthread_cond_t pause_cond;
 	int paused;
 	unsigned int nparked;
-	FILE *trace; /* --trace FILE (hosted/trace.c), or NULL */
+	FILE *trace;	     /* --trace FILE (hosted/trace.c), or NULL */
 	struct gdbstub *gdb; /* --gdb: serves gdb on vCPU 0's thread; NULL: none */
 };
 
@@ -212,6 +213,11 @@ int manage_main(int argc, char **argv);
 
 /* hosted/diag.c */
 /* Counts the exit v's run just ended with; a kick only by its kind. */
+/* --share (hosted/ksm.c): marks guest RAM mergeable, 0 or -1 (said why). */
+int ksm_mergeable(void *ram, uint64_t len);
+/* One line of the host's /sys/kernel/mm/ksm counters: "PREFIX (run N): pages_shared N, ...". */
+void ksm_report(FILE *out, const char *prefix);
+
 void diag_count_exit(struct bvm_vcpu *v, const struct accel_exit *e);
 /* On a vCPU's own thread: answers a pending dump request, if any. */
 void diag_answer(struct bvm_vcpu *v);

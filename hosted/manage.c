@@ -453,6 +453,7 @@ static int cmd_info(void)
 	       (unsigned long long)mgmt_mem_available_mib());
 	printf("host cpus: %ld\nmax vcpus: %d per domain\nmax memory: %u MiB per domain\n",
 	       sysconf(_SC_NPROCESSORS_ONLN), BVM_MAX_CPUS, DOMFILE_MAX_MEM_MIB);
+	ksm_report(stdout, "ksm"); /* what bvm run --share's guests may save */
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "kernel/options.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
+#include "kernel/share.h"
 #include "kernel/trace.h"
 
 #define POLL_NS 10000000ull
@@ -118,6 +119,8 @@ static void show_domains(void)
 		       d->cap, d->affinity, d->progress);
 		for (unsigned int j = 0; j < d->nvcpus; j++)
 			show_vcpu(d->vcpus[j], now);
+		if (d->share)
+			share_print(d);
 	}
 	sched_unlock_all(flags);
 }
@@ -220,6 +223,7 @@ static void debug_key(char key)
 	case 'm':
 		printk("memory: %lu frames free (%lu MiB)\n", mm_frames_free(),
 		       mm_frames_free() >> 8);
+		share_print_total();
 		break;
 	case 's':
 		sched_switch_policy();

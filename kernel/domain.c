@@ -21,6 +21,7 @@
 #include "kernel/printk.h"
 #include "kernel/run.h"
 #include "kernel/sched.h"
+#include "kernel/share.h"
 #include "kernel/spinlock.h"
 #include "kernel/vcpu_irq.h"
 #include "lib/format.h"
@@ -92,7 +93,7 @@ int domain_gpa_to_hpa(struct domain *d, gpa_t gpa, hpa_t *hpa)
 
 	if (gpa >= d->ram_size)
 		return -EFAULT;
-	if (d->ram_hpa) {
+	if (d->ram_hpa && !d->share) {
 		*hpa = d->ram_hpa + gpa;
 		return 0;
 	}
@@ -105,16 +106,22 @@ int domain_gpa_to_hpa(struct domain *d, gpa_t gpa, hpa_t *hpa)
 /*
  * dm_env for the domain's device models and loaders: guest RAM is [0, ram_size).
  * A client's RAM is pages of its service, found page by page in its nested
- * tables; a range is contiguous to translate only where those pages are.
+ * tables; a range is contiguous to translate only where those pages are. So is
+ * the RAM of a domain that shares pages (share=1), whose pages a translation or
+ * a write first takes out of sharing (kernel/share.c:share_unshare).
  */
 static void *env_translate(void *ctx, gpa_t gpa, size_t len)
 {
 	struct domain *d = ctx;
 	hpa_t first, hpa;
 
-	if (d->ram_hpa)
+	if (d->ram_hpa && !d->share)
 		return dm_ram_at((uint8_t *)hpa_to_virt(d->ram_hpa), d->ram_size, gpa, len);
-	if (!len || len > d->ram_size || domain_gpa_to_hpa(d, gpa, &first))
+	if (!len || len > d->ram_size || gpa > d->ram_size - len)
+		return NULL;
+	if (d->share && share_unshare(d, gpa, len))
+		return NULL;
+	if (domain_gpa_to_hpa(d, gpa, &first))
 		return NULL;
 	for (gpa_t p = (gpa | (PAGE_SIZE - 1)) + 1; p < gpa + len; p += PAGE_SIZE)
 		if (domain_gpa_to_hpa(d, p, &hpa) || hpa != first + (p - gpa))
@@ -125,14 +132,21 @@ static void *env_translate(void *ctx, gpa_t gpa, size_t len)
 /* Copies to (write) or from guest RAM page by page: 0, or -EFAULT with nothing copied. */
 static int env_copy(struct domain *d, gpa_t gpa, void *buf, size_t len, int write)
 {
+	hpa_t hpa = 0;
+
 	if (gpa >= d->ram_size || len > d->ram_size - gpa)
 		return -EFAULT;
 	for (gpa_t p = gpa & ~(uint64_t)(PAGE_SIZE - 1); p < gpa + len; p += PAGE_SIZE)
-		if (!env_translate(d, p, 1))
+		if (domain_gpa_to_hpa(d, p, &hpa))
 			return -EFAULT;
+	if (write && d->share && share_unshare(d, gpa, len))
+		return -EFAULT;
 	while (len) {
 		size_t n = PAGE_SIZE - (gpa & (PAGE_SIZE - 1));
-		uint8_t *p = env_translate(d, gpa, 1);
+		uint8_t *p;
+
+		domain_gpa_to_hpa(d, gpa, &hpa);
+		p = hpa_to_virt(hpa);
 
 		n = n < len ? n : len;
 		if (write)
@@ -148,7 +162,7 @@ static int env_read(void *ctx, gpa_t gpa, void *buf, size_t len)
 {
 	struct domain *d = ctx;
 
-	if (!d->ram_hpa)
+	if (!d->ram_hpa || d->share)
 		return env_copy(d, gpa, buf, len, 0);
 	return dm_ram_read((uint8_t *)hpa_to_virt(d->ram_hpa), d->ram_size, gpa, buf, len);
 }
@@ -157,7 +171,7 @@ static int env_write(void *ctx, gpa_t gpa, const void *buf, size_t len)
 {
 	struct domain *d = ctx;
 
-	if (!d->ram_hpa)
+	if (!d->ram_hpa || d->share)
 		return env_copy(d, gpa, (void *)buf, len, 1);
 	return dm_ram_write((uint8_t *)hpa_to_virt(d->ram_hpa), d->ram_size, gpa, buf, len);
 }
@@ -260,6 +274,8 @@ struct domain *domain_create(const struct domain_config *cfg)
 		err = domain_alloc_ram(d);
 	for (unsigned int i = 0; !err && i < (cfg->vcpus ? cfg->vcpus : 1); i++)
 		err = domain_add_vcpu(d);
+	if (!err && cfg->share)
+		err = share_domain_init(d);
 	if (err) {
 		pr_err("domain %s: not created: %s (%lu MiB asked, %lu MiB free)\n", d->name,
 		       err == -ENOMEM ? "out of memory" : "backend error", d->ram_size >> 20,
@@ -315,7 +331,7 @@ void domain_destroy(struct domain *d)
 		kfree(d->vcpus[i]);
 	}
 	platform_destroy(d);
-	if (d->ram_hpa)
+	if (d->ram_hpa && !share_domain_release(d))
 		domain_frames_free(d, d->ram_hpa, d->ram_size / PAGE_SIZE);
 	virt->domain_destroy(d);
 	if (d->frames)

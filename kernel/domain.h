@@ -22,6 +22,8 @@
 #include "kernel/vlapic.h"
 #include "kernel/virt.h"
 
+struct share_domain;
+
 #define DOMAIN_NAME_LEN 32
 #define DOMAIN_MAX_VCPUS 16
 #define MAX_DOMAINS 16
@@ -122,6 +124,7 @@ struct domain {
 		uint64_t len;
 	} maps[DOMAIN_MAX_MAPS];
 	unsigned int nmaps;
+	struct share_domain *share; /* share=1: its pages' state (kernel/share.c), else NULL */
 };
 
 struct domain_config {
@@ -132,6 +135,7 @@ struct domain_config {
 	uint64_t affinity; /* 0: every CPU */
 	int client;	   /* no RAM of its own: BV_HC_MEMORY_POPULATE maps its service's */
 	int no_com1;	   /* ports 0x3f8-0x3ff left free (BV_DOMAIN_FORWARD_COM1) */
+	int share;	   /* share=1: its pages may be merged (kernel/share.c) */
 };
 
 /* Creates a domain with RAM and its vCPUs (vCPU 0 the BSP, the others waiting for a

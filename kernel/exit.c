@@ -20,6 +20,7 @@
 #include "kernel/printk.h"
 #include "kernel/sched.h"
 #include "kernel/vcpu_irq.h"
+#include "kernel/share.h"
 #include "lib/string.h"
 
 /*
@@ -230,6 +231,8 @@ static void handle_mmio(struct vcpu *v, const struct vm_exit *e)
 	unsigned int len;
 	int err;
 
+	if (share_fault(v, e->mmio.gpa, e->mmio.is_write))
+		return; /* a write to a shared page, now its own copy: the guest retries */
 	if (e->mmio.is_walk) {
 		domain_crash(v->dom, v, "its page tables point at %#lx, which is not RAM",
 			     e->mmio.gpa);

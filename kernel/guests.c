@@ -165,6 +165,15 @@ static int set_cap(void *ctx, const char *v)
 	return set_uint(v, 0, 100 * DOMAIN_MAX_VCPUS, &((struct module_opts *)ctx)->cfg.cap);
 }
 
+static int set_share(void *ctx, const char *v)
+{
+	unsigned int on = 0;
+	int err = set_uint(v, 0, 1, &on);
+
+	((struct module_opts *)ctx)->cfg.share = (int)on;
+	return err;
+}
+
 /* "0", "1,3", "0-2": CPUs that exist. */
 static int set_cpus(void *ctx, const char *v)
 {
@@ -214,6 +223,7 @@ static const struct cmdline_opt module_table[] = {
 	{ "modules", 1, set_modules, "names of modules handed to this Multiboot image, a,b" },
 	{ "fault", 1, set_fault, "bad-cr4, to test the invalid-guest-state path" },
 	{ "role", 1, set_role, "service: the service domain, which may make other domains" },
+	{ "share", 1, set_share, "1: its identical pages may be merged (one vCPU)" },
 };
 
 static void module_warn(void *ctx, const char *msg)
@@ -354,6 +364,12 @@ static struct domain *guest_from_module(const struct boot_info *bi, unsigned int
 	}
 	if (m->modules[0] && kind != FW_IMAGE_MULTIBOOT1 && kind != FW_IMAGE_MULTIBOOT2) {
 		pr_err("domain %s: not created: modules= is for Multiboot images\n", m->cfg.name);
+		return NULL;
+	}
+	if (m->cfg.share && (m->cfg.vcpus > 1 || m->service)) {
+		pr_err("domain %s: not created: share=1 is for a plain domain of one vCPU "
+		       "(docs/memory.md)\n",
+		       m->cfg.name);
 		return NULL;
 	}
 	if (module_list(bi, opts, m, mods, &nmods))

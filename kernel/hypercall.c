@@ -15,6 +15,7 @@
 #include "kernel/evtchn.h"
 #include "kernel/hypercall.h"
 #include "kernel/ioreq.h"
+#include "kernel/share.h"
 
 enum hc_flags {
 	HC_ANY = 0,	/* every domain */
@@ -52,6 +53,7 @@ static const struct hc_entry hc_table[BV_HC_COUNT] = {
 	[BV_HC_MEMORY_WRITE] = { domctl_memory_write, HC_SERVICE },
 	[BV_HC_MEMORY_MAP] = { domctl_memory_map, HC_SERVICE },
 	[BV_HC_DOMAIN_INFO] = { domctl_info, HC_SERVICE },
+	[BV_HC_SHARE_INFO] = { share_info, HC_ANY },
 };
 
 static long hc_call(struct domain *d, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)

@@ -29,6 +29,7 @@
 #include "kernel/printk.h"
 #include "kernel/run.h"
 #include "kernel/sched.h"
+#include "kernel/share.h"
 #include "kernel/trace.h"
 #include "kernel/vcpu_irq.h"
 
@@ -189,6 +190,7 @@ static void run_slice(struct vcpu *v, struct run_queue *rq, uint64_t end)
 			ioreq_exit_done(&v->io);
 		if (this_cpu()->id == 0)
 			housekeeping(rdtsc());
+		share_scan(v, rdtsc());
 		if (v->dom->state != DOMAIN_RUNNING || v->dom->paused || rq->need_resched ||
 		    rdtsc() >= end)
 			return;

@@ -14,8 +14,9 @@ against QEMU -accel kvm and a raw KVM_RUN loop (tests/bench/kvm_raw.c), issue
 3 item 6: (a) VM start, (b) exit round trip, (c) virtio-blk sequential reads,
 (d) Linux in the lab; each prints its goal and whether this run met it. Last,
 the scheduler (tests/bench_sched.py), Linux (tests/bench_linux.py) and the
-Linux service guest against Xen 4.17 (tests/bench_xen.py). Arguments name
-the parts to run alone: boot exits ioreq bvm sched linux xen. What
+Linux service guest against Xen 4.17 (tests/bench_xen.py), and the cost of
+one copy-on-write break of a shared page (tests/bench_share.py). Arguments
+name the parts to run alone: boot exits ioreq bvm sched linux xen share. What
 they share is in tests/bench_util.py. Figures, not pass/fail: speed goals
 live here, never in timed tests.
 """
@@ -31,6 +32,7 @@ import bench_bvm  # noqa: E402  (bvm against QEMU on /dev/kvm)
 import bench_ioreq  # noqa: E402  (the service guest's ioreq round trip)
 import bench_linux  # noqa: E402  (Linux under bivisor against plain QEMU)
 import bench_sched  # noqa: E402  (the scheduler's fairness table)
+import bench_share  # noqa: E402  (the cost of one copy-on-write break)
 import bench_xen  # noqa: E402  (the Linux service guest against Xen 4.17)
 from bench_util import (BOCHS_IPS, EXIT_OPS, EXIT_RUNS, EXITLOOP, BenchError,  # noqa: E402
                         ExitColumn, exit_convert, exit_samples_column, exitloop_once,
@@ -219,7 +221,7 @@ def exit_costs():
 
 PARTS = {"boot": boot_times, "exits": exit_costs, "ioreq": bench_ioreq.main,
          "bvm": bench_bvm.main, "sched": bench_sched.main, "linux": bench_linux.main,
-         "xen": bench_xen.main}
+         "xen": bench_xen.main, "share": bench_share.main}
 
 
 def main(argv):

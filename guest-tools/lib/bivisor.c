@@ -120,3 +120,8 @@ long bv_domain_info(uint32_t domid, struct bv_domain_info *info)
 {
 	return bv_hypercall(BV_HC_DOMAIN_INFO, domid, gpa(info), 0);
 }
+
+long bv_share_info(struct bv_share_info *info, const void *range, uint64_t len)
+{
+	return bv_hypercall(BV_HC_SHARE_INFO, gpa(info), gpa(range), len);
+}

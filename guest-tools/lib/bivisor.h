@@ -36,5 +36,7 @@ long bv_domain_destroy(uint32_t domid);
 long bv_ioreq_server(const struct bv_ioreq_server *s);
 long bv_set_irq(uint32_t domid, unsigned int line, int level);
 long bv_domain_info(uint32_t domid, struct bv_domain_info *info);
+/* This domain's page-sharing counters, merged pages counted in [range, range + len). */
+long bv_share_info(struct bv_share_info *info, const void *range, uint64_t len);
 
 #endif

@@ -56,7 +56,25 @@ enum bv_hypercall {
 	BV_HC_MEMORY_WRITE = 14,   /* svc: (gpa of struct bv_memory_copy) */
 	BV_HC_MEMORY_MAP = 15,	   /* svc: (gpa of struct bv_memory_map) */
 	BV_HC_DOMAIN_INFO = 16,	   /* svc: (domid, gpa of struct bv_domain_info, 0 or NEXT) */
+	BV_HC_SHARE_INFO = 17,	   /* any: (gpa of struct bv_share_info, range gpa, range len) */
 	BV_HC_COUNT
 };
+
+/*
+ * BV_HC_SHARE_INFO(gpa, range_gpa, range_len): the page-sharing counters of
+ * the caller (module option share=1, kernel/share.c; -EINVAL without it, or
+ * for a range that is not page-aligned inside its RAM). merged counts the
+ * pages of [range_gpa, range_gpa + range_len) that map a frame another page
+ * maps too; total_saved is over every domain. docs/memory.md defines each.
+ */
+struct bv_share_info {
+	uint64_t scanned;    /* 0: pages its scanner looked at */
+	uint64_t shared;     /* 8: its pages mapped to a shared frame now */
+	int64_t saved;	     /* 16: frames its merges gave back, less those CoW took */
+	uint64_t cow;	     /* 24: copy-on-write breaks of its pages */
+	uint64_t merged;     /* 32: in the range, pages whose frame another page maps */
+	int64_t total_saved; /* 40: frames saved by sharing in all domains */
+};
+_Static_assert(sizeof(struct bv_share_info) == 48, "bv_share_info");
 
 #endif
