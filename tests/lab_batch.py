@@ -10,6 +10,7 @@ the serial log as it grows, and cuts it into one segment per test between
 
 Every kvm-hosted guest test also runs here (from_hosted), so bvm and the
 shared device models are tested on every machine, with or without /dev/kvm.
+The lab_run tests run bvm-san, bvm built with ASan and UBSan (lab_bvm).
 L1 runs on one CPU: with two, multi-threaded TCG froze L1 now and then in
 Linux's int3 path (live code patching of static keys as VMs come and go), and
 single-threaded TCG broke L2 Linux's GS base in about half its boots; see
@@ -70,7 +71,14 @@ def run_line(t):
         args += ["--watchdog", str(max(5, int(float(t["timeout"])) - WATCHDOG_MARGIN))]
     words = [t["name"], peer_of(t) or "-", t.get("disk", "0"), t.get("signal", "-"),
              t.get("guest", "")] + args
-    return "lab_run " + " ".join(shlex.quote(w) for w in words) + "\n"
+    return "BVM=%s; lab_run %s\n" % (lab_bvm(t), " ".join(shlex.quote(w) for w in words))
+
+
+def lab_bvm(t):
+    """Which bvm L1 runs for a lab_run test: the sanitizer build (scripts/mklab.sh), whose
+    ASan or UBSan report fails the test (emulator.SAN_REJECT); LAB_BVM=bvm gives the
+    plain one, to compare the two."""
+    return os.environ.get("LAB_BVM", "bvm-san")
 
 
 def script_path(t):
@@ -216,7 +224,7 @@ def judge(t, lines, progress, stalled, notes):
         return judge_unfinished(name, t, seg, lines, stalled, notes)
     secs, tail = progress.secs(t["name"]), seg[-TAIL_LINES:]
     missing, rejected = emulator.check(seg, split_list(t.get("expect")),
-                                       split_list(t.get("reject")))
+                                       split_list(t.get("reject")) + emulator.SAN_REJECT)
     status = [int(m.group(1)) for m in map(STATUS.search, seg) if m]
     if rejected:
         return Result(name, False, secs, "output has '%s'" % rejected, tail)
