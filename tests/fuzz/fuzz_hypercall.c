@@ -77,7 +77,8 @@ static void copy(struct fuzz_in *in)
 	fuzz_take_bytes(in, &a, sizeof(a));
 	if (!hc_check_copy(&a, ram))
 		FUZZ_CHECK(a.len && a.len <= BV_COPY_MAX && inside(ram, a.gpa, a.len));
-	FUZZ_CHECK(hc_range_in(ram, a.buf_gpa, a.len) == (a.buf_gpa < ram && inside(ram, a.buf_gpa, a.len)));
+	FUZZ_CHECK(hc_range_in(ram, a.buf_gpa, a.len) ==
+		   (a.buf_gpa < ram && inside(ram, a.buf_gpa, a.len)));
 }
 
 static void map(struct fuzz_in *in)
@@ -121,8 +122,8 @@ static void small(struct fuzz_in *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static void (*const ops[])(struct fuzz_in *) = { gate, create,	 populate, set_regs,
-							 copy, map,	 evtchn,   small };
+	static void (*const ops[])(struct fuzz_in *) = { gate, create, populate, set_regs,
+							 copy, map,    evtchn,	 small };
 	struct fuzz_in in = { data, size };
 
 	while (in.n)
