@@ -76,7 +76,7 @@ def guest_run(kind, test, log, timeout):
     returns (wall seconds, serial text) or raises BenchError."""
     if kind == "bvm":
         cmd = run.bvm_command(dict(test, bvm="--mem %s %s" % (GUEST_MEM, test.get("bvm", ""))),
-                              log, binary="bvm")
+                              log)
         want = 0
     else:
         cmd = run.qemu_command(dict(test, qemu="-m %s %s" % (GUEST_MEM, test["qemu"])), log)

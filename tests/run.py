@@ -182,10 +182,10 @@ def rejects(test):
     return split_list(test.get("reject")) + san
 
 
-def bvm_command(test, log, binary="bvm-san"):
+def bvm_command(test, log, binary="bvm"):
     """bvm on this machine's /dev/kvm; the guest's COM1 goes to the log file.
     verb="ARGS" runs `bvm ARGS` instead (bvm create's bad domain files). The tests
-    run the sanitizer build; make bench passes binary="bvm"."""
+    run binary="bvm-san", the sanitizer build; make bench the plain bvm."""
     if "verb" in test:
         return [os.path.join(BUILD, binary)] + shlex.split(test["verb"])
     cmd = [os.path.join(BUILD, binary), "run", "--kernel", os.path.join(ROOT, test["kernel"]),
@@ -388,7 +388,7 @@ def wanted_status(test):
 
 def command_for(test, log, socks):
     if test["platform"] == "kvm-hosted":
-        return bvm_command(test, log)
+        return bvm_command(test, log, binary="bvm-san")
     if test["platform"] == "vmx-bochs":
         return bochs_command(test, log)
     if test.get("nested"):
