@@ -23,7 +23,6 @@
 #include "kernel/run.h"
 #include "kernel/sched.h"
 #include "lib/format.h"
-#include "lib/sizes.h"
 #include "lib/string.h"
 
 static spinlock_t ctl_lock;
