@@ -108,7 +108,9 @@ static struct bv_ioreq_server server(uint32_t type, uint64_t base, uint64_t len)
 
 static void ioreq_servers_against_ram_and_bus(void **state)
 {
-	struct dm_io_region com1 = { .name = "com1", .space = DM_SPACE_PIO, .base = 0x3f8, .len = 8 };
+	struct dm_io_region com1 = {
+		.name = "com1", .space = DM_SPACE_PIO, .base = 0x3f8, .len = 8
+	};
 	struct bv_ioreq_server a = server(BV_IOREQ_PIO, 0x2f8, 8);
 	static struct iobus bus;
 
