@@ -167,6 +167,12 @@ $(B)/host-san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BVM_CFLAGS) $(BVM_SAN) -c $< -o $@
 all: $(B)/bvm
+# $(B)/bvm-san: bvm with ASan and UBSan whatever SAN says, the one the kvm-hosted and
+# kvm-lab tests run (docs/testing.md); the sanitizer runtimes are linked in, so the
+# lab's initramfs carries it with glibc's libraries only.
+$(B)/bvm-san: $(patsubst %.c,$(B)/host-san/%.o,$(BVM_SRC))
+	$(CC) -pthread $(BVM_SAN) -static-libasan -static-libubsan $^ -o $@
+all: $(B)/bvm-san
 # The probe guest of `bvm doctor`: flat machine code as a C array for hosted/doctor.c.
 $(B)/host/probe.bin: hosted/probe.asm
 	@mkdir -p $(dir $@)
@@ -219,7 +225,7 @@ $(B)/xen/xen.iso: scripts/mkxen.sh tests/xen/init tests/xen/domu.cfg scripts/mki
 $(B)/bvm-static: $(patsubst %.c,$(B)/host/%.o,$(BVM_SRC))
 	$(CC) -static -pthread $^ -o $@
 lab: $(B)/lab/initrd.gz
-$(B)/lab/initrd.gz: $(B)/guest/bzImage $(B)/guest/initrd.gz $(B)/bvm-static $(B)/lab/netpeer \
+$(B)/lab/initrd.gz: $(B)/guest/bzImage $(B)/guest/initrd.gz $(B)/bvm-static $(B)/bvm-san $(B)/lab/netpeer \
 		$(GUESTS) tests/lab/init scripts/mklab.sh scripts/mkinitramfs.sh
 	@mkdir -p $(dir $@)
 	@B=$(B) scripts/mklab.sh $@

@@ -15,6 +15,7 @@
 #include "kernel/domain.h"
 #include "kernel/domctl.h"
 #include "kernel/evtchn.h"
+#include "kernel/hc_check.h"
 #include "kernel/hypercall.h"
 #include "kernel/ioreq.h"
 #include "kernel/platform.h"
@@ -22,11 +23,7 @@
 #include "kernel/run.h"
 #include "kernel/sched.h"
 #include "lib/format.h"
-#include "lib/sizes.h"
 #include "lib/string.h"
-
-#define CLIENT_MEM_MAX (1ull << 40)
-#define MAP_LIMIT (1ull << 46) /* BV_HC_MEMORY_MAP: the top of the service's window */
 
 static spinlock_t ctl_lock;
 static struct domain *service;
@@ -177,21 +174,6 @@ int domctl_finished(struct domain *d)
 
 /* --- BV_HC_DOMAIN_CREATE --- */
 
-static int name_ok(const char *n)
-{
-	size_t len = 0;
-
-	while (len < BV_NAME_LEN && n[len])
-		len++;
-	if (!len || len == BV_NAME_LEN)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') ||
-		      (n[i] >= '0' && n[i] <= '9') || n[i] == '-' || n[i] == '_'))
-			return 0;
-	return 1;
-}
-
 static int name_in_use(const char *n)
 {
 	uint64_t flags = sched_lock_all();
@@ -223,8 +205,7 @@ long domctl_create(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 	(void)a1, (void)a2;
 	if (hc_copy_from(s, a0, &a, sizeof(a)))
 		return -EFAULT;
-	if (!name_ok(a.name) || a.mem % BV_PAGE_SIZE || a.mem < SZ_2M || a.mem > CLIENT_MEM_MAX ||
-	    !a.vcpus || a.vcpus > BV_MAX_VCPUS || (a.flags & ~BV_DOMAIN_FORWARD_COM1))
+	if (hc_check_create(&a))
 		return -EINVAL;
 	if (name_in_use(a.name))
 		return -EEXIST;
@@ -281,8 +262,7 @@ long domctl_populate(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 	if (hc_copy_from(s, a0, &a, sizeof(a)))
 		return -EFAULT;
 	c = find_live(s, a.domid);
-	if (!c || !a.count || a.count > BV_POPULATE_MAX || a.gpa % PAGE_SIZE ||
-	    a.gpa >= c->ram_size || a.count > (c->ram_size - a.gpa) / PAGE_SIZE)
+	if (!c || hc_check_populate(&a, c->ram_size))
 		return -EINVAL;
 	if (hc_copy_from(s, a.frames_gpa, frame_list, a.count * sizeof(frame_list[0])))
 		return -EFAULT;
@@ -308,7 +288,7 @@ long domctl_set_regs(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 	if (hc_copy_from(s, a0, &r, sizeof(r)))
 		return -EFAULT;
 	c = find_live(s, r.domid);
-	if (!c || c->started || r.vcpu >= c->nvcpus || r.mode > BV_CPU_LONG64 || r.pad || r.pad2)
+	if (!c || hc_check_set_regs(&r, c->nvcpus, c->started))
 		return -EINVAL;
 	cpu = (struct fw_boot_cpu){
 		.mode = r.mode == BV_CPU_LONG64 ? FW_CPU_LONG64 : FW_CPU_PROT32,
@@ -434,7 +414,7 @@ long domctl_info(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 	struct domain *c;
 	struct bv_domain_info info = { 0 };
 
-	if (a2 > BV_DOMAIN_INFO_NEXT)
+	if (hc_check_info(a2))
 		return -EINVAL;
 	c = a2 ? find_next(s, a0) : domctl_find(s, a0);
 	if (!c)
@@ -463,7 +443,7 @@ long domctl_set_irq(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 	struct domain *c = find_live(s, a0);
 	uint64_t flags;
 
-	if (!c || !c->plat || a1 > 23 || a2 > 1)
+	if (!c || hc_check_set_irq(c->plat != NULL, a1, a2))
 		return -EINVAL;
 	flags = spin_lock_irqsave(&c->dev_lock);
 	c->env.set_irq(c, (unsigned int)a1, (int)a2);
@@ -471,13 +451,11 @@ long domctl_set_irq(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 	return 0;
 }
 
-/* -EINVAL unless every page of [gpa, gpa + len) is populated. */
-static int client_range_ok(struct domain *c, gpa_t gpa, uint64_t len)
+/* -EINVAL unless every page of [gpa, gpa + len), inside its RAM (hc_check_*), is populated. */
+static int client_populated(struct domain *c, gpa_t gpa, uint64_t len)
 {
 	hpa_t hpa;
 
-	if (gpa >= c->ram_size || len > c->ram_size - gpa)
-		return -EINVAL;
 	for (gpa_t p = gpa & ~(PAGE_SIZE - 1); p < gpa + len; p += PAGE_SIZE)
 		if (domain_gpa_to_hpa(c, p, &hpa))
 			return -EINVAL;
@@ -494,9 +472,9 @@ static long memory_copy(struct domain *s, uint64_t args, int write)
 	if (hc_copy_from(s, args, &a, sizeof(a)))
 		return -EFAULT;
 	c = find_live(s, a.domid);
-	if (!c || !a.len || a.len > BV_COPY_MAX || client_range_ok(c, a.gpa, a.len))
+	if (!c || hc_check_copy(&a, c->ram_size) || client_populated(c, a.gpa, a.len))
 		return -EINVAL;
-	if (a.buf_gpa >= s->ram_size || a.len > s->ram_size - a.buf_gpa)
+	if (!hc_range_in(s->ram_size, a.buf_gpa, a.len))
 		return -EFAULT;
 	for (uint64_t off = 0, n; off < a.len; off += n) {
 		n = a.len - off < PAGE_SIZE ? a.len - off : PAGE_SIZE;
@@ -523,14 +501,11 @@ long domctl_memory_write(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2
 	return memory_copy(s, a0, 1);
 }
 
-/* The service's window for a map: above its RAM, below 2^46, off the APIC pages, unused. */
-static int service_window_ok(struct domain *s, gpa_t gpa, uint64_t len)
+/* The service's window for a map (its place checked by hc_check_map) is unused. */
+static int service_window_free(struct domain *s, gpa_t gpa, uint64_t len)
 {
 	struct gpt_leaf leaf;
 
-	if (gpa % PAGE_SIZE || gpa < s->ram_size || gpa >= MAP_LIMIT || len > MAP_LIMIT - gpa ||
-	    (gpa < FW_LAPIC_BASE + PAGE_SIZE && gpa + len > FW_IOAPIC_BASE))
-		return 0;
 	for (gpa_t p = gpa; p < gpa + len; p += PAGE_SIZE)
 		if (!gpt_lookup(&s->gpt, p, &leaf))
 			return 0;
@@ -550,8 +525,8 @@ long domctl_memory_map(struct domain *s, uint64_t a0, uint64_t a1, uint64_t a2)
 		return -EFAULT;
 	c = find_live(s, a.domid);
 	len = (uint64_t)a.count * PAGE_SIZE;
-	if (!c || !a.count || a.count > BV_POPULATE_MAX || a.gpa % PAGE_SIZE ||
-	    client_range_ok(c, a.gpa, len) || !service_window_ok(s, a.service_gpa, len))
+	if (!c || hc_check_map(&a, c->ram_size, s->ram_size) || client_populated(c, a.gpa, len) ||
+	    !service_window_free(s, a.service_gpa, len))
 		return -EINVAL;
 	if (c->nmaps == DOMAIN_MAX_MAPS)
 		return -ENOSPC;

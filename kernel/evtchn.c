@@ -14,6 +14,7 @@
 #include "kernel/domain.h"
 #include "kernel/domctl.h"
 #include "kernel/evtchn.h"
+#include "kernel/hc_check.h"
 #include "kernel/ioreq.h"
 #include "kernel/platform.h"
 
@@ -21,14 +22,6 @@ static uint64_t *pending; /* in the service's RAM, which outlives its clients */
 static uint8_t vector;
 static int gsi = -1; /* >= 0: notify by this vIOAPIC input instead of the vector */
 static struct domain *ports[BV_EVTCHN_PORTS]; /* under the control lock */
-
-/* BV_EVTCHN_NONE, a vector 32-255, or BV_EVTCHN_GSI | an input of the service's vIOAPIC. */
-static int how_ok(const struct domain *s, uint64_t how)
-{
-	if (how & BV_EVTCHN_GSI)
-		return s->plat && (how & ~(uint64_t)BV_EVTCHN_GSI) <= BV_EVTCHN_GSI_MAX;
-	return how == BV_EVTCHN_NONE || (how >= 32 && how <= 255);
-}
 
 /* BV_EVTCHN_RESET: the service takes its page back, once no port is bound. */
 static long evtchn_reset_page(void)
@@ -49,7 +42,7 @@ long evtchn_setup(struct domain *s, uint64_t gpa, uint64_t vec, uint64_t a2)
 	(void)a2;
 	if (vec == BV_EVTCHN_RESET)
 		return evtchn_reset_page();
-	if (pending || gpa % sizeof(uint64_t) || !how_ok(s, vec))
+	if (evtchn_check_setup(pending != NULL, s->plat != NULL, gpa, vec))
 		return -EINVAL;
 	p = s->env.mem_translate(s, gpa, sizeof(struct bv_evtchn_page));
 	if (!p)
@@ -80,7 +73,7 @@ long evtchn_bind(struct domain *s, uint64_t domid, uint64_t a1, uint64_t a2)
 long evtchn_notify(struct domain *s, uint64_t port, uint64_t a1, uint64_t a2)
 {
 	(void)s, (void)a1, (void)a2;
-	if (!port || port >= BV_EVTCHN_PORTS || !ports[port])
+	if (!evtchn_port_ok(port) || !ports[port])
 		return -EINVAL;
 	return ioreq_complete(ports[port]);
 }

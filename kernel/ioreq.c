@@ -39,53 +39,7 @@ struct ioreq_server {
 	struct ioreq_range range[BV_IOREQ_RANGES];
 };
 
-static const char *const state_names[] = { "NONE", "READY", "INPROCESS", "RESPONSE_READY" };
-
-/* --- Registration (BV_HC_IOREQ_SERVER) --- */
-
-static int ranges_overlap(uint64_t b1, uint64_t l1, uint64_t b2, uint64_t l2)
-{
-	return b1 < b2 + l2 && b2 < b1 + l1;
-}
-
-static int range_ok(const struct domain *c, const struct bv_ioreq_range *r)
-{
-	uint64_t limit = r->type == BV_IOREQ_PIO ? 0x10000 : GPT_GPA_LIMIT;
-
-	if (r->type > BV_IOREQ_MMIO || r->pad || !r->len || r->base >= limit ||
-	    r->len > limit - r->base)
-		return 0;
-	return r->type == BV_IOREQ_PIO || r->base >= c->ram_size;
-}
-
-/* -EINVAL for a bad range or ranges that overlap each other, -EBUSY for one over a
- * device already on the client's bus. */
-static int ranges_check(struct domain *c, const struct bv_ioreq_server *a)
-{
-	for (unsigned int i = 0; i < a->nranges; i++) {
-		const struct bv_ioreq_range *r = &a->range[i];
-
-		if (!range_ok(c, r))
-			return -EINVAL;
-		for (unsigned int j = 0; j < i; j++)
-			if (a->range[j].type == r->type &&
-			    ranges_overlap(r->base, r->len, a->range[j].base, a->range[j].len))
-				return -EINVAL;
-	}
-	for (unsigned int i = 0; i < a->nranges; i++) {
-		const struct bv_ioreq_range *r = &a->range[i];
-
-		for (unsigned int k = 0; k < c->bus.ndev; k++) {
-			const struct dm_io_region *d = &c->bus.dev[k].r;
-
-			if (d->len &&
-			    d->space == (r->type == BV_IOREQ_PIO ? DM_SPACE_PIO : DM_SPACE_MMIO) &&
-			    ranges_overlap(r->base, r->len, d->base, d->len))
-				return -EBUSY;
-		}
-	}
-	return c->bus.ndev + a->nranges > IOBUS_MAX_DEVICES ? -ENOSPC : 0;
-}
+/* --- Registration (BV_HC_IOREQ_SERVER; the checks are kernel/ioreq_check.c) --- */
 
 static int fwd_read(void *dev, uint64_t off, unsigned int size, uint64_t *value);
 static int fwd_write(void *dev, uint64_t off, unsigned int size, uint64_t value);
@@ -108,7 +62,7 @@ static void ranges_add(struct ioreq_server *srv, const struct bv_ioreq_server *a
 		};
 
 		srv->range[i] = (struct ioreq_range){ srv, r->base, (uint8_t)r->type };
-		iobus_register(&c->bus, &reg, NULL); /* checked by ranges_check */
+		iobus_register(&c->bus, &reg, NULL); /* checked by ioreq_args_check */
 	}
 	spin_unlock_irqrestore(&c->dev_lock, flags);
 }
@@ -124,10 +78,9 @@ long ioreq_server_register(struct domain *s, uint64_t args_gpa)
 	if (hc_copy_from(s, args_gpa, &a, sizeof(a)))
 		return -EFAULT;
 	c = domctl_find(s, a.domid);
-	if (!c || c->life != DOMCTL_LIVE || c->ioreq || !a.nranges || a.nranges > BV_IOREQ_RANGES ||
-	    a.page_gpa % PAGE_SIZE)
+	if (!c || c->life != DOMCTL_LIVE || c->ioreq)
 		return -EINVAL;
-	rc = ranges_check(c, &a);
+	rc = ioreq_args_check(&a, c->ram_size, &c->bus);
 	if (rc)
 		return rc;
 	page = s->env.mem_translate(s, a.page_gpa, PAGE_SIZE);
@@ -175,11 +128,6 @@ static void send(struct ioreq_server *srv, struct vcpu *v, const struct ioreq_ac
 	evtchn_raise(srv->c);
 }
 
-static int same_access(const struct ioreq_access *x, const struct ioreq_access *y)
-{
-	return x->addr == y->addr && x->size == y->size && x->type == y->type && x->dir == y->dir;
-}
-
 /* An access to a forwarded range: answered from the log on a replay, else sent. */
 static int forward(struct ioreq_range *r, uint64_t off, unsigned int size, int dir, uint64_t *val)
 {
@@ -188,7 +136,7 @@ static int forward(struct ioreq_range *r, uint64_t off, unsigned int size, int d
 	struct ioreq_access a = { r->base + off, dir == BV_IOREQ_WRITE ? *val : 0, size, r->type,
 				  (uint8_t)dir };
 
-	if (io->pos < io->nlog && same_access(&io->log[io->pos], &a)) {
+	if (io->pos < io->nlog && ioreq_same_access(&io->log[io->pos], &a)) {
 		*val = io->log[io->pos++].data;
 		io->replayed = 1;
 		return 0;
@@ -213,53 +161,65 @@ static int fwd_write(void *dev, uint64_t off, unsigned int size, uint64_t value)
 
 /* --- Completion (BV_HC_EVTCHN_NOTIFY, on the service's CPU, under the control lock) --- */
 
-/* The service answered slot i of v: checked against the kept request, then v wakes. */
-static void take_answer(struct ioreq_server *srv, struct vcpu *v, volatile struct bv_ioreq *slot)
+/* The service answered slot i of v with the request it kept: v wakes. */
+static void take_answer(struct vcpu *v, struct bv_ioreq *slot, const struct ioreq_access *got)
 {
 	struct vcpu_ioreq *io = &v->io;
 	struct ioreq_access *k = &io->log[io->nlog];
-	struct ioreq_access got = { slot->addr, slot->data, slot->size, slot->type, slot->dir };
 
-	if (!same_access(&got, k)) {
-		domain_crash(srv->c, NULL,
-			     "its service domain %s answered ioreq slot %u with another request "
-			     "(addr %#lx size %u type %u dir %u, asked addr %#lx size %u)",
-			     srv->c->service->name, v->id, got.addr, got.size, got.type, got.dir,
-			     k->addr, k->size);
-		return;
-	}
 	if (k->dir == BV_IOREQ_READ)
-		k->data = got.data & iobus_width_mask(k->size);
+		k->data = ioreq_read_value(k, got->data);
 	__atomic_store_n(&slot->state, BV_IOREQ_NONE, __ATOMIC_RELEASE);
 	io->nlog++;
 	__atomic_store_n(&io->state, IOREQ_DONE, __ATOMIC_RELEASE);
 	sched_kick(v);
 }
 
-/* One slot: 0, or -EINVAL when it moved with no request waiting in it. */
-static int complete_slot(struct ioreq_server *srv, unsigned int i)
+/* The request v waits for in its slot, or NULL. */
+static const struct ioreq_access *kept_request(struct ioreq_server *srv, unsigned int i)
 {
-	struct bv_ioreq *slot = &srv->page->slot[i];
-	uint32_t st = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
 	struct vcpu *v = i < srv->c->nvcpus ? srv->c->vcpus[i] : NULL;
 
-	if (!v || __atomic_load_n(&v->io.state, __ATOMIC_ACQUIRE) != IOREQ_WAITING) {
-		if (st == BV_IOREQ_NONE)
-			return 0;
+	if (!v || __atomic_load_n(&v->io.state, __ATOMIC_ACQUIRE) != IOREQ_WAITING)
+		return NULL;
+	return &v->io.log[v->io.nlog];
+}
+
+/* One slot, read once and judged by ioreq_slot_verdict: 0, or -EINVAL when it moved with
+ * no request waiting in it. */
+static int complete_slot(struct ioreq_server *srv, unsigned int i)
+{
+	volatile struct bv_ioreq *vs = &srv->page->slot[i];
+	uint32_t st = __atomic_load_n(&srv->page->slot[i].state, __ATOMIC_ACQUIRE);
+	struct ioreq_access got = { vs->addr, vs->data, vs->size, vs->type, vs->dir };
+	const struct ioreq_access *k = kept_request(srv, i);
+	const char *sname = srv->c->service->name;
+
+	switch (ioreq_slot_verdict(st, &got, k)) {
+	case IOREQ_V_STRAY:
 		pr_warn("domain %s: ioreq slot %u moved to state %u with no request in it; set "
 			"back to NONE\n",
 			srv->c->name, i, st);
-		__atomic_store_n(&slot->state, BV_IOREQ_NONE, __ATOMIC_RELEASE);
+		__atomic_store_n(&srv->page->slot[i].state, BV_IOREQ_NONE, __ATOMIC_RELEASE);
 		return -EINVAL;
-	}
-	if (st == BV_IOREQ_RESPONSE_READY)
-		take_answer(srv, v, slot);
-	else if (st != BV_IOREQ_INPROCESS && st != BV_IOREQ_READY) /* READY: not taken yet */
+	case IOREQ_V_TAKE:
+		take_answer(srv->c->vcpus[i], &srv->page->slot[i], &got);
+		break;
+	case IOREQ_V_OTHER:
+		domain_crash(srv->c, NULL,
+			     "its service domain %s answered ioreq slot %u with another request "
+			     "(addr %#lx size %u type %u dir %u, asked addr %#lx size %u)",
+			     sname, i, got.addr, got.size, got.type, got.dir, k->addr, k->size);
+		break;
+	case IOREQ_V_BACKWARDS:
 		domain_crash(srv->c, NULL,
 			     "its service domain %s set ioreq slot %u back to %s (a transition "
 			     "that goes backwards)",
-			     srv->c->service->name, i,
-			     st < 4 ? state_names[st] : "an unknown state");
+			     sname, i, ioreq_state_name(st));
+		break;
+	default:
+		break;
+	}
 	return 0;
 }
 

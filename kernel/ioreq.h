@@ -8,17 +8,11 @@
 
 #include <stdint.h>
 
+#include "kernel/ioreq_check.h"
 #include "kernel/virt.h"
 
 struct vcpu;
 struct domain;
-
-/* One access as the hypervisor keeps it (the slot in the service's page is untrusted). */
-struct ioreq_access {
-	uint64_t addr, data;
-	uint32_t size;
-	uint8_t type, dir; /* enum bv_ioreq_type, enum bv_ioreq_dir */
-};
 
 #define IOREQ_LOG 2 /* forwarded accesses of one instruction (a read-modify-write has two) */
 

@@ -1,7 +1,9 @@
 #!/bin/sh
 # scripts/mklab.sh: the nested-KVM lab's L1 initramfs (PLATFORMS.md §4): busybox,
-# the KVM modules of the guest kernel, a static bvm, tests/lab/netpeer (built
-# by make), the test guests and the L2 Linux images when they exist.
+# the KVM modules of the guest kernel, a static bvm, the sanitizer build
+# bvm-san (ASan and UBSan linked in) with this host's glibc libraries it
+# needs, tests/lab/netpeer (built by make), the test guests and the L2 Linux
+# images when they exist.
 #   scripts/mklab.sh OUT.gz
 #   scripts/mklab.sh --qemu OUT.gz LAB.gz: LAB.gz followed by a second archive
 #     with this host's qemu-system-x86_64, its libraries and the firmware -M pc
@@ -51,10 +53,13 @@ fi
 out=$1
 kver=$(cat "$B/guest/kernel-version")
 mods="$B/debs/root/lib/modules/$kver/kernel"
-set -- "$B/bvm-static:/bin/bvm" "$B/lab/netpeer:/bin/netpeer" \
+set -- "$B/bvm-static:/bin/bvm" "$B/bvm-san:/bin/bvm-san" "$B/lab/netpeer:/bin/netpeer" \
 	"$mods/virt/lib/irqbypass.ko:/lib/modules/irqbypass.ko" \
 	"$mods/arch/x86/kvm/kvm.ko:/lib/modules/kvm.ko" \
 	"$mods/arch/x86/kvm/kvm-amd.ko:/lib/modules/kvm-amd.ko"
+for lib in $(ldd "$B/bvm-san" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+	set -- "$@" "$lib:$lib"
+done
 for g in "$B"/guests/*.elf; do
 	set -- "$@" "$g:/guests/$(basename "$g")"
 done

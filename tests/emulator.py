@@ -50,6 +50,11 @@ def split_list(value):
     return [s.strip() for s in value.split(";") if s.strip()] if value else []
 
 
+# An ASan, LeakSanitizer or UBSan report fails a bvm test (kvm-hosted and kvm-lab run
+# the sanitizer build, build/bvm-san), whatever else the output has.
+SAN_REJECT = ["ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"]
+
+
 def check(lines, expect, reject):
     """Returns (missing expectation or None, rejected line or None)."""
     text = "\n".join(lines)

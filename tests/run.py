@@ -180,12 +180,19 @@ def bochs_command(test, log):
     return ["bochs", "-q", "-f", rc, "-rc", log + ".debugrc"]
 
 
-def bvm_command(test, log):
+def rejects(test):
+    """The test's reject= list, with emulator.SAN_REJECT for the bvm platforms."""
+    san = emulator.SAN_REJECT if test["platform"] in ("kvm-hosted", "kvm-lab") else []
+    return split_list(test.get("reject")) + san
+
+
+def bvm_command(test, log, binary="bvm"):
     """bvm on this machine's /dev/kvm; the guest's COM1 goes to the log file.
-    verb="ARGS" runs `bvm ARGS` instead (bvm create's bad domain files)."""
+    verb="ARGS" runs `bvm ARGS` instead (bvm create's bad domain files). The tests
+    run binary="bvm-san", the sanitizer build; make bench the plain bvm."""
     if "verb" in test:
-        return [os.path.join(BUILD, "bvm")] + shlex.split(test["verb"])
-    cmd = [os.path.join(BUILD, "bvm"), "run", "--kernel", os.path.join(ROOT, test["kernel"]),
+        return [os.path.join(BUILD, binary)] + shlex.split(test["verb"])
+    cmd = [os.path.join(BUILD, binary), "run", "--kernel", os.path.join(ROOT, test["kernel"]),
            "--console", "file=" + log] + shlex.split(test.get("bvm", ""))
     if test.get("cmdline"):
         cmd += ["--cmdline", test["cmdline"]]
@@ -402,7 +409,7 @@ def command_for(test, log, socks):
     if "script" in test:
         return script_command(test)
     if test["platform"] == "kvm-hosted":
-        return bvm_command(test, log)
+        return bvm_command(test, log, binary="bvm-san")
     if test["platform"] == "vmx-bochs":
         return bochs_command(test, log)
     if test.get("nested"):
@@ -481,7 +488,7 @@ def run_emulated(test):
 def run_emulated_once(test):
     name = "%s/%s" % (test["platform"], test["name"])
     log = fresh_log(test)
-    expect, reject = split_list(test.get("expect")), split_list(test.get("reject"))
+    expect, reject = split_list(test.get("expect")), rejects(test)
     start = time.monotonic()
     test = with_disk(test, log)
     socks = emulator.Sockets(log) if test["platform"] not in ("kvm-hosted", "vmx-bochs") and \
@@ -508,7 +515,7 @@ def run_emulated_once(test):
 def judge(test, name, secs, run, lines):
     """The result of one emulator run from its log and how it ended."""
     rc, stopped, out, notes = run
-    expect, reject = split_list(test.get("expect")), split_list(test.get("reject"))
+    expect, reject = split_list(test.get("expect")), rejects(test)
     missing, rejected = check(lines, expect, reject)
     tail = lines[-TAIL_LINES:] + notes
     if rejected:

@@ -3,6 +3,7 @@
  * the input reader, a dm_env over a calloc'd guest RAM, and the loop that
  * turns input bytes into guest port/MMIO accesses, RAM writes and time.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,21 @@ uint64_t fuzz_take(struct fuzz_in *in, unsigned int bytes)
 	for (unsigned int i = 0; i < bytes && in->n; i++, in->n--)
 		v |= (uint64_t)*in->p++ << (8 * i);
 	return v;
+}
+
+void fuzz_take_bytes(struct fuzz_in *in, void *buf, size_t len)
+{
+	size_t n = len < in->n ? len : in->n;
+
+	memcpy(buf, in->p, n);
+	memset((uint8_t *)buf + n, 0, len - n);
+	in->p += n, in->n -= n;
+}
+
+void fuzz_fail(const char *what)
+{
+	fprintf(stderr, "fuzz: broken: %s\n", what);
+	abort();
 }
 
 static int vm_outside(const struct fuzz_vm *vm, gpa_t gpa, size_t len)

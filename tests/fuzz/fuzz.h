@@ -23,6 +23,17 @@ struct fuzz_in {
 /* The next bytes (1-8) as a little-endian number; zeros once the input is used up. */
 uint64_t fuzz_take(struct fuzz_in *in, unsigned int bytes);
 
+/* The next len bytes into buf, zeros once the input is used up (an argument structure). */
+void fuzz_take_bytes(struct fuzz_in *in, void *buf, size_t len);
+
+/* A property the code under test promises was broken: says which, then aborts (a crash). */
+void fuzz_fail(const char *what) __attribute__((noreturn));
+#define FUZZ_CHECK(cond)                                                                           \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			fuzz_fail(__FILE__ ": " #cond);                                            \
+	} while (0)
+
 /* A guest: RAM, an IRQ line state and a clock the script moves. */
 struct fuzz_vm {
 	struct dm_env env;

@@ -33,6 +33,9 @@ FUZZ_DEPS_linux := drivers/firmware/linux.c drivers/firmware/acpi.c $(LOADER_SRC
 FUZZ_DEPS_mb2 := kernel/mb2.c
 FUZZ_DEPS_cmdline := kernel/cmdline.c lib/format.c
 FUZZ_DEPS_acpi := arch/x86/acpi.c lib/format.c
+FUZZ_DEPS_domfile := hosted/domfile.c
+FUZZ_DEPS_hypercall := kernel/hc_check.c
+FUZZ_DEPS_ioreq := kernel/ioreq_check.c drivers/iobus.c lib/format.c
 # bvm.c itself is included by the target (its parser is static), so not here.
 FUZZ_DEPS_bvm_options := $(filter-out hosted/bvm.c,$(wildcard hosted/*.c drivers/*.c \
 	drivers/firmware/*.c)) lib/format.c lib/trace_fmt.c

@@ -3,7 +3,8 @@
 tests/fuzz/corpus/NAME/ (committed; rerun after changing a target's input
 format). Each seed is a small valid input the target's code accepts: a guest
 driver's virtio start-up script, an ELF with Multiboot headers, a bzImage
-header, a Multiboot2 information block, ACPI tables, bvm options.
+header, a Multiboot2 information block, ACPI tables, bvm options, a domain
+file, one hypercall of each kind, an ioreq server and its slots.
 """
 import os
 import struct
@@ -154,6 +155,47 @@ def parsers():
                                             b"--cpus", b"2", b"--disk", b"disk.img",
                                             b"--net", b"socket:3", b"--watchdog", b"30",
                                             b"--accel", b"kvm", b"--cmdline", b"quiet"]))
+    save("domfile", "web", b"""# docs/domains.md's example
+name = "web"
+memory = 512
+vcpus = 2
+kernel = "images/bzImage"
+ramdisk = 'images/initrd.gz'
+cmdline = "console=ttyS0 root=/dev/vda"
+disk = [ 'images/root.img',
+         'access=ro, target=images/data.img', 'raw,,,images/x.img' ]
+vif = [ 'vifname=tap0', 'socket=3' ]
+on_poweroff = "destroy"; on_crash = "preserve"
+weight = 512
+cap = 100
+accel = "kvm"
+""")
+
+
+def hypercall():
+    """One valid call of each kind (tests/fuzz/fuzz_hypercall.c's ops), in a row."""
+    q = struct.pack
+    s = bytes([0, 0, 4]) + q("<I", 1)  # the gate: DOMAIN_CREATE from the service
+    s += bytes([1]) + b"web".ljust(32, b"\0") + q("<QII", 16 << 20, 2, 0)
+    s += bytes([2]) + q("<Q", 16 << 20) + q("<IIQQ", 1, 16, 0x100000, 0x5000)
+    s += bytes([3, 2, 0]) + q("<IIII", 1, 1, 1, 0) + bytes(72)
+    s += bytes([4]) + q("<Q", 16 << 20) + q("<IIQQ", 1, 4096, 0x1000, 0x8000)
+    s += bytes([5]) + q("<QQ", 16 << 20, 256 << 20) + q("<IIQQ", 1, 4, 0x2000, 1 << 32)
+    s += bytes([6, 2]) + q("<QIB", 0x9000, 0x10000 | 5, 1)
+    s += bytes([7]) + q("<QQB", 4, 1, 1)
+    save("hypercall", "each-call", s)
+
+
+def ioreq():
+    """COM1 and an MMIO device on the bus, a server for two ranges, then a read answered."""
+    q = struct.pack
+    s = bytes([2]) + bytes([0, 0]) + q("<HH", 0x3f8, 8) + bytes([1, 0x80]) + \
+        q("<QH", 0xfed00000, 0x400)
+    ranges = q("<IIQQ", 0, 0, 0x2f8, 8) + q("<IIQQ", 1, 0, 0xfe000000, 0x1000)
+    s += q("<I", 0x4000) + q("<IIQ", 1, 2, 0x7000) + ranges.ljust(24 * 8, b"\0")
+    kept = bytes([0, 0xfd]) + q("<QBBB", 0, 0, 0, 1)
+    s += bytes([3]) + kept + bytes([2]) + kept + bytes([0x23]) + kept
+    save("ioreq", "com2-read", s)
 
 
 def checksum(t, at):
@@ -184,3 +226,5 @@ if __name__ == "__main__":
     insn()
     loaders()
     parsers()
+    hypercall()
+    ioreq()
