@@ -35,15 +35,6 @@
 static volatile uint64_t fixup_rip;
 static volatile uint64_t faults[32];
 static volatile uint64_t irqs, nmis;
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 /* #DB, #UD, #GP, #PF inside a guarded instruction: count it and go on after it. */
 static void guarded_fault(struct guest_frame *f)
@@ -411,7 +402,7 @@ static void attack_lapic_fuzz(void)
 	for (int round = 0; round < 20; round++)
 		for (uint32_t reg = 0x20; reg < 0x400; reg += 0x10)
 			if (reg != APIC_ICR && reg != APIC_ICR + 0x10)
-				apic_write(reg, (uint32_t)rnd());
+				apic_write(reg, (uint32_t)guest_rand());
 	apic_timer_stop();
 	for (uint32_t lvt = 0x2f0; lvt <= 0x370; lvt += 0x10)
 		apic_write(lvt, APIC_LVT_MASKED);
@@ -432,9 +423,10 @@ static void attack_ioapic_fuzz(void)
 {
 	irq_disable();
 	for (int i = 0; i < 2000; i++) {
-		*(volatile uint32_t *)IOAPIC_BASE = (uint32_t)rnd();
-		*(volatile uint32_t *)(IOAPIC_BASE + 0x10) = (uint32_t)rnd();
-		*(volatile uint32_t *)(IOAPIC_BASE + (rnd() & 0xfc)) = (uint32_t)rnd();
+		*(volatile uint32_t *)IOAPIC_BASE = (uint32_t)guest_rand();
+		*(volatile uint32_t *)(IOAPIC_BASE + 0x10) = (uint32_t)guest_rand();
+		*(volatile uint32_t *)(IOAPIC_BASE + (guest_rand() & 0xfc)) =
+			(uint32_t)guest_rand();
 	}
 	for (uint32_t pin = 0; pin < 24; pin++)
 		ioapic_write(0x10 + 2 * pin, 1u << 16);
@@ -527,8 +519,8 @@ static void attack_hypercalls(void)
 	int right = 1;
 
 	for (int i = 0; i < 3000; i++) {
-		uint64_t nr = i < 2000 ? (uint64_t)(i % 40) : rnd();
-		long rc = hypercall(nr, rnd(), rnd(), rnd());
+		uint64_t nr = i < 2000 ? (uint64_t)(i % 40) : guest_rand();
+		long rc = hypercall(nr, guest_rand(), guest_rand(), guest_rand());
 
 		if (nr == BV_HC_VERSION)
 			right &= rc == BV_ABI_VERSION;

@@ -15,26 +15,6 @@
 #include "guest-tools/lib/guest.h"
 #include "guest-tools/lib/virtio.h"
 
-/* §4.2.2 registers, written directly to hand the device what the library would not. */
-enum {
-	REG_MAGIC = 0x000,
-	REG_VERSION = 0x004,
-	REG_DEVICE_ID = 0x008,
-	REG_DRV_FEATURES = 0x020,
-	REG_DRV_FEATURES_SEL = 0x024,
-	REG_QUEUE_SEL = 0x030,
-	REG_QUEUE_NUM_MAX = 0x034,
-	REG_QUEUE_NUM = 0x038,
-	REG_QUEUE_READY = 0x044,
-	REG_QUEUE_NOTIFY = 0x050,
-	REG_STATUS = 0x070,
-	REG_QUEUE_DESC = 0x080,
-	REG_QUEUE_DRIVER = 0x090,
-	REG_QUEUE_DEVICE = 0x0a0,
-	REG_CONFIG = 0x100,
-	REG_END = 0x200,
-};
-
 #define MAGIC 0x74726976 /* "virt" */
 #define FEATURES_OK 8
 #define NEEDS_RESET 64
@@ -54,15 +34,6 @@ static struct gvq_desc nested[3] __attribute__((aligned(16)));
 static struct gvirtio_blk_hdr hdr;
 static volatile uint8_t status;
 static uint8_t data[512] __attribute__((aligned(512)));
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 static uint32_t reg_rd(unsigned int reg)
 {
@@ -332,7 +303,7 @@ static unsigned int config_sweep(unsigned int width)
 	for (unsigned int off = REG_CONFIG; off + width <= REG_END; off++) {
 		uint64_t before = cfg_rd(off, width);
 
-		cfg_wr(off, width, rnd());
+		cfg_wr(off, width, guest_rand());
 		if (cfg_rd(off, width) != before || ((off & (width - 1)) && before != ones)) {
 			if (!bad++)
 				guest_printf("config %#x width %u: %#llx, then %#llx\n", off, width,
@@ -348,12 +319,12 @@ static void register_fuzz(void)
 {
 	for (unsigned int round = 0; round < FUZZ_ROUNDS; round++) {
 		for (unsigned int off = 0; off < REG_CONFIG; off += 4) {
-			uint32_t v = (uint32_t)rnd();
+			uint32_t v = (uint32_t)guest_rand();
 
 			if (off == REG_QUEUE_NOTIFY && !v)
 				v = 1;
 			cfg_wr(off, 4, v);
-			cfg_wr(off + (v & 3), 1 + (round & 1), rnd());
+			cfg_wr(off + (v & 3), 1 + (round & 1), guest_rand());
 		}
 	}
 }

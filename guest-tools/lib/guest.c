@@ -162,6 +162,18 @@ uint64_t guest_ram_top(void)
 	return (1ull << 20) + ((uint64_t)mbi[2] << 10); /* flags, mem_lower, mem_upper */
 }
 
+/* Marsaglia's xorshift64 (shifts 13, 7, 17) from a fixed seed: hostile guests'
+ * values, the same sequence wherever they run. Not thread-safe: one CPU uses it. */
+uint64_t guest_rand(void)
+{
+	static uint64_t state = 0x9e3779b97f4a7c15ull;
+
+	state ^= state << 13;
+	state ^= state >> 7;
+	state ^= state << 17;
+	return state;
+}
+
 void guest_exit(int status)
 {
 	outb(TEST_EXIT_PORT, (uint8_t)status);

@@ -25,6 +25,8 @@ int report_summary(void);
 uint32_t guest_boot_magic(void);
 /* End of RAM from the Multiboot memory fields (mem_upper), or 0 if not given. */
 uint64_t guest_ram_top(void);
+/* The next of a fixed xorshift64 sequence (the same on every run and platform). */
+uint64_t guest_rand(void);
 /* "key=N" from the Multiboot command line, N in 1..max; else def. */
 uint32_t guest_cmdline_number(const char *key, uint32_t def, uint32_t max);
 /* "key=WORD" from the Multiboot command line into buf (cut to len - 1); 0, or -1 if absent. */

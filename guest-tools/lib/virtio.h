@@ -11,6 +11,28 @@
 
 #define GVQ_SIZE 16
 
+/* The virtio-mmio registers (virtio 1.2 §4.2.2), offsets in a device's window. */
+enum {
+	REG_MAGIC = 0x000,
+	REG_VERSION = 0x004,
+	REG_DEVICE_ID = 0x008,
+	REG_DEV_FEATURES = 0x010,
+	REG_DEV_FEATURES_SEL = 0x014,
+	REG_DRV_FEATURES = 0x020,
+	REG_DRV_FEATURES_SEL = 0x024,
+	REG_QUEUE_SEL = 0x030,
+	REG_QUEUE_NUM_MAX = 0x034,
+	REG_QUEUE_NUM = 0x038,
+	REG_QUEUE_READY = 0x044,
+	REG_QUEUE_NOTIFY = 0x050,
+	REG_STATUS = 0x070,
+	REG_QUEUE_DESC = 0x080,
+	REG_QUEUE_DRIVER = 0x090,
+	REG_QUEUE_DEVICE = 0x0a0,
+	REG_CONFIG = 0x100,
+	REG_END = 0x200, /* one device's window */
+};
+
 enum {
 	VIRTIO_ID_NET = 1,
 	VIRTIO_ID_BLOCK = 2,
