@@ -92,16 +92,22 @@ static int64_t seconds_from_time(const struct rtc_time *t)
 	return days * SECS_PER_DAY + t->hour * 3600 + t->min * 60 + t->sec;
 }
 
+/* s held to the dates the clock can show, 1970-01-01 to the end of YEAR_MAX. */
+static int64_t seconds_clamped(int64_t s)
+{
+	const struct rtc_time last = { 59, 59, 23, 0, 31, 12, YEAR_MAX };
+
+	if (s < 0)
+		return 0;
+	return s > seconds_from_time(&last) ? seconds_from_time(&last) : s;
+}
+
 /* Seconds since 1970 as a date; outside 1970-9999 it stops at the ends. */
 static void time_from_seconds(int64_t s, struct rtc_time *t)
 {
-	const struct rtc_time last = { 59, 59, 23, 0, 31, 12, YEAR_MAX };
 	uint64_t days;
 
-	if (s < 0)
-		s = 0;
-	if (s > seconds_from_time(&last))
-		s = seconds_from_time(&last);
+	s = seconds_clamped(s);
 	days = (uint64_t)s / SECS_PER_DAY;
 	t->sec = (unsigned int)(s % 60);
 	t->min = (unsigned int)(s / 60 % 60);
@@ -196,7 +202,8 @@ static void rtc_commit(struct rtc_cmos *r)
 
 void rtc_cmos_init(struct rtc_cmos *r, const struct dm_env *env, int64_t unix_seconds)
 {
-	*r = (struct rtc_cmos){ .env = env, .base_s = unix_seconds };
+	/* Clamped, so the running time (base_s plus at most 2^64 ns) cannot overflow. */
+	*r = (struct rtc_cmos){ .env = env, .base_s = seconds_clamped(unix_seconds) };
 	r->base_ns = rtc_clock(r);
 	r->ram[REG_A] = A_DEFAULT;
 	r->ram[REG_B] = B_24H;

@@ -307,6 +307,24 @@ static void nonsense_dates_are_clamped(void **state)
 	assert_int_equal(reg_read(&r, YEAR), 0x70);
 }
 
+/* The fuzzer's find: a start time near INT64_MAX overflowed the running time. Times
+ * outside 1970-9999 start at its ends, and the clock runs on without overflow. */
+static void start_times_outside_the_range_are_clamped(void **state)
+{
+	struct rig r;
+
+	(void)state;
+	rig_init(&r, INT64_MAX - 65535);
+	r.now_ns += 100000 * NS; /* past INT64_MAX from the old start */
+	assert_int_equal(reg_read(&r, YEAR), 0x99);
+	assert_int_equal(reg_read(&r, CENTURY), 0x99);
+	assert_int_equal(reg_read(&r, MONTH), 0x12);
+	rig_init(&r, INT64_MIN);
+	assert_int_equal(reg_read(&r, YEAR), 0x70);
+	assert_int_equal(reg_read(&r, CENTURY), 0x19);
+	assert_int_equal(reg_read(&r, MDAY), 0x01);
+}
+
 static void cmos_ram_keeps_bytes_and_ignores_the_nmi_bit(void **state)
 {
 	struct rig r;
@@ -354,6 +372,7 @@ int main(void)
 		T(setting_a_date_past_2100_keeps_it),
 		T(one_register_without_set_keeps_the_others),
 		T(nonsense_dates_are_clamped),
+		T(start_times_outside_the_range_are_clamped),
 		T(cmos_ram_keeps_bytes_and_ignores_the_nmi_bit),
 		T(other_sizes_and_offsets_are_rejected),
 	};
