@@ -190,7 +190,7 @@ static void run_slice(struct vcpu *v, struct run_queue *rq, uint64_t end)
 			ioreq_exit_done(&v->io);
 		if (this_cpu()->id == 0)
 			housekeeping(rdtsc());
-		share_scan(v, rdtsc());
+		share_scan(v);
 		if (v->dom->state != DOMAIN_RUNNING || v->dom->paused || rq->need_resched ||
 		    rdtsc() >= end)
 			return;

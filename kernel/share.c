@@ -194,13 +194,17 @@ static void share_scan_one(struct domain *d)
 	*h = (struct share_hint){ hash, d->id, i * PAGE_SIZE };
 }
 
-void share_scan(struct vcpu *v, uint64_t now)
+void share_scan(struct vcpu *v)
 {
 	struct domain *d = v->dom;
-	unsigned int cpu = this_cpu()->id;
-	uint64_t flags, end;
+	unsigned int cpu;
+	uint64_t flags, end, now;
 
-	if (!d->share || now < next_scan[cpu] || d->state != DOMAIN_RUNNING)
+	if (!d->share) /* every exit of every domain passes here: one test for the others */
+		return;
+	cpu = this_cpu()->id;
+	now = rdtsc();
+	if (now < next_scan[cpu] || d->state != DOMAIN_RUNNING)
 		return;
 	next_scan[cpu] = now + tsc_from_ns(SHARE_PERIOD_NS);
 	end = now + tsc_from_ns(SHARE_BATCH_NS);

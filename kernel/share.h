@@ -27,7 +27,7 @@ struct share_stats {
 /* Opts a domain in (share=1); -EINVAL for more than one vCPU or no RAM of its own. */
 int __must_check share_domain_init(struct domain *d);
 /* After an exit of v on this CPU: scans v's domain within this CPU's budget. */
-void share_scan(struct vcpu *v, uint64_t now_tsc);
+void share_scan(struct vcpu *v);
 /* A nested page fault at gpa: 1 if it was a write to a shared page, whose sharing
  * is now broken (the guest retries), 0 if it is not sharing's. */
 int share_fault(struct vcpu *v, gpa_t gpa, int is_write);
