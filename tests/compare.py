@@ -29,8 +29,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_bvm  # noqa: E402  (Linux in the lab, /dev/kvm checks)
 import bench_linux  # noqa: E402  (Linux under bivisor and plain QEMU)
-from bench_util import (BOCHS_IPS, EXITLOOP, BenchError, fmt_num, guest_once,  # noqa: E402
-                        host_cpuinfo_khz, print_table)
+from bench_util import (BOCHS_IPS, EXITLOOP, BenchError, exitloop_once, fmt_num,  # noqa: E402
+                        guest_once, host_cpuinfo_khz, print_table)
 import run  # noqa: E402  (the runner's build dir)
 
 SVC = "build/guests/svc.elf"
@@ -38,8 +38,7 @@ BLKBENCH = "build/guests/blkbench.elf"
 COUNT = {"qemu": 20000, "bochs": 2000, "lab": 20000, "bvm": 20000}
 BLK_MIB = {"qemu": 1, "bochs": 1, "lab": 1, "bvm": 4}  # KiB read in 4 KiB requests: MiB x 256
 OPS = ("cpuid", "pio", "mmio", "fwd")
-EXIT_LINE = re.compile(r"exitloop: (\w+) (\d+) iterations, (\d+) tsc cycles")
-KHZ_LINE = re.compile(r"(?:exitloop|blkbench): .*tsc (\d+) kHz")
+KHZ_LINE = re.compile(r"blkbench: .*tsc (\d+) kHz")
 BLK_LINE = re.compile(r"blkbench: read (\d+) bytes, (\d+) tsc cycles")
 COLUMNS = ("CPUID exit", "port exit", "MMIO exit", "fwd ioreq", "4K blk read", "Linux boot")
 
@@ -97,13 +96,7 @@ def guest_khz(text):
 def exit_job(row):
     """{op: TSC cycles per operation}, the guest's TSC kHz (or None)."""
     test, kind = exit_test(row)
-    text = guest_once(test, 600 if kind == "bochs" else 240, kind)
-    cycles = {m.group(1): int(m.group(3)) / int(m.group(2)) for m in EXIT_LINE.finditer(text)
-              if int(m.group(2))}
-    missing = [op for op in OPS if op not in cycles]
-    if missing:
-        raise BenchError("no 'exitloop: %s' line" % missing[0])
-    return cycles, guest_khz(text)
+    return exitloop_once(test, 600 if kind == "bochs" else 240, kind, OPS)
 
 
 def blk_job(row, image):
