@@ -12,14 +12,11 @@ import statistics
 import sys
 
 from bench_util import (BOCHS_IPS, EXITLOOP, BenchError, exitloop_once, fmt_num,  # noqa: E402
-                        fmt_ratio, print_table)
+                        fmt_ratio, print_table, svc_modules)
 
-SVC = "build/guests/svc.elf"
 COUNT = 2000  # each of the loops; a forwarded OUT costs thousands of emulated instructions
 RUNS = 3
-MODULES = ("'%s:name=svc role=service mem=64M modules=client "
-           "cmdline=\"client=exitloop fwdport=1792\"' "
-           "'%s:name=client cmdline=\"count=%d fwd=1\"'" % (SVC, EXITLOOP, COUNT))
+MODULES = svc_modules(EXITLOOP, "count=%d fwd=1" % COUNT, "fwdport=1792")
 PLATFORMS = (
     ("bivisor in QEMU TCG (SVM)", "qemu",
      {"qemu": "-smp 2 -m 256M", "cmdline": "loglevel=warn", "modules": MODULES}, 120),

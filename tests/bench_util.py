@@ -14,6 +14,7 @@ import run  # the test runner's commands for QEMU, Bochs, bvm and the lab
 
 EXIT_RUNS = 3
 EXITLOOP = "build/guests/exitloop.elf"
+SVC = "build/guests/svc.elf"
 EXIT_OPS = (("cpuid", "CPUID leaf 0"), ("pio", "OUT to port 0x80"))
 EXIT_LINE = re.compile(r"exitloop: (\w+) (\d+) iterations, (\d+) tsc cycles")
 KHZ_LINE = re.compile(r"exitloop: tsc (\d+) kHz")
@@ -112,6 +113,14 @@ def exitloop_once(test, timeout, kind="qemu", ops=tuple(op for op, _ in EXIT_OPS
         raise BenchError("ended without the '%s' line" % ("exitloop: " + missing[0]))
     khz = KHZ_LINE.search(text)
     return cycles, int(khz.group(1)) if khz else None
+
+
+def svc_modules(client, client_cmdline, svc_cmdline):
+    """GRUB modules: the svc service domain serving one client guest (ELF path client,
+    tests/manifest's svc-* lines), each with its command line."""
+    return ("'%s:name=svc role=service mem=64M modules=c cmdline=\"client=%s %s\"' "
+            "'%s:name=c cmdline=\"%s\"'" % (SVC, os.path.basename(client)[:-4], svc_cmdline,
+                                             client, client_cmdline))
 
 
 def exit_samples_column(title, samples, notes, **column):

@@ -30,10 +30,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_bvm  # noqa: E402  (Linux in the lab, /dev/kvm checks)
 import bench_linux  # noqa: E402  (Linux under bivisor and plain QEMU)
 from bench_util import (BOCHS_IPS, EXITLOOP, BenchError, exitloop_once, fmt_num,  # noqa: E402
-                        guest_once, host_cpuinfo_khz, print_table)
+                        guest_once, host_cpuinfo_khz, print_table, svc_modules)
 import run  # noqa: E402  (the runner's build dir)
 
-SVC = "build/guests/svc.elf"
 BLKBENCH = "build/guests/blkbench.elf"
 COUNT = {"qemu": 20000, "bochs": 2000, "lab": 20000, "bvm": 20000}
 BLK_MIB = {"qemu": 1, "bochs": 1, "lab": 1, "bvm": 4}  # KiB read in 4 KiB requests: MiB x 256
@@ -46,13 +45,6 @@ BIV_SVM, BIV_VMX = "bivisor SVM (QEMU TCG)", "bivisor VMX (Bochs)"
 BVM_LAB, BVM_KVM, QEMU = "bvm (nested-KVM lab)", "bvm (/dev/kvm)", "plain QEMU TCG"
 ROWS = (BIV_SVM, BIV_VMX, BVM_LAB, BVM_KVM, QEMU)
 KIND = {BIV_SVM: "qemu", BIV_VMX: "bochs", BVM_LAB: "lab", BVM_KVM: "bvm", QEMU: "qemu"}
-
-
-def svc_modules(client, client_cmdline, svc_cmdline):
-    """svc as the service domain with one client guest (tests/manifest's svc-* lines)."""
-    return ("'%s:name=svc role=service mem=64M modules=c cmdline=\"client=%s %s\"' "
-            "'%s:name=c cmdline=\"%s\"'" % (SVC, os.path.basename(client)[:-4], svc_cmdline,
-                                             client, client_cmdline))
 
 
 def bivisor_test(kind, modules):
