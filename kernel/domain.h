@@ -63,6 +63,7 @@ struct vcpu {
 	enum vcpu_wait wait;
 	void *arch; /* the backend's per-vCPU state (VMCB or VMCS and registers) */
 	struct vlapic lapic;
+	int posted_vec; /* the vLAPIC vector injected at the last entry, or -1 */
 	uint64_t exits[VM_EXIT_NR_KINDS];
 	uint64_t exit_rip; /* guest RIP at its last exit, for the debug console */
 	uint64_t run_ns;   /* CPU time it has used */

@@ -179,6 +179,7 @@ static void run_slice(struct vcpu *v, struct run_queue *rq, uint64_t end)
 			return;
 		}
 		virt->vcpu_run(v, &e); /* returns with interrupts on */
+		vcpu_irq_after_exit(v);
 		exit_insn_len(v, &e);
 		handle = exit_handler(v, &e);
 		v->io.cur = &e;

@@ -119,9 +119,10 @@ int vcpu_prepare_entry(struct vcpu *v)
 	if (vec >= 0) {
 		struct vm_event irq = { VM_EVENT_EXTINT, (uint8_t)vec, 0, 0 };
 
-		if (virt->intr_ready(v) && !vcpu_inject(v, &irq))
+		if (virt->intr_ready(v) && !vcpu_inject(v, &irq)) {
 			vlapic_ack_irq(l, (uint8_t)vec);
-		else
+			v->posted_vec = vec;
+		} else
 			virt->intr_window(v, 1);
 	} else if (pic_wants(v)) {
 		vec = inject_extint(v);
@@ -130,6 +131,24 @@ int vcpu_prepare_entry(struct vcpu *v)
 		return 0;
 	v->wait = WAIT_NONE;
 	return 1;
+}
+
+/*
+ * A posted V_IRQ is acknowledged in the vLAPIC before the guest takes it, and an
+ * exit can come first: a host interrupt, or even an MMIO access, since QEMU's TCG
+ * may run guest code before it takes the V_IRQ (seen in Linux domains; a CI run's
+ * apic-hostile read PPR as 0x40, its storm vector's class, in its main loop). A
+ * guest reading PPR or ISR, or writing EOI, must not find in service a vector it
+ * has not taken (Intel SDM vol. 3A 11.8.4: ISR is set when the CPU accepts it):
+ * the vector goes back to the IRR and the next entry injects the highest again.
+ */
+void vcpu_irq_after_exit(struct vcpu *v)
+{
+	int vec = v->posted_vec;
+
+	v->posted_vec = -1;
+	if (vec >= 0 && virt->intr_cancel && virt->intr_cancel(v, (uint8_t)vec))
+		vlapic_unack_irq(&v->lapic, (uint8_t)vec);
 }
 
 int vcpu_has_wake_event(struct vcpu *v)
@@ -211,6 +230,7 @@ void vcpu_irq_domain_init(struct domain *d)
 		struct vcpu *v = d->vcpus[i];
 
 		vlapic_init(&v->lapic, &d->lapic_env, v, v->id, v->id == 0);
+		v->posted_vec = -1;
 		v->wait = v->id ? WAIT_SIPI : WAIT_NONE;
 	}
 }

@@ -205,6 +205,10 @@ struct virt_ops {
 	 * guest to take it (SVM's posted V_IRQ): a HLT must not block then. NULL: never
 	 * (VMX delivers at the entry). Read from any CPU. */
 	int (*intr_posted)(struct vcpu *v);
+	/* Right after an exit, on the vCPU's CPU: withdraws the interrupt inject queued if
+	 * it is `vector` and the guest has not taken it (SVM: V_IRQ still set); returns 1
+	 * if it did. NULL: never (VMX delivers it at the entry or reports it cut short). */
+	int (*intr_cancel)(struct vcpu *v, uint8_t vector);
 	/* The vCPU leaves this CPU: drops what the CPU holds of it (VMX: VMCLEAR), so any
 	 * CPU may run it next. Called on the CPU that ran it last. */
 	void (*vcpu_unload)(struct vcpu *v);

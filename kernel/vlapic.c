@@ -169,6 +169,14 @@ void vlapic_ack_irq(struct vlapic *l, uint8_t vector)
 	l->isr[vector >> 5] |= bit;
 }
 
+void vlapic_unack_irq(struct vlapic *l, uint8_t vector)
+{
+	uint32_t bit = 1u << (vector & 31);
+
+	l->isr[vector >> 5] &= ~bit;
+	__atomic_fetch_or(&l->irr[vector >> 5], bit, __ATOMIC_RELEASE);
+}
+
 /* SDM 11.8.5: EOI retires the highest in-service vector; a level one also goes to the IOAPIC. */
 static void vlapic_eoi(struct vlapic *l)
 {

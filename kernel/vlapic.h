@@ -82,6 +82,8 @@ void vlapic_set_irq(struct vlapic *l, uint8_t vector, int level);
 int vlapic_pending_irq(struct vlapic *l);
 /* The vector was injected: moves it from IRR to ISR. */
 void vlapic_ack_irq(struct vlapic *l, uint8_t vector);
+/* The injection was withdrawn before the guest took it: moves it back to IRR. */
+void vlapic_unack_irq(struct vlapic *l, uint8_t vector);
 /* 1 if something would wake a halted vCPU: a deliverable vector, NMI, INIT or SIPI. */
 int vlapic_has_event(struct vlapic *l);
 /* Whether an 8259's INT reaches this vCPU as an ExtINT: its APIC is disabled in

@@ -362,6 +362,18 @@ static int svm_intr_posted(struct vcpu *v)
 	return virq_posted(&((struct svm_vcpu *)v->arch)->vmcb->ctl);
 }
 
+/* The posted V_IRQ of `vector` the guest has not taken is withdrawn (see
+ * kernel/vcpu_irq.c:vcpu_irq_after_exit); one it took left V_IRQ clear. */
+static int svm_intr_cancel(struct vcpu *v, uint8_t vector)
+{
+	struct vmcb_control *c = &((struct svm_vcpu *)v->arch)->vmcb->ctl;
+
+	if (!virq_posted(c) || ((c->vintr & VINTR_VECTOR_MASK) >> VINTR_VECTOR_SHIFT) != vector)
+		return 0;
+	c->vintr &= ~VINTR_IRQ_BITS;
+	return 1;
+}
+
 static void svm_vcpu_unload(struct vcpu *v)
 {
 	(void)v; /* nothing CPU-local but the TLB, which svm_vcpu_run flushes on a move */
@@ -522,6 +534,7 @@ const struct virt_ops svm_ops = {
 	.intr_ready = svm_intr_ready,
 	.intr_window = svm_intr_window,
 	.intr_posted = svm_intr_posted,
+	.intr_cancel = svm_intr_cancel,
 	.nmi_window = svm_nmi_window,
 	.vcpu_unload = svm_vcpu_unload,
 	.map = domain_gpt_map,
