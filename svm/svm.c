@@ -249,15 +249,19 @@ static void virq_post(struct vmcb_control *c, uint8_t vector)
 }
 
 /* An event whose delivery the exit cut short is delivered again (APM 15.7.2);
- * an external interrupt as a posted V_IRQ, like any other. */
+ * an external interrupt as a posted V_IRQ, like any other. QEMU's TCG reports
+ * an interrupt cut short as an exception (type 3) of its vector, which as
+ * EVENTINJ makes VMRUN fail (a share=1 Linux domain whose stack page was
+ * merged: "the CPU refused the guest state"). No exception has a vector above
+ * 31 (APM 15.20), so such an event is an external interrupt too. */
 static void svm_redeliver(struct vmcb_control *c)
 {
-	uint64_t info = c->exit_int_info;
+	uint64_t info = c->exit_int_info, type = info & EVENTINJ_TYPE_MASK;
 
 	c->event_inj = 0;
 	if (!(info & EVENTINJ_VALID))
 		return;
-	if ((info & EVENTINJ_TYPE_MASK) == EVENTINJ_TYPE_INTR)
+	if (type == EVENTINJ_TYPE_INTR || (type == EVENTINJ_TYPE_EXC && (uint8_t)info >= 32))
 		virq_post(c, (uint8_t)info);
 	else
 		c->event_inj = info;
