@@ -14,8 +14,9 @@ against QEMU -accel kvm and a raw KVM_RUN loop (tests/bench/kvm_raw.c), issue
 3 item 6: (a) VM start, (b) exit round trip, (c) virtio-blk sequential reads,
 (d) Linux in the lab; each prints its goal and whether this run met it. Last,
 the scheduler (tests/bench_sched.py), Linux (tests/bench_linux.py) and the
-Linux service guest against Xen 4.17 (tests/bench_xen.py), and the cost of
-one copy-on-write break of a shared page (tests/bench_share.py). Arguments
+Linux service guest against Xen 4.17 (tests/bench_xen.py), and page sharing:
+the memory four Linux domains from the same kernel save, and the cost of one
+copy-on-write break (tests/bench_share.py). Arguments
 name the parts to run alone: boot exits ioreq bvm sched linux xen share. What
 they share is in tests/bench_util.py. Figures, not pass/fail: speed goals
 live here, never in timed tests.
