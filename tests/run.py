@@ -134,7 +134,7 @@ def qemu_command(test, log, socks=None):
         cmd += ["-serial", "file:" + log + ".com2"]
     if test.get("firmware") == "ovmf":
         cmd += ["-bios", "/usr/share/ovmf/OVMF.fd"]
-    if test["platform"] == "svm-qemu":  # see host_triple_fault
+    if test.get("platform") == "svm-qemu":  # see host_triple_fault
         cmd += ["-action", "shutdown=pause", "-d", "cpu_reset", "-D", log + ".qemu"]
     cmd += shlex.split(test.get("qemu", ""))
     if "kernel" in test:
@@ -426,7 +426,7 @@ def host_triple_fault(test, log):
     instead of exiting, so QMP can still read every CPU's registers at the fault
     (exiting, it logs no state at all)."""
     path = log + ".qemu"
-    if test["platform"] != "svm-qemu" or not os.path.exists(path):
+    if test.get("platform") != "svm-qemu" or not os.path.exists(path):
         return False
     with open(path, errors="replace") as f:
         return "Triple fault" in f.read()
