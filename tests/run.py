@@ -529,7 +529,7 @@ def run_emulated_once(test):
     # the emulator's own messages count too, and so do the registers at a triple fault
     lines = read_lines(log) + out.splitlines() + (notes if triple else [])
     result = judge(test, name, time.monotonic() - start, (rc, stopped, out, notes), lines)
-    result = judge_triple(test, result, triple, lines[-TAIL_LINES:] + notes, log)
+    result = judge_triple(test, result, triple, lines[-TAIL_LINES:], log)
     return emulator.post_check(test, result, {"log": log, "com2": log + ".com2"})
 
 
