@@ -15,6 +15,9 @@ tramp16:
 	mov ds, ax
 	lgdt [gdt32_ptr]
 	mov eax, cr0
+	and eax, ~((1 << 30) | (1 << 29))	; CD, NW: INIT leaves the caches off (SDM 9.1.1
+					; table 9-1: CR0 = 60000010H); the BSP's firmware
+					; turned them on, an AP must itself
 	or eax, 1			; PE
 	mov cr0, eax
 	jmp dword 0x08:tramp32

@@ -39,7 +39,7 @@ from platforms import PLATFORMS
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
         "megs", "cpus", "bvm", "disk", "lab", "guest", "initrd", "rc", "image", "esp", "stop",
         "net", "vconsole", "quiet", "share", "nokvm", "signal", "unchanged", "nested", "model",
-        "lab-script", "verb", "com2", "post", "script", "gdb")
+        "lab-script", "verb", "com2", "post", "script", "gdb", "triple")
 
 
 def parse_manifest(path):
@@ -134,6 +134,8 @@ def qemu_command(test, log, socks=None):
         cmd += ["-serial", "file:" + log + ".com2"]
     if test.get("firmware") == "ovmf":
         cmd += ["-bios", "/usr/share/ovmf/OVMF.fd"]
+    if test.get("platform") == "svm-qemu":  # see host_triple_fault
+        cmd += ["-action", "shutdown=pause", "-d", "cpu_reset", "-D", log + ".qemu"]
     cmd += shlex.split(test.get("qemu", ""))
     if "kernel" in test:
         cmd += ["-kernel", os.path.join(ROOT, test["kernel"])]
@@ -417,9 +419,23 @@ def command_for(test, log, socks):
     return qemu_command(test, log, socks)
 
 
+def host_triple_fault(test, log):
+    """On svm-qemu a shutdown of the machine is always bivisor's own triple fault
+    (nothing in it resets or powers off the host). QEMU logs "Triple fault" (-d
+    cpu_reset) and, with -no-reboot and -action shutdown=pause, stops there
+    instead of exiting, so QMP can still read every CPU's registers at the fault
+    (exiting, it logs no state at all)."""
+    path = log + ".qemu"
+    if test.get("platform") != "svm-qemu" or not os.path.exists(path):
+        return False
+    with open(path, errors="replace") as f:
+        return "Triple fault" in f.read()
+
+
 def wait_emulator(proc, test, log, expect, reject):
-    """Polls until the emulator ends, the deadline passes, or (stop=expect)
-    every expectation has appeared. Returns (status or None, stopped)."""
+    """Polls until the emulator ends, the deadline passes, the host triple-faults,
+    or (stop=expect) every expectation has appeared. Returns (status or None,
+    stopped)."""
     deadline = time.monotonic() + float(test["timeout"])
     polls = 0
     while time.monotonic() < deadline:
@@ -428,6 +444,8 @@ def wait_emulator(proc, test, log, expect, reject):
             return rc, False
         time.sleep(0.1)
         polls += 1
+        if polls % 5 == 0 and host_triple_fault(test, log):
+            return None, False
         if test.get("stop") == "expect" and polls % 5 == 0:
             missing, rejected = check(read_lines(log), expect, reject)
             if not missing or rejected:
@@ -507,9 +525,31 @@ def run_emulated_once(test):
         if socks:
             socks.close()
     out = proc.stdout.read().decode("utf-8", "replace")
-    lines = read_lines(log) + out.splitlines()  # the emulator's own messages count too
+    triple = host_triple_fault(test, log)
+    # the emulator's own messages count too, and so do the registers at a triple fault
+    lines = read_lines(log) + out.splitlines() + (notes if triple else [])
     result = judge(test, name, time.monotonic() - start, (rc, stopped, out, notes), lines)
+    result = judge_triple(test, result, triple, lines[-TAIL_LINES:], log)
     return emulator.post_check(test, result, {"log": log, "com2": log + ".com2"})
+
+
+def judge_triple(test, result, triple, tail, log):
+    """triple=1: the test is the host's triple fault, and passes on its expectations
+    once the runner caught it; elsewhere a triple fault fails the test, whatever else
+    it printed."""
+    if test.get("triple") == "1":
+        if not triple:
+            return Result(result.name, False, result.secs, "the host did not triple-fault",
+                          result.tail)
+        if result.ok or result.why.startswith("did not end through its exit port"):
+            return Result(result.name, True, result.secs)
+        return result
+    if triple:
+        return Result(result.name, False, result.secs,
+                      "the host triple-faulted (QEMU stopped there; the registers of every "
+                      "CPU at the fault are in %s.regs)" % os.path.relpath(log, ROOT),
+                      tail)
+    return result
 
 
 def judge(test, name, secs, run, lines):
