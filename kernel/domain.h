@@ -23,6 +23,7 @@
 #include "kernel/virt.h"
 
 struct share_domain;
+struct balloon_domain;
 
 #define DOMAIN_NAME_LEN 32
 #define DOMAIN_MAX_VCPUS 16
@@ -125,7 +126,8 @@ struct domain {
 		uint64_t len;
 	} maps[DOMAIN_MAX_MAPS];
 	unsigned int nmaps;
-	struct share_domain *share; /* share=1: its pages' state (kernel/share.c), else NULL */
+	struct share_domain *share;	/* share=1: its pages' state (kernel/share.c), else NULL */
+	struct balloon_domain *balloon; /* balloon=SIZE: its balloon (kernel/balloon.c), or NULL */
 };
 
 struct domain_config {
@@ -137,6 +139,7 @@ struct domain_config {
 	int client;	   /* no RAM of its own: BV_HC_MEMORY_POPULATE maps its service's */
 	int no_com1;	   /* ports 0x3f8-0x3ff left free (BV_DOMAIN_FORWARD_COM1) */
 	int share;	   /* share=1: its pages may be merged (kernel/share.c) */
+	uint64_t balloon;  /* balloon=SIZE: a virtio balloon with that target (kernel/balloon.c) */
 };
 
 /* Creates a domain with RAM and its vCPUs (vCPU 0 the BSP, the others waiting for a

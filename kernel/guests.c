@@ -57,10 +57,9 @@ static int set_name(void *ctx, const char *v)
 	return 0;
 }
 
-/* "16M", "512K", "1G" or bytes. */
-static int set_mem(void *ctx, const char *v)
+/* "16M", "512K", "1G" or bytes, into *out: 0 or -EINVAL. */
+static int parse_size(const char *v, uint64_t *out)
 {
-	struct module_opts *m = ctx;
 	char num[24];
 	size_t n = strlen(v);
 	unsigned long val, shift = 0;
@@ -86,9 +85,32 @@ static int set_mem(void *ctx, const char *v)
 	}
 	if (shift)
 		num[n - 1] = '\0';
-	if (cmdline_parse_uint(num, &val) || val > (1ul << 40) >> shift || (val << shift) < MIN_MEM)
+	if (cmdline_parse_uint(num, &val) || val > (1ul << 40) >> shift)
 		return -EINVAL;
-	m->cfg.mem = val << shift;
+	*out = val << shift;
+	return 0;
+}
+
+static int set_mem(void *ctx, const char *v)
+{
+	struct module_opts *m = ctx;
+	uint64_t size;
+
+	if (parse_size(v, &size) || size < MIN_MEM)
+		return -EINVAL;
+	m->cfg.mem = size;
+	return 0;
+}
+
+/* The balloon's memory target: whole pages, not 0 (checked against mem= later). */
+static int set_balloon(void *ctx, const char *v)
+{
+	struct module_opts *m = ctx;
+	uint64_t size;
+
+	if (parse_size(v, &size) || !size || size % 4096)
+		return -EINVAL;
+	m->cfg.balloon = size;
 	return 0;
 }
 
@@ -224,6 +246,7 @@ static const struct cmdline_opt module_table[] = {
 	{ "fault", 1, set_fault, "bad-cr4, to test the invalid-guest-state path" },
 	{ "role", 1, set_role, "service: the service domain, which may make other domains" },
 	{ "share", 1, set_share, "1: its identical pages may be merged (one vCPU)" },
+	{ "balloon", 1, set_balloon, "a memory target such as 128M, whole pages (one vCPU)" },
 };
 
 static void module_warn(void *ctx, const char *msg)
@@ -320,6 +343,21 @@ static int module_list(const struct boot_info *bi, const struct module_opts *opt
 	return 0;
 }
 
+/* balloon= is for a plain domain of one vCPU without share=1, at most its mem=. */
+static int balloon_refused(const struct module_opts *m)
+{
+	const char *why = NULL;
+
+	if (m->cfg.vcpus > 1 || m->service || m->cfg.share)
+		why = "is for a plain domain of one vCPU without share=1";
+	else if (m->cfg.balloon > m->cfg.mem)
+		why = "is over mem=";
+	if (why)
+		pr_err("domain %s: not created: balloon=%lu MiB %s (docs/memory.md)\n", m->cfg.name,
+		       m->cfg.balloon >> 20, why);
+	return why != NULL;
+}
+
 static struct domain *guest_from_module(const struct boot_info *bi, unsigned int idx,
 					struct module_opts *opts, struct domain **doms,
 					unsigned int ndoms)
@@ -372,6 +410,8 @@ static struct domain *guest_from_module(const struct boot_info *bi, unsigned int
 		       m->cfg.name);
 		return NULL;
 	}
+	if (m->cfg.balloon && balloon_refused(m))
+		return NULL;
 	if (module_list(bi, opts, m, mods, &nmods))
 		return NULL;
 	d = domain_create(&m->cfg);
