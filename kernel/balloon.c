@@ -143,7 +143,8 @@ int balloon_attach(struct domain *d)
 
 	if (!b)
 		return 0;
-	b->be = (struct dm_balloon){ .ctx = d, .release = balloon_release,
+	b->be = (struct dm_balloon){ .ctx = d,
+				     .release = balloon_release,
 				     .reclaim = balloon_reclaim };
 	if (virtio_balloon_init(&b->dev, &d->env, &b->be, w.irq, 0))
 		return -EINVAL;
