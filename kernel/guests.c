@@ -16,6 +16,7 @@
  */
 #include "arch/x86/percpu.h"
 #include "drivers/firmware/loader.h"
+#include "drivers/pc_platform.h"
 #include "kernel/cmdline.h"
 #include "kernel/domain.h"
 #include "kernel/domctl.h"
@@ -343,7 +344,8 @@ static int module_list(const struct boot_info *bi, const struct module_opts *opt
 	return 0;
 }
 
-/* balloon= is for a plain domain of one vCPU without share=1, at most its mem=. */
+/* balloon= is for a plain domain of one vCPU without share=1, at most its mem=, whose RAM
+ * ends below the balloon's window (kernel/balloon.c:balloon_window). */
 static int balloon_refused(const struct module_opts *m)
 {
 	const char *why = NULL;
@@ -352,6 +354,8 @@ static int balloon_refused(const struct module_opts *m)
 		why = "is for a plain domain of one vCPU without share=1";
 	else if (m->cfg.balloon > m->cfg.mem)
 		why = "is over mem=";
+	else if (m->cfg.mem > PC_VIRTIO_BASE)
+		why = "needs mem= below its window at 0xfeb00000";
 	if (why)
 		pr_err("domain %s: not created: balloon=%lu MiB %s (docs/memory.md)\n", m->cfg.name,
 		       m->cfg.balloon >> 20, why);
