@@ -8,6 +8,10 @@
  * RAM, in the device's window, one page twice), takes them all back and
  * uses them. The same lines under bivisor (kernel/balloon.c: the frames go
  * back to its pool) and under bvm (drivers' model, madvise behind it).
+ * touch=N instead writes and reads back N MiB from 16 MiB up, one word per
+ * page at each end: for a domain with lazy=1 each page is then backed at
+ * that touch, and where memory is overcommitted bivisor pauses the domain
+ * until frames are free (tests/manifest: balloon-overcommit).
  */
 #include "guest-tools/lib/guest.h"
 #include "guest-tools/lib/virtio.h"
@@ -88,9 +92,35 @@ static int hostile_pfns(void)
 	return top && send_pfns(&inflateq, bad, 5);
 }
 
+#define TOUCH_BASE (16ull << 20)
+
+/* Writes then reads one word at each end of every page of [16 MiB, 16 + mib MiB). */
+static int touch_mib(uint32_t mib)
+{
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)TOUCH_BASE;
+	uint64_t words = (uint64_t)mib << 17, bad = 0;
+
+	for (uint64_t i = 0; i < words; i += PAGE / 8)
+		p[i] = i, p[i + PAGE / 8 - 1] = ~i;
+	for (uint64_t i = 0; i < words; i += PAGE / 8)
+		bad += p[i] != i || p[i + PAGE / 8 - 1] != ~i;
+	return bad == 0;
+}
+
+static int touch_test(uint32_t mib)
+{
+	report(guest_ram_top() >= TOUCH_BASE + ((uint64_t)mib << 20), "RAM covers what to touch");
+	report(touch_mib(mib), "every page touched reads back what was written");
+	guest_printf("balloon: touched %u MiB\n", mib);
+	return report_summary();
+}
+
 int guest_main(void)
 {
-	uint32_t target;
+	uint32_t target, touch = guest_cmdline_number("touch", 0, 2048);
+
+	if (touch)
+		return touch_test(touch);
 
 	report(gvirtio_find(VIRTIO_ID_BALLOON, &dev) == 0, "a virtio-balloon device is present");
 	report(gvirtio_negotiate(&dev, 0) == 0, "features negotiated with VERSION_1");

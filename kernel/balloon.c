@@ -9,9 +9,12 @@
  * fault or EPT violation) and its frame goes back to the pool at once; a
  * guest touch, a deflate or a hypervisor access maps a fresh zeroed frame.
  * The nested tables are the record: a page of RAM that is not mapped is a
- * released one. Only a domain of one vCPU may have a balloon: the unmap
- * happens in that vCPU's exit path, so no other CPU can hold a stale
- * translation of the frame when it is freed (docs/memory.md).
+ * released one. With lazy=1 the domain has no block of RAM at all: every page
+ * starts released and is backed at its first touch, so domains may add up to
+ * more memory than the pool has; a touch that finds no free frame pauses
+ * the domain (docs/memory.md, "Overcommit"). Only a domain of one vCPU may have a balloon: the
+ * unmap happens in that vCPU's exit path, so no other CPU can hold a stale translation of the frame
+ * when it is freed (docs/memory.md).
  */
 #include "drivers/firmware/loader.h"
 #include "drivers/pc_platform.h"
@@ -20,6 +23,7 @@
 #include "kernel/domain.h"
 #include "kernel/mm.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
 #include "kernel/spinlock.h"
 #include "lib/string.h"
 
@@ -31,18 +35,21 @@ struct balloon_domain {
 	uint64_t held;	    /* pages released and not backed again: unmapped now */
 	uint64_t released;  /* pages unmapped and their frames freed, in all */
 	uint64_t refaulted; /* released pages backed again by a fresh frame */
+	uint64_t paused;    /* times a touch found no free frame */
 };
 
 int balloon_domain_init(struct domain *d, uint64_t target)
 {
 	struct balloon_domain *b;
 
-	if (d->nvcpus != 1 || !d->ram_hpa || d->share)
+	if (d->nvcpus != 1 || d->share)
 		return -EINVAL;
 	b = kzalloc(sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	b->target = target < d->ram_size ? target : d->ram_size;
+	if (!d->ram_hpa) /* lazy=1: no page is backed before its first touch */
+		b->held = d->ram_size / PAGE_SIZE;
 	d->balloon = b;
 	return 0;
 }
@@ -119,6 +126,19 @@ static int balloon_reclaim(void *ctx, gpa_t gpa, uint64_t len)
 	return balloon_refault(ctx, gpa, len);
 }
 
+/*
+ * No free frame for page gpa (memory overcommitted): the domain is paused, its
+ * access not done; unpausing it (debug key uN) once frames are free retries it.
+ */
+static void balloon_pause(struct domain *d, gpa_t gpa)
+{
+	printk("domain %s: paused: no free frame to back its page at %#lx (memory "
+	       "overcommitted); unpause it (debug key u%u) once frames are free\n",
+	       d->name, gpa, d->id);
+	__atomic_add_fetch(&d->balloon->paused, 1, __ATOMIC_RELAXED);
+	sched_domain_pause(d, 1);
+}
+
 int balloon_fault(struct vcpu *v, gpa_t gpa)
 {
 	struct domain *d = v->dom;
@@ -127,7 +147,7 @@ int balloon_fault(struct vcpu *v, gpa_t gpa)
 	if (!d->balloon || gpa >= d->ram_size || !gpt_lookup(&d->gpt, gpa, &leaf))
 		return 0;
 	if (balloon_refault(d, gpa, 1))
-		domain_crash(d, v, "no free frame to back its released page at %#lx", gpa);
+		balloon_pause(d, gpa);
 	return 1;
 }
 
@@ -190,6 +210,9 @@ void balloon_print(struct domain *d)
 	       "the driver says %lu; %lu PFNs refused, %lu pages failed\n",
 	       d->name, b->released, b->released >> 8, b->refaulted, b->held,
 	       virtio_balloon_actual(&b->dev), b->dev.count.refused, b->dev.count.failed);
+	if (b->paused)
+		printk("domain %s: balloon: paused %lu times for want of a free frame\n", d->name,
+		       b->paused);
 }
 
 /* Frees the frames still behind the domain's RAM: its own ones in runs, fresh ones singly. */
@@ -199,7 +222,7 @@ static void balloon_free_ram(struct domain *d)
 	struct gpt_leaf leaf;
 
 	for (gpa_t p = 0; p <= d->ram_size; p += PAGE_SIZE) {
-		int own = p < d->ram_size && !gpt_lookup(&d->gpt, p, &leaf) &&
+		int own = d->ram_hpa && p < d->ram_size && !gpt_lookup(&d->gpt, p, &leaf) &&
 			  leaf.hpa == d->ram_hpa + p;
 
 		if (own) {

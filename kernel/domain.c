@@ -283,7 +283,7 @@ struct domain *domain_create(const struct domain_config *cfg)
 	d->cap = cfg->cap;
 	d->affinity = cfg->affinity ? cfg->affinity : ~0ull >> (64 - ncpus_online);
 	err = virt->domain_init(d);
-	if (!err && !cfg->client)
+	if (!err && !cfg->client && !cfg->lazy)
 		err = domain_alloc_ram(d);
 	for (unsigned int i = 0; !err && i < (cfg->vcpus ? cfg->vcpus : 1); i++)
 		err = domain_add_vcpu(d);
@@ -346,7 +346,7 @@ void domain_destroy(struct domain *d)
 		kfree(d->vcpus[i]);
 	}
 	platform_destroy(d);
-	if (d->ram_hpa && !share_domain_release(d) && !balloon_domain_release(d))
+	if (!share_domain_release(d) && !balloon_domain_release(d) && d->ram_hpa)
 		domain_frames_free(d, d->ram_hpa, d->ram_size / PAGE_SIZE);
 	virt->domain_destroy(d);
 	if (d->frames)

@@ -140,6 +140,7 @@ struct domain_config {
 	int no_com1;	   /* ports 0x3f8-0x3ff left free (BV_DOMAIN_FORWARD_COM1) */
 	int share;	   /* share=1: its pages may be merged (kernel/share.c) */
 	uint64_t balloon;  /* balloon=SIZE: a virtio balloon with that target (kernel/balloon.c) */
+	int lazy;	   /* lazy=1: no RAM block; each page backed at its first touch */
 };
 
 /* Creates a domain with RAM and its vCPUs (vCPU 0 the BSP, the others waiting for a

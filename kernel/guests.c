@@ -197,6 +197,15 @@ static int set_share(void *ctx, const char *v)
 	return err;
 }
 
+static int set_lazy(void *ctx, const char *v)
+{
+	unsigned int on = 0;
+	int err = set_uint(v, 0, 1, &on);
+
+	((struct module_opts *)ctx)->cfg.lazy = (int)on;
+	return err;
+}
+
 /* "0", "1,3", "0-2": CPUs that exist. */
 static int set_cpus(void *ctx, const char *v)
 {
@@ -248,6 +257,7 @@ static const struct cmdline_opt module_table[] = {
 	{ "role", 1, set_role, "service: the service domain, which may make other domains" },
 	{ "share", 1, set_share, "1: its identical pages may be merged (one vCPU)" },
 	{ "balloon", 1, set_balloon, "a memory target such as 128M, whole pages (one vCPU)" },
+	{ "lazy", 1, set_lazy, "1: each page of RAM backed at its first touch (with balloon=)" },
 };
 
 static void module_warn(void *ctx, const char *msg)
@@ -416,6 +426,11 @@ static struct domain *guest_from_module(const struct boot_info *bi, unsigned int
 	}
 	if (m->cfg.balloon && balloon_refused(m))
 		return NULL;
+	if (m->cfg.lazy && !m->cfg.balloon) {
+		pr_err("domain %s: not created: lazy=1 needs balloon= (docs/memory.md)\n",
+		       m->cfg.name);
+		return NULL;
+	}
 	if (module_list(bi, opts, m, mods, &nmods))
 		return NULL;
 	d = domain_create(&m->cfg);
