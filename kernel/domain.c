@@ -1,6 +1,7 @@
 /*
  * kernel/domain.c: creating and destroying domains. Guest RAM is one
- * contiguous, 2 MiB-aligned run of host frames mapped at guest-physical 0;
+ * contiguous, 2 MiB-aligned run of host frames mapped at guest-physical 0
+ * (with lazy=1, none: kernel/balloon.c backs each page at its first touch);
  * every frame a domain takes (RAM, nested tables, control blocks) is counted,
  * and domain_destroy checks that the count returns to zero. The guest's COM1
  * and its output lines are kernel/guest_console.c.

@@ -91,7 +91,8 @@ struct domain {
 	unsigned int id;
 	enum domain_state state;
 	int exit_status;
-	hpa_t ram_hpa; /* contiguous, 2 MiB aligned; 0 for a client (pages of its service) */
+	hpa_t ram_hpa; /* contiguous, 2 MiB aligned; 0 for a client (pages of its service) or
+			  lazy=1 (pages backed at their first touch, kernel/balloon.c) */
 	uint64_t ram_size;
 	uint64_t frames; /* frames this domain holds (RAM, nested tables, control blocks) */
 	struct gpt gpt;	 /* guest-physical tables in the backend's format (kernel/gpt.c) */
