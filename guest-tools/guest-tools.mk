@@ -2,7 +2,7 @@
 # inside) and their library. Each guest is one .c file with guest_main().
 
 GUEST_NAMES := hello cpuid portio pcplat triplefault isolation exitloop virtio_blk virtio_rng virtio_net virtio_console virtio_hostile virtio_blk_ro quickexit blkbench \
-	smp lapic_timer apic_hostile spin cpudump svc hypercall hostile prefixed nmi cpurules share
+	smp lapic_timer apic_hostile spin cpudump svc hypercall hostile prefixed nmi cpurules share balloon
 GUESTS := $(patsubst %,$(B)/guests/%.elf,$(GUEST_NAMES))
 GUEST_LIB := $(B)/guest-tools/lib/entry.o $(B)/guest-tools/lib/guest.o $(B)/guest-tools/lib/virtio.o \
 	$(B)/guest-tools/lib/idt.o $(B)/guest-tools/lib/isr.o $(B)/guest-tools/lib/apic.o \

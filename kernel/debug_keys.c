@@ -8,6 +8,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/x86.h"
+#include "kernel/balloon.h"
 #include "kernel/debug_keys.h"
 #include "kernel/domain.h"
 #include "kernel/exit.h"
@@ -24,7 +25,12 @@
 static const char *const state_names[] = { "runnable", "running", "blocked", "paused", "dead" };
 static const char *const wait_names[] = { "", " (hlt)", " (hlt, irq off)", " (wait-for-sipi)",
 					  " (ioreq)" };
-static char pending_action; /* p, u or x waiting for a domain digit */
+static char pending_action; /* p, u, x or b waiting for a domain digit */
+static struct balloon_key { /* bN,SIZEm: the target being typed */
+	int on;
+	unsigned int dom;
+	uint64_t mib;
+} bkey;
 static uint64_t next_poll, script_start;
 static const char *script_pos;
 
@@ -37,7 +43,7 @@ static void show_help(void)
 {
 	printk("debug keys: h help, d domains and vcpus, r run queues, e exits per reason,\n"
 	       "  t exit traces to COM2, m memory, s switch policy (now %s), pN pause domain N, uN "
-	       "unpause, xN destroy\n",
+	       "unpause, xN destroy,\n  bN,SIZEm set domain N's balloon target to SIZE MiB\n",
 	       sched_policy_name());
 }
 
@@ -107,6 +113,18 @@ static void show_vcpu(struct vcpu *v, uint64_t now)
 	       l->pending_nmi ? ", nmi pending" : "", l->pending_init ? ", init pending" : "");
 }
 
+/* Current, target and maximum memory; the balloon's counters when it has one. */
+static void show_memory(struct domain *d)
+{
+	uint64_t cur, target, max;
+
+	balloon_mem(d, &cur, &target, &max);
+	printk("  memory: current %lu MiB, target %lu MiB, max %lu MiB\n", cur >> 20, target >> 20,
+	       max >> 20);
+	if (d->balloon)
+		balloon_print(d);
+}
+
 static void show_domains(void)
 {
 	uint64_t flags = sched_lock_all(), now = rdtsc();
@@ -119,6 +137,7 @@ static void show_domains(void)
 		       d->cap, d->affinity, d->progress);
 		for (unsigned int j = 0; j < d->nvcpus; j++)
 			show_vcpu(d->vcpus[j], now);
+		show_memory(d);
 		if (d->share)
 			share_print(d);
 	}
@@ -192,9 +211,46 @@ static void act(char action, unsigned int id)
 		       before, before - d->progress_at_pause);
 }
 
-/* Runs one key (and the domain digit after p, u, x). */
+/* Sets the balloon target typed as bN,SIZEm (as act() does, without the scheduler's
+ * locks: balloon_set_target takes the domain's dev_lock, which comes before them). */
+static void balloon_key_done(void)
+{
+	struct domain *d = domain_by_id(bkey.dom);
+
+	if (!d || balloon_set_target(d, bkey.mib << 20))
+		printk("debug keys: domain %u has no balloon, or %lu MiB is over its memory\n",
+		       bkey.dom, bkey.mib);
+	else
+		printk("debug keys: domain %s: balloon target %lu MiB\n", d->name, bkey.mib);
+	bkey.on = 0;
+}
+
+/* A key of bN,SIZEm after the domain digit: digits, then m (a comma is skipped). */
+static void balloon_key(char key)
+{
+	if (key >= '0' && key <= '9' && bkey.mib < (1ull << 30))
+		bkey.mib = bkey.mib * 10 + (uint64_t)(key - '0');
+	else if (key == 'm' || key == 'M')
+		balloon_key_done();
+	else if (key != ',') {
+		printk("debug keys: type bN,SIZEm, such as b1,128m\n");
+		bkey.on = 0;
+	}
+}
+
+/* Runs one key (and the domain digit after p, u, x, b). */
 static void debug_key(char key)
 {
+	if (bkey.on) {
+		balloon_key(key);
+		return;
+	}
+	if (pending_action == 'b') {
+		pending_action = 0;
+		if (key >= '0' && key <= '9')
+			bkey = (struct balloon_key){ 1, (unsigned int)(key - '0'), 0 };
+		return;
+	}
 	if (pending_action) {
 		char action = pending_action;
 
@@ -231,6 +287,7 @@ static void debug_key(char key)
 	case 'p':
 	case 'u':
 	case 'x':
+	case 'b':
 		pending_action = key;
 		break;
 	default:

@@ -1,6 +1,7 @@
 /*
  * kernel/domain.c: creating and destroying domains. Guest RAM is one
- * contiguous, 2 MiB-aligned run of host frames mapped at guest-physical 0;
+ * contiguous, 2 MiB-aligned run of host frames mapped at guest-physical 0
+ * (with lazy=1, none: kernel/balloon.c backs each page at its first touch);
  * every frame a domain takes (RAM, nested tables, control blocks) is counted,
  * and domain_destroy checks that the count returns to zero. The guest's COM1
  * and its output lines are kernel/guest_console.c.
@@ -11,6 +12,7 @@
 #include "arch/x86/tsc.h"
 #include "drivers/dm_ram.h"
 #include "drivers/firmware/loader.h"
+#include "kernel/balloon.h"
 #include "kernel/domain.h"
 #include "kernel/exit.h"
 #include "kernel/fpu.h"
@@ -87,13 +89,19 @@ int domain_gpt_protect(struct domain *d, gpa_t gpa, uint64_t len, unsigned int p
 	return gpt_protect(&d->gpt, gpa, len, prot);
 }
 
+/* Its RAM is the one block of frames mapped at 0: no page shared, none released. */
+static int domain_ram_flat(const struct domain *d)
+{
+	return d->ram_hpa && !d->share && !d->balloon;
+}
+
 int domain_gpa_to_hpa(struct domain *d, gpa_t gpa, hpa_t *hpa)
 {
 	struct gpt_leaf leaf;
 
 	if (gpa >= d->ram_size)
 		return -EFAULT;
-	if (d->ram_hpa && !d->share) {
+	if (domain_ram_flat(d)) {
 		*hpa = d->ram_hpa + gpa;
 		return 0;
 	}
@@ -108,18 +116,22 @@ int domain_gpa_to_hpa(struct domain *d, gpa_t gpa, hpa_t *hpa)
  * A client's RAM is pages of its service, found page by page in its nested
  * tables; a range is contiguous to translate only where those pages are. So is
  * the RAM of a domain that shares pages (share=1), whose pages a translation or
- * a write first takes out of sharing (kernel/share.c:share_unshare).
+ * a write first takes out of sharing (kernel/share.c:share_unshare), and of a
+ * domain with a balloon, whose released pages any access first backs with a
+ * fresh zeroed frame (kernel/balloon.c:balloon_refault), as a guest touch does.
  */
 static void *env_translate(void *ctx, gpa_t gpa, size_t len)
 {
 	struct domain *d = ctx;
 	hpa_t first, hpa;
 
-	if (d->ram_hpa && !d->share)
+	if (domain_ram_flat(d))
 		return dm_ram_at((uint8_t *)hpa_to_virt(d->ram_hpa), d->ram_size, gpa, len);
 	if (!len || len > d->ram_size || gpa > d->ram_size - len)
 		return NULL;
 	if (d->share && share_unshare(d, gpa, len))
+		return NULL;
+	if (d->balloon && balloon_refault(d, gpa, len))
 		return NULL;
 	if (domain_gpa_to_hpa(d, gpa, &first))
 		return NULL;
@@ -135,6 +147,8 @@ static int env_copy(struct domain *d, gpa_t gpa, void *buf, size_t len, int writ
 	hpa_t hpa = 0;
 
 	if (gpa >= d->ram_size || len > d->ram_size - gpa)
+		return -EFAULT;
+	if (d->balloon && len && balloon_refault(d, gpa, len))
 		return -EFAULT;
 	for (gpa_t p = gpa & ~(uint64_t)(PAGE_SIZE - 1); p < gpa + len; p += PAGE_SIZE)
 		if (domain_gpa_to_hpa(d, p, &hpa))
@@ -162,7 +176,7 @@ static int env_read(void *ctx, gpa_t gpa, void *buf, size_t len)
 {
 	struct domain *d = ctx;
 
-	if (!d->ram_hpa || d->share)
+	if (!domain_ram_flat(d))
 		return env_copy(d, gpa, buf, len, 0);
 	return dm_ram_read((uint8_t *)hpa_to_virt(d->ram_hpa), d->ram_size, gpa, buf, len);
 }
@@ -171,7 +185,7 @@ static int env_write(void *ctx, gpa_t gpa, const void *buf, size_t len)
 {
 	struct domain *d = ctx;
 
-	if (!d->ram_hpa || d->share)
+	if (!domain_ram_flat(d))
 		return env_copy(d, gpa, (void *)buf, len, 1);
 	return dm_ram_write((uint8_t *)hpa_to_virt(d->ram_hpa), d->ram_size, gpa, buf, len);
 }
@@ -270,12 +284,14 @@ struct domain *domain_create(const struct domain_config *cfg)
 	d->cap = cfg->cap;
 	d->affinity = cfg->affinity ? cfg->affinity : ~0ull >> (64 - ncpus_online);
 	err = virt->domain_init(d);
-	if (!err && !cfg->client)
+	if (!err && !cfg->client && !cfg->lazy)
 		err = domain_alloc_ram(d);
 	for (unsigned int i = 0; !err && i < (cfg->vcpus ? cfg->vcpus : 1); i++)
 		err = domain_add_vcpu(d);
 	if (!err && cfg->share)
 		err = share_domain_init(d);
+	if (!err && cfg->balloon)
+		err = balloon_domain_init(d, cfg->balloon);
 	if (err) {
 		pr_err("domain %s: not created: %s (%lu MiB asked, %lu MiB free)\n", d->name,
 		       err == -ENOMEM ? "out of memory" : "backend error", d->ram_size >> 20,
@@ -331,7 +347,7 @@ void domain_destroy(struct domain *d)
 		kfree(d->vcpus[i]);
 	}
 	platform_destroy(d);
-	if (d->ram_hpa && !share_domain_release(d))
+	if (!share_domain_release(d) && !balloon_domain_release(d) && d->ram_hpa)
 		domain_frames_free(d, d->ram_hpa, d->ram_size / PAGE_SIZE);
 	virt->domain_destroy(d);
 	if (d->frames)

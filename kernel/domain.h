@@ -23,6 +23,7 @@
 #include "kernel/virt.h"
 
 struct share_domain;
+struct balloon_domain;
 
 #define DOMAIN_NAME_LEN 32
 #define DOMAIN_MAX_VCPUS 16
@@ -90,7 +91,8 @@ struct domain {
 	unsigned int id;
 	enum domain_state state;
 	int exit_status;
-	hpa_t ram_hpa; /* contiguous, 2 MiB aligned; 0 for a client (pages of its service) */
+	hpa_t ram_hpa; /* contiguous, 2 MiB aligned; 0 for a client (pages of its service) or
+			  lazy=1 (pages backed at their first touch, kernel/balloon.c) */
 	uint64_t ram_size;
 	uint64_t frames; /* frames this domain holds (RAM, nested tables, control blocks) */
 	struct gpt gpt;	 /* guest-physical tables in the backend's format (kernel/gpt.c) */
@@ -125,7 +127,8 @@ struct domain {
 		uint64_t len;
 	} maps[DOMAIN_MAX_MAPS];
 	unsigned int nmaps;
-	struct share_domain *share; /* share=1: its pages' state (kernel/share.c), else NULL */
+	struct share_domain *share;	/* share=1: its pages' state (kernel/share.c), else NULL */
+	struct balloon_domain *balloon; /* balloon=SIZE: its balloon (kernel/balloon.c), or NULL */
 };
 
 struct domain_config {
@@ -137,6 +140,8 @@ struct domain_config {
 	int client;	   /* no RAM of its own: BV_HC_MEMORY_POPULATE maps its service's */
 	int no_com1;	   /* ports 0x3f8-0x3ff left free (BV_DOMAIN_FORWARD_COM1) */
 	int share;	   /* share=1: its pages may be merged (kernel/share.c) */
+	uint64_t balloon;  /* balloon=SIZE: a virtio balloon with that target (kernel/balloon.c) */
+	int lazy;	   /* lazy=1: no RAM block; each page backed at its first touch */
 };
 
 /* Creates a domain with RAM and its vCPUs (vCPU 0 the BSP, the others waiting for a

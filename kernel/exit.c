@@ -12,6 +12,7 @@
  */
 #include "arch/x86/x86.h"
 #include "drivers/cpu_policy.h"
+#include "kernel/balloon.h"
 #include "kernel/domain.h"
 #include "kernel/exit.h"
 #include "kernel/hypercall.h"
@@ -233,6 +234,8 @@ static void handle_mmio(struct vcpu *v, const struct vm_exit *e)
 
 	if (share_fault(v, e->mmio.gpa, e->mmio.is_write))
 		return; /* a write to a shared page, now its own copy: the guest retries */
+	if (balloon_fault(v, e->mmio.gpa))
+		return; /* a page its balloon released, backed again: the guest retries */
 	if (e->mmio.is_walk) {
 		domain_crash(v->dom, v, "its page tables point at %#lx, which is not RAM",
 			     e->mmio.gpa);

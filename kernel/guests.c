@@ -16,6 +16,7 @@
  */
 #include "arch/x86/percpu.h"
 #include "drivers/firmware/loader.h"
+#include "drivers/pc_platform.h"
 #include "kernel/cmdline.h"
 #include "kernel/domain.h"
 #include "kernel/domctl.h"
@@ -57,10 +58,9 @@ static int set_name(void *ctx, const char *v)
 	return 0;
 }
 
-/* "16M", "512K", "1G" or bytes. */
-static int set_mem(void *ctx, const char *v)
+/* "16M", "512K", "1G" or bytes, into *out: 0 or -EINVAL. */
+static int parse_size(const char *v, uint64_t *out)
 {
-	struct module_opts *m = ctx;
 	char num[24];
 	size_t n = strlen(v);
 	unsigned long val, shift = 0;
@@ -86,9 +86,32 @@ static int set_mem(void *ctx, const char *v)
 	}
 	if (shift)
 		num[n - 1] = '\0';
-	if (cmdline_parse_uint(num, &val) || val > (1ul << 40) >> shift || (val << shift) < MIN_MEM)
+	if (cmdline_parse_uint(num, &val) || val > (1ul << 40) >> shift)
 		return -EINVAL;
-	m->cfg.mem = val << shift;
+	*out = val << shift;
+	return 0;
+}
+
+static int set_mem(void *ctx, const char *v)
+{
+	struct module_opts *m = ctx;
+	uint64_t size;
+
+	if (parse_size(v, &size) || size < MIN_MEM)
+		return -EINVAL;
+	m->cfg.mem = size;
+	return 0;
+}
+
+/* The balloon's memory target: whole pages, not 0 (checked against mem= later). */
+static int set_balloon(void *ctx, const char *v)
+{
+	struct module_opts *m = ctx;
+	uint64_t size;
+
+	if (parse_size(v, &size) || !size || size % 4096)
+		return -EINVAL;
+	m->cfg.balloon = size;
 	return 0;
 }
 
@@ -174,6 +197,15 @@ static int set_share(void *ctx, const char *v)
 	return err;
 }
 
+static int set_lazy(void *ctx, const char *v)
+{
+	unsigned int on = 0;
+	int err = set_uint(v, 0, 1, &on);
+
+	((struct module_opts *)ctx)->cfg.lazy = (int)on;
+	return err;
+}
+
 /* "0", "1,3", "0-2": CPUs that exist. */
 static int set_cpus(void *ctx, const char *v)
 {
@@ -224,6 +256,8 @@ static const struct cmdline_opt module_table[] = {
 	{ "fault", 1, set_fault, "bad-cr4, to test the invalid-guest-state path" },
 	{ "role", 1, set_role, "service: the service domain, which may make other domains" },
 	{ "share", 1, set_share, "1: its identical pages may be merged (one vCPU)" },
+	{ "balloon", 1, set_balloon, "a memory target such as 128M, whole pages (one vCPU)" },
+	{ "lazy", 1, set_lazy, "1: each page of RAM backed at its first touch (with balloon=)" },
 };
 
 static void module_warn(void *ctx, const char *msg)
@@ -320,6 +354,24 @@ static int module_list(const struct boot_info *bi, const struct module_opts *opt
 	return 0;
 }
 
+/* balloon= is for a plain domain of one vCPU without share=1, at most its mem=, whose RAM
+ * ends below the balloon's window (kernel/balloon.c:balloon_window). */
+static int balloon_refused(const struct module_opts *m)
+{
+	const char *why = NULL;
+
+	if (m->cfg.vcpus > 1 || m->service || m->cfg.share)
+		why = "is for a plain domain of one vCPU without share=1";
+	else if (m->cfg.balloon > m->cfg.mem)
+		why = "is over mem=";
+	else if (m->cfg.mem > PC_VIRTIO_BASE)
+		why = "needs mem= below its window at 0xfeb00000";
+	if (why)
+		pr_err("domain %s: not created: balloon=%lu MiB %s (docs/memory.md)\n", m->cfg.name,
+		       m->cfg.balloon >> 20, why);
+	return why != NULL;
+}
+
 static struct domain *guest_from_module(const struct boot_info *bi, unsigned int idx,
 					struct module_opts *opts, struct domain **doms,
 					unsigned int ndoms)
@@ -369,6 +421,13 @@ static struct domain *guest_from_module(const struct boot_info *bi, unsigned int
 	if (m->cfg.share && (m->cfg.vcpus > 1 || m->service)) {
 		pr_err("domain %s: not created: share=1 is for a plain domain of one vCPU "
 		       "(docs/memory.md)\n",
+		       m->cfg.name);
+		return NULL;
+	}
+	if (m->cfg.balloon && balloon_refused(m))
+		return NULL;
+	if (m->cfg.lazy && !m->cfg.balloon) {
+		pr_err("domain %s: not created: lazy=1 needs balloon= (docs/memory.md)\n",
 		       m->cfg.name);
 		return NULL;
 	}

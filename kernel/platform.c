@@ -26,6 +26,7 @@
 #include "drivers/firmware/loader.h"
 #include "drivers/i8254.h"
 #include "drivers/rtc_cmos.h"
+#include "kernel/balloon.h"
 #include "kernel/cmdline.h"
 #include "kernel/domain.h"
 #include "lib/format.h"
@@ -184,7 +185,7 @@ int platform_create(struct domain *d)
 						 VIOAPIC_SIZE, ioapic_read, ioapic_write,
 						 &p->ioapic },
 			 &d->env) ||
-	    pc_platform_register(&pc, &d->bus, &d->env))
+	    pc_platform_register(&pc, &d->bus, &d->env) || balloon_attach(d))
 		return -ENOSPC;
 	return 0;
 }
@@ -226,6 +227,7 @@ uint64_t platform_next_event_ns(struct domain *d)
 int domain_load_linux(struct domain *d, const void *bzimage, uint64_t len, const void *initrd,
 		      uint64_t initrd_len, const char *cmdline)
 {
+	struct fw_virtio_mmio balloon = balloon_window();
 	struct fw_platform plat;
 	struct fw_boot_cpu cpu;
 	char err[160];
@@ -245,6 +247,11 @@ int domain_load_linux(struct domain *d, const void *bzimage, uint64_t len, const
 	fw_platform_init(&plat, d->nvcpus);
 	plat.flags =
 		FW_PLAT_PIC | FW_PLAT_RTC; /* the 8259 pair (PCAT_COMPAT); no 8042, no virtio */
+	if (d->balloon) { /* its one virtio device, in an SSDT (Debian's virtio_mmio reads ACPI) */
+		plat.flags |= FW_PLAT_VIRTIO_ACPI;
+		plat.nvirtio = 1;
+		plat.virtio = &balloon;
+	}
 	plat.reset_port = PC_RESET_PORT;
 	plat.reset_value = PC_RESET_VALUE;
 	plat.tsc_khz = (uint32_t)tsc_khz();

@@ -38,6 +38,7 @@ enum {
 	VIRTIO_ID_BLOCK = 2,
 	VIRTIO_ID_CONSOLE = 3,
 	VIRTIO_ID_RNG = 4,
+	VIRTIO_ID_BALLOON = 5,
 };
 
 struct gvq_desc {
