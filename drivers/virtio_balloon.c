@@ -7,6 +7,7 @@
  * reclaimed by the host's struct dm_balloon.
  */
 #include "drivers/virtio_balloon.h"
+#include "lib/format.h"
 
 /*
  * Choices:
@@ -206,6 +207,23 @@ static int balloon_config_read(void *dev, uint64_t offset, unsigned int size, ui
 	return virtio_config_read_bytes(&b->config, sizeof(b->config), offset, size, value);
 }
 
+/* The driver's actual reached the target the host set: one line saying how long it
+ * took (make bench reads it). */
+static void balloon_log_reached(struct virtio_balloon *b)
+{
+	const struct dm_env *env = b->mmio.env;
+	uint64_t ms = (env->clock_ns(env->ctx) - b->target_set_ns) / 1000000;
+	char msg[112];
+
+	b->target_pending = 0;
+	fmt_snprintf(msg, sizeof(msg),
+		     "balloon at its target of %u pages (%u MiB), %lu ms after it was set",
+		     b->config.num_pages, b->config.num_pages >> (20 - VIRTIO_BALLOON_PAGE_SHIFT),
+		     (unsigned long)ms);
+	if (env->log)
+		env->log(env->ctx, DM_LOG_INFO, msg);
+}
+
 /* Only actual is the driver's to write (§5.5.4), as one 32-bit store. */
 static int balloon_config_write(void *dev, uint64_t offset, unsigned int size, uint64_t value)
 {
@@ -214,6 +232,8 @@ static int balloon_config_write(void *dev, uint64_t offset, unsigned int size, u
 	if (offset != offsetof(struct virtio_balloon_config, actual) || size != 4)
 		return -EINVAL;
 	b->config.actual = (uint32_t)value;
+	if (b->target_pending && b->config.actual == b->config.num_pages)
+		balloon_log_reached(b);
 	return 0;
 }
 
@@ -257,6 +277,9 @@ void virtio_balloon_set_target(struct virtio_balloon *b, uint64_t pages)
 	uint64_t max = b->mmio.env->ram_size >> VIRTIO_BALLOON_PAGE_SHIFT;
 
 	b->config.num_pages = (uint32_t)(pages < max ? pages : max);
+	b->target_pending = b->mmio.env->clock_ns && b->config.num_pages != b->config.actual;
+	if (b->target_pending)
+		b->target_set_ns = b->mmio.env->clock_ns(b->mmio.env->ctx);
 	virtio_mmio_config_changed(&b->mmio);
 }
 

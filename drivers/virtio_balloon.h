@@ -72,6 +72,8 @@ struct virtio_balloon {
 	uint8_t stat_buf[VIRTIO_BALLOON_STATS_MAX * 2 * VIRTIO_BALLOON_STAT_SIZE];
 	gpa_t run_gpa; /* contiguous pages waiting for one backend call */
 	uint64_t run_len;
+	uint64_t target_set_ns; /* when the host last moved the target (env->clock_ns) */
+	int target_pending;	/* and the driver has not reached it yet */
 };
 
 /*

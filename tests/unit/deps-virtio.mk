@@ -7,4 +7,4 @@ UNIT_DEPS_test_virtio_console := drivers/virtio_console.c drivers/virtio_mmio.c 
 	drivers/virtqueue.c
 UNIT_DEPS_test_virtio_rng := drivers/virtio_rng.c drivers/virtio_mmio.c drivers/virtqueue.c
 UNIT_DEPS_test_virtio_balloon := drivers/virtio_balloon.c drivers/virtio_mmio.c \
-	drivers/virtqueue.c
+	drivers/virtqueue.c lib/format.c

@@ -3,7 +3,8 @@
  * §5.5) with a recording backend, driven by a test driver through
  * virtio-mmio: the target and actual in the configuration space, inflate and
  * deflate runs reaching the backend, hostile PFNs and requests, the stats queue,
- * free page reporting and how the queues after deflateq are numbered.
+ * free page reporting, how the queues after deflateq are numbered, and the
+ * line that says how long the driver took to reach a target.
  */
 #include "drivers/virtio_balloon.h"
 #include "tests/unit/test_virtio_rig.h"
@@ -333,6 +334,38 @@ static void reset_clears_actual_and_keeps_the_target(void **state)
 	assert_int_equal(cfg_rd(t, 0), 50);
 }
 
+static uint64_t fake_now;
+
+static uint64_t fake_clock(void *ctx)
+{
+	(void)ctx;
+	return fake_now;
+}
+
+/* The driver reaching a target the host moved gives one line with how long it took;
+ * the same target set again (already reached) gives none. */
+static void reaching_the_target_is_logged_with_its_time(void **state)
+{
+	struct bt *t = *state;
+	int logs = t->r->logs;
+
+	t->r->env.clock_ns = fake_clock;
+	fake_now = 1000000000;
+	virtio_balloon_set_target(&t->b, 128);
+	drv_ack(&t->b.mmio);
+	mmio_wr(&t->b.mmio, VIRTIO_MMIO_CONFIG + 4, 64);
+	assert_int_equal(t->r->logs, logs);
+	fake_now += 250000000;
+	mmio_wr(&t->b.mmio, VIRTIO_MMIO_CONFIG + 4, 128);
+	assert_int_equal(t->r->logs, logs + 1);
+	assert_string_equal(t->r->last_log,
+			    "balloon at its target of 128 pages (0 MiB), 250 ms after it was set");
+	mmio_wr(&t->b.mmio, VIRTIO_MMIO_CONFIG + 4, 128);
+	virtio_balloon_set_target(&t->b, 128);
+	mmio_wr(&t->b.mmio, VIRTIO_MMIO_CONFIG + 4, 128);
+	assert_int_equal(t->r->logs, logs + 1);
+}
+
 static void init_refuses_a_missing_backend(void **state)
 {
 	struct bt *t = *state;
@@ -365,6 +398,7 @@ int main(void)
 		T(without_stats_the_reporting_queue_is_2),
 		T(reporting_is_offered_only_when_asked),
 		T(reset_clears_actual_and_keeps_the_target),
+		T(reaching_the_target_is_logged_with_its_time),
 		T(init_refuses_a_missing_backend),
 	};
 
