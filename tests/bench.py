@@ -16,8 +16,9 @@ against QEMU -accel kvm and a raw KVM_RUN loop (tests/bench/kvm_raw.c), issue
 the scheduler (tests/bench_sched.py), Linux (tests/bench_linux.py) and the
 Linux service guest against Xen 4.17 (tests/bench_xen.py), and page sharing:
 the memory four Linux domains from the same kernel save, and the cost of one
-copy-on-write break (tests/bench_share.py). Arguments
-name the parts to run alone: boot exits ioreq bvm sched linux xen share. What
+copy-on-write break (tests/bench_share.py), and the time to inflate a Linux
+guest's balloon by 128 MiB (tests/bench_balloon.py). Arguments name the parts
+to run alone: boot exits ioreq bvm sched linux xen share balloon. What
 they share is in tests/bench_util.py. Figures, not pass/fail: speed goals
 live here, never in timed tests.
 """
@@ -33,6 +34,7 @@ import bench_bvm  # noqa: E402  (bvm against QEMU on /dev/kvm)
 import bench_ioreq  # noqa: E402  (the service guest's ioreq round trip)
 import bench_linux  # noqa: E402  (Linux under bivisor against plain QEMU)
 import bench_sched  # noqa: E402  (the scheduler's fairness table)
+import bench_balloon  # noqa: E402  (the time to inflate a balloon by 128 MiB)
 import bench_share  # noqa: E402  (the cost of one copy-on-write break)
 import bench_xen  # noqa: E402  (the Linux service guest against Xen 4.17)
 from bench_util import (BOCHS_IPS, EXIT_OPS, EXIT_RUNS, EXITLOOP, BenchError,  # noqa: E402
@@ -222,7 +224,7 @@ def exit_costs():
 
 PARTS = {"boot": boot_times, "exits": exit_costs, "ioreq": bench_ioreq.main,
          "bvm": bench_bvm.main, "sched": bench_sched.main, "linux": bench_linux.main,
-         "xen": bench_xen.main, "share": bench_share.main}
+         "xen": bench_xen.main, "share": bench_share.main, "balloon": bench_balloon.main}
 
 
 def main(argv):
