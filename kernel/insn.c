@@ -442,6 +442,13 @@ static int insn_execute(const struct insn_dec *d, struct insn_regs *regs, uint64
 	return 0;
 }
 
+int insn_saved_whole(const uint8_t *saved, unsigned int n, enum insn_mode mode)
+{
+	struct insn_dec d = { .code = saved, .code_len = n, .mode = mode };
+
+	return n && n <= INSN_MAX_LEN && insn_decode(&d) != -EFAULT;
+}
+
 int insn_emulate_mmio(const uint8_t *code, unsigned int code_len, enum insn_mode mode,
 		      struct insn_regs *regs, uint64_t gpa, const struct insn_mmio_ops *ops,
 		      struct insn_info *info)
