@@ -26,15 +26,24 @@ static const struct cap_name proc_names[] = {
 };
 
 static const struct cap_name proc2_names[] = {
-	{ 0, "APIC-access" },	     { 1, "EPT" },
-	{ 3, "RDTSCP" },	     { 4, "x2APIC-virt" },
-	{ 5, "VPID" },		     { 7, "unrestricted-guest" },
-	{ 8, "APIC-register-virt" }, { 9, "virtual-interrupt-delivery" },
-	{ 10, "PAUSE-loop-exiting" }, { 12, "INVPCID" },
-	{ 13, "VM-functions" },	     { 14, "VMCS-shadowing" },
-	{ 17, "PML" },		     { 18, "EPT-#VE" },
-	{ 20, "XSAVES" },	     { 22, "mode-based-execute" },
-	{ 25, "TSC-scaling" },	     { 26, "user-wait-pause" },
+	{ 0, "APIC-access" },
+	{ 1, "EPT" },
+	{ 3, "RDTSCP" },
+	{ 4, "x2APIC-virt" },
+	{ 5, "VPID" },
+	{ 7, "unrestricted-guest" },
+	{ 8, "APIC-register-virt" },
+	{ 9, "virtual-interrupt-delivery" },
+	{ 10, "PAUSE-loop-exiting" },
+	{ 12, "INVPCID" },
+	{ 13, "VM-functions" },
+	{ 14, "VMCS-shadowing" },
+	{ 17, "PML" },
+	{ 18, "EPT-#VE" },
+	{ 20, "XSAVES" },
+	{ 22, "mode-based-execute" },
+	{ 25, "TSC-scaling" },
+	{ 26, "user-wait-pause" },
 };
 
 static const struct cap_name proc3_names[] = {
@@ -44,10 +53,12 @@ static const struct cap_name proc3_names[] = {
 };
 
 static const struct cap_name ept_vpid_names[] = {
-	{ 0, "execute-only" },	   { 6, "4-level" },	      { 7, "5-level" },
-	{ 14, "WB" },		   { 16, "2M-pages" },	      { 17, "1G-pages" },
-	{ 21, "accessed-dirty" },  { 25, "INVEPT-single" },   { 26, "INVEPT-all" },
-	{ 41, "INVVPID-single" }, { 42, "INVVPID-all" },
+	{ 0, "execute-only" },	  { 6, "4-level" },
+	{ 7, "5-level" },	  { 14, "WB" },
+	{ 16, "2M-pages" },	  { 17, "1G-pages" },
+	{ 21, "accessed-dirty" }, { 25, "INVEPT-single" },
+	{ 26, "INVEPT-all" },	  { 41, "INVVPID-single" },
+	{ 42, "INVVPID-all" },
 };
 
 /* Appends the names of the bits set in v to buf (at *n), each after a space. */

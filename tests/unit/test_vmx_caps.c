@@ -32,11 +32,12 @@ static void skylake_controls_are_named(void **state)
 
 	(void)state;
 	vmx_offer_controls(&skx, line, sizeof(line));
-	assert_string_equal(line, " virtual-NMIs preemption-timer TSC-offsetting TPR-shadow"
-				  " monitor-trap-flag APIC-access EPT RDTSCP x2APIC-virt VPID"
-				  " unrestricted-guest APIC-register-virt virtual-interrupt-delivery"
-				  " PAUSE-loop-exiting INVPCID VM-functions VMCS-shadowing PML EPT-#VE"
-				  " XSAVES TSC-scaling");
+	assert_string_equal(line,
+			    " virtual-NMIs preemption-timer TSC-offsetting TPR-shadow"
+			    " monitor-trap-flag APIC-access EPT RDTSCP x2APIC-virt VPID"
+			    " unrestricted-guest APIC-register-virt virtual-interrupt-delivery"
+			    " PAUSE-loop-exiting INVPCID VM-functions VMCS-shadowing PML EPT-#VE"
+			    " XSAVES TSC-scaling");
 }
 
 static void skylake_ept_vpid_caps_are_named(void **state)
