@@ -1,6 +1,7 @@
 /*
  * kernel/insn.c: decodes and emulates the one guest instruction behind an MMIO
- * exit, for hardware without decode assists or NRIP save (QEMU TCG's SVM).
+ * exit, from guest memory or from the bytes an AMD CPU with decode assists
+ * saved (AMD APM vol. 2 15.33.4; insn_saved_whole says whether they suffice).
  * Encoding from Intel SDM vol. 2A chapter 2 (prefixes, REX, ModRM/SIB, tables
  * 2-1 to 2-3) and the opcode maps of vol. 2D appendix A; what each instruction
  * does from its vol. 2 page (the arithmetic and RFLAGS are in insn_alu.c).
