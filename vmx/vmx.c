@@ -52,6 +52,14 @@ static unsigned int invept_type, invvpid_type; /* VMX_INV_*, chosen by vmx_choos
 #define MSR_VMX_PROCBASED_CTLS3 0x492
 #define PROC_TERTIARY (1u << 17)
 #define PREEMPT_NS 1000000ull /* a guest exits at least this often, as with the host tick */
+/*
+ * PAUSE-loop exiting (SDM 25.6.13, 26.1.3): at CPL 0, PAUSEs at most PLE_GAP
+ * TSC ticks apart form one loop, and a loop longer than PLE_WINDOW ticks
+ * exits, so a vCPU spinning on a lock yields its CPU (kernel/exit.c), as
+ * with SVM's pause filter. KVM's defaults.
+ */
+#define PLE_GAP 128
+#define PLE_WINDOW 4096
 
 static const uint32_t guest_msr_index[VMX_GUEST_MSRS] = {
 	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000102,
@@ -99,7 +107,8 @@ static void vmx_print_offer(const struct vmx_offer *o)
  * Chooses each feature bivisor uses with its fallback, and names them: VPID
  * (SDM 29.1) unless vpid=off or no INVVPID type is offered, then every VM
  * entry and exit flushes the guest's TLB entries; INVEPT single-context, else
- * all-context (29.4.3.1).
+ * all-context (29.4.3.1); PAUSE-loop exiting where offered, else a spinning
+ * vCPU keeps its CPU until the preemption timer or the host tick.
  */
 static int vmx_choose_features(const struct vmx_offer *o)
 {
@@ -107,13 +116,15 @@ static int vmx_choose_features(const struct vmx_offer *o)
 	invvpid_type = vmx_invvpid_type(o->ept_vpid);
 	if (opts.vpid_off || !invvpid_type)
 		caps.proc2 &= ~PROC2_VPID;
-	pr_info("vmx: uses EPT (INVEPT %s), unrestricted guest, %s%s%s%s\n", inv_names[invept_type],
+	pr_info("vmx: uses EPT (INVEPT %s), unrestricted guest, %s%s%s%s%s\n",
+		inv_names[invept_type],
 		!(caps.proc2 & PROC2_VPID) ? (opts.vpid_off ? "no VPID (vpid=off)" : "no VPID")
 		: invvpid_type == VMX_INV_SINGLE ? "VPID (INVVPID single-context)"
 						 : "VPID (INVVPID all-context)",
 		caps.pin & PIN_VIRTUAL_NMIS ? ", virtual NMIs" : "",
 		caps.pin & PIN_PREEMPTION_TIMER ? ", the preemption timer" : "",
-		caps.proc & PROC_TSC_OFFSETTING ? ", TSC offsetting" : "");
+		caps.proc & PROC_TSC_OFFSETTING ? ", TSC offsetting" : "",
+		caps.proc2 & PROC2_PAUSE_LOOP ? ", PAUSE-loop exiting (gap 128, window 4096)" : "");
 	if (!invept_type)
 		printk("vmx: the CPU offers no INVEPT type bivisor can use\n");
 	return invept_type ? 0 : -1;
@@ -146,7 +157,7 @@ static int vmx_read_caps(void)
 	if (!err)
 		err |= adjust(0x48b,
 			      PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED | PROC2_RDTSCP |
-				      PROC2_INVPCID,
+				      PROC2_INVPCID | PROC2_PAUSE_LOOP,
 			      PROC2_EPT | PROC2_UNRESTRICTED, &caps.proc2,
 			      "secondary (EPT, unrestricted guest)");
 	err |= adjust(tru ? 0x48f : 0x483,
@@ -334,6 +345,10 @@ static void vmcs_write_controls(struct vcpu *v)
 		vmwrite(ctl[i].field, ctl[i].value);
 	if (caps.proc2 & PROC2_VPID)
 		vmwrite(VMCS_VPID, xv->vpid);
+	if (caps.proc2 & PROC2_PAUSE_LOOP) {
+		vmwrite(VMCS_PLE_GAP, PLE_GAP);
+		vmwrite(VMCS_PLE_WINDOW, PLE_WINDOW);
+	}
 }
 
 /* The architectural reset state, as on SVM: real mode at F000:FFF0 until a loader says otherwise.

@@ -71,6 +71,9 @@ void vmx_decode_exit(struct vcpu *v, struct vm_exit *e)
 	case EXIT_REASON_VMCALL:
 		e->kind = VM_EXIT_HYPERCALL;
 		break;
+	case EXIT_REASON_PAUSE: /* PAUSE-loop exiting (vmx.c); RIP stays on the PAUSE */
+		e->kind = VM_EXIT_PAUSE;
+		break;
 	case EXIT_REASON_IO:
 		decode_io(e, q);
 		break;
