@@ -38,6 +38,8 @@ static void decode_npf(struct svm_vcpu *sv, struct vm_exit *e)
 	e->mmio.is_write = (err >> 1) & 1;
 	e->mmio.is_fetch = (err >> 4) & 1;
 	e->mmio.is_walk = (err >> 33) & 1; /* APM 15.25.6: while walking the guest's tables */
+	/* set either way: the union's raw.info2 (EXITINFO2) lies under these bytes */
+	e->mmio.saved_len = 0;
 	if (svm_features & SVM_FEAT_DECODE)
 		e->mmio.saved_len = (uint8_t)vmcb_saved_insn(&sv->vmcb->ctl, e->mmio.saved);
 }
