@@ -222,11 +222,25 @@ static void store_regs(struct vcpu *v, const struct insn_regs *r)
 	vcpu_set_reg(v, VM_REG_RFLAGS, r->rflags);
 }
 
+/*
+ * The bytes of the instruction behind an MMIO exit: those the CPU saved (SVM
+ * decode assists, AMD APM vol. 2 15.33.4) when they hold all of it, else read
+ * at CS:RIP. Returns how many, 0 if the code cannot be read.
+ */
+static unsigned int mmio_insn_bytes(struct vcpu *v, const struct vm_exit *e, enum insn_mode mode,
+				    uint8_t *code)
+{
+	if (!insn_saved_whole(e->mmio.saved, e->mmio.saved_len, mode))
+		return fetch_insn(v, mode, code);
+	memcpy(code, e->mmio.saved, e->mmio.saved_len);
+	return e->mmio.saved_len;
+}
+
 static void handle_mmio(struct vcpu *v, const struct vm_exit *e)
 {
 	struct insn_mmio_ops ops = { v, mmio_read, mmio_write };
 	enum insn_mode mode = vcpu_mode(v);
-	uint8_t code[INSN_MAX_LEN];
+	uint8_t code[INSN_MAX_LEN] = { 0 };
 	struct insn_regs regs;
 	struct insn_info info;
 	unsigned int len;
@@ -246,7 +260,7 @@ static void handle_mmio(struct vcpu *v, const struct vm_exit *e)
 			     e->mmio.gpa);
 		return;
 	}
-	len = fetch_insn(v, mode, code);
+	len = mmio_insn_bytes(v, e, mode, code);
 	if (!len) {
 		domain_crash(v->dom, v,
 			     "MMIO access to %#lx from an instruction at an unmapped "

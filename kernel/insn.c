@@ -1,6 +1,7 @@
 /*
  * kernel/insn.c: decodes and emulates the one guest instruction behind an MMIO
- * exit, for hardware without decode assists or NRIP save (QEMU TCG's SVM).
+ * exit, from guest memory or from the bytes an AMD CPU with decode assists
+ * saved (AMD APM vol. 2 15.33.4; insn_saved_whole says whether they suffice).
  * Encoding from Intel SDM vol. 2A chapter 2 (prefixes, REX, ModRM/SIB, tables
  * 2-1 to 2-3) and the opcode maps of vol. 2D appendix A; what each instruction
  * does from its vol. 2 page (the arithmetic and RFLAGS are in insn_alu.c).
@@ -440,6 +441,13 @@ static int insn_execute(const struct insn_dec *d, struct insn_regs *regs, uint64
 		insn_reg_set(regs, d->reg, d->opsize, d->pfx.rex, a);
 	regs->rflags = fl;
 	return 0;
+}
+
+int insn_saved_whole(const uint8_t *saved, unsigned int n, enum insn_mode mode)
+{
+	struct insn_dec d = { .code = saved, .code_len = n, .mode = mode };
+
+	return n && n <= INSN_MAX_LEN && insn_decode(&d) != -EFAULT;
 }
 
 int insn_emulate_mmio(const uint8_t *code, unsigned int code_len, enum insn_mode mode,

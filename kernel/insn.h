@@ -130,4 +130,13 @@ int insn_emulate_mmio(const uint8_t *code, unsigned int code_len, enum insn_mode
 int insn_decode_prefixes(const uint8_t *code, unsigned int code_len, enum insn_mode mode,
 			 struct insn_prefixes *p);
 
+/*
+ * Whether the n bytes a CPU saved at an exit (AMD's decode assists: the VMCB's
+ * guest instruction bytes, APM vol. 2 15.33.4) hold the whole instruction that
+ * insn_emulate_mmio would decode: 1 if so (or if the decoder refuses it before
+ * their end: more bytes would not change that), 0 if they stop short of it or
+ * n is 0. Then the caller reads the instruction from guest memory instead.
+ */
+int insn_saved_whole(const uint8_t *saved, unsigned int n, enum insn_mode mode);
+
 #endif

@@ -111,6 +111,13 @@ static int set_clean(void *ctx, const char *v)
 	return set_off(&opts.clean_off, v);
 }
 
+/* vpid=off: leave VPID off (Intel), as on a CPU without it. */
+static int set_vpid(void *ctx, const char *v)
+{
+	(void)ctx;
+	return set_off(&opts.vpid_off, v);
+}
+
 static int set_apic(void *ctx, const char *v)
 {
 	(void)ctx;
@@ -210,6 +217,8 @@ static const struct cmdline_opt table[] = {
 	  "on|off: use the CPU's decode assists (AMD SVM) where it has them" },
 	{ "clean", 1, set_clean,
 	  "on|off: set the VMCB clean bits (AMD SVM) where the CPU has them" },
+	{ "vpid", 1, set_vpid,
+	  "on|off: tag the guest's TLB entries with a VPID (Intel VMX) where the CPU can" },
 	{ "tsc", 1, set_tsc, "auto|pit|pmtimer" },
 	{ "maxcpus", 1, set_maxcpus, "a number of CPUs, 1 or more" },
 	{ "fake_ap", 1, set_fake_ap, "APIC id of a CPU that is not there, for tests" },

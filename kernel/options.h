@@ -16,6 +16,7 @@ struct options {
 	int nrip_off;	/* nrip=off: instruction lengths from the decoder, never nRIP */
 	int decode_off; /* decode=off: a MOV to CR4's register from the decoder (AMD) */
 	int clean_off;	/* clean=off: every VMRUN reloads the whole VMCB (AMD) */
+	int vpid_off;	/* vpid=off: no VPID, every VM entry and exit flushes (Intel) */
 	int mb2_dump;
 	unsigned int maxcpus;
 	long fake_ap; /* APIC id of a CPU that is not there (tests), or -1 */

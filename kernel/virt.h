@@ -128,6 +128,10 @@ struct vm_exit {
 			uint8_t is_write;
 			uint8_t is_fetch;
 			uint8_t is_walk; /* during the guest's own page-table walk */
+			/* the instruction's first bytes where the CPU saved them (SVM decode
+			 * assists), else saved_len 0: kernel/exit.c reads guest memory */
+			uint8_t saved_len;
+			uint8_t saved[15];
 		} mmio;
 		struct {
 			uint32_t index;

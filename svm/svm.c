@@ -100,7 +100,7 @@ static int svm_global_init(void)
 		svm_features & SVM_FEAT_NRIP ? "used"
 		: opts.nrip_off		     ? "off (nrip=off)"
 					     : "no",
-		svm_features & SVM_FEAT_DECODE ? "used"
+		svm_features & SVM_FEAT_DECODE ? "used for CR4-write and MMIO exits"
 		: opts.decode_off	       ? "off (decode=off)"
 					       : "no");
 	return 0;

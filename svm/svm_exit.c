@@ -7,10 +7,14 @@
  * and real CPUs). QEMU TCG's SVM has none: the length is left 0 and
  * kernel/exit.c:exit_insn_len reads it from the guest's code, prefixes included.
  * A MOV to CR4 (15.9) names its source register in EXITINFO1 where the CPU has
- * decode assists (15.33.1); else exit_insn_len decodes that too.
+ * decode assists (15.33.1); else exit_insn_len decodes that too. With decode
+ * assists a nested page fault also carries the instruction's bytes (15.33.4),
+ * which kernel/exit.c decodes the MMIO access from when they are all there.
  */
 #include "kernel/domain.h"
 #include "svm/svm.h"
+
+uint32_t svm_features; /* SVM_FEAT_* in use, set by svm/svm.c */
 
 static void decode_ioio(struct svm_vcpu *sv, struct vm_exit *e)
 {
@@ -34,6 +38,10 @@ static void decode_npf(struct svm_vcpu *sv, struct vm_exit *e)
 	e->mmio.is_write = (err >> 1) & 1;
 	e->mmio.is_fetch = (err >> 4) & 1;
 	e->mmio.is_walk = (err >> 33) & 1; /* APM 15.25.6: while walking the guest's tables */
+	/* set either way: the union's raw.info2 (EXITINFO2) lies under these bytes */
+	e->mmio.saved_len = 0;
+	if (svm_features & SVM_FEAT_DECODE)
+		e->mmio.saved_len = (uint8_t)vmcb_saved_insn(&sv->vmcb->ctl, e->mmio.saved);
 }
 
 static void decode_exception(struct svm_vcpu *sv, struct vm_exit *e, unsigned int vector)
@@ -46,8 +54,6 @@ static void decode_exception(struct svm_vcpu *sv, struct vm_exit *e, unsigned in
 	e->exc.error = (uint32_t)sv->vmcb->ctl.exit_info1;
 	e->exc.cr2 = vector == 14 ? sv->vmcb->ctl.exit_info2 : 0;
 }
-
-uint32_t svm_features; /* SVM_FEAT_* in use, set by svm/svm.c */
 
 /* The length of an intercepted instruction from nRIP, or 0: unknown here. */
 static unsigned int nrip_len(const struct svm_vcpu *sv)

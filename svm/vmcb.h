@@ -48,7 +48,7 @@ struct vmcb_control {
 	uint32_t clean;		/* 0x0c0 */
 	uint32_t reserved2;
 	uint64_t next_rip;	/* 0x0c8 */
-	uint8_t insn_len;	/* 0x0d0 */
+	uint8_t insn_len;	/* 0x0d0: bits 3:0 bytes fetched (decode assists) */
 	uint8_t insn_bytes[15]; /* 0x0d1 */
 	uint8_t reserved3[0x400 - 0xe0];
 };
@@ -94,11 +94,28 @@ struct vmcb {
 _Static_assert(sizeof(struct vmcb) == 4096, "a VMCB is one page");
 _Static_assert(offsetof(struct vmcb, ctl.n_cr3) == 0x0b0, "APM B-1");
 _Static_assert(offsetof(struct vmcb, ctl.next_rip) == 0x0c8, "APM B-1");
+_Static_assert(offsetof(struct vmcb, ctl.insn_len) == 0x0d0, "APM B-1");
 _Static_assert(offsetof(struct vmcb, save.cpl) == 0x4cb, "APM B-2");
 _Static_assert(offsetof(struct vmcb, save.efer) == 0x4d0, "APM B-2");
 _Static_assert(offsetof(struct vmcb, save.rip) == 0x578, "APM B-2");
 _Static_assert(offsetof(struct vmcb, save.rax) == 0x5f8, "APM B-2");
 _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "APM B-2");
+
+/*
+ * The guest instruction bytes a CPU with decode assists saves at a nested page
+ * fault (APM 15.33.4, B-1 offsets 0x0d0-0x0df): copies them to out[15] and
+ * returns how many there are, 0-15. Fewer than the instruction when fetching
+ * them would have crossed into a page that faults, none when the fetch itself
+ * faulted.
+ */
+static inline unsigned int vmcb_saved_insn(const struct vmcb_control *c, uint8_t *out)
+{
+	unsigned int n = c->insn_len & 15;
+
+	for (unsigned int i = 0; i < n; i++)
+		out[i] = c->insn_bytes[i];
+	return n;
+}
 
 /* intercept_cr (APM 15.9, B-1 offset 0x000): writes of CR4 */
 #define INTERCEPT_CR4_WRITE (1u << (16 + 4))

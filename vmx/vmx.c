@@ -17,6 +17,8 @@
 #include "kernel/printk.h"
 #include "lib/string.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_caps.h"
+#include "kernel/options.h"
 
 #define MSR_FEATURE_CONTROL 0x3a
 #define MSR_PAT 0x277
@@ -43,9 +45,21 @@ static hpa_t current_vmcs[MAX_CPUS];
 static uint16_t next_vpid = 1;
 static uint32_t preempt_ticks; /* PREEMPT_NS in the preemption timer's units (SDM A.6) */
 static int nmi_window_ok;      /* virtual NMIs and NMI-window exiting allowed (SDM A.3) */
+static unsigned int invept_type, invvpid_type; /* VMX_INV_*, chosen by vmx_choose_features */
 
 #define MSR_VMX_MISC 0x485
+#define MSR_VMX_EPT_VPID_CAP 0x48c
+#define MSR_VMX_PROCBASED_CTLS3 0x492
+#define PROC_TERTIARY (1u << 17)
 #define PREEMPT_NS 1000000ull /* a guest exits at least this often, as with the host tick */
+/*
+ * PAUSE-loop exiting (SDM 25.6.13, 26.1.3): at CPL 0, PAUSEs at most PLE_GAP
+ * TSC ticks apart form one loop, and a loop longer than PLE_WINDOW ticks
+ * exits, so a vCPU spinning on a lock yields its CPU (kernel/exit.c), as
+ * with SVM's pause filter. KVM's defaults.
+ */
+#define PLE_GAP 128
+#define PLE_WINDOW 4096
 
 static const uint32_t guest_msr_index[VMX_GUEST_MSRS] = {
 	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000102,
@@ -66,12 +80,65 @@ static int adjust(uint32_t msr, uint32_t want, uint32_t need, uint32_t *out, con
 	return 0;
 }
 
+/* What the CPU offers (SDM vol. 3D A.3, A.10), for the banner and the choices below. */
+static void vmx_read_offer(int tru, struct vmx_offer *o)
+{
+	o->pin = (uint32_t)(rdmsr(tru ? 0x48d : 0x481) >> 32);
+	o->proc = (uint32_t)(rdmsr(tru ? 0x48e : 0x482) >> 32);
+	o->proc2 = o->proc & PROC_SECONDARY ? (uint32_t)(rdmsr(0x48b) >> 32) : 0;
+	o->proc3 = o->proc & PROC_TERTIARY ? rdmsr(MSR_VMX_PROCBASED_CTLS3) : 0;
+	o->ept_vpid = o->proc2 & (PROC2_EPT | PROC2_VPID) ? rdmsr(MSR_VMX_EPT_VPID_CAP) : 0;
+}
+
+static const char *const inv_names[] = { "none", "single-context", "all-context" };
+
+/* Names what the CPU offers, whether or not bivisor can run there. */
+static void vmx_print_offer(const struct vmx_offer *o)
+{
+	char line[400];
+
+	vmx_offer_controls(o, line, sizeof(line));
+	pr_info("vmx: the CPU offers%s\n", line[0] ? line : " no optional controls");
+	vmx_offer_ept_vpid(o, line, sizeof(line));
+	pr_info("vmx: EPT/VPID capabilities%s\n", line[0] ? line : " none");
+}
+
+/*
+ * Chooses each feature bivisor uses with its fallback, and names them: VPID
+ * (SDM 29.1) unless vpid=off or no INVVPID type is offered, then every VM
+ * entry and exit flushes the guest's TLB entries; INVEPT single-context, else
+ * all-context (29.4.3.1); PAUSE-loop exiting where offered, else a spinning
+ * vCPU keeps its CPU until the preemption timer or the host tick.
+ */
+static int vmx_choose_features(const struct vmx_offer *o)
+{
+	invept_type = vmx_invept_type(o->ept_vpid);
+	invvpid_type = vmx_invvpid_type(o->ept_vpid);
+	if (opts.vpid_off || !invvpid_type)
+		caps.proc2 &= ~PROC2_VPID;
+	pr_info("vmx: uses EPT (INVEPT %s), unrestricted guest, %s%s%s%s%s\n",
+		inv_names[invept_type],
+		!(caps.proc2 & PROC2_VPID) ? (opts.vpid_off ? "no VPID (vpid=off)" : "no VPID")
+		: invvpid_type == VMX_INV_SINGLE ? "VPID (INVVPID single-context)"
+						 : "VPID (INVVPID all-context)",
+		caps.pin & PIN_VIRTUAL_NMIS ? ", virtual NMIs" : "",
+		caps.pin & PIN_PREEMPTION_TIMER ? ", the preemption timer" : "",
+		caps.proc & PROC_TSC_OFFSETTING ? ", TSC offsetting" : "",
+		caps.proc2 & PROC2_PAUSE_LOOP ? ", PAUSE-loop exiting (gap 128, window 4096)" : "");
+	if (!invept_type)
+		printk("vmx: the CPU offers no INVEPT type bivisor can use\n");
+	return invept_type ? 0 : -1;
+}
+
 static int vmx_read_caps(void)
 {
 	uint64_t basic = rdmsr(MSR_VMX_BASIC);
 	int tru = (basic >> 55) & 1; /* the TRUE_ capability MSRs exist */
+	struct vmx_offer offer;
 	int err = 0;
 
+	vmx_read_offer(tru, &offer);
+	vmx_print_offer(&offer);
 	caps.revision = basic & 0x7fffffff;
 	/* virtual NMIs where the CPU has them: with NMI exiting on, only they let the
 	 * guest's IRET end the blocking an injected NMI starts (SDM 25.3, 26.6.1.2) */
@@ -90,7 +157,7 @@ static int vmx_read_caps(void)
 	if (!err)
 		err |= adjust(0x48b,
 			      PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED | PROC2_RDTSCP |
-				      PROC2_INVPCID,
+				      PROC2_INVPCID | PROC2_PAUSE_LOOP,
 			      PROC2_EPT | PROC2_UNRESTRICTED, &caps.proc2,
 			      "secondary (EPT, unrestricted guest)");
 	err |= adjust(tru ? 0x48f : 0x483,
@@ -104,6 +171,8 @@ static int vmx_read_caps(void)
 	caps.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
 	caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
 	caps.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
+	if (!err)
+		err |= vmx_choose_features(&offer);
 	pr_info("vmx: VMCS revision %#x, controls pin %#x proc %#x proc2 %#x exit %#x entry %#x\n",
 		caps.revision, caps.pin, caps.proc, caps.proc2, caps.exit, caps.entry);
 	return err ? -ENOSYS : 0;
@@ -276,6 +345,10 @@ static void vmcs_write_controls(struct vcpu *v)
 		vmwrite(ctl[i].field, ctl[i].value);
 	if (caps.proc2 & PROC2_VPID)
 		vmwrite(VMCS_VPID, xv->vpid);
+	if (caps.proc2 & PROC2_PAUSE_LOOP) {
+		vmwrite(VMCS_PLE_GAP, PLE_GAP);
+		vmwrite(VMCS_PLE_WINDOW, PLE_WINDOW);
+	}
 }
 
 /* The architectural reset state, as on SVM: real mode at F000:FFF0 until a loader says otherwise.
@@ -351,7 +424,7 @@ static void invept_invvpid(struct vcpu *v)
 
 	asm volatile("invept %1, %2; setna %0"
 		     : "=qm"(fail)
-		     : "m"(ept), "r"(1ull)
+		     : "m"(ept), "r"((uint64_t)invept_type)
 		     : "cc", "memory");
 	if (fail)
 		vmx_fail("INVEPT", ept.a);
@@ -359,7 +432,7 @@ static void invept_invvpid(struct vcpu *v)
 		return;
 	asm volatile("invvpid %1, %2; setna %0"
 		     : "=qm"(fail)
-		     : "m"(vpid), "r"(1ull)
+		     : "m"(vpid), "r"((uint64_t)invvpid_type)
 		     : "cc", "memory");
 	if (fail)
 		vmx_fail("INVVPID", xv->vpid);

@@ -71,6 +71,9 @@ void vmx_decode_exit(struct vcpu *v, struct vm_exit *e)
 	case EXIT_REASON_VMCALL:
 		e->kind = VM_EXIT_HYPERCALL;
 		break;
+	case EXIT_REASON_PAUSE: /* PAUSE-loop exiting (vmx.c); RIP stays on the PAUSE */
+		e->kind = VM_EXIT_PAUSE;
+		break;
 	case EXIT_REASON_IO:
 		decode_io(e, q);
 		break;
@@ -94,6 +97,8 @@ void vmx_decode_exit(struct vcpu *v, struct vm_exit *e)
 		e->mmio.is_fetch = (q >> 2) & 1;
 		/* bit 7 set and bit 8 clear: the access was to a guest paging structure */
 		e->mmio.is_walk = ((q >> 7) & 1) && !((q >> 8) & 1);
+		e->mmio.saved_len =
+			0; /* VMX saves no instruction bytes: kernel/exit.c reads them */
 		break;
 	case EXIT_REASON_INVALID_STATE:
 	case EXIT_REASON_MSR_LOADING:

@@ -2,9 +2,13 @@
  * tests/fuzz/fuzz_insn.c: libFuzzer target of kernel/insn.c and insn_alu.c,
  * the MMIO instruction decoder and emulator: the mode, the registers, the
  * instruction bytes and the values MMIO reads return come from the input.
+ * insn_saved_whole must agree with the emulator on whether the bytes were
+ * too few (-EFAULT).
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "kernel/errno.h"
 #include "kernel/insn.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -33,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct insn_regs regs;
 	struct insn_prefixes p;
 	struct insn_info info;
+	int whole, err;
 
 	for (unsigned int i = 0; i < INSN_NR_GPRS; i++)
 		regs.gpr[i] = fuzz_take(&in, 1) << (i * 4 % 64);
@@ -41,7 +46,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned int i = 0; i < len; i++)
 		code[i] = fuzz_take(&in, 1);
 	(void)insn_decode_prefixes(code, len, mode, &p);
-	(void)insn_emulate_mmio(code, len, mode, &regs, 0xfee00000 + fuzz_take(&in, 2), &ops,
+	whole = insn_saved_whole(code, len, mode);
+	err = insn_emulate_mmio(code, len, mode, &regs, 0xfee00000 + fuzz_take(&in, 2), &ops,
 				&info);
+	if (whole != (err != -EFAULT))
+		abort();
 	return 0;
 }
