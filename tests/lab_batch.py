@@ -91,9 +91,12 @@ def script_path(t):
 
 
 def batch_files(tests):
-    """/lab/batch, one line per test, and the scripts of the lab-script= tests."""
+    """/lab/batch, one line per test, the scripts of the lab-script= tests and the
+    functions they share (tests/lab/lib.sh)."""
     files = {"lab/batch": ("# written by tests/lab_batch.py\n" +
                            "".join(run_line(t) for t in tests)).encode()}
+    with open(os.path.join(emulator.ROOT, "tests", "lab", "lib.sh"), "rb") as f:
+        files["lab/lib.sh"] = f.read()
     for t in tests:
         if "lab-script" in t:
             with open(os.path.join(emulator.ROOT, t["lab-script"]), "rb") as f:

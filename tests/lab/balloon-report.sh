@@ -7,14 +7,7 @@
 # pages, bvm releases them (madvise) and bvm's RSS in /proc drops; the guest
 # then uses memory again and powers off.
 rss_mib() { awk '/^VmRSS:/ { print int($2 / 1024) }' /proc/$pid/status; }
-until_ok() { # waits at most $2 seconds for the condition $1 (a shell command)
-	n=0
-	until eval "$1"; do
-		[ $n -ge "$2" ] && return 1
-		sleep 1
-		n=$((n + 1))
-	done
-}
+. /lab/lib.sh # until_ok
 out=/tmp/report-$$.out # the guest's COM1: a fresh file (several runs share one lab)
 rm -f "$out"
 bvm run --kernel /guest/bzImage --initrd /guest/initrd.gz --mem 256M --balloon 256M,report \

@@ -16,15 +16,7 @@ cmdline = "console=ttyS0 quiet panic=-1 hold=300"
 on_poweroff = "preserve"
 CFG
 log=$BVM_RUN_DIR/balt.log
-# waits at most $2 seconds for the condition $1 (a shell command)
-until_ok() {
-	n=0
-	until eval "$1"; do
-		[ $n -ge "$2" ] && return 1
-		sleep 1
-		n=$((n + 1))
-	done
-}
+. /lab/lib.sh # until_ok
 bvm create /tmp/balt.cfg || { echo "LAB: FAIL: bvm create"; exit 1; }
 until_ok 'bvm console balt </dev/null 2>/dev/null | grep -q "GUEST: init reached"' 120 ||
 	echo "LAB: FAIL: the guest's init did not run in 120 s"

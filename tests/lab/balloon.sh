@@ -21,15 +21,7 @@ row() { bvm list | grep "^bal1 "; }
 col() { r=$(row); set -- $r; eval "echo \"\${$N}\""; }
 rss_mib() { awk '/^VmRSS:/ { print int($2 / 1024) }' /proc/$(N=2 col)/status; }
 console_has() { bvm console bal1 </dev/null 2>/dev/null | grep -q "$1"; }
-# waits at most $2 seconds for the condition $1 (a shell command)
-until_ok() {
-	n=0
-	until eval "$1"; do
-		[ $n -ge "$2" ] && return 1
-		sleep 1
-		n=$((n + 1))
-	done
-}
+. /lab/lib.sh # until_ok
 
 bvm create /tmp/bal1.cfg && echo "LAB: created"
 until_ok 'console_has "GUEST: filled"' 90 && echo "LAB: the guest filled its memory" ||

@@ -5,15 +5,8 @@
 # with KSM off (what they hold without sharing: their RSS), then with KSM on
 # (use_zero_pages off, so zero pages count in pages_sharing as bivisor counts
 # them) for at most 60 s. Prints "LAB: bench: ..." lines for the bench to read.
-K=/sys/kernel/mm/ksm
-if [ ! -w "$K/run" ]; then
-	echo "LAB: FAIL: no $K/run (a kernel without CONFIG_KSM)"
-	exit 1
-fi
-echo 0 >"$K/run"
-echo 0 >"$K/use_zero_pages"
-echo 10 >"$K/sleep_millisecs"
-echo 4000 >"$K/pages_to_scan"
+. /lab/lib.sh # ksm_setup, K
+ksm_setup 0 4000 || exit 1
 for i in 0 1 2 3; do
 	bvm run --kernel /guest/bzImage --initrd /guest/initrd.gz --mem 128M --share \
 		--name "linux$i" --console "file=/tmp/linux$i.log" \

@@ -6,16 +6,10 @@
 # must reach 75% of the 3 x 512 pages that merging can save; at the end each
 # guest's own checks pass (its writes after the merge stay its own) and each
 # bvm reports the counters. Each step says "LAB: ..." for the manifest's expect=.
-K=/sys/kernel/mm/ksm
-if [ ! -w "$K/run" ]; then
-	echo "LAB: FAIL: no $K/run (a kernel without CONFIG_KSM)"
-	exit 1
-fi
+. /lab/lib.sh # ksm_setup, K
 # Empty pages merge with the kernel's zero page, outside pages_sharing: the count
 # is then of pages with content (bvm's RAM is huge pages, mostly zero, that KSM splits).
-echo 1 >"$K/use_zero_pages"
-echo 10 >"$K/sleep_millisecs"
-echo 2000 >"$K/pages_to_scan"
+ksm_setup 1 2000 || exit 1
 echo 1 >"$K/run"
 echo "LAB: ksm on"
 before=$(cat "$K/pages_sharing")
