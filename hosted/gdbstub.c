@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "hosted/gdbstub.h"
+#include "lib/hex.h"
 
 #define PKT_MAX 4096   /* what qSupported offers as PacketSize */
 #define POLL_MS 200    /* how often a wait looks whether the guest was ended */
@@ -214,21 +215,10 @@ static int get_byte(struct gdbstub *g, struct vm *vm)
 	return g->in[g->in_pos++];
 }
 
-static int hex_val(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One data byte from two hex digits at s; -1 if they are not hex. */
 static int hex_byte(const char *s)
 {
-	int hi = hex_val(s[0]), lo = hi < 0 ? -1 : hex_val(s[1]);
+	int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
 
 	return lo < 0 ? -1 : hi << 4 | lo;
 }
@@ -263,10 +253,10 @@ static int parse_hex(const char **s, uint64_t *v)
 	const char *p = *s;
 
 	*v = 0;
-	for (; hex_val(*p) >= 0; p++) {
+	for (; hex_digit(*p) >= 0; p++) {
 		if (*v >> 60)
 			return -1;
-		*v = *v << 4 | (uint64_t)hex_val(*p);
+		*v = *v << 4 | (uint64_t)hex_digit(*p);
 	}
 	if (p == *s)
 		return -1;
@@ -300,7 +290,9 @@ static int read_packet(struct gdbstub *g, struct vm *vm)
 		want = c < 0 ? -1 : get_byte(g, vm);
 		if (want < 0)
 			return -1;
-		want = hex_val(c) < 0 || hex_val(want) < 0 ? -1 : hex_val(c) << 4 | hex_val(want);
+		want = hex_digit(c) < 0 || hex_digit(want) < 0
+			       ? -1
+			       : hex_digit(c) << 4 | hex_digit(want);
 		if (want == (sum & 0xff))
 			break;
 		send(g->fd, "-", 1, MSG_NOSIGNAL);

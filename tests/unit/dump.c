@@ -3,6 +3,7 @@
  * "acpidump NAME 0xPHYS LEN" followed by lines of hex bytes up to the next
  * header or "acpidump end"; a blob whose byte count is not LEN is an error.
  */
+#include "lib/hex.h"
 #include "tests/unit/dump.h"
 
 #include <stdio.h>
@@ -17,17 +18,6 @@ uint8_t *dump_alloc_like(uint64_t phys, size_t len, void **alloc)
 	if (posix_memalign(alloc, 64, off + len + !len))
 		return NULL;
 	return (uint8_t *)*alloc + off;
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Appends the hex bytes of s to b; returns -1 on a bad digit or overflow. */
