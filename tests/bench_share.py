@@ -22,15 +22,11 @@
 import os
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_util import BOCHS_IPS, COMMANDS, fmt_num, print_table  # noqa: E402
-import lab_batch  # noqa: E402  (the nested-KVM lab)
-import run  # noqa: E402  (the runner's emulator commands and log reader)
+from bench_util import (BOCHS_IPS, BenchError, fmt_num, guest_once, lab_script_once,  # noqa: E402
+                        print_table)
 
 RUNS = 3
 SHARE = "build/guests/share.elf"
@@ -46,12 +42,14 @@ LINUX_DOMAINS = 4
 LINUX_MIB = 128
 LINUX_HOLD_S = 90
 LINUX_TIMEOUT = 400
+# No panic=-1 on the guests' command lines: bench_util.guest_once fails a run whose
+# serial output says "panic" anywhere, and bivisor prints each module's line.
 LINUX_TEST = {
     "qemu": "-smp 2 -m 1G",
     "cmdline": "keys=" + "/".join("%d:m" % (t * 1000) for t in range(20, 400, 10)),
     "modules": " ".join(
         "'build/guest/bzImage:name=linux%d mem=%dM share=1 initrd=rd "
-        "cmdline=\"console=ttyS0 panic=-1 hold=%d\"'" % (i, LINUX_MIB, LINUX_HOLD_S)
+        "cmdline=\"console=ttyS0 hold=%d\"'" % (i, LINUX_MIB, LINUX_HOLD_S)
         for i in range(LINUX_DOMAINS)) + " build/guest/initrd.gz:name=rd",
 }
 LINUX_SAVED = re.compile(r"^sharing: \d+ pages scanned, \d+ shared in \d+ frames, (-?\d+) frames saved",
@@ -63,41 +61,22 @@ LAB_LINE = re.compile(r"LAB: bench: rss_kib=(\d+) (?:pages_sharing=(\d+) )?ksm=(
 BENCH_LINE = re.compile(r"share: bench: (\d+) cycles per CoW break \((\d+) pages\), tsc (\d+) kHz")
 
 
-def boot_log(kind, test, timeout):
-    """One boot until the emulator ends or timeout seconds: the serial log's text."""
-    with tempfile.TemporaryDirectory() as d:
-        log = os.path.join(d, "serial.log")
-        try:
-            cmd = COMMANDS[kind](dict(test, platform="bench"), log)
-        except subprocess.CalledProcessError:
-            return None
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while p.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if p.poll() is None:
-            p.kill()
-        p.wait()
-        return "\n".join(run.read_lines(log))
-
-
 def run_once(kind, test, timeout):
     """One boot: the ns per CoW break each domain printed, or a reason string."""
-    text = boot_log(kind, test, timeout)
-    if text is None:
-        return "could not build the boot image"
+    try:
+        text = guest_once(test, timeout, kind)
+    except BenchError as e:
+        return str(e)
     found = [int(m.group(1)) * 1e6 / int(m.group(3)) for m in BENCH_LINE.finditer(text)]
-    if "FAIL:" in text or "crashed" in text or not found:
-        return "no bench line, or a failure, within %d s" % timeout
-    return found
+    return found or "no bench line within %d s" % timeout
 
 
 def linux_sharing():
     """Four Linux domains: the most frames saved while all ran, or a reason string."""
-    text = boot_log("qemu", LINUX_TEST, LINUX_TIMEOUT)
-    if text is None:
-        return "could not build the boot image"
+    try:
+        text = guest_once(LINUX_TEST, LINUX_TIMEOUT)
+    except BenchError as e:
+        return str(e)
     up = [text.find("[linux%d] GUEST: init reached" % i) for i in range(LINUX_DOMAINS)]
     first_end = min([p for p in (text.find("domain linux%d: exited" % i)
                                  for i in range(LINUX_DOMAINS)) if p >= 0] or [len(text)])
@@ -112,12 +91,12 @@ def linux_sharing():
 def lab_sharing():
     """The same four guests under bvm in the lab (tests/lab/share-linux.sh): the RSS
     they hold with KSM off, and with it on less what KSM saved, in KiB; or a reason."""
-    res = lab_batch.run_batch([dict(LAB_TEST, platform="kvm-lab")], 90)[0]
-    log = os.path.join(run.BUILD, "tests", "logs", "kvm-lab-%s.log" % LAB_TEST["name"])
-    found = {m.group(3): m for m in LAB_LINE.finditer(open(log).read())} \
-        if os.path.exists(log) else {}
-    if not res.ok or set(found) != {"on", "off"}:
-        return "the lab run failed: %s" % (res.why or "no bench lines")
+    try:
+        found = {m.group(3): m for m in LAB_LINE.finditer(lab_script_once(LAB_TEST, 90))}
+    except BenchError as e:
+        return str(e)
+    if set(found) != {"on", "off"}:
+        return "no bench lines from the lab"
     saved = int(found["on"].group(2)) * 4
     return int(found["off"].group(1)), int(found["on"].group(1)) - saved, saved
 

@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 
+import lab_batch  # the nested-KVM lab's batches (lab-script= tests)
 import run  # the test runner's commands for QEMU, Bochs, bvm and the lab
 
 EXIT_RUNS = 3
@@ -100,6 +101,16 @@ def guest_once(test, timeout, kind="qemu"):
                                                        " (it said '%s')" % said[-1].strip()[:120]
                                                        if said else ""))
     return text
+
+
+def lab_script_once(test, index):
+    """Runs a lab-script= test (a shell script of bvm commands, tests/lab/) in one
+    L1 boot; returns its part of the log, or raises BenchError with why."""
+    res = lab_batch.run_batch([dict(test, platform="kvm-lab")], index)[0]
+    if not res.ok:
+        raise BenchError("the lab run failed: %s" % res.why)
+    with open(os.path.join(run.BUILD, "tests", "logs", "kvm-lab-%s.log" % test["name"])) as f:
+        return f.read()
 
 
 def exitloop_once(test, timeout, kind="qemu", ops=tuple(op for op, _ in EXIT_OPS)):
