@@ -1,25 +1,36 @@
 /*
- * lib/string.c: byte-at-a-time implementations of the C library's memory
- * and string functions (C11 7.24). Plain loops: the kernel copies little.
+ * lib/string.c: the C library's memory and string functions (C11 7.24) for
+ * the kernel, bivisor.efi and the test guests. memset and memcpy are string
+ * instructions (REP STOSQ/MOVSQ, then the tail by bytes: SDM vol. 1 7.3.9,
+ * vol. 2B "REP"), because they zero and fill whole domains' RAM and copy
+ * Linux images: an emulator runs one of those instructions many times faster
+ * than the same bytes as a loop of moves (Bochs: a 64 MiB domain took 5 s to
+ * zero). The rest are plain loops. DF is clear wherever these run: the SysV
+ * ABI keeps it clear, and a VM exit restores the host's RFLAGS.
  */
+#include <stdint.h>
+
 #include "lib/string.h"
 
 void *memset(void *dst, int c, size_t n)
 {
-	unsigned char *d = dst;
+	uint64_t fill = 0x0101010101010101ull * (unsigned char)c;
+	size_t quads = n / 8, bytes = n % 8;
+	void *d = dst;
 
-	while (n--)
-		*d++ = (unsigned char)c;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(quads) : "a"(fill) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(bytes) : "a"(fill) : "memory");
 	return dst;
 }
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	unsigned char *d = dst;
-	const unsigned char *s = src;
+	size_t quads = n / 8, bytes = n % 8;
+	void *d = dst;
+	const void *s = src;
 
-	while (n--)
-		*d++ = *s++;
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(quads) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(bytes) : : "memory");
 	return dst;
 }
 
