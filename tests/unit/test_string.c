@@ -50,9 +50,14 @@ static void memcpy_copies_every_length_and_offset_exactly(void **state)
 		for (size_t len = 0; len <= 40; len++) {
 			for (size_t i = 0; i < sizeof(dst); i++)
 				dst[i] = 0x11;
-			assert_ptr_equal(copy(dst + off, src + (40 - off), len), dst + off);
-			for (size_t i = 0; i < sizeof(dst); i++)
-				assert_int_equal(dst[i], i >= off && i < off + len ? src[40 - off + i - off] : 0x11);
+			const unsigned char *from = src + 40 - off;
+
+			assert_ptr_equal(copy(dst + off, from, len), dst + off);
+			for (size_t i = 0; i < sizeof(dst); i++) {
+				int want = i >= off && i < off + len ? from[i - off] : 0x11;
+
+				assert_int_equal(dst[i], want);
+			}
 		}
 }
 
