@@ -39,7 +39,7 @@ from platforms import PLATFORMS
 KEYS = ("timeout", "qemu", "cmdline", "expect", "reject", "exit", "kernel", "modules", "firmware",
         "megs", "cpus", "bvm", "disk", "lab", "guest", "initrd", "rc", "image", "esp", "stop",
         "net", "vconsole", "quiet", "share", "nokvm", "signal", "unchanged", "nested", "model",
-        "lab-script", "verb", "com2", "post", "script", "gdb", "triple")
+        "lab-script", "verb", "com2", "post", "script", "gdb", "triple", "type")
 
 
 def parse_manifest(path):
@@ -432,12 +432,24 @@ def host_triple_fault(test, log):
         return "Triple fault" in f.read()
 
 
-def wait_emulator(proc, test, log, expect, reject):
+def type_when_seen(log, socks, pending):
+    """type="TEXT|KEYS; ...": once TEXT is in the log, KEYS go to the serial
+    console (bivisor's debug keys), each pair after the one before it (a pair
+    without keys only waits for its text). Returns the pairs still waiting."""
+    while pending and socks and pending[0][0] in "\n".join(read_lines(log)):
+        if pending[0][1]:
+            emulator.type_keys(socks.serial, pending[0][1].encode(), wait=0.2)
+        pending = pending[1:]
+    return pending
+
+
+def wait_emulator(proc, test, log, expect, reject, socks=None):
     """Polls until the emulator ends, the deadline passes, the host triple-faults,
-    or (stop=expect) every expectation has appeared. Returns (status or None,
-    stopped)."""
+    or (stop=expect) every expectation has appeared; types the keys of type=.
+    Returns (status or None, stopped)."""
     deadline = time.monotonic() + float(test["timeout"])
     polls = 0
+    pending = [tuple(p.split("|", 1)) for p in split_list(test.get("type"))]
     while time.monotonic() < deadline:
         rc = proc.poll()
         if rc is not None:
@@ -446,6 +458,8 @@ def wait_emulator(proc, test, log, expect, reject):
         polls += 1
         if polls % 5 == 0 and host_triple_fault(test, log):
             return None, False
+        if polls % 5 == 0 and pending:
+            pending = type_when_seen(log, socks, pending)
         if test.get("stop") == "expect" and polls % 5 == 0:
             missing, rejected = check(read_lines(log), expect, reject)
             if not missing or rejected:
@@ -515,7 +529,7 @@ def run_emulated_once(test):
         proc, stop, err = start_emulator(test, log, socks)
         if err:
             return Result(name, False, 0, err)
-        rc, stopped = wait_emulator(proc, test, log, expect, reject)
+        rc, stopped = wait_emulator(proc, test, log, expect, reject, socks)
         notes = stall_notes(test, socks) if rc is None and not stopped else []
         if rc is None:
             proc.kill()
