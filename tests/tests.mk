@@ -1,6 +1,7 @@
 # tests/tests.mk: `make test` (unit tests, then every test of tests/manifest
-# through tests/run.py), `make doctor`, `make bench` and `make compare`. T=pattern picks a
-# subset, P=platform[,platform] the platforms, J=n runs n emulators at once.
+# through tests/run.py), `make stress`, `make doctor`, `make bench` and `make compare`.
+# T=pattern picks a subset, P=platform[,platform] the platforms, J=n runs n emulators
+# at once.
 
 T ?=
 P ?=
@@ -15,6 +16,14 @@ include tests/fuzz/fuzz.mk
 test: deps
 	@$(MAKE) -j$(J) all unit-tests fuzz-build lab $(B)/lab/initrd-qemu.gz $(B)/lab/initrd-gdb.gz dom0 linux-bad-images bad-files
 	@ISO_MODULES="$(ISO_MODULES)" python3 tests/run.py $(RUN_ARGS)
+
+# The lines of tests/stress-manifest, N times each (tests/stress.py): reproducers of
+# bugs that show one run in many, kept out of `make test`.
+N ?= 30
+.PHONY: stress
+stress: deps
+	@$(MAKE) -j$(J) all
+	@ISO_MODULES="$(ISO_MODULES)" J=$(J) python3 tests/stress.py $(N) "$(T)"
 
 # What this machine offers, and which test platforms will run (never fails).
 .PHONY: doctor
