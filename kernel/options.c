@@ -224,7 +224,8 @@ static const struct cmdline_opt table[] = {
 	{ "fake_ap", 1, set_fake_ap, "APIC id of a CPU that is not there, for tests" },
 	{ "trace", 1, set_trace,
 	  "records per vCPU of the exit trace, written to COM2 (docs/tracing.md)" },
-	{ "crash", 1, set_crash, "write-text|write-rodata|exec-data|ud|null, for tests" },
+	{ "crash", 1, set_crash,
+	  "write-text|write-rodata|exec-data|ud|null|triple|window, for tests" },
 };
 
 static void warn(void *ctx, const char *msg)

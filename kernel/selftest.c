@@ -6,6 +6,9 @@
  * the #UD, then the #GP and the #DF it becomes find no gate (SDM vol. 3A
  * 6.10, 6.15 "Interrupt 8"), and the CPU shuts down; the test runner catches
  * that shutdown and reads the registers at it (docs/testing.md).
+ * `window` makes SVM's entry code take a #UD right after VMRUN, where the
+ * guest's TR and GS base are still loaded (svm/svm_entry.asm), so the
+ * report of arch/x86/trap.c:guest_window_trap is tested.
  * Also prints ACPI tables as hex for tests/data/.
  */
 #include "kernel/selftest.h"
@@ -14,6 +17,7 @@
 
 static const char rodata_probe[] = "read-only";
 static unsigned char data_probe[16] = { 0xc3 }; /* ret */
+volatile uint8_t selftest_window_fault;		/* read by svm/svm_entry.asm */
 
 /* A triple fault of the host: no IDT gate for anything. */
 static void triple_fault(void)
@@ -79,6 +83,9 @@ void selftest_run(const char *kind)
 		asm volatile("ud2");
 	} else if (!strcmp(kind, "triple")) {
 		triple_fault();
+	} else if (!strcmp(kind, "window")) {
+		selftest_window_fault = 1; /* at the first VM exit of an SVM guest */
+		return;
 	} else if (!strcmp(kind, "null")) {
 		p = (volatile char *)0;
 		(void)*p;

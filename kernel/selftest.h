@@ -11,6 +11,7 @@
 
 /* Provokes the fault named by kind ("" does nothing). */
 void selftest_run(const char *kind);
+extern volatile uint8_t selftest_window_fault; /* crash=window: svm/svm_entry.asm reads it */
 void selftest_acpi_dump(const void *rsdp, const struct acpi_info *ai);
 void selftest_mb2_dump(const struct boot_info *bi);
 

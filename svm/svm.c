@@ -6,6 +6,7 @@
  * interrupts as V_IRQ, 15.21.4; NMI blocking in svm/svm_nmi.c), the run loop.
  */
 #include "arch/x86/percpu.h"
+#include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
 #include "include/public/hypercall.h"
 #include "kernel/domain.h"
@@ -78,6 +79,7 @@ static int svm_global_init(void)
 	/* every port and every MSR is intercepted; the policies live in kernel/ */
 	memset(hpa_to_virt(iopm_pa), 0xff, IOPM_PAGES * PAGE_SIZE);
 	memset(hpa_to_virt(msrpm_pa), 0xff, MSRPM_PAGES * PAGE_SIZE);
+	trap_set_guest_window((uint64_t)svm_window_start, (uint64_t)svm_window_end);
 	leaf = cpuid(0x8000000a, 0);
 	asid_count = leaf.ebx;
 	print_features(leaf.edx);

@@ -31,6 +31,7 @@ struct svm_vcpu {
 extern const struct virt_ops svm_ops;
 
 void svm_vmrun(uint64_t vmcb_pa, uint64_t *gprs, uint64_t host_area_pa);
+extern const char svm_window_start[], svm_window_end[]; /* svm_entry.asm */
 int svm_domain_init(struct domain *d);
 void svm_domain_destroy(struct domain *d);
 void svm_decode_exit(struct vcpu *v, struct vm_exit *e);

@@ -6,13 +6,19 @@
 ; Called with interrupts off so that nothing runs between the caller's last check
 ; of pending work and VMRUN; returns with them on (STGI lets the held one in).
 ;
+; svm_window_start..svm_window_end is where the guest's TR, GS base and syscall
+; MSRs are loaded in the host: arch/x86/trap.c reports any event taken there
+; (trap_set_guest_window) instead of running a handler on the guest's GS. With
+; crash=window (kernel/selftest.c) a #UD right after VMRUN tests that report.
+;
 ; void svm_vmrun(uint64_t vmcb_pa, uint64_t *gprs, uint64_t host_area_pa)
 ; gprs[] holds the guest registers the VMCB does not: indexed like enum
 ; vm_reg (RAX at 0 and RSP at 4 are unused: they live in the VMCB).
 
 bits 64
 section .text
-global svm_vmrun
+global svm_vmrun, svm_window_start, svm_window_end
+extern selftest_window_fault
 
 %macro GUEST_LOAD 0
 	mov rcx, [rsi + 8 * 1]
@@ -63,13 +69,19 @@ svm_vmrun:
 	mov rax, rdi
 	GUEST_LOAD
 	vmload				; rAX holds the VMCB address
+svm_window_start:
 	vmrun
+	cmp byte [rel selftest_window_fault], 0
+	je svm_guest_save
+	ud2				; crash=window only
+svm_guest_save:
 	vmsave
 	mov rax, [rsp]
 	GUEST_SAVE
 	add rsp, 8
 	pop rax
 	vmload				; rAX holds the VMCB address
+svm_window_end:
 	stgi
 	pop r15
 	pop r14

@@ -3,6 +3,10 @@
  * hypervisor is a hypervisor bug: it prints the vector, error code, RIP, CR2,
  * every register and a frame-pointer stack trace, then stops that CPU
  * (docs/error-handling.md). Vector names follow Intel SDM vol. 3A table 6-1.
+ * An event taken where a guest's GS base and TR are loaded (SVM between VMRUN
+ * and the host's VMLOAD, AMD APM vol. 2 15.5.2) first gets the host's GS base
+ * back, found by the local APIC ID, so it can be reported; IST vectors (#DF,
+ * NMI, #MC) cannot be: their stack comes from the guest's TSS.
  */
 #include "arch/x86/trap.h"
 #include "arch/x86/lapic.h"
@@ -12,6 +16,7 @@
 #include "kernel/printk.h"
 
 static irq_handler_t handlers[256];
+static uint64_t guest_window_start, guest_window_end;
 
 static const char *const exc_names[32] = {
 	"#DE divide error",
@@ -47,6 +52,11 @@ static const char *const exc_names[32] = {
 	"#SX security",
 	"reserved 31",
 };
+
+static const char *vector_name(uint64_t vector)
+{
+	return vector < 32 ? exc_names[vector] : "interrupt";
+}
 
 void trap_register(int vector, irq_handler_t fn)
 {
@@ -101,11 +111,11 @@ static void exception(struct trap_frame *f)
 
 	if (pc->in_exception++) {
 		printk_force("EXCEPTION %s inside the exception handler on cpu%u; stopping\n",
-			     exc_names[f->vector], pc->id);
+			     vector_name(f->vector), pc->id);
 		cpu_stop();
 	}
 	printk_force("\nEXCEPTION %s (vector %lu) on cpu%u, error code %#lx\n",
-		     exc_names[f->vector], f->vector, pc->id, f->error);
+		     vector_name(f->vector), f->vector, pc->id, f->error);
 	if (f->vector == 14)
 		page_fault_reason(f->error);
 	trap_dump(f);
@@ -113,8 +123,38 @@ static void exception(struct trap_frame *f)
 	cpu_stop();
 }
 
+void trap_set_guest_window(uint64_t start, uint64_t end)
+{
+	guest_window_start = start;
+	guest_window_end = end;
+}
+
+/* The host's GS base again, so this_cpu() works: the percpu whose APIC ID is ours. */
+static void host_gs_back(void)
+{
+	uint32_t id = lapic_id();
+
+	for (unsigned int i = 0; i < ncpus_online; i++)
+		if (cpus[i]->apic_id == id)
+			wrmsr(MSR_GS_BASE, (uint64_t)cpus[i]);
+}
+
+/* Nothing may be taken there (GIF is clear): a hypervisor bug, reported whatever the vector. */
+static void guest_window_trap(struct trap_frame *f)
+{
+	host_gs_back();
+	printk_force("\nvector %lu (%s) taken between VMRUN and the host's VMLOAD, with the "
+		     "guest's TR and GS base loaded, on cpu%u\n",
+		     f->vector, vector_name(f->vector), this_cpu()->id);
+	exception(f);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
+	if (f->rip - guest_window_start < guest_window_end - guest_window_start) {
+		guest_window_trap(f);
+		return;
+	}
 	if (f->vector < 32 && f->vector != 2) {
 		exception(f);
 		return;

@@ -23,5 +23,8 @@ typedef void (*irq_handler_t)(struct trap_frame *f);
 
 void trap_register(int vector, irq_handler_t fn);
 void trap_dispatch(struct trap_frame *f);
+/* [start, end): code that runs with a guest's TR and GS base loaded (SVM's
+ * VMRUN..VMLOAD); an event taken there is reported and stops the CPU. */
+void trap_set_guest_window(uint64_t start, uint64_t end);
 
 #endif
