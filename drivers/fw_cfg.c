@@ -141,26 +141,41 @@ int fw_cfg_add_file(struct fw_cfg *fc, const char *name, const void *data, uint1
 }
 
 /* Byte pos of the item with this key; 0 past its end or for an unknown key. */
-static uint8_t item_byte(const struct fw_cfg *fc, uint16_t key, uint32_t pos)
+/* The bytes of item key and their count (none for an unknown key). */
+static const uint8_t *item_data(const struct fw_cfg *fc, uint16_t key, uint32_t *len)
 {
 	for (unsigned int i = 0; i < fc->nitems; i++) {
 		const struct fw_cfg_item *it = &fc->item[i];
 
-		if (it->key != key)
-			continue;
-		if (pos >= it->len)
-			return 0;
-		return key == FW_CFG_FILE_DIR ? fc->dir[pos] : fc->blob[it->off + pos];
+		if (it->key == key) {
+			*len = it->len;
+			return key == FW_CFG_FILE_DIR ? fc->dir : fc->blob + it->off;
+		}
 	}
-	return 0;
+	*len = 0;
+	return NULL;
+}
+
+/* n bytes of the selected item from its position on, 0 past its end; the position
+ * moves on by n (it stops at UINT32_MAX). One item lookup for the whole run. */
+static void read_bytes(struct fw_cfg *fc, uint8_t *buf, uint32_t n)
+{
+	uint32_t len, i = 0, past;
+	const uint8_t *d = item_data(fc, fc->sel, &len);
+
+	for (; i < n && fc->pos < len; i++)
+		buf[i] = d[fc->pos++];
+	past = n - i;
+	for (; i < n; i++)
+		buf[i] = 0;
+	fc->pos = past > UINT32_MAX - fc->pos ? UINT32_MAX : fc->pos + past;
 }
 
 static uint8_t next_byte(struct fw_cfg *fc)
 {
-	uint8_t b = item_byte(fc, fc->sel, fc->pos);
+	uint8_t b;
 
-	if (fc->pos != UINT32_MAX)
-		fc->pos++;
+	read_bytes(fc, &b, 1);
 	return b;
 }
 
@@ -195,8 +210,7 @@ static int dma_copy_out(struct fw_cfg *fc, uint64_t gpa, uint32_t len)
 	while (len) {
 		uint32_t n = len < DMA_CHUNK ? len : DMA_CHUNK;
 
-		for (uint32_t i = 0; i < n; i++)
-			buf[i] = next_byte(fc);
+		read_bytes(fc, buf, n);
 		if (fc->env->mem_write(fc->env->ctx, gpa, buf, n))
 			return -EFAULT;
 		gpa += n;

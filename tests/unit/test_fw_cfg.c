@@ -259,6 +259,27 @@ static void dma_select_and_read(void **state)
 	assert_int_equal(mem[0x3000 + 31], 0);
 }
 
+/* Port and DMA reads share the position; past the end it moves on (0s) and stops at
+ * UINT32_MAX instead of wrapping back to the item's first byte. */
+static void reads_past_the_end_move_on_and_stop_at_the_top(void **state)
+{
+	(void)state;
+	put_desc(0x1000, FW_CFG_SIGNATURE << 16 | FW_CFG_DMA_SELECT | FW_CFG_DMA_READ, 2, 0x2000);
+	dma_go(0x1000);
+	assert_memory_equal(mem + 0x2000, "QE", 2);
+	assert_int_equal(data(), 'M');
+	put_desc(0x1000, FW_CFG_DMA_READ, 10, 0x3000); /* "U", then 9 bytes past the end */
+	dma_go(0x1000);
+	assert_int_equal(mem[0x3000], 'U');
+	assert_int_equal(mem[0x3000 + 9], 0);
+	assert_int_equal(mem[0x3000 + 10], 0xaa);
+	put_desc(0x1000, FW_CFG_DMA_SKIP, 0xfffffff3, 0); /* 13 + this would wrap to 0 */
+	dma_go(0x1000);
+	assert_int_equal(control_at(0x1000), 0);
+	assert_int_equal(data(), 0);
+	assert_int_equal(data(), 0);
+}
+
 static void dma_64bit_write_and_errors(void **state)
 {
 	(void)state;
@@ -288,6 +309,7 @@ int main(void)
 		cmocka_unit_test_setup(too_big_a_memory_map_is_refused, rig_setup),
 		cmocka_unit_test_setup(dma_register_reads_its_signature, rig_setup),
 		cmocka_unit_test_setup(dma_select_and_read, rig_setup),
+		cmocka_unit_test_setup(reads_past_the_end_move_on_and_stop_at_the_top, rig_setup),
 		cmocka_unit_test_setup(dma_64bit_write_and_errors, rig_setup),
 	};
 
