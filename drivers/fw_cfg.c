@@ -11,11 +11,12 @@
  * order added, at keys FW_CFG_FILE_FIRST up.
  */
 #include "drivers/fw_cfg.h"
+#include "lib/string.h"
 
 #define SEL_OFFSET 0
 #define DATA_OFFSET 1
 #define DMA_DESC_LEN 16 /* control (4), length (4), address (8), big-endian */
-#define DMA_CHUNK 64
+#define DMA_CHUNK 256
 
 static const char dma_signature[8] = { 'Q', 'E', 'M', 'U', ' ', 'C', 'F', 'G' };
 
@@ -160,14 +161,16 @@ static const uint8_t *item_data(const struct fw_cfg *fc, uint16_t key, uint32_t 
  * moves on by n (it stops at UINT32_MAX). One item lookup for the whole run. */
 static void read_bytes(struct fw_cfg *fc, uint8_t *buf, uint32_t n)
 {
-	uint32_t len, i = 0, past;
+	uint32_t len, have, past;
 	const uint8_t *d = item_data(fc, fc->sel, &len);
 
-	for (; i < n && fc->pos < len; i++)
-		buf[i] = d[fc->pos++];
-	past = n - i;
-	for (; i < n; i++)
-		buf[i] = 0;
+	have = fc->pos < len ? len - fc->pos : 0;
+	have = have < n ? have : n;
+	if (have)
+		memcpy(buf, d + fc->pos, have);
+	memset(buf + have, 0, n - have);
+	past = n - have;
+	fc->pos += have;
 	fc->pos = past > UINT32_MAX - fc->pos ? UINT32_MAX : fc->pos + past;
 }
 
