@@ -141,7 +141,6 @@ int fw_cfg_add_file(struct fw_cfg *fc, const char *name, const void *data, uint1
 	return 0;
 }
 
-/* Byte pos of the item with this key; 0 past its end or for an unknown key. */
 /* The bytes of item key and their count (none for an unknown key). */
 static const uint8_t *item_data(const struct fw_cfg *fc, uint16_t key, uint32_t *len)
 {

@@ -6,12 +6,37 @@
  * Linux images: an emulator runs one of those instructions many times faster
  * than the same bytes as a loop of moves (Bochs: a 64 MiB domain took 5 s to
  * zero). The rest are plain loops. DF is clear wherever these run: the SysV
- * ABI keeps it clear, and a VM exit restores the host's RFLAGS.
+ * and UEFI ABIs keep it clear at calls; the kernel's entry, the AP trampoline,
+ * the interrupt stubs and the test guests' entry clear it, and a VM exit leaves
+ * it clear (SVM restores the host's RFLAGS, VMX sets RFLAGS to 2). Under
+ * AddressSanitizer (unit tests that link this file) they stay byte loops, which
+ * ASan can check (it cannot see into inline assembly), unless LIB_STRING_ASM is
+ * defined, as tests/unit/test_string.c does to test the kernel's versions.
  */
 #include <stdint.h>
 
 #include "lib/string.h"
 
+#if defined(__SANITIZE_ADDRESS__) && !defined(LIB_STRING_ASM)
+void *memset(void *dst, int c, size_t n)
+{
+	unsigned char *d = dst;
+
+	while (n--)
+		*d++ = (unsigned char)c;
+	return dst;
+}
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	while (n--)
+		*d++ = *s++;
+	return dst;
+}
+#else
 void *memset(void *dst, int c, size_t n)
 {
 	uint64_t fill = 0x0101010101010101ull * (unsigned char)c;
@@ -33,6 +58,7 @@ void *memcpy(void *dst, const void *src, size_t n)
 	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(bytes) : : "memory");
 	return dst;
 }
+#endif
 
 void *memmove(void *dst, const void *src, size_t n)
 {

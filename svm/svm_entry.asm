@@ -9,7 +9,8 @@
 ; svm_window_start..svm_window_end is where the guest's TR, GS base and syscall
 ; MSRs are loaded in the host: arch/x86/trap.c reports any event taken there
 ; (trap_set_guest_window) instead of running a handler on the guest's GS. With
-; crash=window (kernel/selftest.c) a #UD right after VMRUN tests that report.
+; crash=window (kernel/selftest.c) a #UD right after VMRUN tests that report; the
+; flag is read after every VMRUN (a compare and a branch not taken).
 ;
 ; void svm_vmrun(uint64_t vmcb_pa, uint64_t *gprs, uint64_t host_area_pa)
 ; gprs[] holds the guest registers the VMCB does not: indexed like enum

@@ -58,6 +58,9 @@ def parse_manifest(path):
                 if not sep or key not in KEYS:
                     sys.exit("%s:%d: unknown or malformed key '%s'" % (path, lineno, w))
                 t[key] = value
+            if "type" in t and t["platform"] not in ("svm-qemu", "uefi-ovmf"):
+                sys.exit("%s:%d: type= needs the serial console of svm-qemu or uefi-ovmf"
+                         % (path, lineno))
             if t.get("image", "esp") != "esp" or t.get("stop", "expect") != "expect" or \
                     ("esp" in t and t.get("image") != "esp"):
                 sys.exit("%s:%d: image= takes esp, stop= takes expect, esp= needs image=esp"
@@ -433,12 +436,16 @@ def host_triple_fault(test, log):
 
 
 def type_when_seen(log, socks, pending):
-    """type="TEXT|KEYS; ...": once TEXT is in the log, KEYS go to the serial
-    console (bivisor's debug keys), each pair after the one before it (a pair
-    without keys only waits for its text). Returns the pairs still waiting."""
+    """type="TEXT|KEYS; ...": once TEXT is in the log (anywhere in it), KEYS go to
+    the serial console (bivisor's debug keys), each pair after the one before it
+    (a pair without KEYS only waits for its TEXT). Returns the pairs still waiting;
+    a console that is gone (the emulator ended) leaves them to the test's checks."""
     while pending and socks and pending[0][0] in "\n".join(read_lines(log)):
         if pending[0][1]:
-            emulator.type_keys(socks.serial, pending[0][1].encode(), wait=0.2)
+            try:
+                emulator.type_keys(socks.serial, pending[0][1].encode(), wait=0.2)
+            except OSError:
+                return []
         pending = pending[1:]
     return pending
 
@@ -449,7 +456,7 @@ def wait_emulator(proc, test, log, expect, reject, socks=None):
     Returns (status or None, stopped)."""
     deadline = time.monotonic() + float(test["timeout"])
     polls = 0
-    pending = [tuple(p.split("|", 1)) for p in split_list(test.get("type"))]
+    pending = [p.partition("|")[::2] for p in split_list(test.get("type"))]
     while time.monotonic() < deadline:
         rc = proc.poll()
         if rc is not None:

@@ -129,20 +129,29 @@ void trap_set_guest_window(uint64_t start, uint64_t end)
 	guest_window_end = end;
 }
 
-/* The host's GS base again, so this_cpu() works: the percpu whose APIC ID is ours. */
-static void host_gs_back(void)
+/* The host's GS base again, so this_cpu() works: the percpu whose APIC ID is ours.
+ * 0 when none is (then nothing that uses this_cpu() may run). */
+static int host_gs_back(void)
 {
 	uint32_t id = lapic_id();
 
-	for (unsigned int i = 0; i < ncpus_online; i++)
-		if (cpus[i]->apic_id == id)
+	for (unsigned int i = 0; i < ncpus_online; i++) {
+		if (cpus[i]->apic_id == id) {
 			wrmsr(MSR_GS_BASE, (uint64_t)cpus[i]);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* Nothing may be taken there (GIF is clear): a hypervisor bug, reported whatever the vector. */
 static void guest_window_trap(struct trap_frame *f)
 {
-	host_gs_back();
+	if (!host_gs_back()) {
+		printk_force("\nvector %lu taken after VMRUN on a CPU of unknown APIC ID %u\n",
+			     f->vector, lapic_id());
+		cpu_stop();
+	}
 	printk_force("\nvector %lu (%s) taken between VMRUN and the host's VMLOAD, with the "
 		     "guest's TR and GS base loaded, on cpu%u\n",
 		     f->vector, vector_name(f->vector), this_cpu()->id);

@@ -8,6 +8,6 @@ UNIT_DEPS_test_vlapic := kernel/vlapic.c kernel/vlapic_timer.c
 UNIT_DEPS_test_vlapic_timer := kernel/vlapic.c kernel/vlapic_timer.c
 UNIT_DEPS_test_vioapic := kernel/vioapic.c kernel/vlapic.c kernel/vlapic_timer.c
 UNIT_DEPS_test_gpt := kernel/gpt.c
-UNIT_DEPS_test_string := lib/string.c
+UNIT_DEPS_test_string :=
 UNIT_DEPS_test_svm_clean := svm/svm_clean.c lib/string.c
 UNIT_DEPS_test_vmx_caps := vmx/vmx_caps.c lib/format.c
