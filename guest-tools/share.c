@@ -13,7 +13,9 @@
  * Where no bivisor answers (bvm on KVM, run with --share: the host's KSM
  * merges), it holds the filled pages hold=S seconds (default 10) instead of
  * asking, and leaves out the two checks only bivisor's counters can make:
- * there it passes 4 checks, under bivisor 6 (tests/lab/share.sh). bench=1
+ * there it passes 4 checks, under bivisor 6 (tests/lab/share.sh). linger=S keeps
+ * it S more seconds after its checks (default 0), so a domain that checks later
+ * still finds this one's pages to merge with. bench=1
  * also prints the cycles one copy-on-write break costs (tests/bench_share.py).
  */
 #include "guest-tools/lib/bivisor.h"
@@ -165,5 +167,6 @@ int guest_main(void)
 	       "half a second later: no write of another domain leaked in");
 	report(count_same(own, 0, OWN_PAGES, slot + 1) == OWN_PAGES,
 	       "its own pages hold its own data");
+	timing_delay_us((uint64_t)guest_cmdline_number("linger", 0, 3600) * 1000000);
 	return report_summary();
 }

@@ -6,8 +6,9 @@
  * Linux images: an emulator runs one of those instructions many times faster
  * than the same bytes as a loop of moves (Bochs: a 64 MiB domain took 5 s to
  * zero). The rest are plain loops. DF is clear wherever these run: the SysV
- * and UEFI ABIs keep it clear at calls; the kernel's entry, the AP trampoline,
- * the interrupt stubs and the test guests' entry clear it, and a VM exit leaves
+ * and UEFI ABIs keep it clear at calls; the kernel's entry, the AP trampoline
+ * and the interrupt stubs clear it, the test guests are entered with it clear
+ * (bivisor, bvm and QEMU's Multiboot loader), and a VM exit leaves
  * it clear (SVM restores the host's RFLAGS, VMX sets RFLAGS to 2). Under
  * AddressSanitizer (unit tests that link this file) they stay byte loops, which
  * ASan can check (it cannot see into inline assembly), unless LIB_STRING_ASM is

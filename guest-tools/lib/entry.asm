@@ -26,7 +26,6 @@ section .text32 progbits alloc exec nowrite
 bits 32
 _start:
 	cli
-	cld				; Multiboot leaves DF undefined; lib/string.c wants it clear
 	mov esp, stack_top
 	mov [boot_magic], eax
 	mov [boot_info], ebx
